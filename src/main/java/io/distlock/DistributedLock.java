@@ -1,0 +1,205 @@
+package io.distlock;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * A reentrant mutual exclusion {@link Lock} whose ownership is shared by every JVM that
+ * talks to the same back end, with the behaviour of {@link java.util.concurrent.locks.ReentrantLock}
+ * wherever a distributed lock can offer it.
+ *
+ * <p>A {@code DistributedLock} is identified by its {@linkplain #getName() name}. Two lock
+ * objects with the same name and the same back end (and key prefix) exclude each other,
+ * whether they live in one JVM or in many; locks with different names never block each other.
+ *
+ * <p><b>Ownership.</b> Within a JVM the lock is owned by a thread, exactly like a
+ * {@code ReentrantLock}: the owning thread may acquire it again (the hold count is incremented
+ * with no network call) and must release it as many times. On the server the lock is owned by a
+ * <em>lease</em>: a fresh, unguessable 128-bit token written when the JVM acquires the lock, with
+ * a time to live. Only the holder of that token can release or renew it.
+ *
+ * <p><b>Leases.</b> By default a background watchdog renews the lease while the lock is held, so a
+ * live JVM keeps the lock for as long as it needs while a crashed or frozen JVM loses it when the
+ * lease runs out. A fixed lease without renewal can be chosen in {@link LockOptions}. A lease can
+ * still be lost while held (a pause longer than the lease, a server restart that lost the data,
+ * a failover). That is never silent: {@link #isHeldByCurrentThread()} turns {@code false}, the
+ * factory's {@link LeaseListener} is told, and the final {@link #unlock()} throws
+ * {@link LeaseLostException}.
+ *
+ * <p><b>Fencing.</b> Every acquisition of the lease carries a {@linkplain #getFencingToken()
+ * fencing token} that grows monotonically per lock name, so a resource guarded by the lock can
+ * refuse writes from a holder whose lease has been lost in the meantime.
+ *
+ * <p><b>Waiting.</b> Threads of one JVM that want the same name queue locally; only the thread at
+ * the head talks to the server. It does not poll: it sleeps until the server announces a release,
+ * with a bounded fallback re-check. While a JVM holds the lease and local threads are queued, the
+ * lock is handed from thread to thread locally a bounded number of times before the lease is
+ * given back to the server so that other JVMs get their turn. Acquisition is not fair, neither
+ * within a JVM nor across JVMs.
+ *
+ * <p><b>Errors.</b> Failures to reach the back end are retried as configured and then surface as
+ * an unchecked {@link LockBackendException}. An acquisition whose outcome is unknown (a timeout
+ * after the request was sent) is released again before the exception reaches the caller, so no
+ * lock is left orphaned on the server. Network calls cannot be abandoned half way, so a timed
+ * acquisition may return later than its timeout by up to the client's socket timeout.
+ *
+ * <p><b>Conditions</b> are not supported yet: {@link #newCondition()} throws
+ * {@link UnsupportedOperationException}.
+ */
+public interface DistributedLock extends Lock {
+
+    /**
+     * Returns the name of this lock, as given to the factory.
+     *
+     * @return the lock name, never {@code null} or empty
+     */
+    String getName();
+
+    /**
+     * Acquires the lock.
+     *
+     * <p>If the current thread already holds the lock, the hold count is incremented by one and
+     * the method returns at once, without a network call. Otherwise the thread waits, first in the
+     * JVM-local queue and then for the server-side lease, until the lock is acquired, and the hold
+     * count is set to one.
+     *
+     * <p>An interrupt does not abort the wait; if the thread is interrupted while waiting, it keeps
+     * waiting and its interrupt status is set again when the method returns.
+     *
+     * @throws LockBackendException if the back end cannot be reached after the configured retries;
+     *         the lock is then not held
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     * @throws Error ("Maximum lock count exceeded") if the hold count would overflow
+     */
+    @Override
+    void lock();
+
+    /**
+     * Acquires the lock unless the current thread is {@linkplain Thread#interrupt interrupted}.
+     *
+     * <p>Behaves like {@link #lock()} except that the wait ends with an
+     * {@link InterruptedException} when the thread is interrupted before the call or while it
+     * waits; the interrupt status is then cleared and the lock is not held.
+     *
+     * @throws InterruptedException if the current thread is interrupted
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    @Override
+    void lockInterruptibly() throws InterruptedException;
+
+    /**
+     * Acquires the lock only if it is free at the time of the call.
+     *
+     * <p>If the current thread already holds the lock, the hold count is incremented and
+     * {@code true} is returned without a network call. If another thread of this JVM holds it,
+     * {@code false} is returned at once. Otherwise a single acquisition attempt is made on the
+     * server; the method never waits for a holder to release.
+     *
+     * @return {@code true} if the lock was acquired
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    @Override
+    boolean tryLock();
+
+    /**
+     * Acquires the lock if it becomes free within the given waiting time and the current thread
+     * has not been {@linkplain Thread#interrupt interrupted}.
+     *
+     * <p>If the current thread already holds the lock, the hold count is incremented and
+     * {@code true} is returned at once. If the time is zero or negative the method does not wait
+     * (as {@link #tryLock()}). Otherwise it waits until one of these happens:
+     * <ul>
+     *   <li>the lock is acquired by the current thread: {@code true} is returned;</li>
+     *   <li>the waiting time elapses: {@code false} is returned;</li>
+     *   <li>the thread is interrupted: {@link InterruptedException} is thrown and the interrupt
+     *       status is cleared.</li>
+     * </ul>
+     * A network call already under way when the time elapses is completed first, so the method
+     * may return later than the timeout by up to the client's socket timeout.
+     *
+     * @param time the maximum time to wait for the lock
+     * @param unit the time unit of the {@code time} argument
+     * @return {@code true} if the lock was acquired, {@code false} if the waiting time elapsed
+     * @throws InterruptedException if the current thread is interrupted
+     * @throws NullPointerException if {@code unit} is {@code null}
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    @Override
+    boolean tryLock(long time, TimeUnit unit) throws InterruptedException;
+
+    /**
+     * Attempts to release this lock.
+     *
+     * <p>If the current thread holds the lock the hold count is decremented. When it reaches zero
+     * the lock is released: handed to a thread of this JVM that is waiting for it (a bounded
+     * number of times in a row), or else given back to the server, which wakes waiting JVMs.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     * @throws LeaseLostException (a subtype of {@code IllegalMonitorStateException}) when the hold
+     *         count reaches zero and the lease was lost while the lock was held; the lock is
+     *         released locally all the same
+     * @throws LockBackendException if the lease could not be given back to the server after the
+     *         configured retries; the lock is released locally and the lease runs out by itself
+     */
+    @Override
+    void unlock();
+
+    /**
+     * Not supported yet: distributed conditions are planned for a later release.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    java.util.concurrent.locks.Condition newCondition();
+
+    /**
+     * Queries the number of holds on this lock by the current thread, as
+     * {@link java.util.concurrent.locks.ReentrantLock#getHoldCount()} does. No network call.
+     *
+     * @return the number of holds by the current thread, or zero if it does not hold the lock
+     */
+    int getHoldCount();
+
+    /**
+     * Queries whether the current thread holds this lock and its lease is still valid.
+     *
+     * <p>Returns {@code false} once the lease is known to be lost, or once its last confirmed
+     * expiry time has passed on the local clock, even though the hold count is still positive.
+     * No network call.
+     *
+     * @return {@code true} if the current thread holds this lock with a valid lease
+     */
+    boolean isHeldByCurrentThread();
+
+    /**
+     * Queries the server whether any JVM holds this lock. Meant for monitoring, not for
+     * synchronization control; the answer may be stale by the time it is returned.
+     *
+     * @return {@code true} if the lock is held somewhere
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    boolean isLocked();
+
+    /**
+     * Returns the fencing token of the lease under which the current thread holds this lock.
+     *
+     * <p>Tokens grow monotonically per lock name across acquisitions by any JVM, so a resource
+     * may reject a write that carries a lower token than one it has already seen. Threads of one
+     * JVM that receive the lock from each other locally share the lease and thus the token.
+     *
+     * @return the fencing token, a positive number
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     */
+    long getFencingToken();
+
+    /**
+     * Queries whether threads of this JVM are waiting to acquire this lock. No network call.
+     *
+     * @return {@code true} if other threads of this JVM may be waiting
+     */
+    boolean hasQueuedThreads();
+}

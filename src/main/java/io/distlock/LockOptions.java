@@ -1,0 +1,266 @@
+package io.distlock;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable settings shared by every lock of a factory: the lease, its renewal, the retry policy
+ * for back-end errors and the bound on local hand-overs.
+ *
+ * <p>Obtain one with {@link #defaults()} or {@link #builder()}:
+ * <pre>{@code
+ * LockOptions options = LockOptions.builder()
+ *         .leaseTime(Duration.ofSeconds(10))   // renewed in the background while held
+ *         .retryCount(5)
+ *         .retryDelay(Duration.ofMillis(200))
+ *         .build();
+ * }</pre>
+ *
+ * <p>The defaults are a 30 second lease renewed every 10 seconds, 3 retries 100 ms apart, and at
+ * most 8 consecutive local hand-overs.
+ */
+public final class LockOptions {
+
+    /** The shortest lease accepted: shorter ones could not be renewed across one round trip. */
+    public static final Duration MIN_LEASE = Duration.ofMillis(100);
+    /** The longest lease accepted. */
+    public static final Duration MAX_LEASE = Duration.ofDays(7);
+    /** The largest number of retries accepted. */
+    public static final int MAX_RETRIES = 1_000;
+    /** The longest delay between retries accepted. */
+    public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(10);
+
+    private static final LockOptions DEFAULTS = builder().build();
+
+    private final Duration leaseTime;
+    private final boolean watchdog;
+    private final int retryCount;
+    private final Duration retryDelay;
+    private final int maxLocalHandoffs;
+
+    private LockOptions(Builder builder) {
+        this.leaseTime = builder.leaseTime;
+        this.watchdog = builder.watchdog;
+        this.retryCount = builder.retryCount;
+        this.retryDelay = builder.retryDelay;
+        this.maxLocalHandoffs = builder.maxLocalHandoffs;
+    }
+
+    /**
+     * Returns the default options.
+     *
+     * @return the defaults
+     */
+    public static LockOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * Returns a builder that starts from the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder that starts from these options.
+     *
+     * @return a new builder holding these options
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.leaseTime = leaseTime;
+        b.watchdog = watchdog;
+        b.retryCount = retryCount;
+        b.retryDelay = retryDelay;
+        b.maxLocalHandoffs = maxLocalHandoffs;
+        return b;
+    }
+
+    /**
+     * The time to live of the lease on the server. With the watchdog on, this is how long a JVM
+     * that stopped renewing (crashed, frozen) keeps the lock; with it off, how long any hold lasts.
+     *
+     * @return the lease time
+     */
+    public Duration leaseTime() {
+        return leaseTime;
+    }
+
+    /**
+     * Whether the lease is renewed in the background while the lock is held.
+     *
+     * @return {@code true} if the watchdog renews leases
+     */
+    public boolean watchdog() {
+        return watchdog;
+    }
+
+    /**
+     * How often the watchdog renews a held lease: a third of the lease time.
+     *
+     * @return the renewal interval
+     */
+    public Duration renewInterval() {
+        return leaseTime.dividedBy(3);
+    }
+
+    /**
+     * How many times a failed call to the back end is retried before
+     * {@link LockBackendException} is thrown.
+     *
+     * @return the number of retries, zero or more
+     */
+    public int retryCount() {
+        return retryCount;
+    }
+
+    /**
+     * The pause between retries of a failed call to the back end.
+     *
+     * @return the retry delay
+     */
+    public Duration retryDelay() {
+        return retryDelay;
+    }
+
+    /**
+     * How many times in a row a released lock may pass to another waiting thread of the same JVM
+     * without giving the lease back to the server. Zero gives it back at every release.
+     *
+     * @return the bound on consecutive local hand-overs
+     */
+    public int maxLocalHandoffs() {
+        return maxLocalHandoffs;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof LockOptions)) {
+            return false;
+        }
+        LockOptions other = (LockOptions) o;
+        return watchdog == other.watchdog
+                && retryCount == other.retryCount
+                && maxLocalHandoffs == other.maxLocalHandoffs
+                && leaseTime.equals(other.leaseTime)
+                && retryDelay.equals(other.retryDelay);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(leaseTime, watchdog, retryCount, retryDelay, maxLocalHandoffs);
+    }
+
+    @Override
+    public String toString() {
+        return "LockOptions[leaseTime=" + leaseTime + ", watchdog=" + watchdog
+                + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
+                + ", maxLocalHandoffs=" + maxLocalHandoffs + "]";
+    }
+
+    /** A builder of {@link LockOptions}; not thread-safe. */
+    public static final class Builder {
+
+        private Duration leaseTime = Duration.ofSeconds(30);
+        private boolean watchdog = true;
+        private int retryCount = 3;
+        private Duration retryDelay = Duration.ofMillis(100);
+        private int maxLocalHandoffs = 8;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the lease time (default 30 s).
+         *
+         * @param leaseTime between {@link #MIN_LEASE} and {@link #MAX_LEASE}
+         * @return this builder
+         * @throws NullPointerException if {@code leaseTime} is {@code null}
+         * @throws IllegalArgumentException if it is out of range
+         */
+        public Builder leaseTime(Duration leaseTime) {
+            Objects.requireNonNull(leaseTime, "leaseTime");
+            requireArgument(leaseTime.compareTo(MIN_LEASE) >= 0 && leaseTime.compareTo(MAX_LEASE) <= 0,
+                    "leaseTime must be between %s and %s, was %s", MIN_LEASE, MAX_LEASE, leaseTime);
+            this.leaseTime = leaseTime;
+            return this;
+        }
+
+        /**
+         * Turns background renewal of held leases on (the default) or off. With it off every
+         * hold ends when the lease time has passed since the lock was acquired by this JVM.
+         *
+         * @param watchdog {@code true} to renew leases while held
+         * @return this builder
+         */
+        public Builder watchdog(boolean watchdog) {
+            this.watchdog = watchdog;
+            return this;
+        }
+
+        /**
+         * Sets how many times a failed back-end call is retried (default 3).
+         *
+         * @param retryCount between 0 and {@link #MAX_RETRIES}
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range
+         */
+        public Builder retryCount(int retryCount) {
+            requireArgument(retryCount >= 0 && retryCount <= MAX_RETRIES,
+                    "retryCount must be between 0 and %s, was %s", MAX_RETRIES, retryCount);
+            this.retryCount = retryCount;
+            return this;
+        }
+
+        /**
+         * Sets the pause between retries (default 100 ms).
+         *
+         * @param retryDelay between zero and {@link #MAX_RETRY_DELAY}
+         * @return this builder
+         * @throws NullPointerException if {@code retryDelay} is {@code null}
+         * @throws IllegalArgumentException if it is negative or too long
+         */
+        public Builder retryDelay(Duration retryDelay) {
+            Objects.requireNonNull(retryDelay, "retryDelay");
+            requireArgument(!retryDelay.isNegative() && retryDelay.compareTo(MAX_RETRY_DELAY) <= 0,
+                    "retryDelay must be between 0 and %s, was %s", MAX_RETRY_DELAY, retryDelay);
+            this.retryDelay = retryDelay;
+            return this;
+        }
+
+        /**
+         * Sets how many consecutive local hand-overs a lease may serve (default 8).
+         *
+         * @param maxLocalHandoffs zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is negative
+         */
+        public Builder maxLocalHandoffs(int maxLocalHandoffs) {
+            requireArgument(maxLocalHandoffs >= 0,
+                    "maxLocalHandoffs must not be negative, was %s", maxLocalHandoffs);
+            this.maxLocalHandoffs = maxLocalHandoffs;
+            return this;
+        }
+
+        /**
+         * Builds the options.
+         *
+         * @return the immutable options
+         */
+        public LockOptions build() {
+            return new LockOptions(this);
+        }
+
+        private static void requireArgument(boolean ok, String format, Object... args) {
+            if (!ok) {
+                throw new IllegalArgumentException(String.format(format, args));
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.distlock.internal;
+
+import io.distlock.DistributedLock;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * The {@link DistributedLock} methods, written once for every back end: each is a one-line
+ * delegation to the {@link LockSync} of the lock's name. Back-end lock classes extend it and
+ * add nothing but their name.
+ */
+public abstract class EngineLock implements DistributedLock {
+
+    private final LockSync sync;
+
+    /**
+     * Creates a lock over the engine's state for one name.
+     *
+     * @param sync the shared state of the name
+     */
+    protected EngineLock(LockSync sync) {
+        this.sync = Objects.requireNonNull(sync, "sync");
+    }
+
+    @Override
+    public final String getName() {
+        return sync.name();
+    }
+
+    @Override
+    public final void lock() {
+        sync.lock();
+    }
+
+    @Override
+    public final void lockInterruptibly() throws InterruptedException {
+        sync.lockInterruptibly();
+    }
+
+    @Override
+    public final boolean tryLock() {
+        return sync.tryLock();
+    }
+
+    @Override
+    public final boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        return sync.tryLock(time, unit);
+    }
+
+    @Override
+    public final void unlock() {
+        sync.unlock();
+    }
+
+    @Override
+    public final Condition newCondition() {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not support conditions yet");
+    }
+
+    @Override
+    public final int getHoldCount() {
+        return sync.getHoldCount();
+    }
+
+    @Override
+    public final boolean isHeldByCurrentThread() {
+        return sync.isHeldByCurrentThread();
+    }
+
+    @Override
+    public final boolean isLocked() {
+        return sync.isLocked();
+    }
+
+    @Override
+    public final long getFencingToken() {
+        return sync.getFencingToken();
+    }
+
+    @Override
+    public final boolean hasQueuedThreads() {
+        return sync.hasQueuedThreads();
+    }
+
+    /**
+     * Returns a string identifying this lock and its local state, in the style of
+     * {@link java.util.concurrent.locks.ReentrantLock#toString()}: the class, the name and
+     * {@code "[Unlocked]"} or {@code "[Locked by thread " + name + "]"} as seen by this JVM.
+     */
+    @Override
+    public final String toString() {
+        return getClass().getSimpleName() + "[" + sync.name() + "]" + sync.describeState();
+    }
+}

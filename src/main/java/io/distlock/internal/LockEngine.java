@@ -1,0 +1,250 @@
+package io.distlock.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.distlock.LeaseListener;
+import io.distlock.LockBackendException;
+import io.distlock.LockOptions;
+import io.distlock.spi.LockBackend;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of a lock factory that is the same for every back end: the local registry of lock
+ * states, the renewal scheduler, token generation, retries and lease-loss reporting.
+ *
+ * <pre>
+ * Overview
+ *
+ * Each lock name has one LockSync per engine, kept in a Caffeine cache with weak values. Lock
+ * objects handed to users reference their LockSync strongly, and so does the engine's set of
+ * names it holds a lease for, so a held lock (and one a thread waits for) is never evicted,
+ * while an idle one disappears once nobody references it. A later getLock(name) then creates a
+ * fresh LockSync, which is correct because an idle LockSync carries no state.
+ *
+ * Renewal and fixed-lease expiry run on one daemon thread per engine. A renewal is one network
+ * call per held lease per interval; it only ever runs for leases still current.
+ * </pre>
+ */
+public final class LockEngine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LockEngine.class);
+    private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
+    /** Longest lock name accepted. */
+    public static final int MAX_NAME_LENGTH = 4096;
+
+    final LockBackend backend;
+    final LockOptions options;
+    final long leaseMillis;
+    final long leaseNanos;
+    private final LeaseListener listener;
+    private final String owner;
+    private final Cache<String, LockSync> registry = Caffeine.newBuilder().weakValues().build();
+    private final Set<LockSync> holding = ConcurrentHashMap.newKeySet();
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final SecureRandom random = new SecureRandom();
+    private volatile boolean closed;
+
+    /**
+     * Creates an engine over a back end.
+     *
+     * @param backend the back end; closed by {@link #close()}
+     * @param options the lock options
+     * @param listener told of lost leases; may be {@code null}
+     * @param owner the name of the factory, used in messages
+     */
+    public LockEngine(LockBackend backend, LockOptions options, LeaseListener listener, String owner) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.options = Objects.requireNonNull(options, "options");
+        this.listener = listener;
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.leaseMillis = options.leaseTime().toMillis();
+        this.leaseNanos = options.leaseTime().toNanos();
+        int id = ENGINE_IDS.incrementAndGet();
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "distlock-lease-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /**
+     * Returns the lock state for {@code name}, creating it if needed.
+     *
+     * @param name the lock name
+     * @return the state shared by every lock object of that name made by this engine
+     * @throws NullPointerException if {@code name} is {@code null}
+     * @throws IllegalArgumentException if {@code name} is empty or longer than
+     *         {@link #MAX_NAME_LENGTH}
+     * @throws IllegalStateException if the engine is closed
+     */
+    public LockSync sync(String name) {
+        checkName(name);
+        checkOpen();
+        return registry.get(name, n -> new LockSync(this, n));
+    }
+
+    /**
+     * Validates a lock name.
+     *
+     * @param name the name
+     * @return the name
+     * @throws NullPointerException if {@code name} is {@code null}
+     * @throws IllegalArgumentException if it is empty or too long
+     */
+    public static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be empty");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("name must be at most " + MAX_NAME_LENGTH
+                    + " characters, was " + name.length());
+        }
+        return name;
+    }
+
+    /** Returns the options of this engine. */
+    public LockOptions options() {
+        return options;
+    }
+
+    /** Number of lock states currently in the local registry (for monitoring and tests). */
+    public long registrySize() {
+        registry.cleanUp();
+        return registry.estimatedSize();
+    }
+
+    /** Number of leases this engine currently holds (for monitoring and tests). */
+    public int heldLeaseCount() {
+        return holding.size();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(owner + " is closed");
+        }
+    }
+
+    String newToken() {
+        byte[] bytes = new byte[16];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    void registerHeld(LockSync sync) {
+        holding.add(sync);
+    }
+
+    void unregisterHeld(LockSync sync) {
+        holding.remove(sync);
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, long delayNanos, long periodNanos) {
+        if (periodNanos > 0) {
+            return scheduler.scheduleWithFixedDelay(task, delayNanos, periodNanos, TimeUnit.NANOSECONDS);
+        }
+        return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void reportLost(String name, long fencingToken) {
+        log.warn("{}: lease of lock '{}' (fencing token {}) was lost while held", owner, name, fencingToken);
+        if (listener != null) {
+            try {
+                listener.leaseLost(name, fencingToken);
+            } catch (RuntimeException e) {
+                log.warn("{}: lease listener failed for lock '{}'", owner, name, e);
+            }
+        }
+    }
+
+    /**
+     * Runs a back-end call, retrying failures as the options say. The pauses between tries
+     * ignore interrupts but keep the interrupt status.
+     */
+    <T> T retrying(String what, String name, Supplier<T> call) {
+        boolean interrupted = false;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    return call.get();
+                } catch (LockBackendException e) {
+                    if (attempt >= options.retryCount()) {
+                        throw giveUp(what, name, attempt + 1, e);
+                    }
+                    interrupted |= pauseUninterruptibly(options.retryDelay().toNanos());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    LockBackendException giveUp(String what, String name, int attempts, LockBackendException cause) {
+        return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
+                + backend.describe() + " after " + attempts + " attempt(s)", cause);
+    }
+
+    /** Releases a lease whose state is unknown or abandoned, never throwing. */
+    void releaseQuietly(String name, String token) {
+        try {
+            backend.release(name, token);
+        } catch (RuntimeException e) {
+            log.debug("{}: could not release lease of '{}'; it runs out by itself", owner, name, e);
+        }
+    }
+
+    static boolean pauseUninterruptibly(long nanos) {
+        boolean interrupted = false;
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
+    }
+
+    /**
+     * Closes the engine: every lease still held is reported lost and released, the renewal thread
+     * stops and the back end is closed. Holders learn of it from {@code unlock()}, which throws
+     * {@link io.distlock.LeaseLostException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (LockSync sync : holding) {
+            sync.abandon();
+        }
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backend.close();
+    }
+}

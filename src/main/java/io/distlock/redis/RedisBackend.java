@@ -1,0 +1,118 @@
+package io.distlock.redis;
+
+import io.distlock.LockBackendException;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LockBackend;
+import io.distlock.spi.ReleaseWatch;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The Redis adapter of the lock SPI.
+ *
+ * <pre>
+ * Keys, for lock name N under prefix P (one hash tag, so one Redis Cluster slot):
+ *   P{N}        the lease: a string holding the owner token, with the lease as its TTL
+ *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
+ * Channel P{N} announces releases (channels are a namespace of their own).
+ *
+ * Acquire, release and renew are each one EVALSHA (EVAL once per server if the script is
+ * missing), so one round trip each.
+ * </pre>
+ */
+final class RedisBackend implements LockBackend {
+
+    private final UnifiedJedis client;
+    private final boolean ownsClient;
+    private final String prefix;
+    private final String retentionMillis;
+    private final String description;
+    private final RedisReleaseSubscriber subscriber;
+
+    RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
+                 String description) {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.prefix = prefix;
+        this.retentionMillis = Long.toString(retentionMillis);
+        this.description = description;
+        this.subscriber = new RedisReleaseSubscriber(client, prefix);
+    }
+
+    String lockKey(String name) {
+        return prefix + "{" + name + "}";
+    }
+
+    String fenceKey(String name) {
+        return lockKey(name) + ":fence";
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis) {
+        Object reply = run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
+                List.of(token, Long.toString(leaseMillis), retentionMillis));
+        List<?> values = (List<?>) reply;
+        long flag = (Long) values.get(0);
+        long value = (Long) values.get(1);
+        return flag == 1 ? AcquireResult.acquired(value) : AcquireResult.busy(value);
+    }
+
+    @Override
+    public boolean release(String name, String token) {
+        Object reply = run(RedisScript.RELEASE, List.of(lockKey(name)),
+                List.of(token, subscriber.channel(name)));
+        return Long.valueOf(1L).equals(reply);
+    }
+
+    @Override
+    public boolean renew(String name, String token, long leaseMillis) {
+        Object reply = run(RedisScript.RENEW, List.of(lockKey(name)),
+                List.of(token, Long.toString(leaseMillis)));
+        return Long.valueOf(1L).equals(reply);
+    }
+
+    @Override
+    public boolean isLocked(String name) {
+        try {
+            return client.exists(lockKey(name));
+        } catch (JedisException e) {
+            throw failure(e);
+        }
+    }
+
+    @Override
+    public ReleaseWatch watch(String name, Runnable onRelease) {
+        return subscriber.watch(name, onRelease);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        subscriber.close();
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    private Object run(RedisScript script, List<String> keys, List<String> args) {
+        try {
+            try {
+                return client.evalsha(script.sha1, keys, args);
+            } catch (JedisNoScriptException e) {
+                return client.eval(script.source, keys, args);
+            }
+        } catch (JedisException e) {
+            throw failure(e);
+        }
+    }
+
+    private LockBackendException failure(JedisException e) {
+        return new LockBackendException(description + ": " + e.getMessage(), e);
+    }
+}

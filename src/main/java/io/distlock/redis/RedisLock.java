@@ -1,0 +1,41 @@
+package io.distlock.redis;
+
+import io.distlock.DistributedLock;
+import io.distlock.internal.EngineLock;
+import io.distlock.internal.LockSync;
+
+/**
+ * A reentrant {@link java.util.concurrent.locks.Lock} shared through Redis by every JVM that uses
+ * the same Redis deployment and key prefix. Obtain instances from
+ * {@link RedisLockFactory#getLock(String)}; any number of instances may exist for one name, in
+ * one JVM or many, and they all exclude each other.
+ *
+ * <p>The behaviour is that of {@link java.util.concurrent.locks.ReentrantLock} (non-fair) with
+ * the additions described in {@link DistributedLock}. In the terms the {@code Lock} interface asks
+ * implementations to document:
+ * <ul>
+ *   <li><b>Interruption:</b> {@link #lockInterruptibly()} and {@link #tryLock(long,
+ *       java.util.concurrent.TimeUnit)} can be interrupted while waiting, locally or for Redis;
+ *       {@link #lock()} cannot, and keeps the interrupt status.</li>
+ *   <li><b>Misuse:</b> {@link #unlock()} by a thread that does not hold the lock throws
+ *       {@link IllegalMonitorStateException}, as {@code ReentrantLock} does.</li>
+ *   <li><b>Release:</b> only the thread that holds the lock may release it; on the server only
+ *       the holder of the lease token can delete or renew the lease.</li>
+ *   <li><b>Leases:</b> the lease (a key with a TTL) is renewed by a watchdog every third of the
+ *       lease time while held, unless the factory's options turn the watchdog off. When it is
+ *       lost, the final {@code unlock()} throws {@link io.distlock.LeaseLostException}.</li>
+ *   <li><b>Conditions:</b> not supported yet; {@link #newCondition()} throws
+ *       {@link UnsupportedOperationException}.</li>
+ * </ul>
+ *
+ * <p>Cost on the server: acquiring a free lock is one round trip (one Lua script that sets the
+ * key and computes the fencing token), releasing is one (a compare-and-delete script that also
+ * publishes the release). Re-acquiring by the holder and hand-overs between threads of one JVM
+ * make no network call.
+ */
+public final class RedisLock extends EngineLock {
+
+    RedisLock(LockSync sync) {
+        super(sync);
+    }
+}

@@ -1,0 +1,86 @@
+package io.distlock.spi;
+
+import io.distlock.LockBackendException;
+
+/**
+ * One store of leases, such as a Redis deployment or an etcd cluster, seen by the lock engine.
+ *
+ * <p>Every method is a single attempt: the engine owns retries, deadlines and interrupts.
+ * Implementations must be thread-safe, must not hold a monitor ({@code synchronized}) while doing
+ * network I/O, and report any failure to reach or use the store as {@link LockBackendException}.
+ * A failure of {@link #tryAcquire} means the outcome is unknown: the engine then calls
+ * {@link #release} with the same token.
+ *
+ * <p>A lease is identified by the lock name and the token the engine chose for it. Tokens are
+ * unique per acquisition, so a call with a token that no longer owns the name must never affect
+ * the current owner.
+ */
+public interface LockBackend extends AutoCloseable {
+
+    /**
+     * Creates the lease for {@code name} if no lease exists, in one atomic step.
+     *
+     * @param name the lock name
+     * @param token the new owner's token
+     * @param leaseMillis the time to live of the lease
+     * @return {@link AcquireResult#acquired} with the fencing token of the new lease, or
+     *         {@link AcquireResult#busy} with the current holder's remaining lease
+     * @throws LockBackendException if the store could not be reached; the outcome is unknown
+     */
+    AcquireResult tryAcquire(String name, String token, long leaseMillis);
+
+    /**
+     * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters.
+     *
+     * @param name the lock name
+     * @param token the owner's token
+     * @return {@code true} if the lease was owned by {@code token} and is now deleted,
+     *         {@code false} if {@code token} did not own it (it was lost)
+     * @throws LockBackendException if the store could not be reached
+     */
+    boolean release(String name, String token);
+
+    /**
+     * Extends the lease of {@code name} to {@code leaseMillis} from now if {@code token} owns it.
+     *
+     * @param name the lock name
+     * @param token the owner's token
+     * @param leaseMillis the new time to live
+     * @return {@code true} if renewed, {@code false} if {@code token} no longer owns the lease
+     * @throws LockBackendException if the store could not be reached
+     */
+    boolean renew(String name, String token, long leaseMillis);
+
+    /**
+     * Tells whether any lease exists for {@code name}.
+     *
+     * @param name the lock name
+     * @return {@code true} if the lock is held by someone
+     * @throws LockBackendException if the store could not be reached
+     */
+    boolean isLocked(String name);
+
+    /**
+     * Starts delivering release announcements for {@code name} to {@code onRelease} until the
+     * returned watch is closed. The callback may also be run when the notification channel was
+     * interrupted (so that waiters re-check) and must return quickly.
+     *
+     * @param name the lock name
+     * @param onRelease called when the lease of {@code name} may have been released
+     * @return the watch; never {@code null}
+     */
+    ReleaseWatch watch(String name, Runnable onRelease);
+
+    /**
+     * Describes the store for messages, for example {@code "Redis at 127.0.0.1:6379"}.
+     *
+     * @return a short description
+     */
+    String describe();
+
+    /**
+     * Stops notifications and frees the resources this back end created. Leases are not touched.
+     */
+    @Override
+    void close();
+}
