@@ -1,0 +1,53 @@
+package io.distlock.redis;
+
+import io.distlock.testing.RedisServer;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/** Direct access to a test Redis server, for checks the lock API does not offer. */
+final class RedisTestSupport {
+
+    private RedisTestSupport() {
+    }
+
+    static Jedis connect(RedisServer server) {
+        return new Jedis(new HostAndPort(server.host(), server.port()),
+                DefaultJedisClientConfig.builder().timeoutMillis(5_000).autoNegotiateProtocol(false).build());
+    }
+
+    /** All keys under a prefix. */
+    static List<String> keys(RedisServer server, String prefix) {
+        List<String> found = new ArrayList<>();
+        try (Jedis jedis = connect(server)) {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            ScanParams params = new ScanParams().match(RedisReleaseSubscriber.escapeGlob(prefix) + "*").count(1000);
+            do {
+                ScanResult<String> page = jedis.scan(cursor, params);
+                found.addAll(page.getResult());
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        }
+        return found;
+    }
+
+    /**
+     * Lease keys under a prefix, plus any fencing counter without a time to live (which would
+     * stay forever): both must be absent after a test.
+     */
+    static List<String> leftovers(RedisServer server, String prefix) {
+        List<String> left = new ArrayList<>();
+        try (Jedis jedis = connect(server)) {
+            for (String key : keys(server, prefix)) {
+                if (!key.endsWith(":fence") || jedis.pttl(key) < 0) {
+                    left.add(key);
+                }
+            }
+        }
+        return left;
+    }
+}
