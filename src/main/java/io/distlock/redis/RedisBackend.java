@@ -17,6 +17,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *   P{N}        the lease: a string holding the owner token, with the lease as its TTL
  *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
  * Channel P{N} announces releases (channels are a namespace of their own).
+ * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
+ * P may not contain braces, so the tag is always N.
  *
  * Acquire, release and renew are each one EVALSHA (EVAL once per server if the script is
  * missing), so one round trip each.
@@ -42,7 +44,29 @@ final class RedisBackend implements LockBackend {
     }
 
     String lockKey(String name) {
-        return prefix + "{" + name + "}";
+        return prefix + "{" + hashTag(name) + "}";
+    }
+
+    /**
+     * The name as it stands between the braces: unchanged unless it holds a brace or a
+     * backslash, which are escaped (injectively) so that the hash tag is always the whole name
+     * and never empty.
+     */
+    static String hashTag(String name) {
+        if (name.indexOf('{') < 0 && name.indexOf('}') < 0 && name.indexOf('\\') < 0) {
+            return name;
+        }
+        StringBuilder b = new StringBuilder(name.length() + 8);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '{' -> b.append("\\(");
+                case '}' -> b.append("\\)");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     String fenceKey(String name) {
@@ -62,7 +86,7 @@ final class RedisBackend implements LockBackend {
     @Override
     public boolean release(String name, String token) {
         Object reply = run(RedisScript.RELEASE, List.of(lockKey(name)),
-                List.of(token, subscriber.channel(name)));
+                List.of(token, lockKey(name)));
         return Long.valueOf(1L).equals(reply);
     }
 
@@ -84,7 +108,7 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseWatch watch(String name, Runnable onRelease) {
-        return subscriber.watch(name, onRelease);
+        return subscriber.watch(lockKey(name), onRelease);
     }
 
     @Override

@@ -35,7 +35,8 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>Keys are {@code prefix + "{" + name + "}"} for the lease and the same with
  * {@code ":fence"} appended for the fencing counter; the braces make both one Redis Cluster hash
- * slot. Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
+ * slot (braces and backslashes inside a name are escaped with a backslash, so that the hash tag
+ * is always the whole name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a
  * thread first has to wait.
  *
@@ -187,12 +188,19 @@ public final class RedisLockFactory implements AutoCloseable {
          * Sets the prefix of every key and channel (default {@value #DEFAULT_KEY_PREFIX}).
          * Factories that must exclude each other need the same prefix.
          *
-         * @param keyPrefix the prefix; may be empty
+         * @param keyPrefix the prefix; may be empty; may not contain braces, since the lock adds
+         *        its own Redis Cluster hash tag after it
          * @return this builder
          * @throws NullPointerException if {@code keyPrefix} is {@code null}
+         * @throws IllegalArgumentException if {@code keyPrefix} contains '{' or '}'
          */
         public Builder keyPrefix(String keyPrefix) {
-            this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException("keyPrefix must not contain '{' or '}' (the lock key "
+                        + "adds its own hash tag), was " + keyPrefix);
+            }
+            this.keyPrefix = keyPrefix;
             return this;
         }
 

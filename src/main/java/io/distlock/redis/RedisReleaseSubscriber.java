@@ -14,7 +14,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * One pattern subscription per factory that receives every release announced under the key
- * prefix and dispatches it to the waiters of that name.
+ * prefix and dispatches it to the waiters of that channel (one channel per lock name).
  *
  * <pre>
  * A single PSUBSCRIBE on "prefix{*}" means no per-wait SUBSCRIBE round trip and nothing to
@@ -34,7 +34,6 @@ final class RedisReleaseSubscriber {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final UnifiedJedis client;
-    private final String channelPrefix;
     private final String pattern;
     private final ConcurrentHashMap<String, List<Watch>> watchers = new ConcurrentHashMap<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -45,24 +44,19 @@ final class RedisReleaseSubscriber {
 
     RedisReleaseSubscriber(UnifiedJedis client, String keyPrefix) {
         this.client = client;
-        this.channelPrefix = keyPrefix + "{";
         this.pattern = escapeGlob(keyPrefix) + "{*}";
     }
 
-    /** The channel on which releases of {@code name} are announced. */
-    String channel(String name) {
-        return channelPrefix + name + "}";
-    }
-
-    ReleaseWatch watch(String name, Runnable onRelease) {
+    /** Watches one channel: {@code onRelease} runs for every message published on it. */
+    ReleaseWatch watch(String channel, Runnable onRelease) {
         if (started.compareAndSet(false, true) && !closed) {
             Thread t = new Thread(this::run, "distlock-redis-pubsub");
             t.setDaemon(true);
             thread = t;
             t.start();
         }
-        Watch w = new Watch(name, onRelease);
-        watchers.compute(name, (n, list) -> {
+        Watch w = new Watch(channel, onRelease);
+        watchers.compute(channel, (n, list) -> {
             List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
             l.add(w);
             return l;
@@ -154,11 +148,7 @@ final class RedisReleaseSubscriber {
 
         @Override
         public void onPMessage(String pattern, String channel, String message) {
-            if (!channel.startsWith(channelPrefix) || !channel.endsWith("}")) {
-                return;
-            }
-            String name = channel.substring(channelPrefix.length(), channel.length() - 1);
-            List<Watch> list = watchers.get(name);
+            List<Watch> list = watchers.get(channel);
             if (list != null) {
                 for (Watch w : list) {
                     w.onRelease.run();
@@ -168,11 +158,11 @@ final class RedisReleaseSubscriber {
     }
 
     private final class Watch implements ReleaseWatch {
-        final String name;
+        final String channel;
         final Runnable onRelease;
 
-        Watch(String name, Runnable onRelease) {
-            this.name = name;
+        Watch(String channel, Runnable onRelease) {
+            this.channel = channel;
             this.onRelease = onRelease;
         }
 
@@ -183,7 +173,7 @@ final class RedisReleaseSubscriber {
 
         @Override
         public void close() {
-            watchers.computeIfPresent(name, (n, list) -> {
+            watchers.computeIfPresent(channel, (n, list) -> {
                 list.remove(this);
                 return list.isEmpty() ? null : list;
             });

@@ -1,0 +1,319 @@
+package io.distlock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.distlock.LeaseLostException;
+import io.distlock.LockBackendException;
+import io.distlock.LockOptions;
+import io.distlock.testing.Holder;
+import io.distlock.testing.RedisServer;
+import io.distlock.testing.RedisServers;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/** What is particular to the Redis back end: round trips, key layout, scripts, restarts. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RedisLockTest {
+
+    @RegisterExtension
+    static final RedisServers redis = RedisServers.start(1);
+
+    private final String prefix = "redis-test:" + UUID.randomUUID() + ":";
+    private final List<RedisLockFactory> factories = new CopyOnWriteArrayList<>();
+    private final List<String> lost = new CopyOnWriteArrayList<>();
+
+    private RedisServer server() {
+        return redis.first();
+    }
+
+    private RedisLockFactory factory(LockOptions options) {
+        RedisLockFactory f = RedisLockFactory.builder()
+                .hostAndPort(server().host(), server().port())
+                .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000).build())
+                .keyPrefix(prefix)
+                .options(options)
+                .leaseListener((n, fence) -> lost.add(n + "#" + fence))
+                .build();
+        factories.add(f);
+        return f;
+    }
+
+    @AfterEach
+    void closeFactories() {
+        factories.forEach(RedisLockFactory::close);
+        assertThat(RedisTestSupport.leftovers(server(), prefix)).isEmpty();
+    }
+
+    private static Map<String, Long> commandCalls(Jedis jedis) {
+        Map<String, Long> calls = new LinkedHashMap<>();
+        for (String line : jedis.info("commandstats").split("\r\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String cmd = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String stats = line.substring(line.indexOf(':') + 1);
+                long n = Long.parseLong(stats.substring(stats.indexOf("calls=") + 6, stats.indexOf(',')));
+                calls.put(cmd, n);
+            }
+        }
+        calls.remove("info");
+        calls.remove("config|resetstat");
+        return calls;
+    }
+
+    @Test
+    void oneLockAndUnlockCostTwoRoundTripsAndReacquiresCostNone() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        RedisLock lock = f.getLock("round-trips");
+        lock.lock();   // warm-up: connection set-up and script loading
+        lock.unlock();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            jedis.configResetStat();
+            lock.lock();
+            for (int i = 0; i < 100; i++) {
+                lock.lock();
+            }
+            for (int i = 0; i < 100; i++) {
+                lock.unlock();
+            }
+            lock.unlock();
+            Map<String, Long> calls = commandCalls(jedis);
+            System.out.println("Redis commands for one lock+unlock with 100 nested re-acquisitions: " + calls);
+            // two scripts sent; the other entries are the commands those scripts ran inside Redis
+            // (acquire: SET NX PX, TIME, GET, SET of the fence; release: GET, DEL, PUBLISH)
+            assertThat(calls).containsEntry("evalsha", 2L)
+                    .containsOnlyKeys("evalsha", "set", "time", "get", "del", "publish")
+                    .containsEntry("set", 2L).containsEntry("get", 2L).containsEntry("time", 1L)
+                    .containsEntry("del", 1L).containsEntry("publish", 1L);
+        }
+    }
+
+    @Test
+    void leaseKeyFencingKeyAndChannelShareOneClusterSlot() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test");
+        try {
+            List<String> names = List.of("plain", "with{braces}", "}odd{", "{}", "a\\(b", "a{b", "über/ключ");
+            assertThat(names.stream().map(backend::lockKey).distinct()).hasSameSizeAs(names);
+            for (String name : names) {
+                String key = backend.lockKey(name);
+                assertThat(JedisClusterCRC16.getSlot(backend.fenceKey(name))).isEqualTo(JedisClusterCRC16.getSlot(key));
+                RedisLock lock = f.getLock(name);
+                lock.lock();
+                try (Jedis jedis = RedisTestSupport.connect(server())) {
+                    assertThat(jedis.exists(key)).isTrue();
+                    assertThat(jedis.pttl(key)).isBetween(1L, 30_000L);
+                    assertThat(jedis.get(key)).hasSize(32).matches("[0-9a-f]{32}");
+                    assertThat(Long.parseLong(jedis.get(backend.fenceKey(name)))).isEqualTo(lock.getFencingToken());
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } finally {
+            backend.close();
+        }
+    }
+
+    @Test
+    void everyAcquisitionWritesAFreshToken() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        RedisLock lock = f.getLock("tokens");
+        java.util.Set<String> tokens = new java.util.HashSet<>();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            for (int i = 0; i < 20; i++) {
+                lock.lock();
+                tokens.add(jedis.get(prefix + "{tokens}"));
+                lock.unlock();
+            }
+        }
+        assertThat(tokens).hasSize(20);
+    }
+
+    @Test
+    void scriptsAreReloadedWhenTheServerForgetsThem() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        RedisLock lock = f.getLock("noscript");
+        lock.lock();
+        lock.unlock();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            jedis.scriptFlush();
+        }
+        lock.lock();
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        lock.unlock();
+    }
+
+    @Test
+    void aLockKeyDeletedBehindTheHoldersBackIsReportedLost() {
+        RedisLockFactory f = factory(LockOptions.builder().leaseTime(Duration.ofMillis(600)).build());
+        RedisLock lock = f.getLock("deleted");
+        lock.lock();
+        long fence = lock.getFencingToken();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            jedis.del(prefix + "{deleted}");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> lost.contains("deleted#" + fence));
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void fencingTokensKeepGrowingAfterARestartThatLostTheData() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        RedisLock lock = f.getLock("fence-restart");
+        lock.lock();
+        long before = lock.getFencingToken();
+        lock.unlock();
+        server().kill();
+        server().restart();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            assertThat(jedis.dbSize()).as("data lost by the restart").isZero();
+        }
+        long after = acquireAfterRestart(lock);
+        assertThat(after).isGreaterThan(before);
+    }
+
+    private static long acquireAfterRestart(RedisLock lock) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() - end < 0) {
+            try {
+                lock.lock();
+                try {
+                    return lock.getFencingToken();
+                } finally {
+                    lock.unlock();
+                }
+            } catch (LockBackendException e) {
+                // pooled connections to the old process fail once each
+            }
+        }
+        throw new AssertionError("could not lock within 20 s of the restart");
+    }
+
+    @Test
+    void aHolderLearnsThatARestartLostItsLease() {
+        RedisLockFactory f = factory(LockOptions.builder().leaseTime(Duration.ofSeconds(1)).build());
+        RedisLock lock = f.getLock("restart-holder");
+        lock.lock();
+        long fence = lock.getFencingToken();
+        server().kill();
+        server().restart();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lost.contains("restart-holder#" + fence));
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
+        assertThat(lock.getHoldCount()).isZero();
+    }
+
+    @Test
+    void aWaiterSurvivesARestartWithTheLockOrAClearErrorBeforeItsDeadline() throws Exception {
+        RedisLockFactory holderJvm = factory(LockOptions.defaults());
+        RedisLockFactory waiterJvm = factory(LockOptions.defaults());
+        Holder holder = Holder.hold(holderJvm.getLock("restart-waiter"));
+        long timeoutMs = 8_000;
+        CompletableFuture<String> timed = CompletableFuture.supplyAsync(() -> {
+            RedisLock lock = waiterJvm.getLock("restart-waiter");
+            try {
+                if (lock.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
+                    lock.unlock();
+                    return "acquired";
+                }
+                return "timed out";
+            } catch (LockBackendException e) {
+                return "backend error";
+            } catch (InterruptedException e) {
+                return "interrupted";
+            }
+        });
+        long start = System.nanoTime();
+        Thread.sleep(500);
+        server().kill();
+        Thread.sleep(1_000);
+        server().restart();
+        // deadline plus one socket timeout for a call under way, plus slack for a busy machine
+        String outcome = timed.get(timeoutMs + 2_000 + 5_000, TimeUnit.MILLISECONDS);
+        long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("waiter across a Redis restart: " + outcome + " after " + elapsed + " ms");
+        assertThat(outcome).isIn("acquired", "backend error");
+        assertThat(elapsed).isLessThan(timeoutMs + 2_000 + 2_000);
+        Throwable holderOutcome = holder.release();
+        assertThat(holderOutcome).isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void lockWithoutDeadlineAcrossARestartEndsWithTheLockOrAClearError() throws Exception {
+        RedisLockFactory holderJvm = factory(LockOptions.defaults());
+        RedisLockFactory waiterJvm = factory(LockOptions.builder().retryCount(2).retryDelay(Duration.ofMillis(100)).build());
+        Holder holder = Holder.hold(holderJvm.getLock("restart-lock"));
+        CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
+            RedisLock lock = waiterJvm.getLock("restart-lock");
+            try {
+                lock.lock();
+                lock.unlock();
+                return "acquired";
+            } catch (LockBackendException e) {
+                return "backend error: " + e.getMessage();
+            }
+        });
+        Thread.sleep(500);
+        server().kill();
+        Thread.sleep(1_500);
+        server().restart();
+        String outcome = waiter.get(30, TimeUnit.SECONDS);
+        System.out.println("lock() across a Redis restart: " + outcome);
+        assertThat(outcome).satisfiesAnyOf(
+                o -> assertThat(o).isEqualTo("acquired"),
+                o -> assertThat(o).startsWith("backend error: RedisLockFactory: could not acquire lock 'restart-lock'"));
+        holder.release();
+    }
+
+    @Test
+    void aSuppliedClientIsUsedButNotClosed() {
+        try (RedisClient client = RedisClient.create(server().host(), server().port())) {
+            RedisLockFactory f = RedisLockFactory.builder().client(client).keyPrefix(prefix).build();
+            RedisLock lock = f.getLock("supplied");
+            lock.lock();
+            lock.unlock();
+            f.close();
+            assertThat(client.ping()).isEqualTo("PONG");
+        }
+    }
+
+    @Test
+    void theBuilderRejectsIncompleteOrContradictorySettings() {
+        assertThatThrownBy(() -> RedisLockFactory.builder().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("exactly one of");
+        try (RedisClient client = RedisClient.create(server().host(), server().port())) {
+            assertThatThrownBy(() -> RedisLockFactory.builder().client(client).hostAndPort("127.0.0.1", 1).build())
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("exactly one of");
+            assertThatThrownBy(() -> RedisLockFactory.builder().client(client)
+                    .clientConfig(DefaultJedisClientConfig.builder().build()).build())
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("clientConfig");
+        }
+        assertThatThrownBy(() -> RedisLockFactory.builder().hostAndPort("127.0.0.1", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
+        assertThatThrownBy(() -> RedisLockFactory.builder().hostAndPort(null, 6379))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("host");
+        assertThatThrownBy(() -> RedisLockFactory.builder().keyPrefix(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("keyPrefix");
+        assertThatThrownBy(() -> RedisLockFactory.builder().keyPrefix("app{1}:"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+        assertThatThrownBy(() -> RedisLockFactory.builder().fencingRetention(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fencingRetention");
+        assertThatThrownBy(() -> RedisLockFactory.builder().options(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("options");
+    }
+}
