@@ -496,6 +496,46 @@ public abstract class DistributedLockContractTest {
     }
 
     @Test
+    void aJvmWhoseThreadsKeepTheLockBusyStillLetsAnotherJvmIn() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Future<Integer>> busy = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            busy.add(async(() -> {
+                DistributedLock lock = here.getLock(name);
+                int n = 0;
+                for (int i = 0; i < 20_000 && !stop.get(); i++) {
+                    lock.lock();
+                    try {
+                        n++;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return n;
+            }));
+        }
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        boolean got = async(() -> {
+            DistributedLock lock = elsewhere.getLock(name);
+            if (!lock.tryLock(20, TimeUnit.SECONDS)) {
+                return false;
+            }
+            lock.unlock();
+            return true;
+        }).get(60, TimeUnit.SECONDS);
+        long waited = millisSince(start);
+        stop.set(true);
+        int total = 0;
+        for (Future<Integer> f : busy) {
+            total += f.get(60, TimeUnit.SECONDS);
+        }
+        System.out.println("another JVM got in after " + waited + " ms; the busy JVM made " + total + " acquisitions");
+        assertThat(got).as("the other JVM acquired while this one was busy").isTrue();
+        assertThat(waited).isLessThan(5_000);
+    }
+
+    @Test
     void fencingTokensGrowWithEveryAcquisition() throws Exception {
         long last = 0;
         for (int i = 0; i < 6; i++) {

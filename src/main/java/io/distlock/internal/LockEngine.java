@@ -42,6 +42,9 @@ public final class LockEngine implements AutoCloseable {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
     /** Longest lock name accepted. */
     public static final int MAX_NAME_LENGTH = 4096;
+    static final long COURTESY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final long COURTESY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final int COURTESY_RTT_FACTOR = 8;
 
     final LockBackend backend;
     final LockOptions options;
@@ -54,6 +57,8 @@ public final class LockEngine implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
+    /** Smoothed duration of an acquire round trip, for the courtesy window. */
+    private volatile long roundTripNanos = COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR;
 
     /**
      * Creates an engine over a back end.
@@ -147,6 +152,22 @@ public final class LockEngine implements AutoCloseable {
         byte[] bytes = new byte[16];
         random.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
+    }
+
+    /** Feeds one measured acquire round trip into the smoothed estimate. */
+    void recordRoundTrip(long nanos) {
+        long rtt = roundTripNanos;
+        roundTripNanos = rtt + (nanos - rtt) / 8;
+    }
+
+    /**
+     * How long a JVM that just gave a lease back while its own threads were queued, and while
+     * other JVMs were listening for the release, waits before competing for it again, so that a
+     * waiter elsewhere (one hop to hear the announcement, one round trip to acquire) gets its
+     * turn: several round trips.
+     */
+    long courtesyNanos() {
+        return Math.min(COURTESY_MAX_NANOS, Math.max(COURTESY_MIN_NANOS, COURTESY_RTT_FACTOR * roundTripNanos));
     }
 
     void registerHeld(LockSync sync) {

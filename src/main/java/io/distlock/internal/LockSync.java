@@ -3,6 +3,7 @@ package io.distlock.internal;
 import io.distlock.LeaseLostException;
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,7 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * On the final unlock the lease is either kept for a queued local thread (at most
  * maxLocalHandoffs times in a row, and only with the watchdog on, so that every holder gets a
- * renewed lease) or released on the server. A thread that leaves the local queue without the
+ * renewed lease) or released on the server. When it is released while local threads are still
+ * queued and the back end says other processes listen for the release, the next local owner
+ * first waits a courtesy window of a few round trips: a waiter in
+ * another JVM needs one hop to hear the announcement and one round trip to acquire, while the
+ * local thread could try at once and would win every time, starving other JVMs. A thread that leaves the local queue without the
  * lock (timeout, interrupt) may leave a kept lease without owner; releaseIdleLease() gives such a
  * lease back, and both the unlocking thread and the leaving thread call it, so whichever comes
  * last sees the queue empty.
@@ -55,6 +60,9 @@ public final class LockSync {
     private volatile Lease lease;
     /** Consecutive local hand-overs of the current lease; guarded by local. */
     private int handoffs;
+    /** Until when (nanoTime) a local owner lets other JVMs take the lock first; guarded by local. */
+    private long courtesyUntil;
+    private boolean courtesyPending;
 
     LockSync(LockEngine engine, String name) {
         this.engine = engine;
@@ -190,8 +198,12 @@ public final class LockSync {
                 return;
             }
             dropLease(l);
-            boolean wasOurs = engine.retrying("release", name, () -> engine.backend.release(name, l.token));
-            if (!wasOurs) {
+            ReleaseResult released = engine.retrying("release", name, () -> engine.backend.release(name, l.token));
+            if (released == ReleaseResult.RELEASED_WITH_LISTENERS && local.hasQueuedThreads()) {
+                courtesyPending = true;
+                courtesyUntil = System.nanoTime() + engine.courtesyNanos();
+            }
+            if (!released.released()) {
                 if (l.markLost()) {
                     engine.reportLost(name, l.fencingToken);
                 }
@@ -272,6 +284,16 @@ public final class LockSync {
         ReleaseWatch watch = null;
         int failures = 0;
         try {
+            if (courtesyPending) {
+                courtesyPending = false;
+                long left = courtesyUntil - System.nanoTime();
+                if (mode != Mode.NO_WAIT && left > 0) {
+                    if (mode == Mode.TIMED) {
+                        left = Math.min(left, Math.max(deadline - System.nanoTime(), 0L));
+                    }
+                    interrupted |= park(releaseSignals.get(), left, mode);
+                }
+            }
             while (true) {
                 long seen = releaseSignals.get();
                 String token = engine.newToken();
@@ -279,6 +301,7 @@ public final class LockSync {
                 AcquireResult result;
                 try {
                     result = engine.backend.tryAcquire(name, token, engine.leaseMillis);
+                    engine.recordRoundTrip(System.nanoTime() - sentAt);
                     failures = 0;
                 } catch (LockBackendException e) {
                     engine.releaseQuietly(name, token);

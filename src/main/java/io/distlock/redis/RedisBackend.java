@@ -3,6 +3,7 @@ package io.distlock.redis;
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import java.util.List;
 import redis.clients.jedis.UnifiedJedis;
@@ -84,10 +85,14 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
-    public boolean release(String name, String token) {
-        Object reply = run(RedisScript.RELEASE, List.of(lockKey(name)),
-                List.of(token, lockKey(name)));
-        return Long.valueOf(1L).equals(reply);
+    public ReleaseResult release(String name, String token) {
+        long reply = (Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name)));
+        if (reply == 0) {
+            return ReleaseResult.NOT_OWNED;
+        }
+        // receivers of the announcement, less this factory's own subscription
+        long others = reply - 1 - (subscriber.isActive() ? 1 : 0);
+        return others > 0 ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.RELEASED;
     }
 
     @Override

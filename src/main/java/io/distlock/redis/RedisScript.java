@@ -27,13 +27,13 @@ final class RedisScript {
 
     /**
      * Release. KEYS: lock key. ARGV: token, channel. Deletes the key only if it holds the token,
-     * then announces the release. Returns 1 if released, 0 if the token did not own the key.
+     * then announces the release. Returns 0 if the token did not own the key, else 1 + the number
+     * of subscribers that received the announcement.
      */
     static final RedisScript RELEASE = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) == ARGV[1] then",
             "  redis.call('DEL', KEYS[1])",
-            "  redis.call('PUBLISH', ARGV[2], '0')",
-            "  return 1",
+            "  return 1 + redis.call('PUBLISH', ARGV[2], '0')",
             "end",
             "return 0"));
 

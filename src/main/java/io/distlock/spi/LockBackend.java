@@ -34,11 +34,11 @@ public interface LockBackend extends AutoCloseable {
      *
      * @param name the lock name
      * @param token the owner's token
-     * @return {@code true} if the lease was owned by {@code token} and is now deleted,
-     *         {@code false} if {@code token} did not own it (it was lost)
+     * @return {@link ReleaseResult#NOT_OWNED} if {@code token} did not own the lease (it was
+     *         lost); otherwise whether other processes may have been listening for the release
      * @throws LockBackendException if the store could not be reached
      */
-    boolean release(String name, String token);
+    ReleaseResult release(String name, String token);
 
     /**
      * Extends the lease of {@code name} to {@code leaseMillis} from now if {@code token} owns it.

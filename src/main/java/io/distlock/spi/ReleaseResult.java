@@ -1,0 +1,23 @@
+package io.distlock.spi;
+
+/** The outcome of one {@link LockBackend#release} call. */
+public enum ReleaseResult {
+
+    /** The token did not own the lease: it had been lost. Nothing was changed. */
+    NOT_OWNED,
+
+    /** The lease was deleted, and no other process was listening for its release. */
+    RELEASED,
+
+    /**
+     * The lease was deleted, and other processes were (or may have been) listening for its
+     * release: the engine then gives them a chance to take the lock before this JVM competes
+     * for it again. A back end that cannot tell returns this.
+     */
+    RELEASED_WITH_LISTENERS;
+
+    /** Whether the lease was deleted. */
+    public boolean released() {
+        return this != NOT_OWNED;
+    }
+}
