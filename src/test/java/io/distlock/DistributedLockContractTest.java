@@ -335,6 +335,29 @@ public abstract class DistributedLockContractTest {
     }
 
     @Test
+    void closingAFactoryWakesItsWaitersWithAnError() throws Exception {
+        LockSource s = source(LockOptions.defaults());
+        try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
+            CountDownLatch started = new CountDownLatch(1);
+            Future<Throwable> waiter = async(() -> {
+                started.countDown();
+                try {
+                    s.getLock(name).lock();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(300);
+            s.close();
+            assertThat(waiter.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
+            assertThat(holder.release()).isNull();
+        }
+    }
+
+    @Test
     void closingAFactoryGivesBackItsLeasesAndTellsTheHolder() throws Exception {
         LockSource s = source(LockOptions.defaults());
         DistributedLock lock = s.getLock(name);

@@ -247,8 +247,9 @@ public final class LockEngine implements AutoCloseable {
     }
 
     /**
-     * Closes the engine: every lease still held is reported lost and released, the renewal thread
-     * stops and the back end is closed. Holders learn of it from {@code unlock()}, which throws
+     * Closes the engine: every lease still held is reported lost and released, threads waiting
+     * for a lease give up with {@link IllegalStateException}, the renewal thread stops and the
+     * back end is closed. Holders learn of it from {@code unlock()}, which throws
      * {@link io.distlock.LeaseLostException}. Idempotent.
      */
     @Override
@@ -260,6 +261,8 @@ public final class LockEngine implements AutoCloseable {
         for (LockSync sync : holding) {
             sync.abandon();
         }
+        // waiters re-check at once and find the engine closed
+        registry.asMap().values().forEach(LockSync::signalRelease);
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);

@@ -295,6 +295,7 @@ public final class LockSync {
                 }
             }
             while (true) {
+                engine.checkOpen();
                 long seen = releaseSignals.get();
                 String token = engine.newToken();
                 long sentAt = System.nanoTime();
