@@ -44,7 +44,7 @@ public final class LockEngine implements AutoCloseable {
     public static final int MAX_NAME_LENGTH = 4096;
     static final long COURTESY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     static final long COURTESY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    static final int COURTESY_RTT_FACTOR = 8;
+    static final int COURTESY_RTT_FACTOR = 3;
 
     final LockBackend backend;
     final LockOptions options;

@@ -283,6 +283,7 @@ public final class LockSync {
         boolean interrupted = false;
         ReleaseWatch watch = null;
         int failures = 0;
+        String token = null;
         try {
             if (courtesyPending) {
                 courtesyPending = false;
@@ -297,15 +298,18 @@ public final class LockSync {
             while (true) {
                 engine.checkOpen();
                 long seen = releaseSignals.get();
-                String token = engine.newToken();
+                if (token == null) {
+                    token = engine.newToken();
+                }
                 long sentAt = System.nanoTime();
                 AcquireResult result;
                 try {
-                    result = engine.backend.tryAcquire(name, token, engine.leaseMillis);
+                    result = engine.backend.tryAcquire(name, token, engine.leaseMillis, mode != Mode.NO_WAIT);
                     engine.recordRoundTrip(System.nanoTime() - sentAt);
                     failures = 0;
                 } catch (LockBackendException e) {
                     engine.releaseQuietly(name, token);
+                    token = null;
                     failures++;
                     if (failures > engine.options.retryCount()
                             || (mode == Mode.TIMED && System.nanoTime() - deadline >= 0)) {
@@ -320,6 +324,7 @@ public final class LockSync {
                 }
                 if (result.isAcquired()) {
                     installLease(new Lease(token, result.fencingToken(), sentAt + engine.leaseNanos));
+                    token = null;
                     return true;
                 }
                 if (mode == Mode.NO_WAIT) {
@@ -346,6 +351,9 @@ public final class LockSync {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
+            if (token != null) {
+                engine.backend.cancel(name, token);
+            }
             if (watch != null) {
                 watch.close();
             }

@@ -75,7 +75,7 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
-    public AcquireResult tryAcquire(String name, String token, long leaseMillis) {
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
         Object reply = run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
                 List.of(token, Long.toString(leaseMillis), retentionMillis));
         List<?> values = (List<?>) reply;

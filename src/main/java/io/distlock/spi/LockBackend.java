@@ -20,14 +20,33 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Creates the lease for {@code name} if no lease exists, in one atomic step.
      *
+     * <p>The engine calls it again with the same token after a busy result and a release
+     * announcement, until it gets the lease, gives up (then it calls {@link #cancel}) or an
+     * error occurs (then it calls {@link #release} and uses a new token). A back end whose server
+     * queues waiters may therefore enqueue the request on the first call and report the outcome
+     * on a later one.
+     *
      * @param name the lock name
      * @param token the new owner's token
      * @param leaseMillis the time to live of the lease
+     * @param willWait {@code false} if the caller will not wait when the lock is busy (a
+     *        {@code tryLock()}): nothing may be left queued after a busy result
      * @return {@link AcquireResult#acquired} with the fencing token of the new lease, or
      *         {@link AcquireResult#busy} with the current holder's remaining lease
      * @throws LockBackendException if the store could not be reached; the outcome is unknown
      */
-    AcquireResult tryAcquire(String name, String token, long leaseMillis);
+    AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait);
+
+    /**
+     * Withdraws an acquisition that got busy results and that the engine gives up (timeout,
+     * interrupt, error): a back end that queued it on the server removes it, and releases the
+     * lease if it was granted meanwhile. Never throws; the default does nothing.
+     *
+     * @param name the lock name
+     * @param token the token passed to {@link #tryAcquire}
+     */
+    default void cancel(String name, String token) {
+    }
 
     /**
      * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters.
