@@ -676,14 +676,14 @@ public abstract class DistributedLockContractTest {
         // hold a lock through an object this test does not keep: only the engine references it
         here.getLock(name).lock();
         try {
-            for (int i = 0; i < 2_000; i++) {
+            for (int i = 0; i < 500; i++) {
                 DistributedLock l = here.getLock(name + "-" + i);
                 l.lock();
                 l.unlock();
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> {
                 System.gc();
-                return here.registrySize() < 100;
+                return here.registrySize() < 50;
             });
             // the held lock's state survived: same holder, reentrant without the server
             assertThat(here.getLock(name).isHeldByCurrentThread()).isTrue();

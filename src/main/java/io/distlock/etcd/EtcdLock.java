@@ -1,0 +1,39 @@
+package io.distlock.etcd;
+
+import io.distlock.DistributedLock;
+import io.distlock.internal.EngineLock;
+import io.distlock.internal.LockSync;
+
+/**
+ * A reentrant {@link java.util.concurrent.locks.Lock} shared through etcd by every JVM that uses
+ * the same etcd cluster and key prefix. Obtain instances from {@link EtcdLockFactory#getLock}.
+ *
+ * <p>The behaviour is that of {@link java.util.concurrent.locks.ReentrantLock} with the additions
+ * described in {@link DistributedLock}. In the terms the {@code Lock} interface asks for:
+ * <ul>
+ *   <li><b>Interruption:</b> {@link #lockInterruptibly()} and {@link #tryLock(long,
+ *       java.util.concurrent.TimeUnit)} can be interrupted while waiting, locally or for etcd;
+ *       {@link #lock()} cannot, and keeps the interrupt status.</li>
+ *   <li><b>Misuse:</b> {@link #unlock()} by a thread that does not hold the lock throws
+ *       {@link IllegalMonitorStateException}.</li>
+ *   <li><b>Release:</b> only the holding thread may release it; on the server only the holder of
+ *       the lease can delete the lock key.</li>
+ *   <li><b>Leases:</b> the lock key is attached to an etcd lease, kept alive while the lock is held
+ *       (unless the factory's options turn the watchdog off). When the lease is lost (expired during
+ *       a partition or a pause, revoked) the final {@code unlock()} throws
+ *       {@link io.distlock.LeaseLostException}.</li>
+ *   <li><b>Fairness:</b> with {@link EtcdFlavour#LOCK_SERVICE} JVMs acquire in the order they asked
+ *       the server; with {@link EtcdFlavour#TRANSACTION} there is no order.</li>
+ *   <li><b>Conditions:</b> not supported yet; {@link #newCondition()} throws
+ *       {@link UnsupportedOperationException}.</li>
+ * </ul>
+ *
+ * <p>The fencing token is an etcd revision, so it grows with every write to the cluster, not just
+ * with acquisitions of this lock.
+ */
+public final class EtcdLock extends EngineLock {
+
+    EtcdLock(LockSync sync) {
+        super(sync);
+    }
+}

@@ -1,0 +1,207 @@
+package io.distlock.etcd;
+
+import io.distlock.LockBackendException;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.ReleaseResult;
+import io.distlock.spi.ReleaseWatch;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lock.LockResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The etcd back end built on etcd's lock service (the server-side mutex recipe), which queues
+ * waiters first come, first served.
+ *
+ * <pre>
+ * Each acquisition gets a lease of its own (the lock service names the waiter's key after the
+ * lease, so two acquisitions may not share one), kept alive while queued and, with the watchdog
+ * on, while held. The Lock RPC puts prefix+name/lease and returns once every older waiter's key
+ * is gone: the queue lives on the server.
+ *
+ *   waiting acquire  grant lease, start Lock RPC; the engine parks until the RPC completes
+ *   tryLock()        count keys under prefix+name/; if none, grant + Lock RPC, bounded wait;
+ *                    if that does not complete, withdraw
+ *   release          revoke the lease: deletes the owner key, which wakes the next waiter
+ *   withdraw         cancel the RPC and revoke the lease (also deletes a key granted meanwhile)
+ *   renew            the lease is alive and the owner key still exists
+ *   fencing token    the revision at which the Lock RPC answered: monotonic per name
+ *
+ * Round trips per uncontended lock+unlock: grant, Lock (the server then does its own put and
+ * range), revoke.
+ * </pre>
+ */
+final class EtcdLockServiceBackend extends AbstractEtcdBackend {
+
+    /** Acquisitions queued on the server, by token. */
+    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+    /** The queued acquisition of each name (one per name per factory: the engine's local owner). */
+    private final ConcurrentHashMap<String, Pending> pendingByName = new ConcurrentHashMap<>();
+    /** Held locks, by token. */
+    private final ConcurrentHashMap<String, Owned> owned = new ConcurrentHashMap<>();
+
+    EtcdLockServiceBackend(Client client, boolean ownsClient, String prefix, Duration timeout,
+                           long leaseMillis, boolean watchdog, String where) {
+        super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
+    }
+
+    private static final class Pending {
+        final String name;
+        final EtcdSession lease;
+        final CompletableFuture<LockResponse> call;
+
+        Pending(String name, EtcdSession lease, CompletableFuture<LockResponse> call) {
+            this.name = name;
+            this.lease = lease;
+            this.call = call;
+        }
+    }
+
+    private static final class Owned {
+        final EtcdSession lease;
+        final ByteSequence ownerKey;
+
+        Owned(EtcdSession lease, ByteSequence ownerKey) {
+            this.lease = lease;
+            this.ownerKey = ownerKey;
+        }
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+        Pending p = pending.get(token);
+        if (p == null) {
+            if (!willWait && count(waitersKey(name), true) > 0) {
+                return AcquireResult.busy(-1);
+            }
+            EtcdSession lease = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
+            p = new Pending(name, lease, client.getLockClient().lock(key(name), lease.id()));
+            pending.put(token, p);
+            pendingByName.put(name, p);
+            if (!willWait) {
+                try {
+                    p.call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    // judged below
+                }
+                if (!p.call.isDone()) {
+                    cancel(name, token);
+                    return AcquireResult.busy(-1);
+                }
+            }
+        }
+        if (!p.call.isDone()) {
+            return AcquireResult.busy(-1);
+        }
+        pending.remove(token);
+        pendingByName.remove(name, p);
+        LockResponse response;
+        try {
+            response = p.call.join();
+        } catch (RuntimeException e) {
+            p.lease.revokeQuietly(timeout, where);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new LockBackendException(where + ": lock failed: " + cause.getMessage(), cause);
+        }
+        if (!watchdog) {
+            // a fixed lease: one last renewal now, so that it runs at least a full TTL from the
+            // engine's send time, then nobody renews it
+            p.lease.stopKeepAlive();
+            try {
+                await(client.getLeaseClient().keepAliveOnce(p.lease.id()), "lease renewal");
+            } catch (LockBackendException e) {
+                p.lease.revokeQuietly(timeout, where);
+                throw e;
+            }
+        }
+        owned.put(token, new Owned(p.lease, response.getKey()));
+        return AcquireResult.acquired(response.getHeader().getRevision());
+    }
+
+    private ByteSequence waitersKey(String name) {
+        return key(name).concat(EtcdCalls.bytes("/"));
+    }
+
+    @Override
+    public void cancel(String name, String token) {
+        Pending p = pending.remove(token);
+        if (p == null) {
+            return;
+        }
+        pendingByName.remove(name, p);
+        p.call.cancel(true);
+        // revoking deletes the waiter's key whatever the server's Lock handler had done with it
+        p.lease.revokeQuietly(timeout, where);
+    }
+
+    @Override
+    public ReleaseResult release(String name, String token) {
+        Owned o = owned.remove(token);
+        if (o == null) {
+            cancel(name, token);
+            return ReleaseResult.NOT_OWNED;
+        }
+        return o.lease.revoke(timeout, where) ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
+    }
+
+    @Override
+    public boolean renew(String name, String token, long leaseMillis) {
+        Owned o = owned.get(token);
+        if (o == null || !o.lease.isAlive()) {
+            return false;
+        }
+        return count(o.ownerKey, false) > 0 && o.lease.isAlive();
+    }
+
+    @Override
+    public boolean isLocked(String name) {
+        return count(waitersKey(name), true) > 0;
+    }
+
+    @Override
+    public ReleaseWatch watch(String name, Runnable onRelease) {
+        Pending p = pendingByName.get(name);
+        if (p == null) {
+            return new ReleaseWatch() {
+                @Override
+                public boolean isActive() {
+                    return false;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        p.call.whenComplete((r, e) -> onRelease.run());
+        return new ReleaseWatch() {
+            @Override
+            public boolean isActive() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    void closeBackend() {
+        for (String token : pending.keySet()) {
+            Pending p = pending.get(token);
+            if (p != null) {
+                cancel(p.name, token);
+            }
+        }
+        for (Owned o : owned.values()) {
+            o.lease.revokeQuietly(timeout, where);
+        }
+        owned.clear();
+    }
+}

@@ -1,0 +1,134 @@
+package io.distlock.etcd;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An etcd lease, optionally kept alive by jetcd's keep-alive stream, with a local, conservative
+ * estimate of whether the server still has it.
+ *
+ * <p>The lease counts as alive until its last confirmed expiry: the grant's send time plus its
+ * TTL, then each keep-alive answer's arrival time plus the TTL it reports, less a tenth of the
+ * TTL for the time the answer spent in flight. A keep-alive answer with no TTL, an error or the
+ * end of the stream marks it dead for good.
+ */
+final class EtcdSession {
+
+    private static final Logger log = LoggerFactory.getLogger(EtcdSession.class);
+
+    private final Client client;
+    private final long id;
+    private final long ttlNanos;
+    private volatile long validUntilNanos;
+    private volatile boolean dead;
+    private volatile CloseableClient keepAlive;
+
+    private EtcdSession(Client client, long id, long ttlSeconds, long sentAt) {
+        this.client = client;
+        this.id = id;
+        this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
+        this.validUntilNanos = sentAt + ttlNanos;
+    }
+
+    /** Grants a lease of {@code ttlSeconds} (the server may raise it to its minimum). */
+    static EtcdSession grant(Client client, long ttlSeconds, boolean keepAlive, Duration timeout, String where) {
+        long sentAt = System.nanoTime();
+        LeaseGrantResponse granted = EtcdCalls.await(client.getLeaseClient().grant(ttlSeconds),
+                timeout, "lease grant", where);
+        EtcdSession session = new EtcdSession(client, granted.getID(), Math.max(ttlSeconds, granted.getTTL()), sentAt);
+        if (keepAlive) {
+            session.startKeepAlive();
+        }
+        return session;
+    }
+
+    long id() {
+        return id;
+    }
+
+    boolean isAlive() {
+        return !dead && System.nanoTime() - validUntilNanos < 0;
+    }
+
+    private void startKeepAlive() {
+        keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
+            @Override
+            public void onNext(LeaseKeepAliveResponse response) {
+                if (response.getTTL() <= 0) {
+                    markDead("expired");
+                    return;
+                }
+                long ttl = TimeUnit.SECONDS.toNanos(response.getTTL());
+                validUntilNanos = System.nanoTime() + ttl - ttl / 10;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                markDead(t.toString());
+            }
+
+            @Override
+            public void onCompleted() {
+                markDead("keep-alive stream ended");
+            }
+        });
+    }
+
+    private void markDead(String why) {
+        if (!dead) {
+            dead = true;
+            log.debug("etcd lease {} is gone: {}", Long.toHexString(id), why);
+            stopKeepAlive();
+        }
+    }
+
+    /** Stops renewing; the lease then runs out by itself. */
+    void stopKeepAlive() {
+        CloseableClient k = keepAlive;
+        keepAlive = null;
+        if (k != null) {
+            k.close();
+        }
+    }
+
+    /**
+     * Stops renewing and revokes the lease, which deletes every key attached to it.
+     *
+     * @return {@code true} if the server still had the lease
+     * @throws io.distlock.LockBackendException if the server could not be reached
+     */
+    boolean revoke(Duration timeout, String where) {
+        stopKeepAlive();
+        dead = true;
+        try {
+            EtcdCalls.await(client.getLeaseClient().revoke(id), timeout, "lease revoke", where);
+            return true;
+        } catch (io.distlock.LockBackendException e) {
+            if (String.valueOf(e.getMessage()).contains("lease not found")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Revokes the lease if it can; never throws (a lease not revoked runs out by itself). */
+    void revokeQuietly(Duration timeout, String where) {
+        try {
+            revoke(timeout, where);
+        } catch (RuntimeException e) {
+            log.debug("could not revoke etcd lease {}; it runs out by itself", Long.toHexString(id), e);
+        }
+    }
+
+    /** The TTL as granted. */
+    Duration ttl() {
+        return Duration.ofNanos(ttlNanos);
+    }
+}

@@ -1,0 +1,194 @@
+package io.distlock.etcd;
+
+import io.distlock.LockBackendException;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.ReleaseResult;
+import io.distlock.spi.ReleaseWatch;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The etcd back end built from transactions and leases.
+ *
+ * <pre>
+ * Key prefix+name holds the owner token and is attached to a lease.
+ *
+ * With the watchdog on, every lock of the factory shares one session lease, granted when first
+ * needed and kept alive by jetcd's keep-alive stream: no grant per acquisition. A renewal by the
+ * engine checks that the session is still alive and the key still holds the token. When the
+ * session dies (expired, revoked, cluster unreachable past its TTL) every lock held through it
+ * is reported lost at its next renewal, and the next acquisition grants a new session.
+ * With the watchdog off, each acquisition attempt gets a lease of its own that nobody renews.
+ *
+ *   acquire  txn: if createRevision(key) == 0 then put(key, token, lease)     1 round trip
+ *   release  txn: if value(key) == token then delete(key)                     1 round trip
+ *   renew    txn: if value(key) == token                                      1 round trip
+ *   fencing token: the revision of the acquiring transaction, which is the key's create
+ *   revision: monotonic per name (per cluster, in fact).
+ *
+ * Waiters watch the key from the revision after the busy transaction, so a delete between the
+ * failed attempt and the watch is still delivered.
+ * </pre>
+ */
+final class EtcdTxnBackend extends AbstractEtcdBackend {
+
+    private final ReentrantLock sessionLock = new ReentrantLock();
+    private volatile EtcdSession session;
+    /** Lease of each held token: the shared session, or a lease of its own. */
+    private final ConcurrentHashMap<String, EtcdSession> leases = new ConcurrentHashMap<>();
+    /** Revision seen by the last busy attempt on each name, where the watch starts. */
+    private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
+
+    EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, long leaseMillis,
+                   boolean watchdog, String where) {
+        super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
+    }
+
+    /** The live shared session, granting a new one if there is none. */
+    private EtcdSession session() {
+        EtcdSession s = session;
+        if (s != null && s.isAlive()) {
+            return s;
+        }
+        sessionLock.lock();
+        try {
+            s = session;
+            if (s == null || !s.isAlive()) {
+                if (s != null) {
+                    s.stopKeepAlive();
+                }
+                s = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
+                session = s;
+            }
+            return s;
+        } finally {
+            sessionLock.unlock();
+        }
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+        ByteSequence key = key(name);
+        EtcdSession lease = watchdog ? session() : EtcdSession.grant(client, ttlSeconds, false, timeout, where);
+        TxnResponse r;
+        try {
+            r = await(client.getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
+                    .commit(), "acquire");
+        } catch (LockBackendException e) {
+            if (!watchdog) {
+                lease.revokeQuietly(timeout, where);
+            }
+            throw e;
+        }
+        long revision = r.getHeader().getRevision();
+        if (r.isSucceeded()) {
+            leases.put(token, lease);
+            return AcquireResult.acquired(revision);
+        }
+        if (!watchdog) {
+            lease.revokeQuietly(timeout, where);
+        }
+        busyRevisions.put(name, revision);
+        return AcquireResult.busy(-1);
+    }
+
+    @Override
+    public ReleaseResult release(String name, String token) {
+        ByteSequence key = key(name);
+        TxnResponse r = await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit(), "release");
+        EtcdSession lease = leases.remove(token);
+        if (lease != null && !watchdog) {
+            lease.revokeQuietly(timeout, where);
+        }
+        return r.isSucceeded() ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
+    }
+
+    @Override
+    public boolean renew(String name, String token, long leaseMillis) {
+        EtcdSession lease = leases.get(token);
+        if (lease == null || !lease.isAlive()) {
+            return false;
+        }
+        ByteSequence key = key(name);
+        TxnResponse r = await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
+                .commit(), "renew");
+        return r.isSucceeded() && lease.isAlive();
+    }
+
+    @Override
+    public boolean isLocked(String name) {
+        return count(key(name), false) > 0;
+    }
+
+    @Override
+    public ReleaseWatch watch(String name, Runnable onRelease) {
+        Long seen = busyRevisions.remove(name);
+        WatchOption.Builder option = WatchOption.builder().withNoPut(true);
+        if (seen != null) {
+            option.withRevision(seen + 1);
+        }
+        return new KeyWatch(client, key(name), option.build(), onRelease);
+    }
+
+    @Override
+    void closeBackend() {
+        EtcdSession s = session;
+        if (s != null) {
+            s.revokeQuietly(timeout, where);
+        }
+    }
+
+    /** A watch of one key that runs the callback on its deletion or on a failure of the watch. */
+    static final class KeyWatch implements ReleaseWatch {
+        private final Watch.Watcher watcher;
+        private volatile boolean active = true;
+
+        KeyWatch(Client client, ByteSequence key, WatchOption option, Runnable onRelease) {
+            watcher = client.getWatchClient().watch(key, option, Watch.listener(
+                    response -> {
+                        for (WatchEvent e : response.getEvents()) {
+                            if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                                onRelease.run();
+                            }
+                        }
+                    },
+                    error -> {
+                        active = false;
+                        onRelease.run();
+                    },
+                    () -> {
+                        active = false;
+                        onRelease.run();
+                    }));
+        }
+
+        @Override
+        public boolean isActive() {
+            return active;
+        }
+
+        @Override
+        public void close() {
+            active = false;
+            watcher.close();
+        }
+    }
+}

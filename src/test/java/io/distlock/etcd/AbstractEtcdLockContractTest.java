@@ -1,0 +1,75 @@
+package io.distlock.etcd;
+
+import io.distlock.DistributedLock;
+import io.distlock.DistributedLockContractTest;
+import io.distlock.LeaseListener;
+import io.distlock.LockOptions;
+import io.distlock.testing.EtcdServers;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The lock contract against a real single-node etcd, for one flavour. */
+abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest {
+
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
+    private final String prefix = "contract/" + UUID.randomUUID() + "/";
+
+    abstract EtcdFlavour flavour();
+
+    @Override
+    protected LockSource newSource(LockOptions options, LeaseListener listener) {
+        EtcdLockFactory factory = EtcdLockFactory.builder()
+                .endpoints(etcd.get().endpoints().toArray(String[]::new))
+                .keyPrefix(prefix)
+                .flavour(flavour())
+                .requestTimeout(Duration.ofSeconds(2))
+                .options(options)
+                .leaseListener(listener)
+                .build();
+        return new LockSource() {
+            @Override
+            public DistributedLock getLock(String name) {
+                return factory.getLock(name);
+            }
+
+            @Override
+            public long registrySize() {
+                return factory.localRegistrySize();
+            }
+
+            @Override
+            public void close() {
+                factory.close();
+            }
+        };
+    }
+
+    @Override
+    protected List<String> lockedNamesOnServer() {
+        return EtcdTestSupport.keys(etcd.get(), prefix);
+    }
+
+    @Override
+    protected void pauseServer() {
+        etcd.get().pause(0);
+    }
+
+    @Override
+    protected void resumeServer() {
+        etcd.get().resume(0);
+    }
+
+    @Override
+    protected void killServer() {
+        etcd.get().kill(0);
+    }
+
+    @Override
+    protected void restartServer() {
+        etcd.get().restart(0);
+    }
+}

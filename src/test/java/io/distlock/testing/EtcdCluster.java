@@ -1,0 +1,248 @@
+package io.distlock.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * An etcd cluster for tests: one or more {@code etcd} processes on free loopback ports (client
+ * and peer), data in memory-backed temporary directories, each member killable, pausable with
+ * SIGSTOP and restartable with its data. Or a cluster given by endpoints, or a Testcontainers
+ * single node, neither of which can be killed or paused.
+ */
+public abstract class EtcdCluster implements AutoCloseable {
+
+    /** Client endpoints, e.g. {@code http://127.0.0.1:23790}. */
+    public abstract List<String> endpoints();
+
+    /** Number of members. */
+    public int size() {
+        return endpoints().size();
+    }
+
+    /** Kills member {@code i} with SIGKILL. */
+    public void kill(int i) {
+        unsupported("kill");
+    }
+
+    /** Freezes member {@code i} with SIGSTOP. */
+    public void pause(int i) {
+        unsupported("pause");
+    }
+
+    /** Resumes member {@code i} with SIGCONT. */
+    public void resume(int i) {
+        unsupported("resume");
+    }
+
+    /** Starts killed member {@code i} again with its data. */
+    public void restart(int i) {
+        unsupported("restart");
+    }
+
+    @Override
+    public abstract void close();
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + endpoints();
+    }
+
+    private void unsupported(String what) {
+        Assumptions.abort(what + " needs etcd processes started by the tests; " + this + " is not");
+    }
+
+    static boolean healthy(String endpoint) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/health").toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(1000);
+            try (InputStream in = c.getInputStream()) {
+                String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return body.contains("\"health\":\"true\"");
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits until every listed endpoint reports health; false on timeout. */
+    static boolean awaitHealthy(List<String> endpoints, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (endpoints.stream().allMatch(EtcdCluster::healthy)) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** etcd processes started by this JVM. */
+    static final class Local extends EtcdCluster {
+        private final Path binary;
+        private final Path root;
+        private final int[] clientPorts;
+        private final int[] peerPorts;
+        private final Process[] processes;
+        private final String initialCluster;
+
+        Local(Path binary, int members) {
+            this.binary = binary;
+            try {
+                Path shm = Path.of("/dev/shm");
+                this.root = Files.isDirectory(shm) && Files.isWritable(shm)
+                        ? Files.createTempDirectory(shm, "distlock-etcd-")
+                        : Files.createTempDirectory("distlock-etcd-");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            clientPorts = new int[members];
+            peerPorts = new int[members];
+            processes = new Process[members];
+            StringJoiner cluster = new StringJoiner(",");
+            for (int i = 0; i < members; i++) {
+                clientPorts[i] = ProcessControl.freePort();
+                peerPorts[i] = ProcessControl.freePort();
+                cluster.add("m" + i + "=http://127.0.0.1:" + peerPorts[i]);
+            }
+            initialCluster = cluster.toString();
+            for (int i = 0; i < members; i++) {
+                start(i);
+            }
+            if (!awaitHealthy(endpoints(), Duration.ofSeconds(30))) {
+                close();
+                throw new IllegalStateException("etcd cluster did not become healthy; logs in " + root);
+            }
+        }
+
+        private void start(int i) {
+            List<String> cmd = List.of(binary.toString(),
+                    "--name", "m" + i,
+                    "--data-dir", root.resolve("m" + i).toString(),
+                    "--listen-client-urls", "http://127.0.0.1:" + clientPorts[i],
+                    "--advertise-client-urls", "http://127.0.0.1:" + clientPorts[i],
+                    "--listen-peer-urls", "http://127.0.0.1:" + peerPorts[i],
+                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPorts[i],
+                    "--initial-cluster", initialCluster,
+                    "--initial-cluster-token", root.getFileName().toString(),
+                    "--initial-cluster-state", "new",
+                    "--heartbeat-interval", "100",
+                    "--election-timeout", "1000");
+            try {
+                processes[i] = new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("m" + i + ".log").toFile()))
+                        .start();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start " + binary, e);
+            }
+        }
+
+        @Override
+        public List<String> endpoints() {
+            List<String> list = new ArrayList<>();
+            for (int p : clientPorts) {
+                list.add("http://127.0.0.1:" + p);
+            }
+            return list;
+        }
+
+        @Override
+        public void kill(int i) {
+            processes[i].destroyForcibly();
+            try {
+                processes[i].waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void pause(int i) {
+            ProcessControl.signal(processes[i].pid(), "STOP");
+        }
+
+        @Override
+        public void resume(int i) {
+            ProcessControl.signal(processes[i].pid(), "CONT");
+        }
+
+        @Override
+        public void restart(int i) {
+            if (processes[i].isAlive()) {
+                kill(i);
+            }
+            start(i);
+            if (!awaitHealthy(List.of(endpoints().get(i)), Duration.ofSeconds(30))) {
+                throw new IllegalStateException("etcd member " + i + " did not come back; log in " + root);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Process p : processes) {
+                if (p != null && p.isAlive()) {
+                    ProcessControl.signal(p.pid(), "CONT");
+                    p.destroyForcibly();
+                }
+            }
+            for (Process p : processes) {
+                if (p != null) {
+                    try {
+                        p.waitFor(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            deleteTree(root);
+        }
+
+        private static void deleteTree(Path dir) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).collect(Collectors.toList())) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // temporary files; the OS cleans up
+            }
+        }
+    }
+
+    /** A cluster given by endpoints. */
+    static final class External extends EtcdCluster {
+        private final List<String> endpoints;
+
+        External(List<String> endpoints) {
+            this.endpoints = endpoints;
+        }
+
+        @Override
+        public List<String> endpoints() {
+            return endpoints;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
