@@ -81,6 +81,21 @@ final class EtcdSession {
         });
     }
 
+    /** Marks the lease gone, for example after the server said it does not know it. */
+    void invalidate(String why) {
+        markDead(why);
+    }
+
+    /** Whether a failure says the server no longer knows the lease. */
+    static boolean isLeaseNotFound(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("lease not found")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void markDead(String why) {
         if (!dead) {
             dead = true;
@@ -111,7 +126,7 @@ final class EtcdSession {
             EtcdCalls.await(client.getLeaseClient().revoke(id), timeout, "lease revoke", where);
             return true;
         } catch (io.distlock.LockBackendException e) {
-            if (String.valueOf(e.getMessage()).contains("lease not found")) {
+            if (isLeaseNotFound(e)) {
                 return false;
             }
             throw e;

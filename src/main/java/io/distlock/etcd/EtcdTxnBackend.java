@@ -84,15 +84,19 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         EtcdSession lease = watchdog ? session() : EtcdSession.grant(client, ttlSeconds, false, timeout, where);
         TxnResponse r;
         try {
-            r = await(client.getKVClient().txn()
-                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
-                    .commit(), "acquire");
+            r = createIfAbsent(key, token, lease);
         } catch (LockBackendException e) {
             if (!watchdog) {
                 lease.revokeQuietly(timeout, where);
+                throw e;
             }
-            throw e;
+            if (!EtcdSession.isLeaseNotFound(e)) {
+                throw e;
+            }
+            // the session died before its keep-alive stream said so: start a new one, once
+            lease.invalidate("the server no longer knows it");
+            lease = session();
+            r = createIfAbsent(key, token, lease);
         }
         long revision = r.getHeader().getRevision();
         if (r.isSucceeded()) {
@@ -104,6 +108,13 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
         busyRevisions.put(name, revision);
         return AcquireResult.busy(-1);
+    }
+
+    private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease) {
+        return await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
+                .commit(), "acquire");
     }
 
     @Override

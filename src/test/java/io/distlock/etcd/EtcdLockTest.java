@@ -1,0 +1,210 @@
+package io.distlock.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.distlock.LeaseLostException;
+import io.distlock.LockOptions;
+import io.distlock.testing.EtcdServers;
+import io.distlock.testing.Holder;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What is particular to the etcd back ends: round trips, fencing by revision, sessions, fairness. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EtcdLockTest {
+
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
+    private final String prefix = "etcd-test/" + UUID.randomUUID() + "/";
+    private final List<EtcdLockFactory> factories = new CopyOnWriteArrayList<>();
+    private final List<String> lost = new CopyOnWriteArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    private EtcdLockFactory factory(EtcdFlavour flavour, LockOptions options) {
+        EtcdLockFactory f = EtcdLockFactory.builder()
+                .endpoints(etcd.get().endpoints().toArray(String[]::new))
+                .keyPrefix(prefix)
+                .flavour(flavour)
+                .options(options)
+                .leaseListener((n, fence) -> lost.add(n + "#" + fence))
+                .build();
+        factories.add(f);
+        return f;
+    }
+
+    @AfterEach
+    void closeFactories() throws InterruptedException {
+        pool.shutdownNow();
+        pool.awaitTermination(30, TimeUnit.SECONDS);
+        factories.forEach(EtcdLockFactory::close);
+        assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+    }
+
+    private Map<String, Long> roundTrips(EtcdLock lock) {
+        String endpoint = etcd.get().endpoints().get(0);
+        Map<String, Long> before = EtcdMetrics.received(endpoint);
+        lock.lock();
+        for (int i = 0; i < 100; i++) {
+            lock.lock();
+        }
+        for (int i = 0; i < 100; i++) {
+            lock.unlock();
+        }
+        lock.unlock();
+        return EtcdMetrics.diff(before, EtcdMetrics.received(endpoint));
+    }
+
+    @Test
+    void transactionFlavourCostsOneTransactionToLockAndOneToUnlock() {
+        EtcdLock lock = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock("round-trips");
+        lock.lock();   // warm-up: the session lease is granted once per factory
+        lock.unlock();
+        Map<String, Long> calls = roundTrips(lock);
+        System.out.println("etcd requests for one lock+unlock (transaction flavour, 100 nested re-acquisitions): " + calls);
+        assertThat(calls).containsEntry("Txn", 2L);
+        assertThat(calls.keySet()).doesNotContain("LeaseGrant", "Range", "Put", "DeleteRange");
+    }
+
+    @Test
+    void lockServiceFlavourCostsAGrantALockAndARevoke() {
+        EtcdLock lock = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults()).getLock("round-trips");
+        lock.lock();
+        lock.unlock();
+        Map<String, Long> calls = roundTrips(lock);
+        System.out.println("etcd requests for one lock+unlock (lock-service flavour, 100 nested re-acquisitions): " + calls);
+        assertThat(calls).containsEntry("LeaseGrant", 1L).containsEntry("Lock", 1L).containsEntry("LeaseRevoke", 1L);
+        assertThat(calls.keySet()).doesNotContain("Txn", "Range");
+    }
+
+    @Test
+    void theFencingTokenIsTheKeysCreateRevision() throws Exception {
+        EtcdLock lock = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock("fence");
+        lock.lock();
+        try (Client client = EtcdTestSupport.client(etcd.get())) {
+            KeyValue kv = client.getKVClient().get(ByteSequence.from(prefix + "fence", StandardCharsets.UTF_8))
+                    .get(10, TimeUnit.SECONDS).getKvs().get(0);
+            assertThat(lock.getFencingToken()).isEqualTo(kv.getCreateRevision());
+            assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).matches("[0-9a-f]{32}");
+            assertThat(kv.getLease()).isNotZero();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void lostSessionIsReportedForEveryLockHeldThroughItAndANewSessionServesLaterLocks() throws Exception {
+        EtcdLockFactory f = factory(EtcdFlavour.TRANSACTION, LockOptions.builder().leaseTime(Duration.ofSeconds(3)).build());
+        EtcdLock a = f.getLock("session-a");
+        EtcdLock b = f.getLock("session-b");
+        a.lock();
+        Holder holderB = Holder.hold(b);
+        long fenceA = a.getFencingToken();
+        long fenceB = holderB.fencingToken();
+        try (Client client = EtcdTestSupport.client(etcd.get())) {
+            long lease = client.getKVClient().get(ByteSequence.from(prefix + "session-a", StandardCharsets.UTF_8))
+                    .get(10, TimeUnit.SECONDS).getKvs().get(0).getLease();
+            client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> lost.containsAll(List.of("session-a#" + fenceA, "session-b#" + fenceB)));
+        assertThat(a.isHeldByCurrentThread()).isFalse();
+        assertThatThrownBy(a::unlock).isInstanceOf(LeaseLostException.class);
+        assertThat(holderB.release()).isInstanceOf(LeaseLostException.class);
+        EtcdLock c = f.getLock("session-c");
+        c.lock();
+        assertThat(c.isHeldByCurrentThread()).isTrue();
+        assertThat(c.getFencingToken()).isGreaterThan(Math.max(fenceA, fenceB));
+        c.unlock();
+    }
+
+    @Test
+    void theLockServiceServesJvmsInTheOrderTheyAsked() throws Exception {
+        EtcdLockFactory holderJvm = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
+        Holder holder = Holder.hold(holderJvm.getLock("fifo"));
+        List<String> order = new CopyOnWriteArrayList<>();
+        List<Future<Boolean>> waiters = new ArrayList<>();
+        for (String jvm : List.of("first", "second", "third", "fourth")) {
+            EtcdLockFactory f = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
+            CountDownLatch asked = new CountDownLatch(1);
+            waiters.add(pool.submit(() -> {
+                EtcdLock lock = f.getLock("fifo");
+                asked.countDown();
+                if (!lock.tryLock(60, TimeUnit.SECONDS)) {
+                    return false;
+                }
+                order.add(jvm);
+                Thread.sleep(20);
+                lock.unlock();
+                return true;
+            }));
+            assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(300);   // the waiter's Lock call reaches the server before the next one
+        }
+        assertThat(holder.release()).isNull();
+        for (Future<Boolean> w : waiters) {
+            assertThat(w.get(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(order).containsExactly("first", "second", "third", "fourth");
+    }
+
+    @Test
+    void aTimedOutLockServiceWaiterLeavesNoQueueEntryBehind() throws Exception {
+        EtcdLockFactory holderJvm = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
+        EtcdLockFactory waiterJvm = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
+        try (Holder holder = Holder.hold(holderJvm.getLock("withdraw"))) {
+            assertThat(pool.submit(() -> waiterJvm.getLock("withdraw").tryLock(300, TimeUnit.MILLISECONDS))
+                    .get(30, TimeUnit.SECONDS)).isFalse();
+            assertThat(pool.submit(() -> waiterJvm.getLock("withdraw").tryLock()).get(30, TimeUnit.SECONDS)).isFalse();
+            assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).as("only the holder's key").hasSize(1);
+            assertThat(holder.release()).isNull();
+        }
+        assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+    }
+
+    @Test
+    void theBuilderRejectsIncompleteOrContradictorySettings() {
+        assertThatThrownBy(() -> EtcdLockFactory.builder().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("exactly one of");
+        try (Client client = EtcdTestSupport.client(etcd.get())) {
+            assertThatThrownBy(() -> EtcdLockFactory.builder().client(client).endpoints("http://127.0.0.1:1").build())
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("exactly one of");
+            EtcdLockFactory f = EtcdLockFactory.builder().client(client).keyPrefix(prefix).build();
+            EtcdLock lock = f.getLock("supplied");
+            lock.lock();
+            lock.unlock();
+            f.close();
+            // the supplied client is not closed by the factory
+            assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+            assertThat(client.getKVClient().get(ByteSequence.from("x", StandardCharsets.UTF_8), GetOption.DEFAULT))
+                    .succeedsWithin(Duration.ofSeconds(10));
+        }
+        assertThatThrownBy(() -> EtcdLockFactory.builder().endpoints())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("endpoints");
+        assertThatThrownBy(() -> EtcdLockFactory.builder().requestTimeout(Duration.ofMillis(5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestTimeout");
+        assertThatThrownBy(() -> EtcdLockFactory.builder().flavour(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("flavour");
+        assertThatThrownBy(() -> EtcdLockFactory.builder().keyPrefix(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("keyPrefix");
+    }
+}
