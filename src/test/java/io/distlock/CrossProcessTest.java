@@ -1,0 +1,136 @@
+package io.distlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.distlock.testing.JvmProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Mutual exclusion and lease recovery between separate JVM processes running {@link LockWorker}.
+ * A back end's subclass says how the workers reach its server and how to inspect it.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+public abstract class CrossProcessTest {
+
+    /** The worker's back-end argument, e.g. {@code redis:127.0.0.1:6379}. */
+    protected abstract String spec();
+
+    /** A lock factory in this JVM with the given prefix, as a source of locks. */
+    protected abstract AutoCloseableLocks locks(String prefix);
+
+    /** Lock keys left under a prefix. */
+    protected abstract List<String> leftovers(String prefix);
+
+    /** The counter's value in the store, and deletes it. */
+    protected abstract String takeCounter(String key);
+
+    /** Lease time for the crash tests (the server may not accept shorter ones). */
+    protected long crashLeaseMillis() {
+        return 2_000;
+    }
+
+    /** Locks of one factory in this JVM. */
+    protected interface AutoCloseableLocks extends AutoCloseable {
+        DistributedLock getLock(String name);
+
+        @Override
+        void close();
+    }
+
+    private final String prefix = "xproc-" + UUID.randomUUID() + "-";
+    private final List<JvmProcess> processes = new ArrayList<>();
+
+    private JvmProcess worker(String... args) {
+        List<String> all = new ArrayList<>(List.of(spec(), prefix));
+        all.addAll(List.of(args));
+        JvmProcess p = JvmProcess.start(LockWorker.class, all.toArray(String[]::new));
+        processes.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void stopProcesses() {
+        processes.forEach(JvmProcess::close);
+        assertThat(leftovers(prefix)).isEmpty();
+    }
+
+    @Test
+    void threeJvmsWithSeveralThreadsEachNeverLoseAnUpdate() {
+        int jvms = 3;
+        int threads = 3;
+        int rounds = 30;
+        String counter = "xproc-data-" + UUID.randomUUID();
+        List<JvmProcess> workers = new ArrayList<>();
+        for (int i = 0; i < jvms; i++) {
+            workers.add(worker("count", "shared", Integer.toString(threads), Integer.toString(rounds), counter));
+        }
+        for (JvmProcess w : workers) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        long start = System.nanoTime();
+        workers.forEach(w -> w.send("go"));
+        for (JvmProcess w : workers) {
+            assertThat(w.awaitLine("DONE", Duration.ofSeconds(150))).isEqualTo("DONE " + threads * rounds);
+            assertThat(w.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(takeCounter(counter)).isEqualTo(Integer.toString(jvms * threads * rounds));
+        System.out.printf("%s: %d JVMs x %d threads x %d read-modify-write increments: exact count in %d ms%n",
+                getClass().getSimpleName(), jvms, threads, rounds, ms);
+    }
+
+    @Test
+    void aKilledHoldersLockIsTakenOverWhenItsLeaseRunsOut() throws Exception {
+        JvmProcess holder = worker("hold", "killed", Long.toString(crashLeaseMillis()));
+        long holderFence = Long.parseLong(holder.awaitLine("LOCKED", Duration.ofSeconds(60)).split(" ")[1]);
+        try (AutoCloseableLocks locks = locks(prefix)) {
+            DistributedLock lock = locks.getLock("killed");
+            assertThat(lock.tryLock()).isFalse();
+            long killedAt = System.nanoTime();
+            holder.kill();
+            assertThat(lock.tryLock(30, TimeUnit.SECONDS)).isTrue();
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+            try {
+                assertThat(lock.getFencingToken()).isGreaterThan(holderFence);
+                System.out.printf("%s: lock of a SIGKILLed holder taken over %d ms after the kill%n",
+                        getClass().getSimpleName(), waited);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Test
+    void aFrozenHolderLosesItsLeaseAndItsUnlockSaysSo() throws Exception {
+        JvmProcess holder = worker("hold", "frozen", Long.toString(crashLeaseMillis()));
+        long holderFence = Long.parseLong(holder.awaitLine("LOCKED", Duration.ofSeconds(60)).split(" ")[1]);
+        try (AutoCloseableLocks locks = locks(prefix)) {
+            DistributedLock lock = locks.getLock("frozen");
+            holder.freeze();
+            long frozenAt = System.nanoTime();
+            assertThat(lock.tryLock(30, TimeUnit.SECONDS)).isTrue();
+            try {
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenAt);
+                long newFence = lock.getFencingToken();
+                assertThat(newFence).isGreaterThan(holderFence);
+                holder.thaw();
+                holder.send("unlock");
+                assertThat(holder.awaitLine("HELD", Duration.ofSeconds(30))).isEqualTo("HELD false");
+                assertThat(holder.awaitLine("LEASE_LOST", Duration.ofSeconds(30))).isEqualTo("LEASE_LOST " + holderFence);
+                assertThat(lock.isHeldByCurrentThread()).as("the new holder is unaffected").isTrue();
+                System.out.printf("%s: frozen holder (fence %d) lost its lease after %d ms; new holder's fence %d%n",
+                        getClass().getSimpleName(), holderFence, waited, newFence);
+            } finally {
+                lock.unlock();
+            }
+        }
+        assertThat(holder.waitFor(Duration.ofSeconds(30))).isZero();
+    }
+}

@@ -1,0 +1,180 @@
+package io.distlock;
+
+import io.distlock.etcd.EtcdFlavour;
+import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.redis.RedisLockFactory;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The program the cross-process tests run in separate JVMs. The first argument says which back
+ * end: {@code redis:HOST:PORT}, {@code etcd-txn:ENDPOINTS} or {@code etcd-lock-service:ENDPOINTS}
+ * (endpoints separated by commas).
+ * <pre>
+ * SPEC PREFIX count NAME THREADS ROUNDS COUNTER_KEY
+ *     THREADS threads each do ROUNDS read-modify-write increments of COUNTER_KEY (a get, then a
+ *     set, in the same store) under the lock; prints "READY", waits for "go" on stdin, prints
+ *     "DONE n".
+ * SPEC PREFIX hold NAME LEASE_MS
+ *     takes the lock, prints "LOCKED fence", waits for "unlock" on stdin, prints "HELD b"
+ *     (isHeldByCurrentThread before unlocking), then "UNLOCKED" or "LEASE_LOST fence".
+ * </pre>
+ */
+public final class LockWorker {
+
+    private LockWorker() {
+    }
+
+    /** The locks and a plain key-value store of one back end. */
+    private interface Store extends AutoCloseable {
+        DistributedLock lock(String name);
+
+        String get(String key) throws Exception;
+
+        void set(String key, String value) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String spec = args[0];
+        String prefix = args[1];
+        String mode = args[2];
+        String name = args[3];
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        LockOptions options = mode.equals("hold")
+                ? LockOptions.builder().leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
+                : LockOptions.defaults();
+        try (Store store = open(spec, prefix, options)) {
+            if (mode.equals("count")) {
+                count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
+            } else if (mode.equals("hold")) {
+                hold(store, name, stdin);
+            } else {
+                throw new IllegalArgumentException("unknown mode " + mode);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Store open(String spec, String prefix, LockOptions options) {
+        String kind = spec.substring(0, spec.indexOf(':'));
+        String where = spec.substring(spec.indexOf(':') + 1);
+        if (kind.equals("redis")) {
+            String host = where.substring(0, where.lastIndexOf(':'));
+            int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+            RedisClient data = RedisClient.create(host, port);
+            RedisLockFactory locks = RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix)
+                    .options(options).build();
+            return new Store() {
+                public DistributedLock lock(String name) {
+                    return locks.getLock(name);
+                }
+
+                public String get(String key) {
+                    return data.get(key);
+                }
+
+                public void set(String key, String value) {
+                    data.set(key, value);
+                }
+
+                public void close() {
+                    locks.close();
+                    data.close();
+                }
+            };
+        }
+        EtcdFlavour flavour = kind.equals("etcd-txn") ? EtcdFlavour.TRANSACTION : EtcdFlavour.LOCK_SERVICE;
+        String[] endpoints = where.split(",");
+        Client data = Client.builder().endpoints(endpoints).build();
+        EtcdLockFactory locks = EtcdLockFactory.builder().endpoints(endpoints).keyPrefix(prefix)
+                .flavour(flavour).options(options).build();
+        return new Store() {
+            public DistributedLock lock(String name) {
+                return locks.getLock(name);
+            }
+
+            public String get(String key) throws Exception {
+                GetResponse r = data.getKVClient().get(bytes(key)).get(30, TimeUnit.SECONDS);
+                return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
+            }
+
+            public void set(String key, String value) throws Exception {
+                data.getKVClient().put(bytes(key), bytes(value)).get(30, TimeUnit.SECONDS);
+            }
+
+            public void close() {
+                locks.close();
+                data.close();
+            }
+        };
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static void count(Store store, String name, int threads, int rounds, String counterKey,
+                              BufferedReader stdin) throws Exception {
+        System.out.println("READY");
+        if (!"go".equals(stdin.readLine())) {
+            throw new IllegalStateException("expected go");
+        }
+        List<Thread> workers = new ArrayList<>();
+        int[] done = new int[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread w = new Thread(() -> {
+                DistributedLock lock = store.lock(name);
+                for (int i = 0; i < rounds; i++) {
+                    lock.lock();
+                    try {
+                        String seen = store.get(counterKey);
+                        long v = seen == null ? 0 : Long.parseLong(seen);
+                        store.set(counterKey, Long.toString(v + 1));
+                        done[id]++;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            });
+            workers.add(w);
+            w.start();
+        }
+        int total = 0;
+        for (int t = 0; t < threads; t++) {
+            workers.get(t).join(TimeUnit.MINUTES.toMillis(3));
+            total += done[t];
+        }
+        System.out.println("DONE " + total);
+    }
+
+    private static void hold(Store store, String name, BufferedReader stdin) throws Exception {
+        DistributedLock lock = store.lock(name);
+        lock.lock();
+        System.out.println("LOCKED " + lock.getFencingToken());
+        if (!"unlock".equals(stdin.readLine())) {
+            throw new IllegalStateException("expected unlock");
+        }
+        System.out.println("HELD " + lock.isHeldByCurrentThread());
+        try {
+            lock.unlock();
+            System.out.println("UNLOCKED");
+        } catch (LeaseLostException e) {
+            System.out.println("LEASE_LOST " + e.getFencingToken());
+        }
+    }
+}

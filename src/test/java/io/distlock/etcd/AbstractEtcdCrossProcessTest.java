@@ -1,0 +1,61 @@
+package io.distlock.etcd;
+
+import io.distlock.CrossProcessTest;
+import io.distlock.DistributedLock;
+import io.distlock.testing.EtcdServers;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Separate JVMs sharing EtcdLocks of one flavour. */
+abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
+
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
+    abstract EtcdFlavour flavour();
+
+    @Override
+    protected String spec() {
+        return (flavour() == EtcdFlavour.TRANSACTION ? "etcd-txn:" : "etcd-lock-service:")
+                + String.join(",", etcd.get().endpoints());
+    }
+
+    @Override
+    protected AutoCloseableLocks locks(String prefix) {
+        EtcdLockFactory f = EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
+                .keyPrefix(prefix).flavour(flavour()).build();
+        return new AutoCloseableLocks() {
+            @Override
+            public DistributedLock getLock(String name) {
+                return f.getLock(name);
+            }
+
+            @Override
+            public void close() {
+                f.close();
+            }
+        };
+    }
+
+    @Override
+    protected List<String> leftovers(String prefix) {
+        return EtcdTestSupport.keys(etcd.get(), prefix);
+    }
+
+    @Override
+    protected String takeCounter(String key) {
+        try (Client client = EtcdTestSupport.client(etcd.get())) {
+            ByteSequence k = ByteSequence.from(key, StandardCharsets.UTF_8);
+            GetResponse r = client.getKVClient().get(k).get(10, TimeUnit.SECONDS);
+            client.getKVClient().delete(k).get(10, TimeUnit.SECONDS);
+            return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
