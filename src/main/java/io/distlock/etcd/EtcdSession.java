@@ -6,6 +6,7 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The lease counts as alive until its last confirmed expiry: the grant's send time plus its
  * TTL, then each keep-alive answer's arrival time plus the TTL it reports, less a tenth of the
- * TTL for the time the answer spent in flight. A keep-alive answer with no TTL, an error or the
- * end of the stream marks it dead for good.
+ * TTL for the time the answer spent in flight. A keep-alive answer with no TTL, or the server
+ * saying it does not know the lease, marks it dead for good; a broken stream is reopened.
  */
 final class EtcdSession {
 
@@ -29,6 +30,8 @@ final class EtcdSession {
     private volatile long validUntilNanos;
     private volatile boolean dead;
     private volatile CloseableClient keepAlive;
+    private volatile boolean stopped;
+    private static final long RECONNECT_DELAY_MILLIS = 200;
 
     private EtcdSession(Client client, long id, long ttlSeconds, long sentAt) {
         this.client = client;
@@ -58,6 +61,9 @@ final class EtcdSession {
     }
 
     private void startKeepAlive() {
+        if (dead || stopped) {
+            return;
+        }
         keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
             @Override
             public void onNext(LeaseKeepAliveResponse response) {
@@ -71,14 +77,38 @@ final class EtcdSession {
 
             @Override
             public void onError(Throwable t) {
-                markDead(t.toString());
+                if (String.valueOf(t.getMessage()).contains("lease not found")) {
+                    markDead(t.toString());
+                } else {
+                    reconnect(t.toString());
+                }
             }
 
             @Override
             public void onCompleted() {
-                markDead("keep-alive stream ended");
+                reconnect("keep-alive stream ended");
             }
         });
+    }
+
+    /**
+     * The keep-alive stream broke (a member went away, say) while the lease may well be alive on
+     * the cluster: open a new stream after a short pause. The lease stays valid locally only until
+     * its last confirmed expiry, so a cluster that stays unreachable still costs the lease.
+     */
+    private void reconnect(String why) {
+        log.debug("keep-alive of etcd lease {} interrupted ({}); reconnecting", Long.toHexString(id), why);
+        CloseableClient broken = keepAlive;
+        keepAlive = null;
+        if (broken != null) {
+            try {
+                broken.close();
+            } catch (RuntimeException e) {
+                log.trace("closing a broken keep-alive", e);
+            }
+        }
+        CompletableFuture.runAsync(this::startKeepAlive,
+                CompletableFuture.delayedExecutor(RECONNECT_DELAY_MILLIS, TimeUnit.MILLISECONDS));
     }
 
     /** Marks the lease gone, for example after the server said it does not know it. */
@@ -106,6 +136,7 @@ final class EtcdSession {
 
     /** Stops renewing; the lease then runs out by itself. */
     void stopKeepAlive() {
+        stopped = true;
         CloseableClient k = keepAlive;
         keepAlive = null;
         if (k != null) {

@@ -1,0 +1,135 @@
+package io.distlock.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.distlock.DistributedLock;
+import io.distlock.LeaseLostException;
+import io.distlock.LockBackendException;
+import io.distlock.LockOptions;
+import io.distlock.testing.EtcdServers;
+import io.distlock.testing.Holder;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** A three-member etcd cluster losing its leader while locks are held and contended. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class EtcdClusterTest {
+
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.cluster(3);
+
+    private static int leader() throws Exception {
+        List<String> endpoints = etcd.get().endpoints();
+        try (Client client = EtcdTestSupport.client(etcd.get())) {
+            for (int i = 0; i < endpoints.size(); i++) {
+                StatusResponse s = client.getMaintenanceClient().statusMember(endpoints.get(i)).get(10, TimeUnit.SECONDS);
+                if (s.getLeader() == s.getHeader().getMemberId()) {
+                    return i;
+                }
+            }
+        }
+        throw new AssertionError("no leader among " + endpoints);
+    }
+
+    @ParameterizedTest
+    @EnumSource(EtcdFlavour.class)
+    void killingTheLeaderKeepsExclusionHoldersAndProgress(EtcdFlavour flavour) throws Exception {
+        String prefix = "cluster/" + UUID.randomUUID() + "/";
+        List<String> lost = new CopyOnWriteArrayList<>();
+        LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(4))
+                .retryCount(20).retryDelay(Duration.ofMillis(200)).build();
+        List<EtcdLockFactory> jvms = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            jvms.add(EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
+                    .keyPrefix(prefix).flavour(flavour).options(options).requestTimeout(Duration.ofSeconds(2))
+                    .leaseListener((n, fence) -> lost.add(n + "#" + fence)).build());
+        }
+        ExecutorService pool = Executors.newCachedThreadPool();
+        int killed = -1;
+        try {
+            Holder holder = Holder.hold(jvms.get(0).getLock("held"));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Thread> inside = new AtomicReference<>();
+            AtomicInteger acquisitions = new AtomicInteger();
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger errors = new AtomicInteger();
+            AtomicInteger leaseLosses = new AtomicInteger();
+            List<Future<?>> workers = new ArrayList<>();
+            for (EtcdLockFactory jvm : jvms) {
+                for (int t = 0; t < 2; t++) {
+                    workers.add(pool.submit(() -> {
+                        DistributedLock lock = jvm.getLock("contended");
+                        for (int i = 0; i < 100_000 && !stop.get(); i++) {
+                            try {
+                                if (!lock.tryLock(10, TimeUnit.SECONDS)) {
+                                    continue;
+                                }
+                            } catch (LockBackendException e) {
+                                errors.incrementAndGet();
+                                continue;
+                            }
+                            try {
+                                if (inside.getAndSet(Thread.currentThread()) != null) {
+                                    overlaps.incrementAndGet();
+                                }
+                                acquisitions.incrementAndGet();
+                                Thread.sleep(1);
+                                inside.set(null);
+                            } finally {
+                                try {
+                                    lock.unlock();
+                                } catch (LeaseLostException e) {
+                                    leaseLosses.incrementAndGet();
+                                } catch (LockBackendException e) {
+                                    errors.incrementAndGet();
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+            }
+            Thread.sleep(1_500);
+            killed = leader();
+            int beforeKill = acquisitions.get();
+            etcd.get().kill(killed);
+            Thread.sleep(8_000);   // longer than the 4 s lease: sessions must survive the failover
+            int afterKill = acquisitions.get() - beforeKill;
+            stop.set(true);
+            for (Future<?> w : workers) {
+                w.get(60, TimeUnit.SECONDS);
+            }
+            System.out.printf("%s: leader (member %d) killed; acquisitions before %d, in the 8 s after %d; "
+                            + "overlaps %d, errors %d, lost leases %s%n",
+                    flavour, killed, beforeKill, afterKill, overlaps.get(), errors.get(), lost);
+            assertThat(overlaps.get()).as("two holders at once").isZero();
+            assertThat(afterKill).as("waiters progress after the kill").isPositive();
+            assertThat(leaseLosses.get()).isZero();
+            assertThat(lost).as("holders keep their locks").isEmpty();
+            assertThat(holder.release()).as("the long holder unlocks normally").isNull();
+        } finally {
+            pool.shutdownNow();
+            jvms.forEach(EtcdLockFactory::close);
+            if (killed >= 0) {
+                etcd.get().restart(killed);
+            }
+        }
+        assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+    }
+}
