@@ -2,6 +2,7 @@ package io.distlock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.distlock.testing.EtcdServers;
 import io.distlock.testing.RedisServers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -11,35 +12,53 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Compiles and runs the README's quick start exactly as written, against a test server: only
- * the port 6379 is replaced by the test server's port.
+ * Compiles and runs the README's quick starts exactly as written, against test servers: only
+ * the address is replaced by the test server's.
  */
 class ReadmeQuickStartTest {
 
     @RegisterExtension
     static final RedisServers redis = RedisServers.start(1);
 
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
     @Test
-    void theQuickStartRunsAsWritten() throws Exception {
+    void theRedisQuickStartRunsAsWritten() throws Exception {
+        String out = runSnippet("<!-- quickstart -->", "io.distlock.redis.RedisLockFactory",
+                "6379", Integer.toString(redis.first().port()));
+        assertThat(out.lines()).contains("exclusive across every JVM on this Redis");
+    }
+
+    @Test
+    void theEtcdQuickStartRunsAsWritten() throws Exception {
+        String out = runSnippet("<!-- quickstart-etcd -->", "io.distlock.etcd.EtcdLockFactory",
+                "http://127.0.0.1:2379", etcd.get().endpoints().get(0));
+        assertThat(out.lines()).contains("exclusive across every JVM on this etcd cluster");
+    }
+
+    /** Compiles the Java block after {@code marker} with one address replaced, runs it, returns its output. */
+    private static String runSnippet(String marker, String factoryClass, String address, String testAddress)
+            throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        int marker = readme.indexOf("<!-- quickstart -->");
-        assertThat(marker).as("README has a quick start").isPositive();
-        int start = readme.indexOf("```java\n", marker) + "```java\n".length();
+        int at = readme.indexOf(marker);
+        assertThat(at).as("README has " + marker).isPositive();
+        int start = readme.indexOf("```java\n", at) + "```java\n".length();
         int end = readme.indexOf("```", start);
         String snippet = readme.substring(start, end);
         assertThat(snippet.lines().count()).as("quick start length").isLessThanOrEqualTo(12);
+        assertThat(snippet).contains(address);
 
         String source = "import java.util.concurrent.locks.Lock;\n"
-                + "import io.distlock.redis.RedisLockFactory;\n"
+                + "import " + factoryClass + ";\n"
                 + "public class QuickStart {\n public static void main(String[] args) throws Exception {\n"
-                + snippet.replace("6379", Integer.toString(redis.first().port()))
+                + snippet.replace(address, testAddress)
                 + "\n }\n}\n";
         Path dir = Files.createTempDirectory("quickstart");
         Files.writeString(dir.resolve("QuickStart.java"), source);
@@ -51,14 +70,14 @@ class ReadmeQuickStartTest {
 
         PrintStream original = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+                ReadmeQuickStartTest.class.getClassLoader())) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             Method main = loader.loadClass("QuickStart").getMethod("main", String[].class);
             main.invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        assertThat(List.of(out.toString(StandardCharsets.UTF_8).split("\n")))
-                .contains("exclusive across every JVM on this Redis");
+        return out.toString(StandardCharsets.UTF_8);
     }
 }
