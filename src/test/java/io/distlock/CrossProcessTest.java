@@ -22,8 +22,8 @@ public abstract class CrossProcessTest {
     /** The worker's back-end argument, e.g. {@code redis:127.0.0.1:6379}. */
     protected abstract String spec();
 
-    /** A lock factory in this JVM with the given prefix, as a source of locks. */
-    protected abstract AutoCloseableLocks locks(String prefix);
+    /** A lock factory in this JVM with the given prefix. */
+    protected abstract DistributedLockFactory locks(String prefix);
 
     /** Lock keys left under a prefix. */
     protected abstract List<String> leftovers(String prefix);
@@ -34,14 +34,6 @@ public abstract class CrossProcessTest {
     /** Lease time for the crash tests (the server may not accept shorter ones). */
     protected long crashLeaseMillis() {
         return 2_000;
-    }
-
-    /** Locks of one factory in this JVM. */
-    protected interface AutoCloseableLocks extends AutoCloseable {
-        DistributedLock getLock(String name);
-
-        @Override
-        void close();
     }
 
     private final String prefix = "xproc-" + UUID.randomUUID() + "-";
@@ -90,7 +82,7 @@ public abstract class CrossProcessTest {
     void aKilledHoldersLockIsTakenOverWhenItsLeaseRunsOut() throws Exception {
         JvmProcess holder = worker("hold", "killed", Long.toString(crashLeaseMillis()));
         long holderFence = Long.parseLong(holder.awaitLine("LOCKED", Duration.ofSeconds(60)).split(" ")[1]);
-        try (AutoCloseableLocks locks = locks(prefix)) {
+        try (DistributedLockFactory locks = locks(prefix)) {
             DistributedLock lock = locks.getLock("killed");
             assertThat(lock.tryLock()).isFalse();
             long killedAt = System.nanoTime();
@@ -111,7 +103,7 @@ public abstract class CrossProcessTest {
     void aFrozenHolderLosesItsLeaseAndItsUnlockSaysSo() throws Exception {
         JvmProcess holder = worker("hold", "frozen", Long.toString(crashLeaseMillis()));
         long holderFence = Long.parseLong(holder.awaitLine("LOCKED", Duration.ofSeconds(60)).split(" ")[1]);
-        try (AutoCloseableLocks locks = locks(prefix)) {
+        try (DistributedLockFactory locks = locks(prefix)) {
             DistributedLock lock = locks.getLock("frozen");
             holder.freeze();
             long frozenAt = System.nanoTime();

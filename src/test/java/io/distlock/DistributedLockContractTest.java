@@ -35,20 +35,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class DistributedLockContractTest {
 
-    /** A lock factory under test. */
-    protected interface LockSource extends AutoCloseable {
-        /** Returns a lock for a name. */
-        DistributedLock getLock(String name);
-
-        /** Size of the local registry. */
-        long registrySize();
-
-        @Override
-        void close();
-    }
-
     /** Makes a new, independent factory against the test server. */
-    protected abstract LockSource newSource(LockOptions options, LeaseListener listener);
+    protected abstract DistributedLockFactory newSource(LockOptions options, LeaseListener listener);
 
     /** Lock names of this test class still present on the server (must be none after a test). */
     protected abstract List<String> lockedNamesOnServer();
@@ -65,7 +53,7 @@ public abstract class DistributedLockContractTest {
     /** Starts the killed server again on the same address. */
     protected abstract void restartServer();
 
-    private final List<LockSource> sources = new CopyOnWriteArrayList<>();
+    private final List<DistributedLockFactory> sources = new CopyOnWriteArrayList<>();
     private final List<String> lostLeases = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "contract-worker");
@@ -73,14 +61,14 @@ public abstract class DistributedLockContractTest {
         return t;
     });
     /** A factory, as one JVM would have. */
-    protected LockSource here;
+    protected DistributedLockFactory here;
     /** An independent factory, as another JVM would have. */
-    protected LockSource elsewhere;
+    protected DistributedLockFactory elsewhere;
     /** A fresh lock name for the test. */
     protected String name;
 
-    protected LockSource source(LockOptions options) {
-        LockSource s = newSource(options, (n, fence) -> lostLeases.add(n + "#" + fence));
+    protected DistributedLockFactory source(LockOptions options) {
+        DistributedLockFactory s = newSource(options, (n, fence) -> lostLeases.add(n + "#" + fence));
         sources.add(s);
         return s;
     }
@@ -96,7 +84,7 @@ public abstract class DistributedLockContractTest {
     void closeSourcesAndCheckServer() throws InterruptedException {
         pool.shutdownNow();
         assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("test threads finished").isTrue();
-        for (LockSource s : sources) {
+        for (DistributedLockFactory s : sources) {
             s.close();
         }
         assertThat(lockedNamesOnServer()).as("locks left on the server").isEmpty();
@@ -326,7 +314,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void aClosedFactoryRefusesWork() {
-        LockSource s = source(LockOptions.defaults());
+        DistributedLockFactory s = source(LockOptions.defaults());
         DistributedLock lock = s.getLock(name);
         s.close();
         assertThatThrownBy(lock::lock).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
@@ -336,7 +324,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void closingAFactoryWakesItsWaitersWithAnError() throws Exception {
-        LockSource s = source(LockOptions.defaults());
+        DistributedLockFactory s = source(LockOptions.defaults());
         try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
             CountDownLatch started = new CountDownLatch(1);
             Future<Throwable> waiter = async(() -> {
@@ -359,7 +347,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void closingAFactoryGivesBackItsLeasesAndTellsTheHolder() throws Exception {
-        LockSource s = source(LockOptions.defaults());
+        DistributedLockFactory s = source(LockOptions.defaults());
         DistributedLock lock = s.getLock(name);
         lock.lock();
         long fence = lock.getFencingToken();
@@ -485,14 +473,14 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void threadsOfSeveralFactoriesNeverOverlap() throws Exception {
-        LockSource third = source(LockOptions.defaults());
-        List<LockSource> jvms = List.of(here, elsewhere, third);
+        DistributedLockFactory third = source(LockOptions.defaults());
+        List<DistributedLockFactory> jvms = List.of(here, elsewhere, third);
         int threadsPerJvm = 3;
         int rounds = 30;
         long[] counter = {0};
         AtomicReference<Thread> inside = new AtomicReference<>();
         List<Future<?>> all = new ArrayList<>();
-        for (LockSource jvm : jvms) {
+        for (DistributedLockFactory jvm : jvms) {
             for (int t = 0; t < threadsPerJvm; t++) {
                 all.add(async(() -> {
                     DistributedLock lock = jvm.getLock(name);
@@ -562,7 +550,7 @@ public abstract class DistributedLockContractTest {
     void fencingTokensGrowWithEveryAcquisition() throws Exception {
         long last = 0;
         for (int i = 0; i < 6; i++) {
-            LockSource jvm = i % 2 == 0 ? here : elsewhere;
+            DistributedLockFactory jvm = i % 2 == 0 ? here : elsewhere;
             long fence = async(() -> {
                 DistributedLock lock = jvm.getLock(name);
                 lock.lock();
@@ -581,7 +569,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void theWatchdogKeepsTheLockPastItsLease() throws Exception {
-        LockSource shortLease = source(LockOptions.builder().leaseTime(Duration.ofMillis(600)).build());
+        DistributedLockFactory shortLease = source(LockOptions.builder().leaseTime(Duration.ofMillis(600)).build());
         DistributedLock lock = shortLease.getLock(name);
         lock.lock();
         try {
@@ -598,7 +586,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void aFixedLeaseRunsOutAndItsLossIsReported() throws Exception {
-        LockSource fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(400)).watchdog(false).build());
+        DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(400)).watchdog(false).build());
         DistributedLock lock = fixed.getLock(name);
         lock.lock();
         long fence = lock.getFencingToken();
@@ -624,7 +612,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void aFixedLeaseIsKeptUntilItRunsOut() throws Exception {
-        LockSource fixed = source(LockOptions.builder().leaseTime(Duration.ofSeconds(3)).watchdog(false).build());
+        DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofSeconds(3)).watchdog(false).build());
         DistributedLock lock = fixed.getLock(name);
         lock.lock();
         assertThat(async(() -> elsewhere.getLock(name).tryLock()).get(10, TimeUnit.SECONDS)).isFalse();
@@ -636,7 +624,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void anUnreachableServerGivesAClearExceptionWithinBoundedTime() throws Exception {
-        LockSource s = source(LockOptions.builder().retryCount(2).retryDelay(Duration.ofMillis(50)).build());
+        DistributedLockFactory s = source(LockOptions.builder().retryCount(2).retryDelay(Duration.ofMillis(50)).build());
         killServer();
         try {
             long start = System.nanoTime();
@@ -683,7 +671,7 @@ public abstract class DistributedLockContractTest {
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> {
                 System.gc();
-                return here.registrySize() < 50;
+                return here.localRegistrySize() < 50;
             });
             // the held lock's state survived: same holder, reentrant without the server
             assertThat(here.getLock(name).isHeldByCurrentThread()).isTrue();

@@ -1,8 +1,9 @@
 package io.distlock.etcd;
 
-import io.distlock.LeaseListener;
-import io.distlock.LockOptions;
+import io.distlock.LockFactoryBuilder;
+import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
+import io.distlock.internal.LockSync;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import java.time.Duration;
@@ -33,31 +34,22 @@ import java.util.Objects;
  * flavours must not share a prefix. Lease times are rounded up to whole seconds for etcd, and
  * etcd raises very short ones to its own minimum (about 2 s with default settings).
  *
- * <p>A factory is thread-safe and meant to live as long as the application. Closing it releases
- * the leases it still holds (their holders' {@code unlock()} then throws
- * {@link io.distlock.LeaseLostException}) and makes further acquisitions throw
- * {@link IllegalStateException}.
+ * <p>A factory is thread-safe and meant to live as long as the application; see
+ * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
+ * promise. Closing also revokes the factory's session lease.
  */
-public final class EtcdLockFactory implements AutoCloseable {
+public final class EtcdLockFactory extends EngineLockFactory<EtcdLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock/";
     /** How long one call to etcd may take when no timeout is given. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    private final LockEngine engine;
-    private final String keyPrefix;
     private final EtcdFlavour flavour;
 
-    private EtcdLockFactory(Builder b, Client client, boolean ownsClient, String where) {
-        this.keyPrefix = b.keyPrefix;
-        this.flavour = b.flavour;
-        long leaseMillis = b.options.leaseTime().toMillis();
-        boolean watchdog = b.options.watchdog();
-        AbstractEtcdBackend backend = b.flavour == EtcdFlavour.TRANSACTION
-                ? new EtcdTxnBackend(client, ownsClient, b.keyPrefix, b.requestTimeout, leaseMillis, watchdog, where)
-                : new EtcdLockServiceBackend(client, ownsClient, b.keyPrefix, b.requestTimeout, leaseMillis, watchdog, where);
-        this.engine = new LockEngine(backend, b.options, b.leaseListener, "EtcdLockFactory");
+    private EtcdLockFactory(LockEngine engine, String keyPrefix, EtcdFlavour flavour) {
+        super(engine, keyPrefix);
+        this.flavour = flavour;
     }
 
     /**
@@ -69,37 +61,9 @@ public final class EtcdLockFactory implements AutoCloseable {
         return new Builder();
     }
 
-    /**
-     * Returns a lock for {@code name}. Every lock returned for the same name, by this factory or
-     * any other with the same cluster, prefix and flavour, excludes the others. Lock objects of one
-     * name from one factory share their local state. No network call.
-     *
-     * @param name the lock name; any non-empty string of at most 4096 characters
-     * @return the lock
-     * @throws NullPointerException if {@code name} is {@code null}
-     * @throws IllegalArgumentException if {@code name} is empty or too long
-     * @throws IllegalStateException if this factory is closed
-     */
-    public EtcdLock getLock(String name) {
-        return new EtcdLock(engine.sync(name));
-    }
-
-    /**
-     * Returns the options every lock of this factory uses.
-     *
-     * @return the options
-     */
-    public LockOptions options() {
-        return engine.options();
-    }
-
-    /**
-     * Returns the prefix of every key this factory writes.
-     *
-     * @return the key prefix
-     */
-    public String keyPrefix() {
-        return keyPrefix;
+    @Override
+    protected EtcdLock newLock(LockSync sync) {
+        return new EtcdLock(sync);
     }
 
     /**
@@ -112,35 +76,19 @@ public final class EtcdLockFactory implements AutoCloseable {
     }
 
     /**
-     * Returns the number of lock names this factory currently keeps local state for.
-     *
-     * @return the size of the local registry
+     * A builder of {@link EtcdLockFactory}; not thread-safe. Besides the etcd settings it takes
+     * the {@linkplain #keyPrefix key prefix} (default {@value #DEFAULT_KEY_PREFIX}), the
+     * {@linkplain #options options} and a {@linkplain #leaseListener lease listener}.
      */
-    public long localRegistrySize() {
-        return engine.registrySize();
-    }
-
-    /**
-     * Releases every lease this factory still holds, reporting each as lost, revokes its session
-     * lease, and closes the jetcd client if the factory built it. Idempotent.
-     */
-    @Override
-    public void close() {
-        engine.close();
-    }
-
-    /** A builder of {@link EtcdLockFactory}; not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends LockFactoryBuilder<Builder> {
 
         private Client client;
         private ClientBuilder clientBuilder;
-        private String keyPrefix = DEFAULT_KEY_PREFIX;
         private EtcdFlavour flavour = EtcdFlavour.TRANSACTION;
-        private LockOptions options = LockOptions.defaults();
-        private LeaseListener leaseListener;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
         private Builder() {
+            super(DEFAULT_KEY_PREFIX);
         }
 
         /**
@@ -185,19 +133,6 @@ public final class EtcdLockFactory implements AutoCloseable {
         }
 
         /**
-         * Sets the prefix of every key (default {@value #DEFAULT_KEY_PREFIX}). Factories that must
-         * exclude each other need the same prefix and flavour.
-         *
-         * @param keyPrefix the prefix; may be empty
-         * @return this builder
-         * @throws NullPointerException if {@code keyPrefix} is {@code null}
-         */
-        public Builder keyPrefix(String keyPrefix) {
-            this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
-            return this;
-        }
-
-        /**
          * Chooses the etcd mechanism (default {@link EtcdFlavour#TRANSACTION}).
          *
          * @param flavour the flavour
@@ -206,31 +141,6 @@ public final class EtcdLockFactory implements AutoCloseable {
          */
         public Builder flavour(EtcdFlavour flavour) {
             this.flavour = Objects.requireNonNull(flavour, "flavour");
-            return this;
-        }
-
-        /**
-         * Sets the lease, renewal, retry and hand-over options (default
-         * {@link LockOptions#defaults()}).
-         *
-         * @param options the options
-         * @return this builder
-         * @throws NullPointerException if {@code options} is {@code null}
-         */
-        public Builder options(LockOptions options) {
-            this.options = Objects.requireNonNull(options, "options");
-            return this;
-        }
-
-        /**
-         * Sets a listener told whenever a lease held through this factory is lost.
-         *
-         * @param leaseListener the listener
-         * @return this builder
-         * @throws NullPointerException if {@code leaseListener} is {@code null}
-         */
-        public Builder leaseListener(LeaseListener leaseListener) {
-            this.leaseListener = Objects.requireNonNull(leaseListener, "leaseListener");
             return this;
         }
 
@@ -266,10 +176,19 @@ public final class EtcdLockFactory implements AutoCloseable {
                         "exactly one of client(...) or clientBuilder(...)/endpoints(...) must be set");
             }
             if (client != null) {
-                return new EtcdLockFactory(this, client, false, "etcd via a supplied client");
+                return create(client, false, "etcd via a supplied client");
             }
-            String where = "etcd at " + clientBuilder.target();
-            return new EtcdLockFactory(this, clientBuilder.build(), true, where);
+            return create(clientBuilder.build(), true, "etcd at " + clientBuilder.target());
+        }
+
+        private EtcdLockFactory create(Client etcd, boolean ownsClient, String where) {
+            long leaseMillis = options().leaseTime().toMillis();
+            boolean watchdog = options().watchdog();
+            AbstractEtcdBackend backend = flavour == EtcdFlavour.TRANSACTION
+                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where)
+                    : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where);
+            return new EtcdLockFactory(new LockEngine(backend, options(), leaseListener(), "EtcdLockFactory"),
+                    keyPrefix(), flavour);
         }
     }
 }

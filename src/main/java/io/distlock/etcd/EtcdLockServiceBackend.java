@@ -167,28 +167,33 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
     public ReleaseWatch watch(String name, Runnable onRelease) {
         Pending p = pendingByName.get(name);
         if (p == null) {
-            return new ReleaseWatch() {
-                @Override
-                public boolean isActive() {
-                    return false;
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return CompletionWatch.NOT_QUEUED;
         }
         p.call.whenComplete((r, e) -> onRelease.run());
-        return new ReleaseWatch() {
-            @Override
-            public boolean isActive() {
-                return true;
-            }
+        return CompletionWatch.QUEUED;
+    }
 
-            @Override
-            public void close() {
-            }
-        };
+    /** The "watch" of a queued Lock call: its completion is the notification. */
+    private enum CompletionWatch implements ReleaseWatch {
+        /** A call is queued; its completion runs the callback. */
+        QUEUED(true),
+        /** Nothing is queued: the engine re-checks on its short timer. */
+        NOT_QUEUED(false);
+
+        private final boolean active;
+
+        CompletionWatch(boolean active) {
+            this.active = active;
+        }
+
+        @Override
+        public boolean isActive() {
+            return active;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Override

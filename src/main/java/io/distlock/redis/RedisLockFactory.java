@@ -1,8 +1,9 @@
 package io.distlock.redis;
 
-import io.distlock.LeaseListener;
-import io.distlock.LockOptions;
+import io.distlock.LockFactoryBuilder;
+import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
+import io.distlock.internal.LockSync;
 import java.time.Duration;
 import java.util.Objects;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -40,26 +41,19 @@ import redis.clients.jedis.UnifiedJedis;
  * subscribes to every channel under its prefix with one pattern subscription, started when a
  * thread first has to wait.
  *
- * <p>A factory is thread-safe and meant to live as long as the application. Closing it releases
- * the leases it still holds (their holders' {@code unlock()} then throws
- * {@link io.distlock.LeaseLostException}) and makes further acquisitions throw
- * {@link IllegalStateException}.
+ * <p>A factory is thread-safe and meant to live as long as the application; see
+ * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
+ * promise.
  */
-public final class RedisLockFactory implements AutoCloseable {
+public final class RedisLockFactory extends EngineLockFactory<RedisLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock:";
     /** How long fencing counters are kept when no retention is given. */
     public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofHours(1);
 
-    private final LockEngine engine;
-    private final String keyPrefix;
-
-    private RedisLockFactory(Builder b, UnifiedJedis client, boolean ownsClient, String description) {
-        this.keyPrefix = b.keyPrefix;
-        long retention = Math.max(b.fencingRetention.toMillis(), b.options.leaseTime().toMillis());
-        RedisBackend backend = new RedisBackend(client, ownsClient, b.keyPrefix, retention, description);
-        this.engine = new LockEngine(backend, b.options, b.leaseListener, "RedisLockFactory");
+    private RedisLockFactory(LockEngine engine, String keyPrefix) {
+        super(engine, keyPrefix);
     }
 
     /**
@@ -71,71 +65,34 @@ public final class RedisLockFactory implements AutoCloseable {
         return new Builder();
     }
 
-    /**
-     * Returns a lock for {@code name}. Every lock returned for the same name, by this factory or
-     * any other with the same Redis and prefix, excludes the others. Lock objects of one name from
-     * one factory share their local state: a thread holding one holds them all. No network call.
-     *
-     * @param name the lock name; any non-empty string of at most 4096 characters
-     * @return the lock
-     * @throws NullPointerException if {@code name} is {@code null}
-     * @throws IllegalArgumentException if {@code name} is empty or too long
-     * @throws IllegalStateException if this factory is closed
-     */
-    public RedisLock getLock(String name) {
-        return new RedisLock(engine.sync(name));
-    }
-
-    /**
-     * Returns the options every lock of this factory uses.
-     *
-     * @return the options
-     */
-    public LockOptions options() {
-        return engine.options();
-    }
-
-    /**
-     * Returns the prefix of every key this factory writes.
-     *
-     * @return the key prefix
-     */
-    public String keyPrefix() {
-        return keyPrefix;
-    }
-
-    /**
-     * Returns the number of lock names this factory currently keeps local state for: those held,
-     * waited for or still referenced by a lock object. Idle, unreferenced names are dropped.
-     *
-     * @return the size of the local registry
-     */
-    public long localRegistrySize() {
-        return engine.registrySize();
-    }
-
-    /**
-     * Releases every lease this factory still holds, reporting each as lost, stops renewal and
-     * the release subscription, and closes the Redis client if the factory created it.
-     * Idempotent.
-     */
     @Override
-    public void close() {
-        engine.close();
+    protected RedisLock newLock(LockSync sync) {
+        return new RedisLock(sync);
     }
 
-    /** A builder of {@link RedisLockFactory}; not thread-safe. */
-    public static final class Builder {
+    /**
+     * A builder of {@link RedisLockFactory}; not thread-safe. Besides the Redis settings it takes
+     * the {@linkplain #keyPrefix key prefix} (default {@value #DEFAULT_KEY_PREFIX}; braces are
+     * refused, since the lock adds its own Redis Cluster hash tag after it), the
+     * {@linkplain #options options} and a {@linkplain #leaseListener lease listener}.
+     */
+    public static final class Builder extends LockFactoryBuilder<Builder> {
 
         private UnifiedJedis client;
         private HostAndPort hostAndPort;
         private JedisClientConfig clientConfig;
-        private String keyPrefix = DEFAULT_KEY_PREFIX;
-        private LockOptions options = LockOptions.defaults();
-        private LeaseListener leaseListener;
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
 
         private Builder() {
+            super(DEFAULT_KEY_PREFIX);
+        }
+
+        @Override
+        protected void checkKeyPrefix(String keyPrefix) {
+            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException("keyPrefix must not contain '{' or '}' (the lock key "
+                        + "adds its own hash tag), was " + keyPrefix);
+            }
         }
 
         /**
@@ -185,51 +142,6 @@ public final class RedisLockFactory implements AutoCloseable {
         }
 
         /**
-         * Sets the prefix of every key and channel (default {@value #DEFAULT_KEY_PREFIX}).
-         * Factories that must exclude each other need the same prefix.
-         *
-         * @param keyPrefix the prefix; may be empty; may not contain braces, since the lock adds
-         *        its own Redis Cluster hash tag after it
-         * @return this builder
-         * @throws NullPointerException if {@code keyPrefix} is {@code null}
-         * @throws IllegalArgumentException if {@code keyPrefix} contains '{' or '}'
-         */
-        public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException("keyPrefix must not contain '{' or '}' (the lock key "
-                        + "adds its own hash tag), was " + keyPrefix);
-            }
-            this.keyPrefix = keyPrefix;
-            return this;
-        }
-
-        /**
-         * Sets the lease, renewal, retry and hand-over options (default
-         * {@link LockOptions#defaults()}).
-         *
-         * @param options the options
-         * @return this builder
-         * @throws NullPointerException if {@code options} is {@code null}
-         */
-        public Builder options(LockOptions options) {
-            this.options = Objects.requireNonNull(options, "options");
-            return this;
-        }
-
-        /**
-         * Sets a listener told whenever a lease held through this factory is lost.
-         *
-         * @param leaseListener the listener
-         * @return this builder
-         * @throws NullPointerException if {@code leaseListener} is {@code null}
-         */
-        public Builder leaseListener(LeaseListener leaseListener) {
-            this.leaseListener = Objects.requireNonNull(leaseListener, "leaseListener");
-            return this;
-        }
-
-        /**
          * Sets how long a name's fencing counter is kept after its last acquisition (default one
          * hour, never less than the lease time). Within the retention, tokens grow even if the
          * server's clock steps back; after it, they still grow with the server's clock.
@@ -267,8 +179,7 @@ public final class RedisLockFactory implements AutoCloseable {
                     throw new IllegalStateException(
                             "clientConfig(...) applies to hostAndPort(...), not to a supplied client");
                 }
-                return new RedisLockFactory(this, client, false,
-                        "Redis via " + client.getClass().getSimpleName());
+                return create(client, false, "Redis via " + client.getClass().getSimpleName());
             }
             JedisClientConfig config = clientConfig != null
                     ? clientConfig : DefaultJedisClientConfig.builder().build();
@@ -276,7 +187,14 @@ public final class RedisLockFactory implements AutoCloseable {
                     .hostAndPort(hostAndPort)
                     .clientConfig(config)
                     .build();
-            return new RedisLockFactory(this, created, true, "Redis at " + hostAndPort);
+            return create(created, true, "Redis at " + hostAndPort);
+        }
+
+        private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description) {
+            long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
+            RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description);
+            return new RedisLockFactory(new LockEngine(backend, options(), leaseListener(), "RedisLockFactory"),
+                    keyPrefix());
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.distlock.etcd;
 
 import io.distlock.CrossProcessTest;
-import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
 import io.distlock.testing.EtcdServers;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -26,20 +26,9 @@ abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
     }
 
     @Override
-    protected AutoCloseableLocks locks(String prefix) {
-        EtcdLockFactory f = EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
+    protected DistributedLockFactory locks(String prefix) {
+        return EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
                 .keyPrefix(prefix).flavour(flavour()).build();
-        return new AutoCloseableLocks() {
-            @Override
-            public DistributedLock getLock(String name) {
-                return f.getLock(name);
-            }
-
-            @Override
-            public void close() {
-                f.close();
-            }
-        };
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.distlock.etcd;
 
-import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
 import io.distlock.DistributedLockContractTest;
 import io.distlock.LeaseListener;
 import io.distlock.LockOptions;
@@ -21,8 +21,8 @@ abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest 
     abstract EtcdFlavour flavour();
 
     @Override
-    protected LockSource newSource(LockOptions options, LeaseListener listener) {
-        EtcdLockFactory factory = EtcdLockFactory.builder()
+    protected DistributedLockFactory newSource(LockOptions options, LeaseListener listener) {
+        return EtcdLockFactory.builder()
                 .endpoints(etcd.get().endpoints().toArray(String[]::new))
                 .keyPrefix(prefix)
                 .flavour(flavour())
@@ -30,22 +30,6 @@ abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest 
                 .options(options)
                 .leaseListener(listener)
                 .build();
-        return new LockSource() {
-            @Override
-            public DistributedLock getLock(String name) {
-                return factory.getLock(name);
-            }
-
-            @Override
-            public long registrySize() {
-                return factory.localRegistrySize();
-            }
-
-            @Override
-            public void close() {
-                factory.close();
-            }
-        };
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.CrossProcessTest;
-import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
 import io.distlock.testing.RedisServers;
 import java.util.List;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,20 +19,9 @@ class RedisCrossProcessTest extends CrossProcessTest {
     }
 
     @Override
-    protected AutoCloseableLocks locks(String prefix) {
-        RedisLockFactory f = RedisLockFactory.builder().hostAndPort(redis.first().host(), redis.first().port())
+    protected DistributedLockFactory locks(String prefix) {
+        return RedisLockFactory.builder().hostAndPort(redis.first().host(), redis.first().port())
                 .keyPrefix(prefix).build();
-        return new AutoCloseableLocks() {
-            @Override
-            public DistributedLock getLock(String name) {
-                return f.getLock(name);
-            }
-
-            @Override
-            public void close() {
-                f.close();
-            }
-        };
     }
 
     @Override

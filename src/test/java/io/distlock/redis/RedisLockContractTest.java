@@ -1,6 +1,6 @@
 package io.distlock.redis;
 
-import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
 import io.distlock.DistributedLockContractTest;
 import io.distlock.LeaseListener;
 import io.distlock.LockOptions;
@@ -19,30 +19,14 @@ class RedisLockContractTest extends DistributedLockContractTest {
     private final String prefix = "contract:" + UUID.randomUUID() + ":";
 
     @Override
-    protected LockSource newSource(LockOptions options, LeaseListener listener) {
-        RedisLockFactory factory = RedisLockFactory.builder()
+    protected DistributedLockFactory newSource(LockOptions options, LeaseListener listener) {
+        return RedisLockFactory.builder()
                 .hostAndPort(redis.first().host(), redis.first().port())
                 .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000).build())
                 .keyPrefix(prefix)
                 .options(options)
                 .leaseListener(listener)
                 .build();
-        return new LockSource() {
-            @Override
-            public DistributedLock getLock(String name) {
-                return factory.getLock(name);
-            }
-
-            @Override
-            public long registrySize() {
-                return factory.localRegistrySize();
-            }
-
-            @Override
-            public void close() {
-                factory.close();
-            }
-        };
     }
 
     @Override

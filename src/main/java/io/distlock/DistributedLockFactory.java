@@ -1,0 +1,57 @@
+package io.distlock;
+
+/**
+ * A source of {@link DistributedLock}s on one back end: one client, one key prefix, one set of
+ * {@link LockOptions}. Implemented by {@code RedisLockFactory} and {@code EtcdLockFactory}.
+ *
+ * <p>A factory is thread-safe and meant to live as long as the application. Locks of one name
+ * from factories with the same back end and prefix exclude each other, wherever they are.
+ */
+public interface DistributedLockFactory extends AutoCloseable {
+
+    /**
+     * Returns a lock for {@code name}. Every lock returned for the same name, by this factory or
+     * any other with the same back end and prefix, excludes the others. Lock objects of one name
+     * from one factory share their local state: a thread holding one holds them all. No network
+     * call.
+     *
+     * @param name the lock name; any non-empty string of at most 4096 characters
+     * @return the lock
+     * @throws NullPointerException if {@code name} is {@code null}
+     * @throws IllegalArgumentException if {@code name} is empty or too long
+     * @throws IllegalStateException if this factory is closed
+     */
+    DistributedLock getLock(String name);
+
+    /**
+     * Returns the options every lock of this factory uses.
+     *
+     * @return the options
+     */
+    LockOptions options();
+
+    /**
+     * Returns the prefix of every key this factory writes.
+     *
+     * @return the key prefix
+     */
+    String keyPrefix();
+
+    /**
+     * Returns the number of lock names this factory currently keeps local state for: those held,
+     * waited for or still referenced by a lock object. Idle, unreferenced names are dropped.
+     *
+     * @return the size of the local registry
+     */
+    long localRegistrySize();
+
+    /**
+     * Releases every lease this factory still holds, reporting each as lost (their holders'
+     * {@code unlock()} then throws {@link LeaseLostException}), wakes its waiting threads (which
+     * give up with {@link IllegalStateException}), stops renewal and notifications, and closes
+     * the client if the factory created it. Further acquisitions throw
+     * {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    void close();
+}

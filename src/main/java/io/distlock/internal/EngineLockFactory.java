@@ -1,0 +1,62 @@
+package io.distlock.internal;
+
+import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
+import io.distlock.LockOptions;
+import java.util.Objects;
+
+/**
+ * The {@link DistributedLockFactory} methods, written once for every back end over a
+ * {@link LockEngine}; a back end's factory adds its builder and the type of its locks.
+ *
+ * @param <L> the type of lock the factory makes
+ */
+public abstract class EngineLockFactory<L extends DistributedLock> implements DistributedLockFactory {
+
+    private final LockEngine engine;
+    private final String keyPrefix;
+
+    /**
+     * Creates a factory over an engine.
+     *
+     * @param engine the engine, closed by {@link #close()}
+     * @param keyPrefix the prefix of the factory's keys
+     */
+    protected EngineLockFactory(LockEngine engine, String keyPrefix) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+    }
+
+    /**
+     * Wraps the engine's state for one name in the back end's lock type.
+     *
+     * @param sync the state
+     * @return the lock
+     */
+    protected abstract L newLock(LockSync sync);
+
+    @Override
+    public final L getLock(String name) {
+        return newLock(engine.sync(name));
+    }
+
+    @Override
+    public final LockOptions options() {
+        return engine.options();
+    }
+
+    @Override
+    public final String keyPrefix() {
+        return keyPrefix;
+    }
+
+    @Override
+    public final long localRegistrySize() {
+        return engine.registrySize();
+    }
+
+    @Override
+    public final void close() {
+        engine.close();
+    }
+}
