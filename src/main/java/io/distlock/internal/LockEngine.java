@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,11 +202,21 @@ public final class LockEngine implements AutoCloseable {
      * ignore interrupts but keep the interrupt status.
      */
     <T> T retrying(String what, String name, Supplier<T> call) {
+        return retrying(what, name, call, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #retrying(String, String, Supplier)}, but the answer of an attempt that follows a
+     * failed one goes through {@code afterUncertain}: the failed attempt may have taken effect on
+     * the server before its answer was lost, which changes what a later answer means.
+     */
+    <T> T retrying(String what, String name, Supplier<T> call, UnaryOperator<T> afterUncertain) {
         boolean interrupted = false;
         try {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    return call.get();
+                    T answer = call.get();
+                    return attempt == 0 ? answer : afterUncertain.apply(answer);
                 } catch (LockBackendException e) {
                     if (attempt >= options.retryCount()) {
                         throw giveUp(what, name, attempt + 1, e);

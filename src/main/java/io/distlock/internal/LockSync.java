@@ -182,6 +182,7 @@ public final class LockSync {
         }
         Lease l = lease;
         boolean keptForHandoff = false;
+        boolean validAtStart = l != null && l.isValid();
         try {
             if (l == null) {
                 return;
@@ -198,7 +199,11 @@ public final class LockSync {
                 return;
             }
             dropLease(l);
-            ReleaseResult released = engine.retrying("release", name, () -> engine.backend.release(name, l.token));
+            // If an attempt fails and a retry then finds the lease gone, the failed attempt most
+            // likely deleted it before its answer was lost. The lease was valid when unlock began,
+            // so the critical section was covered: that counts as released, not as lost.
+            ReleaseResult released = engine.retrying("release", name, () -> engine.backend.release(name, l.token),
+                    r -> r == ReleaseResult.NOT_OWNED && validAtStart ? ReleaseResult.RELEASED_WITH_LISTENERS : r);
             if (released == ReleaseResult.RELEASED_WITH_LISTENERS && local.hasQueuedThreads()) {
                 courtesyPending = true;
                 courtesyUntil = System.nanoTime() + engine.courtesyNanos();
