@@ -16,8 +16,8 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * <p>The defaults are a 30 second lease renewed every 10 seconds, 3 retries 100 ms apart, and at
- * most 8 consecutive local hand-overs.
+ * <p>The defaults are a 30 second lease renewed every 10 seconds, 3 retries of failed back-end
+ * calls 100 ms apart (no backoff, no jitter), and at most 8 consecutive local hand-overs.
  */
 public final class LockOptions {
 
@@ -37,6 +37,9 @@ public final class LockOptions {
     private final int retryCount;
     private final Duration retryDelay;
     private final int maxLocalHandoffs;
+    private final double retryBackoff;
+    private final Duration maxRetryDelay;
+    private final double retryJitter;
 
     private LockOptions(Builder builder) {
         this.leaseTime = builder.leaseTime;
@@ -44,6 +47,9 @@ public final class LockOptions {
         this.retryCount = builder.retryCount;
         this.retryDelay = builder.retryDelay;
         this.maxLocalHandoffs = builder.maxLocalHandoffs;
+        this.retryBackoff = builder.retryBackoff;
+        this.maxRetryDelay = builder.maxRetryDelay;
+        this.retryJitter = builder.retryJitter;
     }
 
     /**
@@ -76,6 +82,9 @@ public final class LockOptions {
         b.retryCount = retryCount;
         b.retryDelay = retryDelay;
         b.maxLocalHandoffs = maxLocalHandoffs;
+        b.retryBackoff = retryBackoff;
+        b.maxRetryDelay = maxRetryDelay;
+        b.retryJitter = retryJitter;
         return b;
     }
 
@@ -127,6 +136,54 @@ public final class LockOptions {
     }
 
     /**
+     * The factor by which the pause grows after each failed retry: 1 keeps it constant (the
+     * default), 2 doubles it each time, up to {@link #maxRetryDelay()}.
+     *
+     * @return the backoff multiplier, at least 1
+     */
+    public double retryBackoff() {
+        return retryBackoff;
+    }
+
+    /**
+     * The longest pause between retries when the pause grows.
+     *
+     * @return the cap on the retry delay
+     */
+    public Duration maxRetryDelay() {
+        return maxRetryDelay;
+    }
+
+    /**
+     * The share of each pause that is randomised: a pause of {@code d} becomes a random duration
+     * between {@code d * (1 - jitter)} and {@code d}. Zero (the default) means no randomness.
+     *
+     * @return the jitter, between 0 and 1
+     */
+    public double retryJitter() {
+        return retryJitter;
+    }
+
+    /**
+     * The pause before retry number {@code retry} (0 for the first): the retry delay times the
+     * backoff to the power {@code retry}, capped by the maximum delay, less the jitter.
+     *
+     * @param retry the number of retries already made, zero or more
+     * @param random a number in [0, 1), used for the jitter
+     * @return the pause
+     * @throws IllegalArgumentException if {@code retry} is negative
+     */
+    public Duration retryPause(int retry, double random) {
+        if (retry < 0) {
+            throw new IllegalArgumentException("retry must not be negative, was " + retry);
+        }
+        double nanos = retryDelay.toNanos() * Math.pow(retryBackoff, retry);
+        nanos = Math.min(nanos, Math.max(maxRetryDelay.toNanos(), retryDelay.toNanos()));
+        nanos -= nanos * retryJitter * random;
+        return Duration.ofNanos((long) nanos);
+    }
+
+    /**
      * How many times in a row a released lock may pass to another waiting thread of the same JVM
      * without giving the lease back to the server. Zero gives it back at every release.
      *
@@ -149,19 +206,24 @@ public final class LockOptions {
                 && retryCount == other.retryCount
                 && maxLocalHandoffs == other.maxLocalHandoffs
                 && leaseTime.equals(other.leaseTime)
-                && retryDelay.equals(other.retryDelay);
+                && retryDelay.equals(other.retryDelay)
+                && Double.compare(retryBackoff, other.retryBackoff) == 0
+                && maxRetryDelay.equals(other.maxRetryDelay)
+                && Double.compare(retryJitter, other.retryJitter) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(leaseTime, watchdog, retryCount, retryDelay, maxLocalHandoffs);
+        return Objects.hash(leaseTime, watchdog, retryCount, retryDelay, maxLocalHandoffs,
+                retryBackoff, maxRetryDelay, retryJitter);
     }
 
     @Override
     public String toString() {
         return "LockOptions[leaseTime=" + leaseTime + ", watchdog=" + watchdog
                 + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
-                + ", maxLocalHandoffs=" + maxLocalHandoffs + "]";
+                + ", retryBackoff=" + retryBackoff + ", maxRetryDelay=" + maxRetryDelay
+                + ", retryJitter=" + retryJitter + ", maxLocalHandoffs=" + maxLocalHandoffs + "]";
     }
 
     /** A builder of {@link LockOptions}; not thread-safe. */
@@ -172,8 +234,56 @@ public final class LockOptions {
         private int retryCount = 3;
         private Duration retryDelay = Duration.ofMillis(100);
         private int maxLocalHandoffs = 8;
+        private double retryBackoff = 1.0;
+        private Duration maxRetryDelay = Duration.ofSeconds(10);
+        private double retryJitter = 0.0;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the pause between retries grow by {@code multiplier} after each retry (default 1:
+         * constant).
+         *
+         * @param multiplier between 1 and 10
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range or not a number
+         */
+        public Builder retryBackoff(double multiplier) {
+            requireArgument(multiplier >= 1.0 && multiplier <= 10.0,
+                    "retryBackoff must be between 1 and 10, was %s", multiplier);
+            this.retryBackoff = multiplier;
+            return this;
+        }
+
+        /**
+         * Caps the pause between retries when it grows (default 10 s).
+         *
+         * @param maxRetryDelay between zero and {@link #MAX_RETRY_DELAY}
+         * @return this builder
+         * @throws NullPointerException if {@code maxRetryDelay} is {@code null}
+         * @throws IllegalArgumentException if it is negative or too long
+         */
+        public Builder maxRetryDelay(Duration maxRetryDelay) {
+            Objects.requireNonNull(maxRetryDelay, "maxRetryDelay");
+            requireArgument(!maxRetryDelay.isNegative() && maxRetryDelay.compareTo(MAX_RETRY_DELAY) <= 0,
+                    "maxRetryDelay must be between 0 and %s, was %s", MAX_RETRY_DELAY, maxRetryDelay);
+            this.maxRetryDelay = maxRetryDelay;
+            return this;
+        }
+
+        /**
+         * Randomises each pause between retries by up to this share (default 0), so that many
+         * clients failing together do not retry together.
+         *
+         * @param jitter between 0 and 1
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range or not a number
+         */
+        public Builder retryJitter(double jitter) {
+            requireArgument(jitter >= 0.0 && jitter <= 1.0, "retryJitter must be between 0 and 1, was %s", jitter);
+            this.retryJitter = jitter;
+            return this;
         }
 
         /**

@@ -221,7 +221,7 @@ public final class LockEngine implements AutoCloseable {
                     if (attempt >= options.retryCount()) {
                         throw giveUp(what, name, attempt + 1, e);
                     }
-                    interrupted |= pauseUninterruptibly(options.retryDelay().toNanos());
+                    interrupted |= pauseUninterruptibly(retryPauseNanos(attempt));
                 }
             }
         } finally {
@@ -229,6 +229,11 @@ public final class LockEngine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The pause before retry number {@code retry}, with the options' backoff and jitter. */
+    long retryPauseNanos(int retry) {
+        return options.retryPause(retry, java.util.concurrent.ThreadLocalRandom.current().nextDouble()).toNanos();
     }
 
     LockBackendException giveUp(String what, String name, int attempts, LockBackendException cause) {

@@ -320,7 +320,7 @@ public final class LockSync {
                             || (mode == Mode.TIMED && System.nanoTime() - deadline >= 0)) {
                         throw engine.giveUp("acquire", name, failures, e);
                     }
-                    long pause = engine.options.retryDelay().toNanos();
+                    long pause = engine.retryPauseNanos(failures - 1);
                     if (mode == Mode.TIMED) {
                         pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
                     }
