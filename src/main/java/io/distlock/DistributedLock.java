@@ -197,6 +197,49 @@ public interface DistributedLock extends Lock {
     long getFencingToken();
 
     /**
+     * Extends the lease under which the current thread holds this lock to {@code leaseTime} from
+     * now. Useful with a fixed lease (watchdog off); with the watchdog on, its next renewal sets
+     * the lease back to the configured lease time. On etcd a lease's time to live is fixed when it
+     * is granted, so there the lease is refreshed to its granted time (at least the configured
+     * lease time) whatever {@code leaseTime} says.
+     *
+     * @param leaseTime the new lease, between {@link LockOptions#MIN_LEASE} and
+     *        {@link LockOptions#MAX_LEASE}
+     * @throws NullPointerException if {@code leaseTime} is {@code null}
+     * @throws IllegalArgumentException if it is out of range
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     * @throws LeaseLostException if the lease had already been lost
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     */
+    void renew(java.time.Duration leaseTime);
+
+    /**
+     * Renews the lease under which the current thread holds this lock every {@code interval},
+     * from a background thread, until the returned handle is closed, the lock is released, or the
+     * lease is lost. Meant for long critical sections with a fixed lease (watchdog off); with the
+     * watchdog on it is redundant but harmless. Each renewal extends the lease to the configured
+     * lease time.
+     *
+     * @param interval the time between renewals; positive and shorter than the lease time
+     * @return a handle that stops the renewals
+     * @throws NullPointerException if {@code interval} is {@code null}
+     * @throws IllegalArgumentException if it is not positive or not shorter than the lease time
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     */
+    AutoRenewal autoRenew(java.time.Duration interval);
+
+    /**
+     * Returns the state of this lock: what the server says (held or not, the holder's fencing
+     * token and remaining lease where the back end can tell) and what this JVM knows of the
+     * calling thread. One or two network calls.
+     *
+     * @return a snapshot
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    LockInfo info();
+
+    /**
      * Queries whether threads of this JVM are waiting to acquire this lock. No network call.
      *
      * @return {@code true} if other threads of this JVM may be waiting

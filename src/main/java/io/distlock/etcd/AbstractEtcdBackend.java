@@ -49,6 +49,28 @@ abstract class AbstractEtcdBackend implements LockBackend {
         return r.getCount();
     }
 
+    /**
+     * What the server says of the lock whose owner key is {@code owner}: its create revision as
+     * fencing token (when {@code revisionIsFence}) and the remaining TTL of its lease.
+     */
+    io.distlock.spi.LeaseSnapshot snapshotOf(io.etcd.jetcd.KeyValue owner, boolean revisionIsFence) {
+        long remaining = -1;
+        if (owner.getLease() != 0) {
+            long ttl = await(client.getLeaseClient().timeToLive(owner.getLease(),
+                    io.etcd.jetcd.options.LeaseOption.DEFAULT), "lease time-to-live").getTTL();
+            remaining = ttl < 0 ? -1 : ttl * 1000;
+        }
+        return io.distlock.spi.LeaseSnapshot.held(remaining, revisionIsFence ? owner.getCreateRevision() : 0);
+    }
+
+    /**
+     * A lease known to last {@code granted} ms from some moment at or after {@code sentAt},
+     * expressed from {@code sentAt} (as the SPI counts): never more than is known.
+     */
+    static long sinceSent(long granted, long sentAt) {
+        return Math.max(granted - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt), 0L);
+    }
+
     @Override
     public String describe() {
         return where;

@@ -2,12 +2,16 @@ package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.lock.LockResponse;
+import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -150,12 +154,29 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
     }
 
     @Override
-    public boolean renew(String name, String token, long leaseMillis) {
+    public long renew(String name, String token, long leaseMillis) {
         Owned o = owned.get(token);
-        if (o == null || !o.lease.isAlive()) {
-            return false;
+        if (o == null) {
+            return -1;
         }
-        return count(o.ownerKey, false) > 0 && o.lease.isAlive();
+        long sentAt = System.nanoTime();
+        long granted = watchdog ? o.lease.remainingMillis() : o.lease.refreshOnce(timeout, where);
+        if (granted < 0) {
+            return -1;
+        }
+        return count(o.ownerKey, false) > 0 && o.lease.isAlive() ? sinceSent(granted, sentAt) : -1;
+    }
+
+    /**
+     * The owner is the oldest key in the queue. Its fencing token is not stored on the server
+     * (the Lock call's revision is), so the snapshot leaves it unknown.
+     */
+    @Override
+    public LeaseSnapshot inspect(String name) {
+        List<KeyValue> kvs = await(client.getKVClient().get(waitersKey(name), GetOption.builder().isPrefix(true)
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+                .withLimit(1).build()), "inspect").getKvs();
+        return kvs.isEmpty() ? LeaseSnapshot.free() : snapshotOf(kvs.get(0), false);
     }
 
     @Override

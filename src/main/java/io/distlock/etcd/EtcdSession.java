@@ -60,6 +60,12 @@ final class EtcdSession {
         return !dead && System.nanoTime() - validUntilNanos < 0;
     }
 
+    /** How long the lease is still known to last, in milliseconds; negative if not alive. */
+    long remainingMillis() {
+        long left = validUntilNanos - System.nanoTime();
+        return dead || left <= 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(left);
+    }
+
     private void startKeepAlive() {
         if (dead || stopped) {
             return;
@@ -109,6 +115,33 @@ final class EtcdSession {
         }
         CompletableFuture.runAsync(this::startKeepAlive,
                 CompletableFuture.delayedExecutor(RECONNECT_DELAY_MILLIS, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Renews a lease that no keep-alive stream renews (a fixed lease) once, now.
+     *
+     * @return the granted TTL in milliseconds, counted from before the request was sent, or a
+     *         negative number if the server no longer has the lease
+     * @throws io.distlock.LockBackendException if the server could not be reached
+     */
+    long refreshOnce(Duration timeout, String where) {
+        long sentAt = System.nanoTime();
+        try {
+            LeaseKeepAliveResponse r = EtcdCalls.await(client.getLeaseClient().keepAliveOnce(id), timeout,
+                    "lease renewal", where);
+            if (r.getTTL() <= 0) {
+                markDead("expired");
+                return -1;
+            }
+            validUntilNanos = sentAt + TimeUnit.SECONDS.toNanos(r.getTTL());
+            return TimeUnit.SECONDS.toMillis(r.getTTL());
+        } catch (io.distlock.LockBackendException e) {
+            if (isLeaseNotFound(e)) {
+                markDead("the server no longer knows it");
+                return -1;
+            }
+            throw e;
+        }
     }
 
     /** Marks the lease gone, for example after the server said it does not know it. */

@@ -2,10 +2,12 @@ package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -16,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -132,16 +135,29 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     }
 
     @Override
-    public boolean renew(String name, String token, long leaseMillis) {
+    public long renew(String name, String token, long leaseMillis) {
+        // an etcd lease's TTL is fixed at grant: the shared session is kept alive by its stream,
+        // a fixed lease is refreshed to its granted TTL
         EtcdSession lease = leases.get(token);
-        if (lease == null || !lease.isAlive()) {
-            return false;
+        if (lease == null) {
+            return -1;
+        }
+        long sentAt = System.nanoTime();
+        long granted = watchdog ? lease.remainingMillis() : lease.refreshOnce(timeout, where);
+        if (granted < 0) {
+            return -1;
         }
         ByteSequence key = key(name);
         TxnResponse r = await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
                 .commit(), "renew");
-        return r.isSucceeded() && lease.isAlive();
+        return r.isSucceeded() && lease.isAlive() ? sinceSent(granted, sentAt) : -1;
+    }
+
+    @Override
+    public LeaseSnapshot inspect(String name) {
+        List<KeyValue> kvs = await(client.getKVClient().get(key(name)), "inspect").getKvs();
+        return kvs.isEmpty() ? LeaseSnapshot.free() : snapshotOf(kvs.get(0), true);
     }
 
     @Override

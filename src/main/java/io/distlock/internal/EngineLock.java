@@ -80,6 +80,21 @@ public abstract class EngineLock implements DistributedLock {
     }
 
     @Override
+    public final void renew(java.time.Duration leaseTime) {
+        sync.renew(leaseTime);
+    }
+
+    @Override
+    public final io.distlock.AutoRenewal autoRenew(java.time.Duration interval) {
+        return sync.autoRenew(interval);
+    }
+
+    @Override
+    public final io.distlock.LockInfo info() {
+        return sync.info();
+    }
+
+    @Override
     public final boolean hasQueuedThreads() {
         return sync.hasQueuedThreads();
     }

@@ -1,10 +1,16 @@
 package io.distlock.internal;
 
+import io.distlock.AutoRenewal;
 import io.distlock.LeaseLostException;
 import io.distlock.LockBackendException;
+import io.distlock.LockInfo;
+import io.distlock.LockOptions;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -248,6 +254,109 @@ public final class LockSync {
         return l.fencingToken;
     }
 
+    /** See {@link io.distlock.DistributedLock#renew(Duration)}. */
+    public void renew(Duration leaseTime) {
+        Objects.requireNonNull(leaseTime, "leaseTime");
+        if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
+            throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
+                    + LockOptions.MAX_LEASE + ", was " + leaseTime);
+        }
+        Lease l = heldLease();
+        if (!renewLease(l, leaseTime.toMillis(), true)) {
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+    }
+
+    /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}. */
+    public AutoRenewal autoRenew(Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(engine.options.leaseTime()) >= 0) {
+            throw new IllegalArgumentException("interval must be positive and shorter than the lease time "
+                    + engine.options.leaseTime() + ", was " + interval);
+        }
+        Lease l = heldLease();
+        return new PeriodicRenewal(l, interval.toNanos());
+    }
+
+    /** See {@link io.distlock.DistributedLock#info()}. */
+    public LockInfo info() {
+        engine.checkOpen();
+        LeaseSnapshot snapshot = engine.retrying("inspect", name, () -> engine.backend.inspect(name));
+        Lease l = lease;
+        boolean mine = local.isHeldByCurrentThread() && l != null;
+        long fence = mine && snapshot.isLocked() ? l.fencingToken : snapshot.fencingToken();
+        return new LockInfo(name, snapshot.isLocked(), fence, snapshot.remainingLeaseMillis(),
+                isHeldByCurrentThread(), local.getHoldCount(), engine.options);
+    }
+
+    /** The lease the current thread holds the lock under; IMSE if it does not hold it. */
+    private Lease heldLease() {
+        Lease l = lease;
+        if (!local.isHeldByCurrentThread() || l == null) {
+            throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
+        }
+        if (l.isLost()) {
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+        return l;
+    }
+
+    /**
+     * One renewal of {@code l} to {@code leaseMillis}; reports and returns false if it was lost.
+     * With a fixed lease, moves the expiry timer to the new end.
+     */
+    private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
+        long sentAt = System.nanoTime();
+        long granted = retry
+                ? engine.retrying("renew", name, () -> engine.backend.renew(name, l.token, leaseMillis))
+                : engine.backend.renew(name, l.token, leaseMillis);
+        if (granted < 0) {
+            if (lease == l && l.markLost()) {
+                engine.reportLost(name, l.fencingToken);
+            }
+            return false;
+        }
+        long validUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis));
+        l.extendTo(validUntil);
+        if (!engine.options.watchdog() && lease == l && !l.isLost()) {
+            l.cancelTimer();
+            l.setTimer(engine.schedule(() -> expire(l), Math.max(validUntil - System.nanoTime(), 0L), 0L));
+        }
+        return true;
+    }
+
+    /** Renewals of one lease every interval until closed, released or lost. */
+    private final class PeriodicRenewal implements AutoRenewal, Runnable {
+        private final Lease l;
+        private final java.util.concurrent.ScheduledFuture<?> task;
+        private volatile boolean closed;
+
+        PeriodicRenewal(Lease l, long intervalNanos) {
+            this.l = l;
+            this.task = engine.schedule(this, intervalNanos, intervalNanos);
+        }
+
+        @Override
+        public void run() {
+            if (!isActive()) {
+                task.cancel(false);
+                return;
+            }
+            renewOnce(l);
+        }
+
+        @Override
+        public boolean isActive() {
+            return !closed && lease == l && !l.isLost();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            task.cancel(false);
+        }
+    }
+
     /** Whether threads of this JVM are queued for the lock. */
     public boolean hasQueuedThreads() {
         return local.hasQueuedThreads();
@@ -399,7 +508,7 @@ public final class LockSync {
         engine.registerHeld(this);
         if (engine.options.watchdog()) {
             long period = engine.options.renewInterval().toNanos();
-            l.setTimer(engine.schedule(() -> renew(l), period, period));
+            l.setTimer(engine.schedule(() -> renewOnce(l), period, period));
         } else {
             l.setTimer(engine.schedule(() -> expire(l), engine.leaseNanos, 0L));
         }
@@ -433,26 +542,21 @@ public final class LockSync {
         }
     }
 
-    /** Watchdog task: one renewal of a current lease. */
-    private void renew(Lease l) {
+    /**
+     * Watchdog and auto-renewal task: one renewal of a current lease to the configured lease
+     * time. A failure to reach the server costs the lease only once its last confirmed expiry
+     * has passed.
+     */
+    private void renewOnce(Lease l) {
         if (lease != l || l.isLost()) {
-            l.cancelTimer();
             return;
         }
-        long sentAt = System.nanoTime();
-        boolean renewed;
         try {
-            renewed = engine.backend.renew(name, l.token, engine.leaseMillis);
+            renewLease(l, engine.leaseMillis, false);
         } catch (LockBackendException e) {
             if (l.hasRunOut() && lease == l && l.markLost()) {
                 engine.reportLost(name, l.fencingToken);
             }
-            return;
-        }
-        if (renewed) {
-            l.extendTo(sentAt + engine.leaseNanos);
-        } else if (lease == l && l.markLost()) {
-            engine.reportLost(name, l.fencingToken);
         }
     }
 

@@ -2,6 +2,7 @@ package io.distlock.redis;
 
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
@@ -96,10 +97,17 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
-    public boolean renew(String name, String token, long leaseMillis) {
+    public long renew(String name, String token, long leaseMillis) {
         Object reply = run(RedisScript.RENEW, List.of(lockKey(name)),
                 List.of(token, Long.toString(leaseMillis)));
-        return Long.valueOf(1L).equals(reply);
+        return Long.valueOf(1L).equals(reply) ? leaseMillis : -1;
+    }
+
+    @Override
+    public LeaseSnapshot inspect(String name) {
+        List<?> reply = (List<?>) run(RedisScript.INSPECT, List.of(lockKey(name), fenceKey(name)), List.of());
+        long ttl = (Long) reply.get(0);
+        return ttl == -2 ? LeaseSnapshot.free() : LeaseSnapshot.held(ttl, (Long) reply.get(1));
     }
 
     @Override

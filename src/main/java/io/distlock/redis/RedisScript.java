@@ -37,6 +37,15 @@ final class RedisScript {
             "end",
             "return 0"));
 
+    /**
+     * Inspect. KEYS: lock key, fence key. Returns {-2, 0} when free, else {PTTL, last fencing
+     * token}: the fence key is written with the lock key, so it holds the holder's token.
+     */
+    static final RedisScript INSPECT = new RedisScript(String.join("\n",
+            "local ttl = redis.call('PTTL', KEYS[1])",
+            "if ttl == -2 then return {-2, 0} end",
+            "return {ttl, tonumber(redis.call('GET', KEYS[2]) or '0') or 0}"));
+
     /** Renew. KEYS: lock key. ARGV: token, lease ms. Returns 1 if renewed, 0 if not owned. */
     static final RedisScript RENEW = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) == ARGV[1] then",

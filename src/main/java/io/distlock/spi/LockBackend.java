@@ -61,14 +61,27 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Extends the lease of {@code name} to {@code leaseMillis} from now if {@code token} owns it.
+     * A back end whose leases have a time to live fixed at creation refreshes it to that time.
      *
      * @param name the lock name
      * @param token the owner's token
-     * @param leaseMillis the new time to live
-     * @return {@code true} if renewed, {@code false} if {@code token} no longer owns the lease
+     * @param leaseMillis the requested time to live
+     * @return how long, counted from before the request was sent, the server now keeps the lease
+     *         (at most what the back end can promise; the engine never assumes more), or a
+     *         negative number if {@code token} no longer owns the lease
      * @throws LockBackendException if the store could not be reached
      */
-    boolean renew(String name, String token, long leaseMillis);
+    long renew(String name, String token, long leaseMillis);
+
+    /**
+     * Reads the state of {@code name} on the server: whether it is held, the holder's remaining
+     * lease and fencing token where the back end can tell.
+     *
+     * @param name the lock name
+     * @return the snapshot
+     * @throws LockBackendException if the store could not be reached
+     */
+    LeaseSnapshot inspect(String name);
 
     /**
      * Tells whether any lease exists for {@code name}.
