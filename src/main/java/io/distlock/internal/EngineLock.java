@@ -7,19 +7,19 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * The {@link DistributedLock} methods, written once for every back end: each is a one-line
- * delegation to the {@link LockSync} of the lock's name. Back-end lock classes extend it and
+ * delegation to the {@link SyncOps} of the lock's name. Back-end lock classes extend it and
  * add nothing but their name.
  */
 public abstract class EngineLock implements DistributedLock {
 
-    private final LockSync sync;
+    private final SyncOps sync;
 
     /**
      * Creates a lock over the engine's state for one name.
      *
-     * @param sync the shared state of the name
+     * @param sync the shared state of the name (or of one side of a read/write lock)
      */
-    protected EngineLock(LockSync sync) {
+    protected EngineLock(SyncOps sync) {
         this.sync = Objects.requireNonNull(sync, "sync");
     }
 

@@ -16,7 +16,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,7 @@ public final class LockEngine implements AutoCloseable {
     private final LeaseListener listener;
     private final String owner;
     private final Cache<String, LockSync> registry = Caffeine.newBuilder().weakValues().build();
-    private final Set<LockSync> holding = ConcurrentHashMap.newKeySet();
+    private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
@@ -171,12 +170,12 @@ public final class LockEngine implements AutoCloseable {
         return Math.min(COURTESY_MAX_NANOS, Math.max(COURTESY_MIN_NANOS, COURTESY_RTT_FACTOR * roundTripNanos));
     }
 
-    void registerHeld(LockSync sync) {
-        holding.add(sync);
+    void registerHeld(LeaseSlot slot) {
+        holding.add(slot);
     }
 
-    void unregisterHeld(LockSync sync) {
-        holding.remove(sync);
+    void unregisterHeld(LeaseSlot slot) {
+        holding.remove(slot);
     }
 
     ScheduledFuture<?> schedule(Runnable task, long delayNanos, long periodNanos) {
@@ -202,21 +201,11 @@ public final class LockEngine implements AutoCloseable {
      * ignore interrupts but keep the interrupt status.
      */
     <T> T retrying(String what, String name, Supplier<T> call) {
-        return retrying(what, name, call, UnaryOperator.identity());
-    }
-
-    /**
-     * As {@link #retrying(String, String, Supplier)}, but the answer of an attempt that follows a
-     * failed one goes through {@code afterUncertain}: the failed attempt may have taken effect on
-     * the server before its answer was lost, which changes what a later answer means.
-     */
-    <T> T retrying(String what, String name, Supplier<T> call, UnaryOperator<T> afterUncertain) {
         boolean interrupted = false;
         try {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    T answer = call.get();
-                    return attempt == 0 ? answer : afterUncertain.apply(answer);
+                    return call.get();
                 } catch (LockBackendException e) {
                     if (attempt >= options.retryCount()) {
                         throw giveUp(what, name, attempt + 1, e);
@@ -242,7 +231,7 @@ public final class LockEngine implements AutoCloseable {
     }
 
     /** Releases a lease whose state is unknown or abandoned, never throwing. */
-    void releaseQuietly(String name, String token) {
+    void releaseQuietly(LockBackend backend, String name, String token) {
         try {
             backend.release(name, token);
         } catch (RuntimeException e) {
@@ -274,8 +263,8 @@ public final class LockEngine implements AutoCloseable {
             return;
         }
         closed = true;
-        for (LockSync sync : holding) {
-            sync.abandon();
+        for (LeaseSlot slot : holding) {
+            slot.abandon();
         }
         // waiters re-check at once and find the engine closed
         registry.asMap().values().forEach(LockSync::signalRelease);

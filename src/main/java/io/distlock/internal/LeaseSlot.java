@@ -1,0 +1,434 @@
+package io.distlock.internal;
+
+import io.distlock.AutoRenewal;
+import io.distlock.LeaseLostException;
+import io.distlock.LockBackendException;
+import io.distlock.LockOptions;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
+import io.distlock.spi.LockBackend;
+import io.distlock.spi.ReleaseResult;
+import io.distlock.spi.ReleaseWatch;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The JVM's lease on one server-side lock (an exclusive lock, or one side of a read/write lock):
+ * the acquire loop, renewal, expiry, loss reporting and release. Used by one local owner at a
+ * time: the caller serialises acquire and release with its own local lock.
+ *
+ * <pre>
+ * The acquire loop: try once; if busy, watch for release announcements and try again at once (a
+ * release between the first try and the watch would otherwise be missed); then park until an
+ * announcement arrives, the holder's lease would have run out, the deadline passes or, while
+ * announcements are not flowing, a short re-check time. One token serves all busy attempts of an
+ * acquisition (so a back end that queues on the server can find its request again); after an
+ * error the token is released (the outcome was unknown) and a new one used. Leaving without the
+ * lease cancels the attempt in the back end.
+ *
+ * The lease field is written only by the owner, except that the renewal thread and close() may
+ * mark a lease lost. A lost lease stays in place until the owner's release, which reports it.
+ * </pre>
+ */
+final class LeaseSlot {
+
+    /** Re-check period while release announcements are not being delivered. */
+    static final long INACTIVE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Re-check period when the holder's remaining lease is unknown. */
+    static final long UNKNOWN_LEASE_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Margin added to the holder's remaining lease before re-checking. */
+    static final long EXPIRY_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private final LockEngine engine;
+    private final LockBackend backend;
+    private final String name;
+    /**
+     * The local state this lease belongs to. The engine keeps held slots strongly, and through
+     * this field their owners, so that the registry (weak values) never drops a held lock.
+     */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final Object owner;
+    private final AtomicLong releaseSignals = new AtomicLong();
+    private volatile Thread remoteWaiter;
+    private volatile Lease lease;
+    /** Until when (nanoTime) the next acquisition lets other JVMs go first; guarded by the owner. */
+    private long courtesyUntil;
+    private boolean courtesyPending;
+
+    LeaseSlot(LockEngine engine, LockBackend backend, String name, Object owner) {
+        this.engine = engine;
+        this.backend = backend;
+        this.name = name;
+        this.owner = owner;
+    }
+
+    String name() {
+        return name;
+    }
+
+    Lease lease() {
+        return lease;
+    }
+
+    boolean hasValidLease() {
+        Lease l = lease;
+        return l != null && l.isValid();
+    }
+
+    /** Makes the next acquisition wait a courtesy window first (other JVMs may be waiting). */
+    void requestCourtesy() {
+        courtesyPending = true;
+        courtesyUntil = System.nanoTime() + engine.courtesyNanos();
+    }
+
+    /**
+     * Obtains a new lease on the server. An existing lease that is lost or has run out is given
+     * up first.
+     *
+     * @return true if the lease is held, false if the deadline passed (NO_WAIT, TIMED)
+     */
+    boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
+        Lease current = lease;
+        if (current != null) {
+            dropLease(current);
+            engine.releaseQuietly(backend, name, current.token);
+        }
+        boolean interrupted = false;
+        ReleaseWatch watch = null;
+        int failures = 0;
+        String token = null;
+        try {
+            if (courtesyPending) {
+                courtesyPending = false;
+                long left = courtesyUntil - System.nanoTime();
+                if (mode != AcquireMode.NO_WAIT && left > 0) {
+                    if (mode == AcquireMode.TIMED) {
+                        left = Math.min(left, Math.max(deadline - System.nanoTime(), 0L));
+                    }
+                    interrupted |= park(releaseSignals.get(), left, mode);
+                }
+            }
+            while (true) {
+                engine.checkOpen();
+                long seen = releaseSignals.get();
+                if (token == null) {
+                    token = engine.newToken();
+                }
+                long sentAt = System.nanoTime();
+                AcquireResult result;
+                try {
+                    result = backend.tryAcquire(name, token, engine.leaseMillis, mode != AcquireMode.NO_WAIT);
+                    engine.recordRoundTrip(System.nanoTime() - sentAt);
+                    failures = 0;
+                } catch (LockBackendException e) {
+                    engine.releaseQuietly(backend, name, token);
+                    token = null;
+                    failures++;
+                    if (failures > engine.options.retryCount()
+                            || (mode == AcquireMode.TIMED && System.nanoTime() - deadline >= 0)) {
+                        throw engine.giveUp("acquire", name, failures, e);
+                    }
+                    long pause = engine.retryPauseNanos(failures - 1);
+                    if (mode == AcquireMode.TIMED) {
+                        pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
+                    }
+                    interrupted |= park(releaseSignals.get(), pause, mode);
+                    continue;
+                }
+                if (result.isAcquired()) {
+                    installLease(new Lease(token, result.fencingToken(), sentAt + engine.leaseNanos));
+                    token = null;
+                    return true;
+                }
+                if (mode == AcquireMode.NO_WAIT) {
+                    return false;
+                }
+                long now = System.nanoTime();
+                if (mode == AcquireMode.TIMED && now - deadline >= 0) {
+                    return false;
+                }
+                if (watch == null) {
+                    watch = backend.watch(name, this::signalRelease);
+                    continue;
+                }
+                long holder = result.holderLeaseMillis();
+                long wait = holder >= 0
+                        ? TimeUnit.MILLISECONDS.toNanos(holder) + EXPIRY_MARGIN_NANOS
+                        : UNKNOWN_LEASE_RECHECK_NANOS;
+                if (!watch.isActive()) {
+                    wait = Math.min(wait, INACTIVE_RECHECK_NANOS);
+                }
+                if (mode == AcquireMode.TIMED) {
+                    wait = Math.min(wait, deadline - now);
+                }
+                interrupted |= park(seen, wait, mode);
+            }
+        } finally {
+            if (token != null) {
+                backend.cancel(name, token);
+            }
+            if (watch != null) {
+                watch.close();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Parks until a release signal newer than {@code seen}, the time runs out or an interrupt.
+     *
+     * @return true if an interrupt was swallowed (uninterruptible modes)
+     * @throws InterruptedException if interrupted in an interruptible mode
+     */
+    private boolean park(long seen, long nanos, AcquireMode mode) throws InterruptedException {
+        boolean interrupted = false;
+        long end = System.nanoTime() + nanos;
+        remoteWaiter = Thread.currentThread();
+        try {
+            for (long left = nanos; left > 0 && releaseSignals.get() == seen; left = end - System.nanoTime()) {
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    if (mode.interruptible()) {
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+            }
+        } finally {
+            remoteWaiter = null;
+        }
+        return interrupted;
+    }
+
+    /** Called by the back end's watch, and on close: the lease may have been released. */
+    void signalRelease() {
+        releaseSignals.incrementAndGet();
+        Thread t = remoteWaiter;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Gives the lease back to the server.
+     *
+     * @return whether other processes were listening for the release
+     * @throws LeaseLostException if the lease had been lost; it is given up all the same
+     * @throws LockBackendException if the server could not be reached after the retries; the
+     *         lease is given up locally and runs out by itself
+     */
+    boolean release() {
+        Lease l = lease;
+        if (l == null) {
+            return false;
+        }
+        if (l.isLost()) {
+            dropLease(l);
+            engine.releaseQuietly(backend, name, l.token);
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+        dropLease(l);
+        // When an attempt fails and a retry finds the lease gone, either the failed attempt
+        // deleted it before its answer was lost, or the lease had been lost (a server restart
+        // that lost the data breaks the connection too). The two cannot be told apart, and a
+        // lost lease must never pass silently, so that is reported as lost.
+        ReleaseResult released = engine.retrying("release", name, () -> backend.release(name, l.token));
+        if (!released.released()) {
+            if (l.markLost()) {
+                engine.reportLost(name, l.fencingToken);
+            }
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+        return released == ReleaseResult.RELEASED_WITH_LISTENERS;
+    }
+
+    /** Gives the lease back without reporting anything (nobody will use it). */
+    void releaseIdle() {
+        Lease l = lease;
+        if (l != null) {
+            dropLease(l);
+            engine.releaseQuietly(backend, name, l.token);
+        }
+    }
+
+    /** Asks the server whether the lock is held. */
+    boolean isLocked() {
+        engine.checkOpen();
+        return engine.retrying("inspect", name, () -> backend.isLocked(name));
+    }
+
+    /** Asks the server for the lock's state. */
+    LeaseSnapshot inspect() {
+        engine.checkOpen();
+        return engine.retrying("inspect", name, () -> backend.inspect(name));
+    }
+
+    /** The current lease, lost or not; IMSE if there is none. */
+    Lease heldLeaseOrLost() {
+        Lease l = lease;
+        if (l == null) {
+            throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
+        }
+        return l;
+    }
+
+    /**
+     * The lock's state for {@link io.distlock.DistributedLock#info()}: the server's view, with
+     * this JVM's own fencing token when the calling thread holds the lock.
+     */
+    io.distlock.LockInfo info(boolean callerHolds, boolean callerHoldsValidly, int holdCount) {
+        LeaseSnapshot snapshot = inspect();
+        Lease l = lease;
+        long fence = callerHolds && l != null && snapshot.isLocked() ? l.fencingToken : snapshot.fencingToken();
+        return new io.distlock.LockInfo(name, snapshot.isLocked(), fence, snapshot.remainingLeaseMillis(),
+                callerHoldsValidly, holdCount, engine.options);
+    }
+
+    /** The current lease if it is not lost; IMSE / LeaseLostException otherwise. */
+    Lease heldLease() {
+        Lease l = lease;
+        if (l == null) {
+            throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
+        }
+        if (l.isLost()) {
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+        return l;
+    }
+
+    /** See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. */
+    void renew(Duration leaseTime) {
+        Objects.requireNonNull(leaseTime, "leaseTime");
+        if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
+            throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
+                    + LockOptions.MAX_LEASE + ", was " + leaseTime);
+        }
+        Lease l = heldLease();
+        if (!renewLease(l, leaseTime.toMillis(), true)) {
+            throw new LeaseLostException(name, l.fencingToken);
+        }
+    }
+
+    /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}; the caller checked ownership. */
+    AutoRenewal autoRenew(Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(engine.options.leaseTime()) >= 0) {
+            throw new IllegalArgumentException("interval must be positive and shorter than the lease time "
+                    + engine.options.leaseTime() + ", was " + interval);
+        }
+        return new PeriodicRenewal(heldLease(), interval.toNanos());
+    }
+
+    private void installLease(Lease l) {
+        lease = l;
+        engine.registerHeld(this);
+        if (engine.options.watchdog()) {
+            long period = engine.options.renewInterval().toNanos();
+            l.setTimer(engine.schedule(() -> renewOnce(l), period, period));
+        } else {
+            l.setTimer(engine.schedule(() -> expire(l), engine.leaseNanos, 0L));
+        }
+    }
+
+    private void dropLease(Lease l) {
+        lease = null;
+        l.cancelTimer();
+        engine.unregisterHeld(this);
+    }
+
+    /**
+     * One renewal of {@code l} to {@code leaseMillis}; reports and returns false if it was lost.
+     * With a fixed lease, moves the expiry timer to the new end.
+     */
+    private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
+        long sentAt = System.nanoTime();
+        long granted = retry
+                ? engine.retrying("renew", name, () -> backend.renew(name, l.token, leaseMillis))
+                : backend.renew(name, l.token, leaseMillis);
+        if (granted < 0) {
+            if (lease == l && l.markLost()) {
+                engine.reportLost(name, l.fencingToken);
+            }
+            return false;
+        }
+        long validUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis));
+        l.extendTo(validUntil);
+        if (!engine.options.watchdog() && lease == l && !l.isLost()) {
+            l.cancelTimer();
+            l.setTimer(engine.schedule(() -> expire(l), Math.max(validUntil - System.nanoTime(), 0L), 0L));
+        }
+        return true;
+    }
+
+    /**
+     * Watchdog and auto-renewal task: one renewal of a current lease to the configured lease
+     * time. A failure to reach the server costs the lease only once its last confirmed expiry
+     * has passed.
+     */
+    private void renewOnce(Lease l) {
+        if (lease != l || l.isLost()) {
+            return;
+        }
+        try {
+            renewLease(l, engine.leaseMillis, false);
+        } catch (LockBackendException e) {
+            if (l.hasRunOut() && lease == l && l.markLost()) {
+                engine.reportLost(name, l.fencingToken);
+            }
+        }
+    }
+
+    /** Fixed-lease task: the lease has run out while the lock is still held. */
+    private void expire(Lease l) {
+        if (lease == l && l.markLost()) {
+            engine.reportLost(name, l.fencingToken);
+        }
+    }
+
+    /** Called by the engine on close: the held lease is lost and given back. */
+    void abandon() {
+        Lease l = lease;
+        if (l != null && l.markLost()) {
+            engine.reportLost(name, l.fencingToken);
+            engine.releaseQuietly(backend, name, l.token);
+        }
+    }
+
+    /** Renewals of one lease every interval until closed, released or lost. */
+    private final class PeriodicRenewal implements AutoRenewal, Runnable {
+        private final Lease l;
+        private final ScheduledFuture<?> task;
+        private volatile boolean closed;
+
+        PeriodicRenewal(Lease l, long intervalNanos) {
+            this.l = l;
+            this.task = engine.schedule(this, intervalNanos, intervalNanos);
+        }
+
+        @Override
+        public void run() {
+            if (!isActive()) {
+                task.cancel(false);
+                return;
+            }
+            renewOnce(l);
+        }
+
+        @Override
+        public boolean isActive() {
+            return !closed && lease == l && !l.isLost();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            task.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.distlock.internal;
+
+import io.distlock.AutoRenewal;
+import io.distlock.LockInfo;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operations behind one {@link io.distlock.DistributedLock}: an exclusive lock's
+ * {@link LockSync}, or one side of a read/write lock. {@link EngineLock} delegates to it.
+ */
+public interface SyncOps {
+
+    /** The lock name. */
+    String name();
+
+    /** See {@link io.distlock.DistributedLock#lock()}. */
+    void lock();
+
+    /** See {@link io.distlock.DistributedLock#lockInterruptibly()}. */
+    void lockInterruptibly() throws InterruptedException;
+
+    /** See {@link io.distlock.DistributedLock#tryLock()}. */
+    boolean tryLock();
+
+    /** See {@link io.distlock.DistributedLock#tryLock(long, TimeUnit)}. */
+    boolean tryLock(long time, TimeUnit unit) throws InterruptedException;
+
+    /** See {@link io.distlock.DistributedLock#unlock()}. */
+    void unlock();
+
+    /** See {@link io.distlock.DistributedLock#getHoldCount()}. */
+    int getHoldCount();
+
+    /** See {@link io.distlock.DistributedLock#isHeldByCurrentThread()}. */
+    boolean isHeldByCurrentThread();
+
+    /** See {@link io.distlock.DistributedLock#isLocked()}. */
+    boolean isLocked();
+
+    /** See {@link io.distlock.DistributedLock#getFencingToken()}. */
+    long getFencingToken();
+
+    /** See {@link io.distlock.DistributedLock#hasQueuedThreads()}. */
+    boolean hasQueuedThreads();
+
+    /** See {@link io.distlock.DistributedLock#renew(Duration)}. */
+    void renew(Duration leaseTime);
+
+    /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}. */
+    AutoRenewal autoRenew(Duration interval);
+
+    /** See {@link io.distlock.DistributedLock#info()}. */
+    LockInfo info();
+
+    /** The local state in the style of {@code ReentrantLock.toString()}'s suffix. */
+    String describeState();
+}
