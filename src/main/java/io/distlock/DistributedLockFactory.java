@@ -24,6 +24,19 @@ public interface DistributedLockFactory extends AutoCloseable {
     DistributedLock getLock(String name);
 
     /**
+     * Returns the read/write lock of {@code name}. Read/write locks of one name, from this factory
+     * or any other with the same back end and prefix, coordinate with each other; they are
+     * independent of the exclusive lock of the same name. No network call.
+     *
+     * @param name the lock name; any non-empty string of at most 4096 characters
+     * @return the read/write lock
+     * @throws NullPointerException if {@code name} is {@code null}
+     * @throws IllegalArgumentException if {@code name} is empty or too long
+     * @throws IllegalStateException if this factory is closed
+     */
+    DistributedReadWriteLock getReadWriteLock(String name);
+
+    /**
      * Returns the options every lock of this factory uses.
      *
      * @return the options

@@ -4,6 +4,7 @@ import io.distlock.LockFactoryBuilder;
 import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
 import io.distlock.internal.LockSync;
+import io.distlock.internal.ReadWriteSync;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import java.time.Duration;
@@ -38,7 +39,7 @@ import java.util.Objects;
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise. Closing also revokes the factory's session lease.
  */
-public final class EtcdLockFactory extends EngineLockFactory<EtcdLock> {
+public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadWriteLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock/";
@@ -64,6 +65,11 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock> {
     @Override
     protected EtcdLock newLock(LockSync sync) {
         return new EtcdLock(sync);
+    }
+
+    @Override
+    protected EtcdReadWriteLock newReadWriteLock(ReadWriteSync sync) {
+        return new EtcdReadWriteLock(sync);
     }
 
     /**
@@ -184,10 +190,15 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock> {
         private EtcdLockFactory create(Client etcd, boolean ownsClient, String where) {
             long leaseMillis = options().leaseTime().toMillis();
             boolean watchdog = options().watchdog();
+            long ttlSeconds = Math.max(1L, (leaseMillis + 999) / 1000);
+            EtcdSessions sessions = new EtcdSessions(etcd, ttlSeconds, requestTimeout, where);
             AbstractEtcdBackend backend = flavour == EtcdFlavour.TRANSACTION
-                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where)
-                    : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where);
-            return new EtcdLockFactory(new LockEngine(backend, options(), leaseListener(), "EtcdLockFactory"),
+                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where, sessions)
+                    : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog,
+                            where, sessions);
+            EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, ttlSeconds, watchdog,
+                    where, sessions);
+            return new EtcdLockFactory(new LockEngine(backend, rw, options(), leaseListener(), "EtcdLockFactory"),
                     keyPrefix(), flavour);
         }
     }

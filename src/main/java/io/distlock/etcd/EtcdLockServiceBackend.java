@@ -42,14 +42,16 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
 
     /** Acquisitions queued on the server, by token. */
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-    /** The queued acquisition of each name (one per name per factory: the engine's local owner). */
-    private final ConcurrentHashMap<String, Pending> pendingByName = new ConcurrentHashMap<>();
     /** Held locks, by token. */
     private final ConcurrentHashMap<String, Owned> owned = new ConcurrentHashMap<>();
 
+    /** The factory's session, used only by its read/write locks; revoked on close. */
+    private final EtcdSessions sessions;
+
     EtcdLockServiceBackend(Client client, boolean ownsClient, String prefix, Duration timeout,
-                           long leaseMillis, boolean watchdog, String where) {
+                           long leaseMillis, boolean watchdog, String where, EtcdSessions sessions) {
         super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
+        this.sessions = sessions;
     }
 
     private static final class Pending {
@@ -84,7 +86,6 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             EtcdSession lease = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
             p = new Pending(name, lease, client.getLockClient().lock(key(name), lease.id()));
             pending.put(token, p);
-            pendingByName.put(name, p);
             if (!willWait) {
                 try {
                     p.call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -103,7 +104,6 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             return AcquireResult.busy(-1);
         }
         pending.remove(token);
-        pendingByName.remove(name, p);
         LockResponse response;
         try {
             response = p.call.join();
@@ -137,7 +137,6 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         if (p == null) {
             return;
         }
-        pendingByName.remove(name, p);
         p.call.cancel(true);
         // revoking deletes the waiter's key whatever the server's Lock handler had done with it
         p.lease.revokeQuietly(timeout, where);
@@ -185,8 +184,8 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
     }
 
     @Override
-    public ReleaseWatch watch(String name, Runnable onRelease) {
-        Pending p = pendingByName.get(name);
+    public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+        Pending p = pending.get(token);
         if (p == null) {
             return CompletionWatch.NOT_QUEUED;
         }
@@ -229,5 +228,6 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             o.lease.revokeQuietly(timeout, where);
         }
         owned.clear();
+        sessions.close();
     }
 }

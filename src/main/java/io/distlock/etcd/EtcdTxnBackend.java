@@ -20,7 +20,6 @@ import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The etcd back end built from transactions and leases.
@@ -47,59 +46,38 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EtcdTxnBackend extends AbstractEtcdBackend {
 
-    private final ReentrantLock sessionLock = new ReentrantLock();
-    private volatile EtcdSession session;
+    private final EtcdSessions sessions;
     /** Lease of each held token: the shared session, or a lease of its own. */
     private final ConcurrentHashMap<String, EtcdSession> leases = new ConcurrentHashMap<>();
-    /** Revision seen by the last busy attempt on each name, where the watch starts. */
+    /** Revision seen by the last busy attempt of each token, where its watch starts. */
     private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, long leaseMillis,
-                   boolean watchdog, String where) {
+                   boolean watchdog, String where, EtcdSessions sessions) {
         super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
-    }
-
-    /** The live shared session, granting a new one if there is none. */
-    private EtcdSession session() {
-        EtcdSession s = session;
-        if (s != null && s.isAlive()) {
-            return s;
-        }
-        sessionLock.lock();
-        try {
-            s = session;
-            if (s == null || !s.isAlive()) {
-                if (s != null) {
-                    s.stopKeepAlive();
-                }
-                s = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
-                session = s;
-            }
-            return s;
-        } finally {
-            sessionLock.unlock();
-        }
+        this.sessions = sessions;
     }
 
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
         ByteSequence key = key(name);
-        EtcdSession lease = watchdog ? session() : EtcdSession.grant(client, ttlSeconds, false, timeout, where);
+        EtcdSession lease;
         TxnResponse r;
-        try {
-            r = createIfAbsent(key, token, lease);
-        } catch (LockBackendException e) {
-            if (!watchdog) {
+        if (watchdog) {
+            EtcdSession[] used = new EtcdSession[1];
+            r = sessions.withSession(s -> {
+                used[0] = s;
+                return createIfAbsent(key, token, s);
+            });
+            lease = used[0];
+        } else {
+            lease = EtcdSession.grant(client, ttlSeconds, false, timeout, where);
+            try {
+                r = createIfAbsent(key, token, lease);
+            } catch (LockBackendException e) {
                 lease.revokeQuietly(timeout, where);
                 throw e;
             }
-            if (!EtcdSession.isLeaseNotFound(e)) {
-                throw e;
-            }
-            // the session died before its keep-alive stream said so: start a new one, once
-            lease.invalidate("the server no longer knows it");
-            lease = session();
-            r = createIfAbsent(key, token, lease);
         }
         long revision = r.getHeader().getRevision();
         if (r.isSucceeded()) {
@@ -109,7 +87,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         if (!watchdog) {
             lease.revokeQuietly(timeout, where);
         }
-        busyRevisions.put(name, revision);
+        busyRevisions.put(token, revision);
         return AcquireResult.busy(-1);
     }
 
@@ -118,6 +96,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
                 .commit(), "acquire");
+    }
+
+    @Override
+    public void cancel(String name, String token) {
+        busyRevisions.remove(token);
     }
 
     @Override
@@ -166,8 +149,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     }
 
     @Override
-    public ReleaseWatch watch(String name, Runnable onRelease) {
-        Long seen = busyRevisions.remove(name);
+    public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+        Long seen = busyRevisions.remove(token);
         WatchOption.Builder option = WatchOption.builder().withNoPut(true);
         if (seen != null) {
             option.withRevision(seen + 1);
@@ -177,10 +160,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     void closeBackend() {
-        EtcdSession s = session;
-        if (s != null) {
-            s.revokeQuietly(timeout, where);
-        }
+        sessions.close();
     }
 
     /** A watch of one key that runs the callback on its deletion or on a failure of the watch. */

@@ -55,8 +55,7 @@ public abstract class EngineLock implements DistributedLock {
 
     @Override
     public final Condition newCondition() {
-        throw new UnsupportedOperationException(
-                getClass().getSimpleName() + " does not support conditions yet");
+        throw new UnsupportedOperationException(label() + " does not support conditions yet");
     }
 
     @Override
@@ -106,6 +105,15 @@ public abstract class EngineLock implements DistributedLock {
      */
     @Override
     public final String toString() {
-        return getClass().getSimpleName() + "[" + sync.name() + "]" + sync.describeState();
+        return label() + "[" + sync.name() + "]" + sync.describeState();
+    }
+
+    /**
+     * The kind of lock, for {@link #toString()}: the class name unless a subclass says otherwise.
+     *
+     * @return the label
+     */
+    protected String label() {
+        return getClass().getSimpleName();
     }
 }

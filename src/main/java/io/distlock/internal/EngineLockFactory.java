@@ -10,8 +10,10 @@ import java.util.Objects;
  * {@link LockEngine}; a back end's factory adds its builder and the type of its locks.
  *
  * @param <L> the type of lock the factory makes
+ * @param <R> the type of read/write lock the factory makes
  */
-public abstract class EngineLockFactory<L extends DistributedLock> implements DistributedLockFactory {
+public abstract class EngineLockFactory<L extends DistributedLock, R extends io.distlock.DistributedReadWriteLock>
+        implements DistributedLockFactory {
 
     private final LockEngine engine;
     private final String keyPrefix;
@@ -35,9 +37,22 @@ public abstract class EngineLockFactory<L extends DistributedLock> implements Di
      */
     protected abstract L newLock(LockSync sync);
 
+    /**
+     * Wraps the engine's state for one read/write name in the back end's read/write lock type.
+     *
+     * @param sync the state
+     * @return the read/write lock
+     */
+    protected abstract R newReadWriteLock(ReadWriteSync sync);
+
     @Override
     public final L getLock(String name) {
         return newLock(engine.sync(name));
+    }
+
+    @Override
+    public final R getReadWriteLock(String name) {
+        return newReadWriteLock(engine.readWriteSync(name));
     }
 
     @Override

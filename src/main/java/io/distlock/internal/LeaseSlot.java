@@ -101,6 +101,7 @@ final class LeaseSlot {
         ReleaseWatch watch = null;
         int failures = 0;
         String token = null;
+        engine.registerWaiting(this);
         try {
             if (courtesyPending) {
                 courtesyPending = false;
@@ -152,7 +153,7 @@ final class LeaseSlot {
                     return false;
                 }
                 if (watch == null) {
-                    watch = backend.watch(name, this::signalRelease);
+                    watch = backend.watch(name, token, this::signalRelease);
                     continue;
                 }
                 long holder = result.holderLeaseMillis();
@@ -168,6 +169,7 @@ final class LeaseSlot {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
+            engine.unregisterWaiting(this);
             if (token != null) {
                 backend.cancel(name, token);
             }

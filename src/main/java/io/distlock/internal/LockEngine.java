@@ -53,7 +53,10 @@ public final class LockEngine implements AutoCloseable {
     private final LeaseListener listener;
     private final String owner;
     private final Cache<String, LockSync> registry = Caffeine.newBuilder().weakValues().build();
+    private final Cache<String, ReadWriteSync> rwRegistry = Caffeine.newBuilder().weakValues().build();
+    private final io.distlock.spi.ReadWriteLockBackend rwBackend;
     private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
+    private final Set<LeaseSlot> waiting = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
@@ -69,7 +72,22 @@ public final class LockEngine implements AutoCloseable {
      * @param owner the name of the factory, used in messages
      */
     public LockEngine(LockBackend backend, LockOptions options, LeaseListener listener, String owner) {
+        this(backend, null, options, listener, owner);
+    }
+
+    /**
+     * Creates an engine over a back end that also offers read/write locks.
+     *
+     * @param backend the back end of exclusive locks; closed by {@link #close()}
+     * @param rwBackend the back end of read/write locks, or {@code null} if there is none
+     * @param options the lock options
+     * @param listener told of lost leases; may be {@code null}
+     * @param owner the name of the factory, used in messages
+     */
+    public LockEngine(LockBackend backend, io.distlock.spi.ReadWriteLockBackend rwBackend, LockOptions options,
+                      LeaseListener listener, String owner) {
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.rwBackend = rwBackend;
         this.options = Objects.requireNonNull(options, "options");
         this.listener = listener;
         this.owner = Objects.requireNonNull(owner, "owner");
@@ -102,6 +120,25 @@ public final class LockEngine implements AutoCloseable {
     }
 
     /**
+     * Returns the read/write lock state for {@code name}, creating it if needed.
+     *
+     * @param name the lock name
+     * @return the state shared by every read/write lock object of that name made by this engine
+     * @throws NullPointerException if {@code name} is {@code null}
+     * @throws IllegalArgumentException if {@code name} is empty or too long
+     * @throws IllegalStateException if the engine is closed
+     * @throws UnsupportedOperationException if the back end has no read/write locks
+     */
+    public ReadWriteSync readWriteSync(String name) {
+        checkName(name);
+        checkOpen();
+        if (rwBackend == null) {
+            throw new UnsupportedOperationException(owner + " has no read/write locks");
+        }
+        return rwRegistry.get(name, n -> new ReadWriteSync(this, rwBackend, n));
+    }
+
+    /**
      * Validates a lock name.
      *
      * @param name the name
@@ -129,7 +166,8 @@ public final class LockEngine implements AutoCloseable {
     /** Number of lock states currently in the local registry (for monitoring and tests). */
     public long registrySize() {
         registry.cleanUp();
-        return registry.estimatedSize();
+        rwRegistry.cleanUp();
+        return registry.estimatedSize() + rwRegistry.estimatedSize();
     }
 
     /** Number of leases this engine currently holds (for monitoring and tests). */
@@ -176,6 +214,14 @@ public final class LockEngine implements AutoCloseable {
 
     void unregisterHeld(LeaseSlot slot) {
         holding.remove(slot);
+    }
+
+    void registerWaiting(LeaseSlot slot) {
+        waiting.add(slot);
+    }
+
+    void unregisterWaiting(LeaseSlot slot) {
+        waiting.remove(slot);
     }
 
     ScheduledFuture<?> schedule(Runnable task, long delayNanos, long periodNanos) {
@@ -267,7 +313,7 @@ public final class LockEngine implements AutoCloseable {
             slot.abandon();
         }
         // waiters re-check at once and find the engine closed
-        registry.asMap().values().forEach(LockSync::signalRelease);
+        waiting.forEach(LeaseSlot::signalRelease);
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);

@@ -261,11 +261,6 @@ public final class LockSync implements SyncOps {
         return o == null ? "[Unlocked]" : "[Locked by thread " + o.getName() + "]";
     }
 
-    /** Wakes a thread waiting for the server, which then re-checks (used on close). */
-    void signalRelease() {
-        slot.signalRelease();
-    }
-
     private void requireHeld() {
         if (!local.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");

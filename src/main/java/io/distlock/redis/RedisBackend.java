@@ -28,12 +28,12 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  */
 final class RedisBackend implements LockBackend {
 
-    private final UnifiedJedis client;
+    final UnifiedJedis client;
     private final boolean ownsClient;
     private final String prefix;
-    private final String retentionMillis;
+    final String retentionMillis;
     private final String description;
-    private final RedisReleaseSubscriber subscriber;
+    final RedisReleaseSubscriber subscriber;
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description) {
@@ -87,7 +87,11 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
-        long reply = (Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name)));
+        return releaseResult((Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name))));
+    }
+
+    /** Reads a release script's answer: 0 not owned, else 1 + the subscribers told. */
+    ReleaseResult releaseResult(long reply) {
         if (reply == 0) {
             return ReleaseResult.NOT_OWNED;
         }
@@ -120,7 +124,7 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
-    public ReleaseWatch watch(String name, Runnable onRelease) {
+    public ReleaseWatch watch(String name, String token, Runnable onRelease) {
         return subscriber.watch(lockKey(name), onRelease);
     }
 
@@ -137,7 +141,7 @@ final class RedisBackend implements LockBackend {
         }
     }
 
-    private Object run(RedisScript script, List<String> keys, List<String> args) {
+    Object run(RedisScript script, List<String> keys, List<String> args) {
         try {
             try {
                 return client.evalsha(script.sha1, keys, args);
@@ -149,7 +153,7 @@ final class RedisBackend implements LockBackend {
         }
     }
 
-    private LockBackendException failure(JedisException e) {
+    LockBackendException failure(JedisException e) {
         return new LockBackendException(description + ": " + e.getMessage(), e);
     }
 }

@@ -4,6 +4,7 @@ import io.distlock.LockFactoryBuilder;
 import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
 import io.distlock.internal.LockSync;
+import io.distlock.internal.ReadWriteSync;
 import java.time.Duration;
 import java.util.Objects;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -45,7 +46,7 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise.
  */
-public final class RedisLockFactory extends EngineLockFactory<RedisLock> {
+public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisReadWriteLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock:";
@@ -68,6 +69,11 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock> {
     @Override
     protected RedisLock newLock(LockSync sync) {
         return new RedisLock(sync);
+    }
+
+    @Override
+    protected RedisReadWriteLock newReadWriteLock(ReadWriteSync sync) {
+        return new RedisReadWriteLock(sync);
     }
 
     /**
@@ -193,8 +199,8 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock> {
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description);
-            return new RedisLockFactory(new LockEngine(backend, options(), leaseListener(), "RedisLockFactory"),
-                    keyPrefix());
+            return new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
+                    leaseListener(), "RedisLockFactory"), keyPrefix());
         }
     }
 }

@@ -17,7 +17,8 @@ import redis.clients.jedis.UnifiedJedis;
  * prefix and dispatches it to the waiters of that channel (one channel per lock name).
  *
  * <pre>
- * A single PSUBSCRIBE on "prefix{*}" means no per-wait SUBSCRIBE round trip and nothing to
+ * A single PSUBSCRIBE on "prefix{*" (exclusive locks announce on "prefix{name}", read/write
+ * locks on "prefix{name}:rw") means no per-wait SUBSCRIBE round trip and nothing to
  * re-subscribe after a reconnect. The price is that every factory with the same prefix receives
  * every release under it; factories that do not share locks should use different prefixes.
  *
@@ -44,7 +45,7 @@ final class RedisReleaseSubscriber {
 
     RedisReleaseSubscriber(UnifiedJedis client, String keyPrefix) {
         this.client = client;
-        this.pattern = escapeGlob(keyPrefix) + "{*}";
+        this.pattern = escapeGlob(keyPrefix) + "{*";
     }
 
     /** Watches one channel: {@code onRelease} runs for every message published on it. */

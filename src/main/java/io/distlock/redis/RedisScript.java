@@ -17,13 +17,126 @@ final class RedisScript {
     static final RedisScript ACQUIRE = new RedisScript(String.join("\n",
             "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
             "  local t = redis.call('TIME')",
-            "  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])",
-            "  local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0",
-            "  local fence = math.max(last + 1, now)",
-            "  redis.call('SET', KEYS[2], string.format('%.0f', fence), 'PX', ARGV[3])",
+            nextFence("KEYS[2]", "ARGV[3]"),
             "  return {1, fence}",
             "end",
             "return {0, redis.call('PTTL', KEYS[1])}"));
+
+    /**
+     * Lua that sets {@code fence} to the next fencing token from the counter at {@code key}
+     * (kept for {@code retention} ms), given {@code t}, the result of TIME.
+     */
+    private static String nextFence(String key, String retention) {
+        return String.join("\n",
+                "  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])",
+                "  local last = tonumber(redis.call('GET', " + key + ") or '0') or 0",
+                "  local fence = math.max(last + 1, now)",
+                "  redis.call('SET', " + key + ", string.format('%.0f', fence), 'PX', " + retention + ")");
+    }
+
+    /** Lua that sets {@code nowms} to the server time in milliseconds and drops expired readers of KEYS[n]. */
+    private static String nowAndPurge(String readers) {
+        return String.join("\n",
+                "local t = redis.call('TIME')",
+                "local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+                "redis.call('ZREMRANGEBYSCORE', " + readers + ", '-inf', nowms)");
+    }
+
+    /** Lua that keeps the readers set alive as long as its longest reader lease. */
+    private static final String KEEP_READERS = String.join("\n",
+            "local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
+            "redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(top[2]) - nowms) + 1000)");
+
+    /**
+     * Read/write lock, write side. KEYS: writer, readers, intent, fence. ARGV: token, lease ms,
+     * fence retention ms, intent ms. Free (no writer, no live reader): takes the writer key,
+     * clears its own intent, returns {1, fence}. Busy: marks the intent to write (which keeps new
+     * readers out) unless another writer's intent is there, and returns {0, ms} with the time
+     * until the holder's lease ends, at most half the intent's life (so a waiting writer renews
+     * its intent before it lapses).
+     */
+    static final RedisScript RW_WRITE_ACQUIRE = new RedisScript(String.join("\n",
+            nowAndPurge("KEYS[2]"),
+            "local w = redis.call('GET', KEYS[1])",
+            "if not w and redis.call('ZCARD', KEYS[2]) == 0 then",
+            "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])",
+            "  if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end",
+            nextFence("KEYS[4]", "ARGV[3]"),
+            "  return {1, fence}",
+            "end",
+            "local i = redis.call('GET', KEYS[3])",
+            "if not i or i == ARGV[1] then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4]) end",
+            "local wait",
+            "if w then wait = redis.call('PTTL', KEYS[1]) else",
+            "  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
+            "  wait = math.floor(tonumber(last[2]) - nowms)",
+            "end",
+            "return {0, math.min(wait, math.floor(tonumber(ARGV[4]) / 2))}"));
+
+    /**
+     * Read/write lock, read side. KEYS: writer, readers, intent, fence. ARGV: token, lease ms,
+     * fence retention ms, this factory's writer token ('' if none). Refused while another writer
+     * holds the lock or a writer's intent is marked, except for this factory's own writer
+     * (a downgrade). Otherwise adds the reader with its lease end as score.
+     */
+    static final RedisScript RW_READ_ACQUIRE = new RedisScript(String.join("\n",
+            nowAndPurge("KEYS[2]"),
+            "local w = redis.call('GET', KEYS[1])",
+            "local downgrade = ARGV[4] ~= '' and w == ARGV[4]",
+            "if w and not downgrade then return {0, redis.call('PTTL', KEYS[1])} end",
+            "if not downgrade then",
+            "  local ip = redis.call('PTTL', KEYS[3])",
+            "  if ip > 0 then return {0, ip} end",
+            "end",
+            "redis.call('ZADD', KEYS[2], nowms + tonumber(ARGV[2]), ARGV[1])",
+            KEEP_READERS,
+            nextFence("KEYS[4]", "ARGV[3]"),
+            "return {1, fence}"));
+
+    /**
+     * Read/write lock, read release. KEYS: writer, readers. ARGV: token, channel. Returns 0 if the
+     * reader was not there or its lease had ended, else 1 + the subscribers told.
+     */
+    static final RedisScript RW_READ_RELEASE = new RedisScript(String.join("\n",
+            "local t = redis.call('TIME')",
+            "local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+            "local s = redis.call('ZSCORE', KEYS[2], ARGV[1])",
+            "if not s then return 0 end",
+            "redis.call('ZREM', KEYS[2], ARGV[1])",
+            "if tonumber(s) < nowms then return 0 end",
+            "return 1 + redis.call('PUBLISH', ARGV[2], '0')"));
+
+    /** Read/write lock, read renewal. KEYS: writer, readers. ARGV: token, lease ms. 1 if renewed. */
+    static final RedisScript RW_READ_RENEW = new RedisScript(String.join("\n",
+            "local t = redis.call('TIME')",
+            "local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+            "local s = redis.call('ZSCORE', KEYS[2], ARGV[1])",
+            "if not s or tonumber(s) < nowms then return 0 end",
+            "redis.call('ZADD', KEYS[2], 'XX', nowms + tonumber(ARGV[2]), ARGV[1])",
+            KEEP_READERS,
+            "return 1"));
+
+    /**
+     * Read/write lock, read inspection. KEYS: writer, readers. Returns {live readers, ms until
+     * the last reader lease ends}.
+     */
+    static final RedisScript RW_READ_INSPECT = new RedisScript(String.join("\n",
+            nowAndPurge("KEYS[2]"),
+            "local n = redis.call('ZCARD', KEYS[2])",
+            "if n == 0 then return {0, -1} end",
+            "local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
+            "return {n, math.floor(tonumber(top[2]) - nowms)}"));
+
+    /**
+     * Read/write lock, a waiting writer gives up. KEYS: intent. ARGV: token, channel. Clears the
+     * intent if it is this writer's, and tells waiting readers.
+     */
+    static final RedisScript RW_CANCEL_INTENT = new RedisScript(String.join("\n",
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then",
+            "  redis.call('DEL', KEYS[1])",
+            "  redis.call('PUBLISH', ARGV[2], '0')",
+            "end",
+            "return 0"));
 
     /**
      * Release. KEYS: lock key. ARGV: token, channel. Deletes the key only if it holds the token,

@@ -94,14 +94,16 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Starts delivering release announcements for {@code name} to {@code onRelease} until the
-     * returned watch is closed. The callback may also be run when the notification channel was
-     * interrupted (so that waiters re-check) and must return quickly.
+     * returned watch is closed. Called after a busy {@link #tryAcquire} with the same token, which
+     * a back end may use to watch from what that attempt saw. The callback may also be run when
+     * the notification channel was interrupted (so that waiters re-check) and must return quickly.
      *
      * @param name the lock name
+     * @param token the token of the waiting acquisition
      * @param onRelease called when the lease of {@code name} may have been released
      * @return the watch; never {@code null}
      */
-    ReleaseWatch watch(String name, Runnable onRelease);
+    ReleaseWatch watch(String name, String token, Runnable onRelease);
 
     /**
      * Describes the store for messages, for example {@code "Redis at 127.0.0.1:6379"}.

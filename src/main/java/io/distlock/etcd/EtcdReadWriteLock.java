@@ -1,0 +1,29 @@
+package io.distlock.etcd;
+
+import io.distlock.DistributedReadWriteLock;
+import io.distlock.internal.EngineReadWriteLock;
+import io.distlock.internal.ReadWriteSync;
+
+/**
+ * A {@link java.util.concurrent.locks.ReadWriteLock} shared through etcd, with the semantics
+ * described in {@link DistributedReadWriteLock}. Obtain instances from
+ * {@link EtcdLockFactory#getReadWriteLock(String)}; both flavours of factory build it the same
+ * way, on transactions and the factory's session lease.
+ *
+ * <p><b>Fairness.</b> First come, first served across JVMs: every acquisition queues a key on the
+ * server, ordered by etcd's revision; a reader waits only for the writers queued before it, a
+ * writer for everyone queued before it. Neither readers nor writers can be starved.
+ *
+ * <p><b>Keys.</b> Read/write lock {@code name} keeps its queue under
+ * {@code prefix + "rw/" + name.length() + ":" + name + "/"}; exclusive locks of the same factory
+ * should not use names that begin with {@code "rw/"}.
+ *
+ * <p><b>Cost.</b> A first acquisition that finds nothing in its way is one transaction (put and
+ * count), a release one delete; a waiter counts again after each relevant delete it watches.
+ */
+public final class EtcdReadWriteLock extends EngineReadWriteLock {
+
+    EtcdReadWriteLock(ReadWriteSync sync) {
+        super(sync);
+    }
+}

@@ -1,0 +1,402 @@
+package io.distlock.internal;
+
+import io.distlock.AutoRenewal;
+import io.distlock.LockInfo;
+import io.distlock.spi.ReadWriteLockBackend;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The algorithm behind one read/write lock name in one engine.
+ *
+ * <pre>
+ * Overview
+ *
+ * A JVM-local ReentrantReadWriteLock (non-fair) orders the threads of this JVM: local readers
+ * share, a local writer excludes them, hold counts, reentrancy, downgrading, timeouts and
+ * interrupts come from it. On top of it every hold has its own lease on the server:
+ *
+ *   - the writer thread (write hold count 1) holds the write-side lease;
+ *   - each reading thread (read hold count 1) holds a read-side lease of its own, so that
+ *     readers need no coordination among themselves and the server sees every reader (which is
+ *     what lets it keep new readers out while a writer waits).
+ *
+ * Re-acquisitions by a holder are local. A reader that asks for the write lock would wait for
+ * itself; tryLock refuses, lock throws IllegalMonitorStateException. A writer taking the read
+ * lock gets a read lease while still holding the write lease: the back end lets this factory's
+ * own writer's reader in.
+ * </pre>
+ */
+public final class ReadWriteSync {
+
+    private final LockEngine engine;
+    private final String name;
+    private final LocalReadWriteLock local = new LocalReadWriteLock();
+    private final ReadWriteLockBackend backend;
+    private final LeaseSlot writeSlot;
+    /** The read lease of each reading thread. */
+    private final ConcurrentHashMap<Thread, LeaseSlot> readSlots = new ConcurrentHashMap<>();
+    private final ReadSide readSide = new ReadSide();
+    private final WriteSide writeSide = new WriteSide();
+
+    ReadWriteSync(LockEngine engine, ReadWriteLockBackend backend, String name) {
+        this.engine = engine;
+        this.name = name;
+        this.backend = backend;
+        this.writeSlot = new LeaseSlot(engine, backend.writeSide(), name, this);
+    }
+
+    /** The lock name. */
+    public String name() {
+        return name;
+    }
+
+    /** The read side. */
+    public SyncOps readSide() {
+        return readSide;
+    }
+
+    /** The write side. */
+    public SyncOps writeSide() {
+        return writeSide;
+    }
+
+    /** Common shape of both sides: take the local lock, then a lease if this is the first hold. */
+    private abstract class Side implements SyncOps {
+
+        abstract boolean localTryLock();
+
+        abstract boolean localTryLock(long nanos) throws InterruptedException;
+
+        abstract void localLock();
+
+        abstract void localLockInterruptibly() throws InterruptedException;
+
+        abstract void localUnlock();
+
+        abstract int holds();
+
+        /** The slot to acquire with, for the current thread's first hold. */
+        abstract LeaseSlot slotForAcquire();
+
+        /** The slot of the current thread's hold, or null. */
+        abstract LeaseSlot heldSlot();
+
+        /** Forgets the current thread's slot after a failed acquisition or the final release. */
+        abstract void forget(LeaseSlot slot);
+
+        /** Refuses what would dead-lock (an upgrade); true if the attempt may go on. */
+        abstract boolean mayAcquire(boolean refuseByException);
+
+        private boolean lease(long deadline, AcquireMode mode) throws InterruptedException {
+            LeaseSlot slot = slotForAcquire();
+            boolean acquired = false;
+            try {
+                acquired = slot.acquire(deadline, mode);
+            } finally {
+                if (!acquired) {
+                    forget(slot);
+                    localUnlock();
+                }
+            }
+            return acquired;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void lock() {
+            engine.checkOpen();
+            mayAcquire(true);
+            localLock();
+            if (holds() > 1) {
+                return;
+            }
+            try {
+                lease(0L, AcquireMode.UNINTERRUPTIBLE);
+            } catch (InterruptedException impossible) {
+                throw new AssertionError(impossible);
+            }
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            engine.checkOpen();
+            mayAcquire(true);
+            localLockInterruptibly();
+            if (holds() > 1) {
+                return;
+            }
+            lease(0L, AcquireMode.INTERRUPTIBLE);
+        }
+
+        @Override
+        public boolean tryLock() {
+            engine.checkOpen();
+            if (!mayAcquire(false) || !localTryLock()) {
+                return false;
+            }
+            if (holds() > 1) {
+                return true;
+            }
+            try {
+                return lease(0L, AcquireMode.NO_WAIT);
+            } catch (InterruptedException impossible) {
+                throw new AssertionError(impossible);
+            }
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            if (unit == null) {
+                throw new NullPointerException("unit");
+            }
+            engine.checkOpen();
+            long timeoutNanos = Math.max(unit.toNanos(time), 0L);
+            long deadline = System.nanoTime() + timeoutNanos;
+            if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
+                return false;
+            }
+            if (holds() > 1) {
+                return true;
+            }
+            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT);
+        }
+
+        @Override
+        public void unlock() {
+            if (holds() == 0) {
+                throw new IllegalMonitorStateException("current thread does not hold the "
+                        + this + " of '" + name + "'");
+            }
+            if (holds() > 1) {
+                localUnlock();
+                return;
+            }
+            LeaseSlot slot = heldSlot();
+            try {
+                if (slot != null) {
+                    boolean othersListen = slot.release();
+                    if (othersListen && local.hasQueuedThreads()) {
+                        slot.requestCourtesy();
+                    }
+                }
+            } finally {
+                forget(slot);
+                localUnlock();
+            }
+        }
+
+        @Override
+        public int getHoldCount() {
+            return holds();
+        }
+
+        @Override
+        public boolean isHeldByCurrentThread() {
+            LeaseSlot slot = heldSlot();
+            return holds() > 0 && slot != null && slot.hasValidLease();
+        }
+
+        @Override
+        public long getFencingToken() {
+            return requireHeld().heldLeaseOrLost().fencingToken;
+        }
+
+        @Override
+        public boolean hasQueuedThreads() {
+            return local.hasQueuedThreads();
+        }
+
+        @Override
+        public void renew(Duration leaseTime) {
+            requireHeld().renew(leaseTime);
+        }
+
+        @Override
+        public AutoRenewal autoRenew(Duration interval) {
+            return requireHeld().autoRenew(interval);
+        }
+
+        LeaseSlot requireHeld() {
+            LeaseSlot slot = heldSlot();
+            if (holds() == 0 || slot == null) {
+                throw new IllegalMonitorStateException("current thread does not hold the "
+                        + this + " of '" + name + "'");
+            }
+            return slot;
+        }
+    }
+
+    private final class WriteSide extends Side {
+        @Override
+        boolean localTryLock() {
+            return local.writeLock().tryLock();
+        }
+
+        @Override
+        boolean localTryLock(long nanos) throws InterruptedException {
+            return local.writeLock().tryLock(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void localLock() {
+            local.writeLock().lock();
+        }
+
+        @Override
+        void localLockInterruptibly() throws InterruptedException {
+            local.writeLock().lockInterruptibly();
+        }
+
+        @Override
+        void localUnlock() {
+            local.writeLock().unlock();
+        }
+
+        @Override
+        int holds() {
+            return local.getWriteHoldCount();
+        }
+
+        @Override
+        LeaseSlot slotForAcquire() {
+            return writeSlot;
+        }
+
+        @Override
+        LeaseSlot heldSlot() {
+            return local.isWriteLockedByCurrentThread() ? writeSlot : null;
+        }
+
+        @Override
+        void forget(LeaseSlot slot) {
+            // the write slot is permanent
+        }
+
+        @Override
+        boolean mayAcquire(boolean refuseByException) {
+            if (local.getReadHoldCount() > 0 && !local.isWriteLockedByCurrentThread()) {
+                if (refuseByException) {
+                    throw new IllegalMonitorStateException("the read lock of '" + name
+                            + "' cannot be upgraded to the write lock: release the read lock first");
+                }
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public boolean isLocked() {
+            return writeSlot.isLocked();
+        }
+
+        @Override
+        public LockInfo info() {
+            return writeSlot.info(local.isWriteLockedByCurrentThread(), isHeldByCurrentThread(), holds());
+        }
+
+        @Override
+        public String describeState() {
+            Thread o = local.owner();
+            return o == null ? "[Unlocked]" : "[Locked by thread " + o.getName() + "]";
+        }
+
+        @Override
+        public String toString() {
+            return "write lock";
+        }
+    }
+
+    private final class ReadSide extends Side {
+        @Override
+        boolean localTryLock() {
+            return local.readLock().tryLock();
+        }
+
+        @Override
+        boolean localTryLock(long nanos) throws InterruptedException {
+            return local.readLock().tryLock(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void localLock() {
+            local.readLock().lock();
+        }
+
+        @Override
+        void localLockInterruptibly() throws InterruptedException {
+            local.readLock().lockInterruptibly();
+        }
+
+        @Override
+        void localUnlock() {
+            local.readLock().unlock();
+        }
+
+        @Override
+        int holds() {
+            return local.getReadHoldCount();
+        }
+
+        @Override
+        LeaseSlot slotForAcquire() {
+            LeaseSlot slot = new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this);
+            readSlots.put(Thread.currentThread(), slot);
+            return slot;
+        }
+
+        @Override
+        LeaseSlot heldSlot() {
+            return readSlots.get(Thread.currentThread());
+        }
+
+        @Override
+        void forget(LeaseSlot slot) {
+            if (slot != null) {
+                readSlots.remove(Thread.currentThread(), slot);
+            }
+        }
+
+        @Override
+        boolean mayAcquire(boolean refuseByException) {
+            return true;
+        }
+
+        @Override
+        public boolean isLocked() {
+            return new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this).isLocked();
+        }
+
+        @Override
+        public LockInfo info() {
+            LeaseSlot slot = heldSlot();
+            LeaseSlot probe = slot != null ? slot : new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this);
+            return probe.info(slot != null, isHeldByCurrentThread(), holds());
+        }
+
+        @Override
+        public String describeState() {
+            return "[Read locks = " + local.getReadLockCount() + "]";
+        }
+
+        @Override
+        public String toString() {
+            return "read lock";
+        }
+    }
+
+    /** A ReentrantReadWriteLock that tells who owns its write lock, for toString. */
+    private static final class LocalReadWriteLock extends ReentrantReadWriteLock {
+        private static final long serialVersionUID = 1L;
+
+        Thread owner() {
+            return getOwner();
+        }
+    }
+}

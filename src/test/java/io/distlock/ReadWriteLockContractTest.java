@@ -1,0 +1,317 @@
+package io.distlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.distlock.testing.Holder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every back end's {@link DistributedReadWriteLock} guarantees, across threads and across
+ * factories (each factory standing for a JVM). Subclasses say how to make a factory.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class ReadWriteLockContractTest {
+
+    /** Makes a new, independent factory against the test server. */
+    protected abstract DistributedLockFactory newFactory(LockOptions options, LeaseListener listener);
+
+    /** Keys of read/write locks left on the server (must be none after a test). */
+    protected abstract List<String> leftovers();
+
+    private final List<DistributedLockFactory> factories = new CopyOnWriteArrayList<>();
+    protected final List<String> lost = new CopyOnWriteArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    protected DistributedLockFactory here;
+    protected DistributedLockFactory elsewhere;
+    protected String name;
+
+    protected DistributedLockFactory factory(LockOptions options) {
+        DistributedLockFactory f = newFactory(options, (n, fence) -> lost.add(n + "#" + fence));
+        factories.add(f);
+        return f;
+    }
+
+    @BeforeEach
+    void setUp() {
+        here = factory(LockOptions.defaults());
+        elsewhere = factory(LockOptions.defaults());
+        name = "rw-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        factories.forEach(DistributedLockFactory::close);
+        assertThat(leftovers()).as("read/write lock keys left").isEmpty();
+    }
+
+    private <T> T elsewhere(Callable<T> body) throws Exception {
+        return pool.submit(body).get(60, TimeUnit.SECONDS);
+    }
+
+    private static boolean tryAndRelease(java.util.concurrent.locks.Lock lock) {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        lock.unlock();
+        return true;
+    }
+
+    @Test
+    void readersOfSeveralJvmsShareTheLockAndKeepWritersOut() throws Exception {
+        DistributedReadWriteLock mine = here.getReadWriteLock(name);
+        mine.readLock().lock();
+        try {
+            assertThat(mine.readLock().isHeldByCurrentThread()).isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(name).readLock()))).as("another local reader").isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
+            assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(name).writeLock()))).isFalse();
+            assertThat(mine.readLock().isLocked()).isTrue();
+            assertThat(mine.writeLock().isLocked()).isFalse();
+        } finally {
+            mine.readLock().unlock();
+        }
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isTrue();
+    }
+
+    @Test
+    void aWriterExcludesEveryoneElse() throws Exception {
+        try (Holder writer = Holder.hold(elsewhere.getReadWriteLock(name).writeLock())) {
+            assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(name).readLock()))).isFalse();
+            assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(name).writeLock()))).isFalse();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isFalse();
+            assertThat(here.getReadWriteLock(name).writeLock().isLocked()).isTrue();
+            long start = System.nanoTime();
+            assertThat(elsewhere(() -> here.getReadWriteLock(name).readLock().tryLock(300, TimeUnit.MILLISECONDS))).isFalse();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 5_000L);
+            assertThat(writer.release()).isNull();
+        }
+        assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(name).readLock()))).isTrue();
+    }
+
+    @Test
+    void bothLocksAreReentrantWithTheirOwnHoldCounts() {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        rw.writeLock().lock();
+        rw.writeLock().lock();
+        rw.readLock().lock();
+        rw.readLock().lock();
+        rw.readLock().lock();
+        assertThat(rw.writeLock().getHoldCount()).isEqualTo(2);
+        assertThat(rw.readLock().getHoldCount()).isEqualTo(3);
+        assertThat(rw.toString()).contains(name, "Read locks = 3", "Locked by thread");
+        rw.readLock().unlock();
+        rw.readLock().unlock();
+        rw.readLock().unlock();
+        rw.writeLock().unlock();
+        rw.writeLock().unlock();
+        assertThat(rw.writeLock().getHoldCount()).isZero();
+        assertThat(rw.readLock().getHoldCount()).isZero();
+        assertThat(rw.writeLock().isLocked()).isFalse();
+        assertThat(rw.readLock().isLocked()).isFalse();
+    }
+
+    @Test
+    void aWriterMayDowngradeToAReader() throws Exception {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        rw.writeLock().lock();
+        long writeFence = rw.writeLock().getFencingToken();
+        rw.readLock().lock();
+        assertThat(rw.readLock().getFencingToken()).isGreaterThan(writeFence);
+        rw.writeLock().unlock();
+        try {
+            assertThat(rw.readLock().isHeldByCurrentThread()).isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).as("readers join").isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).as("writers wait").isFalse();
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Test
+    void aReaderCannotUpgrade() throws Exception {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        rw.readLock().lock();
+        try {
+            assertThat(rw.writeLock().tryLock()).isFalse();
+            long start = System.nanoTime();
+            assertThat(rw.writeLock().tryLock(2, TimeUnit.SECONDS)).isFalse();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("refused at once").isLessThan(1_000);
+            assertThatThrownBy(() -> rw.writeLock().lock()).isInstanceOf(IllegalMonitorStateException.class)
+                    .hasMessageContaining("upgraded");
+            assertThatThrownBy(() -> rw.writeLock().lockInterruptibly()).isInstanceOf(IllegalMonitorStateException.class);
+            assertThat(rw.readLock().isHeldByCurrentThread()).isTrue();
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Test
+    void unlockingWhatOneDoesNotHoldThrows() {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        assertThatThrownBy(() -> rw.readLock().unlock()).isExactlyInstanceOf(IllegalMonitorStateException.class)
+                .hasMessageContaining("read lock");
+        assertThatThrownBy(() -> rw.writeLock().unlock()).isExactlyInstanceOf(IllegalMonitorStateException.class)
+                .hasMessageContaining("write lock");
+        assertThatThrownBy(() -> rw.readLock().getFencingToken()).isInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(() -> rw.readLock().newCondition()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void aStreamOfReadersDoesNotStarveAWriter() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Future<Integer>> readers = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            readers.add(pool.submit(() -> {
+                DistributedLock read = here.getReadWriteLock(name).readLock();
+                int n = 0;
+                for (int i = 0; i < 2_000 && !stop.get(); i++) {
+                    read.lock();
+                    try {
+                        Thread.sleep(20);
+                        n++;
+                    } finally {
+                        read.unlock();
+                    }
+                }
+                return n;
+            }));
+        }
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        boolean wrote = elsewhere(() -> {
+            DistributedLock write = elsewhere.getReadWriteLock(name).writeLock();
+            if (!write.tryLock(30, TimeUnit.SECONDS)) {
+                return false;
+            }
+            write.unlock();
+            return true;
+        });
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        stop.set(true);
+        int reads = 0;
+        for (Future<Integer> r : readers) {
+            reads += r.get(60, TimeUnit.SECONDS);
+        }
+        System.out.println(getClass().getSimpleName() + ": writer got in after " + waited
+                + " ms among overlapping readers (" + reads + " reads)");
+        assertThat(wrote).isTrue();
+        assertThat(waited).isLessThan(10_000);
+    }
+
+    @Test
+    void writersExcludeAndReadersNeverSeeAWriteInProgress() throws Exception {
+        DistributedLockFactory third = factory(LockOptions.defaults());
+        List<DistributedLockFactory> jvms = List.of(here, elsewhere, third);
+        AtomicLong value = new AtomicLong();
+        AtomicInteger writersInside = new AtomicInteger();
+        AtomicInteger violations = new AtomicInteger();
+        AtomicInteger writes = new AtomicInteger();
+        AtomicInteger maxReaders = new AtomicInteger();
+        AtomicInteger readersInside = new AtomicInteger();
+        List<Future<?>> all = new ArrayList<>();
+        for (DistributedLockFactory jvm : jvms) {
+            for (int t = 0; t < 3; t++) {
+                int seed = t;
+                all.add(pool.submit(() -> {
+                    DistributedReadWriteLock rw = jvm.getReadWriteLock(name);
+                    for (int i = 0; i < 20; i++) {
+                        if ((i + seed) % 4 == 0) {
+                            rw.writeLock().lock();
+                            try {
+                                if (writersInside.incrementAndGet() != 1 || readersInside.get() != 0) {
+                                    violations.incrementAndGet();
+                                }
+                                long v = value.get();
+                                Thread.sleep(2);
+                                value.set(v + 1);
+                                writes.incrementAndGet();
+                                writersInside.decrementAndGet();
+                            } finally {
+                                rw.writeLock().unlock();
+                            }
+                        } else {
+                            rw.readLock().lock();
+                            try {
+                                maxReaders.accumulateAndGet(readersInside.incrementAndGet(), Math::max);
+                                if (writersInside.get() != 0) {
+                                    violations.incrementAndGet();
+                                }
+                                long before = value.get();
+                                Thread.sleep(3);
+                                if (value.get() != before) {
+                                    violations.incrementAndGet();
+                                }
+                                readersInside.decrementAndGet();
+                            } finally {
+                                rw.readLock().unlock();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : all) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        System.out.println(getClass().getSimpleName() + ": " + writes.get() + " writes, at most "
+                + maxReaders.get() + " readers at once, " + violations.get() + " violations");
+        assertThat(violations.get()).isZero();
+        assertThat(value.get()).isEqualTo(writes.get());
+        assertThat(maxReaders.get()).as("readers overlapped").isGreaterThan(1);
+    }
+
+    @Test
+    void readAndWriteLeasesAreRenewedAndTheirLossReported() throws Exception {
+        DistributedLockFactory renewing = factory(LockOptions.builder().leaseTime(Duration.ofMillis(700)).build());
+        DistributedReadWriteLock rw = renewing.getReadWriteLock(name);
+        rw.readLock().lock();
+        Thread.sleep(2_500);
+        assertThat(rw.readLock().isHeldByCurrentThread()).isTrue();
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
+        rw.readLock().unlock();
+        rw.writeLock().lock();
+        Thread.sleep(2_500);
+        assertThat(rw.writeLock().isHeldByCurrentThread()).isTrue();
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isFalse();
+        rw.writeLock().unlock();
+        assertThat(lost).isEmpty();
+
+        DistributedLockFactory fixed = factory(LockOptions.builder().leaseTime(Duration.ofMillis(500)).watchdog(false).build());
+        DistributedLock read = fixed.getReadWriteLock(name).readLock();
+        read.lock();
+        long fence = read.getFencingToken();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lost.contains(name + "#" + fence));
+        assertThat(read.isHeldByCurrentThread()).isFalse();
+        assertThat(elsewhere(() -> {
+            DistributedLock w = elsewhere.getReadWriteLock(name).writeLock();
+            if (!w.tryLock(10, TimeUnit.SECONDS)) {
+                return false;
+            }
+            w.unlock();
+            return true;
+        })).as("the lapsed reader no longer keeps writers out").isTrue();
+        assertThatThrownBy(read::unlock).isInstanceOf(LeaseLostException.class);
+    }
+}

@@ -1,0 +1,29 @@
+package io.distlock.etcd;
+
+import io.distlock.DistributedLockFactory;
+import io.distlock.LeaseListener;
+import io.distlock.LockOptions;
+import io.distlock.ReadWriteLockContractTest;
+import io.distlock.testing.EtcdServers;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class EtcdReadWriteLockTest extends ReadWriteLockContractTest {
+
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
+    private final String prefix = "rwtest/" + UUID.randomUUID() + "/";
+
+    @Override
+    protected DistributedLockFactory newFactory(LockOptions options, LeaseListener listener) {
+        return EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
+                .keyPrefix(prefix).options(options).leaseListener(listener).build();
+    }
+
+    @Override
+    protected List<String> leftovers() {
+        return EtcdTestSupport.keys(etcd.get(), prefix);
+    }
+}
