@@ -79,6 +79,33 @@ public abstract class CrossProcessTest {
     }
 
     @Test
+    void aReadWriteLockAcrossJvmsLosesNoUpdateAndShowsNoTornRead() {
+        int jvms = 3;
+        int threads = 3;
+        int rounds = 20;
+        String counter = "xproc-rw-" + UUID.randomUUID();
+        List<JvmProcess> workers = new ArrayList<>();
+        for (int i = 0; i < jvms; i++) {
+            workers.add(worker("rw", "shared-rw", Integer.toString(threads), Integer.toString(rounds), counter));
+        }
+        for (JvmProcess w : workers) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        workers.forEach(w -> w.send("go"));
+        int writes = 0;
+        for (JvmProcess w : workers) {
+            String done = w.awaitLine("DONE", Duration.ofSeconds(150));
+            assertThat(done).endsWith("violations=0");
+            writes += Integer.parseInt(done.substring(done.indexOf("writes=") + 7, done.indexOf(' ', done.indexOf("writes="))));
+            assertThat(w.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+        assertThat(writes).isEqualTo(jvms * threads * rounds / 4);
+        assertThat(takeCounter(counter)).isEqualTo(Integer.toString(writes));
+        System.out.printf("%s: read/write lock, %d JVMs x %d threads: %d writes, no lost update, no torn read%n",
+                getClass().getSimpleName(), jvms, threads, writes);
+    }
+
+    @Test
     void aKilledHoldersLockIsTakenOverWhenItsLeaseRunsOut() throws Exception {
         JvmProcess holder = worker("hold", "killed", Long.toString(crashLeaseMillis()));
         long holderFence = Long.parseLong(holder.awaitLine("LOCKED", Duration.ofSeconds(60)).split(" ")[1]);

@@ -24,6 +24,10 @@ import redis.clients.jedis.RedisClient;
  *     THREADS threads each do ROUNDS read-modify-write increments of COUNTER_KEY (a get, then a
  *     set, in the same store) under the lock; prints "READY", waits for "go" on stdin, prints
  *     "DONE n".
+ * SPEC PREFIX rw NAME THREADS ROUNDS COUNTER_KEY
+ *     THREADS threads each do ROUNDS operations on a read/write lock: every fourth an increment of
+ *     COUNTER_KEY under the write lock, the others two reads of it under the read lock that must
+ *     agree; prints "READY", waits for "go", prints "DONE writes=w violations=v".
  * SPEC PREFIX hold NAME LEASE_MS
  *     takes the lock, prints "LOCKED fence", waits for "unlock" on stdin, prints "HELD b"
  *     (isHeldByCurrentThread before unlocking), then "UNLOCKED" or "LEASE_LOST fence".
@@ -37,6 +41,8 @@ public final class LockWorker {
     /** The locks and a plain key-value store of one back end. */
     private interface Store extends AutoCloseable {
         DistributedLock lock(String name);
+
+        DistributedReadWriteLock readWriteLock(String name);
 
         String get(String key) throws Exception;
 
@@ -58,6 +64,8 @@ public final class LockWorker {
         try (Store store = open(spec, prefix, options)) {
             if (mode.equals("count")) {
                 count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
+            } else if (mode.equals("rw")) {
+                readWrite(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
             } else if (mode.equals("hold")) {
                 hold(store, name, stdin);
             } else {
@@ -79,6 +87,10 @@ public final class LockWorker {
             return new Store() {
                 public DistributedLock lock(String name) {
                     return locks.getLock(name);
+                }
+
+                public DistributedReadWriteLock readWriteLock(String name) {
+                    return locks.getReadWriteLock(name);
                 }
 
                 public String get(String key) {
@@ -103,6 +115,10 @@ public final class LockWorker {
         return new Store() {
             public DistributedLock lock(String name) {
                 return locks.getLock(name);
+            }
+
+            public DistributedReadWriteLock readWriteLock(String name) {
+                return locks.getReadWriteLock(name);
             }
 
             public String get(String key) throws Exception {
@@ -160,6 +176,60 @@ public final class LockWorker {
             total += done[t];
         }
         System.out.println("DONE " + total);
+    }
+
+    private static long read(Store store, String key) throws Exception {
+        String seen = store.get(key);
+        return seen == null ? 0 : Long.parseLong(seen);
+    }
+
+    private static void readWrite(Store store, String name, int threads, int rounds, String counterKey,
+                                  BufferedReader stdin) throws Exception {
+        System.out.println("READY");
+        if (!"go".equals(stdin.readLine())) {
+            throw new IllegalStateException("expected go");
+        }
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger violations = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            Thread w = new Thread(() -> {
+                DistributedReadWriteLock rw = store.readWriteLock(name);
+                for (int i = 0; i < rounds; i++) {
+                    try {
+                        if ((i + seed) % 4 == 0) {
+                            rw.writeLock().lock();
+                            try {
+                                store.set(counterKey, Long.toString(read(store, counterKey) + 1));
+                                writes.incrementAndGet();
+                            } finally {
+                                rw.writeLock().unlock();
+                            }
+                        } else {
+                            rw.readLock().lock();
+                            try {
+                                long first = read(store, counterKey);
+                                Thread.sleep(2);
+                                if (read(store, counterKey) != first) {
+                                    violations.incrementAndGet();
+                                }
+                            } finally {
+                                rw.readLock().unlock();
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            workers.add(w);
+            w.start();
+        }
+        for (Thread w : workers) {
+            w.join(TimeUnit.MINUTES.toMillis(3));
+        }
+        System.out.println("DONE writes=" + writes.get() + " violations=" + violations.get());
     }
 
     private static void hold(Store store, String name, BufferedReader stdin) throws Exception {
