@@ -23,7 +23,7 @@ import redis.clients.jedis.RedisClient;
  * SPEC PREFIX count NAME THREADS ROUNDS COUNTER_KEY
  *     THREADS threads each do ROUNDS read-modify-write increments of COUNTER_KEY (a get, then a
  *     set, in the same store) under the lock; prints "READY", waits for "go" on stdin, prints
- *     "DONE n".
+ *     "DONE n ms=... fences=k minFence=... maxFence=..." (the fencing tokens this JVM saw).
  * SPEC PREFIX rw NAME THREADS ROUNDS COUNTER_KEY
  *     THREADS threads each do ROUNDS operations on a read/write lock: every fourth an increment of
  *     COUNTER_KEY under the write lock, the others two reads of it under the read lock that must
@@ -149,6 +149,8 @@ public final class LockWorker {
         }
         List<Thread> workers = new ArrayList<>();
         int[] done = new int[threads];
+        java.util.Set<Long> fences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        long start = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             int id = t;
             Thread w = new Thread(() -> {
@@ -156,6 +158,7 @@ public final class LockWorker {
                 for (int i = 0; i < rounds; i++) {
                     lock.lock();
                     try {
+                        fences.add(lock.getFencingToken());
                         String seen = store.get(counterKey);
                         long v = seen == null ? 0 : Long.parseLong(seen);
                         store.set(counterKey, Long.toString(v + 1));
@@ -175,7 +178,9 @@ public final class LockWorker {
             workers.get(t).join(TimeUnit.MINUTES.toMillis(3));
             total += done[t];
         }
-        System.out.println("DONE " + total);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("DONE " + total + " ms=" + ms + " fences=" + fences.size()
+                + " minFence=" + java.util.Collections.min(fences) + " maxFence=" + java.util.Collections.max(fences));
     }
 
     private static long read(Store store, String key) throws Exception {

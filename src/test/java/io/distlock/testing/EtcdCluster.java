@@ -63,6 +63,17 @@ public abstract class EtcdCluster implements AutoCloseable {
         Assumptions.abort(what + " needs etcd processes started by the tests; " + this + " is not");
     }
 
+    /**
+     * Starts {@code members} etcd processes on free loopback ports as one cluster.
+     *
+     * @param binary the etcd executable
+     * @param members how many members
+     * @return the running cluster; {@link #close()} stops it
+     */
+    public static EtcdCluster startLocal(java.nio.file.Path binary, int members) {
+        return new Local(binary, members);
+    }
+
     static boolean healthy(String endpoint) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/health").toURL().openConnection();

@@ -63,6 +63,16 @@ public abstract class RedisServer implements AutoCloseable {
         Assumptions.abort(what + " needs a redis-server process started by the tests; " + this + " is not one");
     }
 
+    /**
+     * Starts a redis-server process on a free loopback port, without persistence.
+     *
+     * @param binary the redis-server executable
+     * @return the running server; {@link #close()} stops it
+     */
+    public static RedisServer startLocal(java.nio.file.Path binary) {
+        return new Local(binary);
+    }
+
     /** Sends PING until the server answers PONG or the time runs out. */
     static boolean awaitPong(String host, int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
