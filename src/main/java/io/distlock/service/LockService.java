@@ -6,6 +6,7 @@ import io.distlock.DistributedLockFactory;
 import io.distlock.LeaseLostException;
 import io.distlock.LockInfo;
 import io.distlock.LockOptions;
+import io.distlock.LockType;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -91,6 +92,48 @@ public final class LockService implements AutoCloseable {
         DistributedLock lock = lock(name);
         lock.lock();
         return runAndUnlock(lock, body);
+    }
+
+    /**
+     * As {@link #withLock(String, Callable)}, with the lock of the given type: the write lock
+     * ({@link LockType#EXCLUSIVE}) or the read lock ({@link LockType#SHARED}) of the name's
+     * read/write lock, so that shared bodies run together and exclusive ones alone.
+     *
+     * @param name the lock name
+     * @param type exclusive or shared
+     * @param body what to run under the lock
+     * @param <T> the body's result type
+     * @return what the body returned
+     * @throws Exception what the body threw
+     * @throws LeaseLostException if the lease was lost while the body ran
+     */
+    public <T> T withLock(String name, LockType type, Callable<T> body) throws Exception {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(body, "body");
+        DistributedLock lock = type.of(factory, name);
+        lock.lock();
+        return runAndUnlock(lock, body);
+    }
+
+    /**
+     * As {@link #tryWithLock(String, Callable)}, with the lock of the given type (see
+     * {@link #withLock(String, LockType, Callable)}).
+     *
+     * @param name the lock name
+     * @param type exclusive or shared
+     * @param body what to run under the lock
+     * @param <T> the body's result type
+     * @return whether the body ran, and what it returned
+     * @throws Exception what the body threw
+     */
+    public <T> LockResult<T> tryWithLock(String name, LockType type, Callable<T> body) throws Exception {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(body, "body");
+        DistributedLock lock = type.of(factory, name);
+        if (!lock.tryLock()) {
+            return LockResult.notAcquired();
+        }
+        return LockResult.of(runAndUnlock(lock, body));
     }
 
     /**

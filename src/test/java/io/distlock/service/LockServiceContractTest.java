@@ -9,6 +9,7 @@ import io.distlock.DistributedLockFactory;
 import io.distlock.LeaseListener;
 import io.distlock.LockInfo;
 import io.distlock.LockOptions;
+import io.distlock.LockType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -129,6 +130,35 @@ public abstract class LockServiceContractTest {
         assertThat(nothing.value()).isNull();
         assertThat(nothing.asOptional()).isEmpty();
         assertThat(s.isLocked(name)).isFalse();
+    }
+
+    @Test
+    void sharedBodiesRunTogetherAndExclusiveOnesAlone() throws Exception {
+        LockService s = service(LockOptions.defaults());
+        LockService other = service(LockOptions.defaults());
+        String shared = s.withLock(name, LockType.SHARED, () -> {
+            LockResult<String> alsoShared = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return other.tryWithLock(name, LockType.SHARED, () -> "read too");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(30, TimeUnit.SECONDS);
+            assertThat(alsoShared.value()).isEqualTo("read too");
+            LockResult<String> exclusive = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return other.tryWithLock(name, LockType.EXCLUSIVE, () -> "wrote");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(30, TimeUnit.SECONDS);
+            assertThat(exclusive.acquired()).isFalse();
+            return "read";
+        });
+        assertThat(shared).isEqualTo("read");
+        assertThat(s.withLock(name, LockType.EXCLUSIVE, () -> "wrote")).isEqualTo("wrote");
+        assertThatThrownBy(() -> s.withLock(name, null, () -> "x")).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("type");
     }
 
     @Test
