@@ -212,7 +212,7 @@ public abstract class EtcdCluster implements AutoCloseable {
         public void close() {
             for (Process p : processes) {
                 if (p != null && p.isAlive()) {
-                    ProcessControl.signal(p.pid(), "CONT");
+                    ProcessControl.signalIfAlive(p.toHandle(), "CONT");
                     p.destroyForcibly();
                 }
             }

@@ -120,7 +120,7 @@ public final class JvmProcess implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            ProcessControl.signal(pid(), "CONT");
+            ProcessControl.signalIfAlive(process.toHandle(), "CONT");
             kill();
         }
     }

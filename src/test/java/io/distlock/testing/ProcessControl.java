@@ -39,6 +39,23 @@ public final class ProcessControl {
         }
     }
 
+    /**
+     * Sends a signal to a process that may be exiting on its own: a failure is ignored when the
+     * process is gone by then.
+     */
+    public static void signalIfAlive(ProcessHandle process, String signal) {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            signal(process.pid(), signal);
+        } catch (IllegalStateException e) {
+            if (process.isAlive()) {
+                throw e;
+            }
+        }
+    }
+
     /** Finds an executable on PATH, or returns null. */
     public static Path onPath(String binary) {
         String path = System.getenv("PATH");

@@ -198,7 +198,7 @@ public abstract class RedisServer implements AutoCloseable {
         @Override
         public void close() {
             if (process != null && process.isAlive()) {
-                ProcessControl.signal(process.pid(), "CONT");
+                ProcessControl.signalIfAlive(process.toHandle(), "CONT");
                 process.destroyForcibly();
                 try {
                     process.waitFor(10, TimeUnit.SECONDS);

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Turns a benchmark run directory (jmh.json, machine.txt, footprint.txt) into README.md and chart.svg."""
+import json
+import os
+import sys
+
+
+def load(run_dir):
+    with open(os.path.join(run_dir, "jmh.json")) as f:
+        return json.load(f)
+
+
+def key(result):
+    bench = result["benchmark"].rsplit(".", 2)
+    return bench[-2].replace("Benchmark", ""), bench[-1], result.get("params", {}).get("impl", "")
+
+
+def score(results, cls, method, impl):
+    for r in results:
+        if key(r) == (cls, method, impl):
+            return r["primaryMetric"]["score"]
+    return None
+
+
+def handoffs(results, cls, method, impl):
+    for r in results:
+        if key(r) == (cls, method, impl):
+            m = r.get("secondaryMetrics", {}).get("handoffs")
+            return m["score"] if m else None
+    return None
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def ratio_line(label, num, den, target):
+    """A table row for a target of the form '<= 1.15x': met when num / den is at most the bound."""
+    if num is None or den is None:
+        return f"| {label} | - | {target} | not measured |"
+    r = num / den
+    bound = float(target.split()[-1].rstrip("x"))
+    return f"| {label} | {r:.2f}x | {target} | {'met' if r <= bound else 'NOT met'} |"
+
+
+def chart(results, path):
+    rows = [(impl, score(results, "Uncontended", "lockUnlock", impl)) for impl in
+            ["ReentrantLock", "RawRedis", "RedisLock", "Redisson", "RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"]]
+    rows = [(n, v) for n, v in rows if v is not None]
+    if not rows:
+        return
+    width, bar_h, left = 760, 26, 150
+    height = 60 + bar_h * len(rows)
+    top = max(v for _, v in rows)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             f'<text x="10" y="20" font-size="14" font-weight="bold">Uncontended lock+unlock, microseconds (lower is better)</text>']
+    for i, (name, v) in enumerate(rows):
+        y = 40 + i * bar_h
+        w = max(1, (width - left - 90) * v / top)
+        color = "#2b6cb0" if name in ("RedisLock", "EtcdLockTxn", "EtcdLockService") else "#a0aec0"
+        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{name}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{bar_h - 8}" fill="{color}"/>')
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}">{fmt(v)} us</text>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def main(run_dir):
+    results = load(run_dir)
+    machine = open(os.path.join(run_dir, "machine.txt")).read().strip() if os.path.exists(os.path.join(run_dir, "machine.txt")) else ""
+    footprint = open(os.path.join(run_dir, "footprint.txt")).read().strip() if os.path.exists(os.path.join(run_dir, "footprint.txt")) else "not run"
+    s = lambda c, m, i: score(results, c, m, i)
+    lines = ["# Benchmark run", "", "```", machine, "```", "",
+             "JMH, 1 fork, 2 warm-up iterations of 1 s, 3 measured iterations of 2 s, servers on loopback. "
+             "Only ratios within this run mean anything; the machine is shared and noisy.", "",
+             "## Targets", "", "| target | measured | wanted | |", "| --- | --- | --- | --- |"]
+    red, raw, rsn = s("Uncontended", "lockUnlock", "RedisLock"), s("Uncontended", "lockUnlock", "RawRedis"), s("Uncontended", "lockUnlock", "Redisson")
+    lines.append(ratio_line("RedisLock lock+unlock / raw Redis floor", red, raw, "<= 1.15x"))
+    lines.append(ratio_line("RedisLock lock+unlock / Redisson", red, rsn, "<= 1.00x"))
+    lines.append(ratio_line("RedisLock re-acquire by holder / ReentrantLock",
+                            s("Reacquire", "reacquire", "RedisLock"), s("Reacquire", "reacquire", "ReentrantLock"), "<= 3x"))
+    for threads in ("threads2", "threads8"):
+        a, b = handoffs(results, "Contended", threads, "RedisLock"), handoffs(results, "Contended", threads, "Redisson")
+        if a is not None and b is not None and b > 0:
+            lines.append(f"| one-JVM contention, {threads[7:]} threads: RedisLock / Redisson handoffs per second | {a / b:.1f}x | well above 1x | {'met' if a / b > 2 else 'NOT met'} |")
+    et, ef, jl = s("Uncontended", "lockUnlock", "EtcdLockTxn"), s("Uncontended", "lockUnlock", "RawEtcd"), s("Uncontended", "lockUnlock", "JetcdLock")
+    lines.append(ratio_line("EtcdLock (transactions) lock+unlock / raw etcd floor", et, ef, "<= 1.15x"))
+    lines.append(ratio_line("EtcdLock (transactions) lock+unlock / jetcd Lock client", et, jl, "<= 1.00x"))
+    lines.append(ratio_line("EtcdLock (lock service) lock+unlock / jetcd Lock client",
+                            s("Uncontended", "lockUnlock", "EtcdLockService"), jl, "<= 1.00x"))
+    lines += ["", "## All results", "", "| benchmark | candidate | score | error | unit | handoffs/s |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        cls, method, impl = key(r)
+        pm = r["primaryMetric"]
+        lines.append(f"| {cls}.{method} | {impl} | {fmt(pm['score'])} | {fmt(pm.get('scoreError'))} | {pm['scoreUnit']} | "
+                     f"{fmt(handoffs(results, cls, method, impl))} |")
+    lines += ["", "## Registry footprint (a large number of distinct names locked once)", "", "```", footprint, "```", "",
+              "![uncontended lock+unlock](chart.svg)", ""]
+    with open(os.path.join(run_dir, "README.md"), "w") as f:
+        f.write("\n".join(lines))
+    chart(results, os.path.join(run_dir, "chart.svg"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

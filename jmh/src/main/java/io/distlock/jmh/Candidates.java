@@ -1,0 +1,302 @@
+package io.distlock.jmh;
+
+import io.distlock.DistributedLockFactory;
+import io.distlock.etcd.EtcdFlavour;
+import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.redis.RedisLockFactory;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lock.LockResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * The candidates, by the names used in the benchmarks' {@code @Param}s. Servers come from the
+ * system properties {@code distlock.redis} ({@code host:port}) and {@code distlock.etcd} (a
+ * client URL), which the run script sets.
+ */
+final class Candidates {
+
+    private Candidates() {
+    }
+
+    static String redisHost() {
+        String a = System.getProperty("distlock.redis", "127.0.0.1:6379");
+        return a.substring(0, a.lastIndexOf(':'));
+    }
+
+    static int redisPort() {
+        String a = System.getProperty("distlock.redis", "127.0.0.1:6379");
+        return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+    }
+
+    static String etcd() {
+        return System.getProperty("distlock.etcd", "http://127.0.0.1:2379");
+    }
+
+    /** Shared clients of one benchmark state; the candidates of that state use them. */
+    static final class Clients implements AutoCloseable {
+        private DistributedLockFactory redisLocks;
+        private DistributedLockFactory etcdTxnLocks;
+        private DistributedLockFactory etcdServiceLocks;
+        private RedissonClient redisson;
+        private Client etcdClient;
+        final String prefix = "bench-" + UUID.randomUUID() + "-";
+
+        DistributedLockFactory redisLocks() {
+            if (redisLocks == null) {
+                redisLocks = RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).keyPrefix(prefix).build();
+            }
+            return redisLocks;
+        }
+
+        DistributedLockFactory etcdLocks(EtcdFlavour flavour) {
+            if (flavour == EtcdFlavour.TRANSACTION) {
+                if (etcdTxnLocks == null) {
+                    etcdTxnLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "txn/").build();
+                }
+                return etcdTxnLocks;
+            }
+            if (etcdServiceLocks == null) {
+                etcdServiceLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "svc/")
+                        .flavour(EtcdFlavour.LOCK_SERVICE).build();
+            }
+            return etcdServiceLocks;
+        }
+
+        RedissonClient redisson() {
+            if (redisson == null) {
+                Config config = new Config();
+                config.useSingleServer().setAddress("redis://" + redisHost() + ":" + redisPort());
+                redisson = Redisson.create(config);
+            }
+            return redisson;
+        }
+
+        Client etcdClient() {
+            if (etcdClient == null) {
+                etcdClient = Client.builder().endpoints(etcd()).build();
+            }
+            return etcdClient;
+        }
+
+        @Override
+        public void close() {
+            if (redisLocks != null) {
+                redisLocks.close();
+            }
+            if (etcdTxnLocks != null) {
+                etcdTxnLocks.close();
+            }
+            if (etcdServiceLocks != null) {
+                etcdServiceLocks.close();
+            }
+            if (redisson != null) {
+                redisson.shutdown();
+            }
+            if (etcdClient != null) {
+                etcdClient.close();
+            }
+        }
+    }
+
+    /** A candidate for lock {@code name}; {@code shared} holds the JVM-local locks by name. */
+    static Candidate create(String kind, String name, Clients clients, java.util.Map<String, ReentrantLock> shared) {
+        switch (kind) {
+            case "ReentrantLock":
+                return wrap(shared.computeIfAbsent(name, n -> new ReentrantLock()));
+            case "RedisLock":
+                return wrap(clients.redisLocks().getLock(name));
+            case "RedisReadLock":
+                return wrap(clients.redisLocks().getReadWriteLock(name).readLock());
+            case "RedisWriteLock":
+                return wrap(clients.redisLocks().getReadWriteLock(name).writeLock());
+            case "Redisson":
+                return wrap(clients.redisson().getLock(clients.prefix + name));
+            case "RawRedis":
+                return new RawRedis(clients.prefix + name);
+            case "EtcdLockTxn":
+                return wrap(clients.etcdLocks(EtcdFlavour.TRANSACTION).getLock(name));
+            case "EtcdLockService":
+                return wrap(clients.etcdLocks(EtcdFlavour.LOCK_SERVICE).getLock(name));
+            case "EtcdReadLock":
+                return wrap(clients.etcdLocks(EtcdFlavour.TRANSACTION).getReadWriteLock(name).readLock());
+            case "EtcdWriteLock":
+                return wrap(clients.etcdLocks(EtcdFlavour.TRANSACTION).getReadWriteLock(name).writeLock());
+            case "RawEtcd":
+                return new RawEtcd(clients.etcdClient(), clients.prefix + name);
+            case "JetcdLock":
+                return new JetcdLock(clients.etcdClient(), clients.prefix + name);
+            default:
+                throw new IllegalArgumentException("unknown candidate " + kind);
+        }
+    }
+
+    private static Candidate wrap(Lock lock) {
+        return new Candidate() {
+            @Override
+            public void lock() {
+                lock.lock();
+            }
+
+            @Override
+            public boolean tryLock() {
+                return lock.tryLock();
+            }
+
+            @Override
+            public void unlock() {
+                lock.unlock();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /**
+     * The floor on Redis: one connection, {@code SET key token NX PX} to acquire (spinning while
+     * busy), a compare-and-delete {@code EVAL} to release. No renewal, no waiting queue, no
+     * reentrancy: the least any correct Redis lock does.
+     */
+    static final class RawRedis implements Candidate {
+        private static final String RELEASE =
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+        private final Jedis jedis = new Jedis(redisHost(), redisPort());
+        private final String key;
+        private String token;
+
+        RawRedis(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public void lock() {
+            while (!tryLock()) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public boolean tryLock() {
+            String t = UUID.randomUUID().toString();
+            if ("OK".equals(jedis.set(key, t, SetParams.setParams().nx().px(30_000)))) {
+                token = t;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void unlock() {
+            jedis.eval(RELEASE, List.of(key), List.of(token));
+        }
+
+        @Override
+        public void close() {
+            jedis.close();
+        }
+    }
+
+    /**
+     * The floor on etcd: one transaction that creates the key with a lease if it is absent, and a
+     * delete. The lease is granted once (a session), as a lock built for speed would do.
+     */
+    static final class RawEtcd implements Candidate {
+        private final Client client;
+        private final ByteSequence key;
+        private final long lease;
+
+        RawEtcd(Client client, String key) {
+            this.client = client;
+            this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
+            try {
+                this.lease = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void lock() throws Exception {
+            while (!tryLock()) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public boolean tryLock() throws Exception {
+            TxnResponse r = client.getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(key, ByteSequence.from("x", StandardCharsets.UTF_8),
+                            PutOption.builder().withLeaseId(lease).build()))
+                    .commit().get(10, TimeUnit.SECONDS);
+            return r.isSucceeded();
+        }
+
+        @Override
+        public void unlock() throws Exception {
+            client.getKVClient().delete(key).get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            client.getLeaseClient().revoke(lease);
+        }
+    }
+
+    /** jetcd's own Lock client (etcd's lock service) with one shared lease. */
+    static final class JetcdLock implements Candidate {
+        private final Client client;
+        private final ByteSequence name;
+        private final long lease;
+        private ByteSequence owner;
+
+        JetcdLock(Client client, String name) {
+            this.client = client;
+            this.name = ByteSequence.from(name, StandardCharsets.UTF_8);
+            try {
+                this.lease = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void lock() throws Exception {
+            LockResponse r = client.getLockClient().lock(name, lease).get(60, TimeUnit.SECONDS);
+            owner = r.getKey();
+        }
+
+        @Override
+        public boolean tryLock() throws Exception {
+            lock();
+            return true;
+        }
+
+        @Override
+        public void unlock() throws Exception {
+            client.getLockClient().unlock(owner).get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            client.getLeaseClient().revoke(lease);
+        }
+    }
+}

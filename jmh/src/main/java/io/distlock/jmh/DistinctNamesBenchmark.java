@@ -1,0 +1,70 @@
+package io.distlock.jmh;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Four threads, each locking a name of its own: how throughput scales when nobody contends. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class DistinctNamesBenchmark {
+
+    @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn"})
+    public String impl;
+
+    Candidates.Clients clients;
+    final ConcurrentHashMap<String, ReentrantLock> local = new ConcurrentHashMap<>();
+    final AtomicInteger names = new AtomicInteger();
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        clients = new Candidates.Clients();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        clients.close();
+    }
+
+    /** Each thread's own lock. */
+    @State(Scope.Thread)
+    public static class Own {
+        Candidate lock;
+
+        @Setup(Level.Trial)
+        public void setUp(DistinctNamesBenchmark shared) {
+            lock = Candidates.create(shared.impl, "name-" + shared.names.incrementAndGet(), shared.clients, shared.local);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            lock.close();
+        }
+    }
+
+    @Benchmark
+    @Threads(4)
+    public void threads4(Own own) throws Exception {
+        own.lock.lock();
+        own.lock.unlock();
+    }
+}
