@@ -99,7 +99,8 @@ def main(run_dir):
     for r in results:
         cls, method, impl = key(r)
         pm = r["primaryMetric"]
-        lines.append(f"| {cls}.{method} | {impl} | {fmt(pm['score'])} | {fmt(pm.get('scoreError'))} | {pm['scoreUnit']} | "
+        err = pm.get('scoreError')
+        lines.append(f"| {cls}.{method} | {impl} | {fmt(pm['score'])} | {fmt(err) if isinstance(err, (int, float)) else '-'} | {pm['scoreUnit']} | "
                      f"{fmt(handoffs(results, cls, method, impl))} |")
     lines += ["", "## Registry footprint (a large number of distinct names locked once)", "", "```", footprint, "```", "",
               "![uncontended lock+unlock](chart.svg)", ""]

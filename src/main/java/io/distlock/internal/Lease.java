@@ -1,6 +1,5 @@
 package io.distlock.internal;
 
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -15,7 +14,8 @@ final class Lease {
     /** System.nanoTime() before which the server is known to keep the lease. */
     private volatile long validUntilNanos;
     private final AtomicBoolean lost = new AtomicBoolean();
-    private volatile ScheduledFuture<?> timer;
+    /** System.nanoTime() at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
+    private volatile long dueNanos;
 
     Lease(String token, long fencingToken, long validUntilNanos) {
         this.token = token;
@@ -41,24 +41,14 @@ final class Lease {
 
     /** Marks the lease lost; returns true only for the call that made the change. */
     boolean markLost() {
-        boolean changed = lost.compareAndSet(false, true);
-        if (changed) {
-            cancelTimer();
-        }
-        return changed;
+        return lost.compareAndSet(false, true);
     }
 
-    void setTimer(ScheduledFuture<?> timer) {
-        this.timer = timer;
-        if (lost.get()) {
-            timer.cancel(false);
-        }
+    long dueNanos() {
+        return dueNanos;
     }
 
-    void cancelTimer() {
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
-        }
+    void dueAt(long nanos) {
+        this.dueNanos = nanos;
     }
 }

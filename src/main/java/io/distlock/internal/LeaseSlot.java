@@ -327,26 +327,40 @@ final class LeaseSlot {
         return new PeriodicRenewal(heldLease(), interval.toNanos());
     }
 
+    /**
+     * Installs a new lease. Renewal (watchdog) or expiry (fixed lease) is the engine's sweeper's
+     * job: it visits held slots on a short period and acts on leases that are due, so acquiring
+     * and releasing never touch a scheduler.
+     */
     private void installLease(Lease l) {
+        l.dueAt(System.nanoTime() + (engine.options.watchdog()
+                ? engine.options.renewInterval().toNanos() : engine.leaseNanos));
         lease = l;
         engine.registerHeld(this);
-        if (engine.options.watchdog()) {
-            long period = engine.options.renewInterval().toNanos();
-            l.setTimer(engine.schedule(() -> renewOnce(l), period, period));
-        } else {
-            l.setTimer(engine.schedule(() -> expire(l), engine.leaseNanos, 0L));
-        }
     }
 
     private void dropLease(Lease l) {
         lease = null;
-        l.cancelTimer();
         engine.unregisterHeld(this);
+    }
+
+    /** The sweeper's visit: renews a watchdog lease that is due, or expires a fixed one. */
+    void sweep(long now) {
+        Lease l = lease;
+        if (l == null || l.isLost() || now - l.dueNanos() < 0) {
+            return;
+        }
+        if (engine.options.watchdog()) {
+            l.dueAt(now + engine.options.renewInterval().toNanos());
+            renewOnce(l);
+        } else {
+            expire(l);
+        }
     }
 
     /**
      * One renewal of {@code l} to {@code leaseMillis}; reports and returns false if it was lost.
-     * With a fixed lease, moves the expiry timer to the new end.
+     * With a fixed lease, moves its expiry to the new end.
      */
     private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
         long sentAt = System.nanoTime();
@@ -361,9 +375,8 @@ final class LeaseSlot {
         }
         long validUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis));
         l.extendTo(validUntil);
-        if (!engine.options.watchdog() && lease == l && !l.isLost()) {
-            l.cancelTimer();
-            l.setTimer(engine.schedule(() -> expire(l), Math.max(validUntil - System.nanoTime(), 0L), 0L));
+        if (!engine.options.watchdog()) {
+            l.dueAt(validUntil);
         }
         return true;
     }

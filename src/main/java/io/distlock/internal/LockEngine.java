@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * while an idle one disappears once nobody references it. A later getLock(name) then creates a
  * fresh LockSync, which is correct because an idle LockSync carries no state.
  *
- * Renewal and fixed-lease expiry run on one daemon thread per engine. A renewal is one network
+ * Renewal and fixed-lease expiry run on one daemon thread per engine, a sweeper that visits the
+ * held leases on a short period (acquire and release never touch a scheduler: waking a timer
+ * thread per acquisition cost more than a third of a Redis round trip). A renewal is one network
  * call per held lease per interval; it only ever runs for leases still current.
  * </pre>
  */
@@ -101,6 +103,8 @@ public final class LockEngine implements AutoCloseable {
         });
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        long tick = sweepPeriodNanos(options);
+        scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -206,6 +210,28 @@ public final class LockEngine implements AutoCloseable {
      */
     long courtesyNanos() {
         return Math.min(COURTESY_MAX_NANOS, Math.max(COURTESY_MIN_NANOS, COURTESY_RTT_FACTOR * roundTripNanos));
+    }
+
+    /**
+     * How often the sweeper visits held leases: a tenth of the lease, between 20 ms and 1 s. It
+     * renews watchdog leases once their renewal interval has passed (so within a tenth of the
+     * lease of a third of it) and expires fixed leases within a tenth of the lease of their end.
+     */
+    static long sweepPeriodNanos(LockOptions options) {
+        long tenth = options.leaseTime().toNanos() / 10;
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(tenth, TimeUnit.SECONDS.toNanos(1)));
+    }
+
+    /** One visit of every held lease; network calls for renewals happen here, one after another. */
+    private void sweep() {
+        long now = System.nanoTime();
+        for (LeaseSlot slot : holding) {
+            try {
+                slot.sweep(now);
+            } catch (RuntimeException e) {
+                log.warn("{}: lease sweep of '{}' failed", owner, slot.name(), e);
+            }
+        }
     }
 
     void registerHeld(LeaseSlot slot) {
