@@ -77,12 +77,12 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
-        Object reply = run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
+        long reply = (Long) run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
                 List.of(token, Long.toString(leaseMillis), retentionMillis));
-        List<?> values = (List<?>) reply;
-        long flag = (Long) values.get(0);
-        long value = (Long) values.get(1);
-        return flag == 1 ? AcquireResult.acquired(value) : AcquireResult.busy(value);
+        if (reply > 0) {
+            return AcquireResult.acquired(reply);
+        }
+        return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
 
     @Override

@@ -10,7 +10,9 @@ final class RedisScript {
 
     /**
      * Acquire. KEYS: lock key, fence key. ARGV: token, lease ms, fence retention ms.
-     * Returns {1, fencing token} when the lock was free, {0, holder's PTTL} when busy.
+     * Returns the fencing token (positive) when the lock was free; when busy, {@code -2 - PTTL}
+     * of the holder (0: the key just vanished, -1: no TTL, else -(ms + 2)). A single integer,
+     * since building a Lua table reply costs measurably on this hot path.
      * The fencing token is max(last + 1, server time in microseconds): monotonic while the fence
      * key lives, and still growing after a restart that lost it, as long as the clock does.
      */
@@ -18,20 +20,26 @@ final class RedisScript {
             "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
             "  local t = redis.call('TIME')",
             nextFence("KEYS[2]", "ARGV[3]"),
-            "  return {1, fence}",
+            "  return fence",
             "end",
-            "return {0, redis.call('PTTL', KEYS[1])}"));
+            "return -2 - redis.call('PTTL', KEYS[1])"));
 
     /**
      * Lua that sets {@code fence} to the next fencing token from the counter at {@code key}
      * (kept for {@code retention} ms), given {@code t}, the result of TIME.
      */
     private static String nextFence(String key, String retention) {
+        // one write in the common case: store the clock and read the old value in the same SET;
+        // only if the old value is not below the clock (a clock step back, or the same
+        // microsecond) is it written again as last + 1
         return String.join("\n",
-                "  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])",
-                "  local last = tonumber(redis.call('GET', " + key + ") or '0') or 0",
-                "  local fence = math.max(last + 1, now)",
-                "  redis.call('SET', " + key + ", string.format('%.0f', fence), 'PX', " + retention + ")");
+                "  local fence = tonumber(t[1]) * 1000000 + tonumber(t[2])",
+                "  local last = tonumber(redis.call('SET', " + key + ", string.format('%.0f', fence), 'PX', "
+                        + retention + ", 'GET') or '0') or 0",
+                "  if last >= fence then",
+                "    fence = last + 1",
+                "    redis.call('SET', " + key + ", string.format('%.0f', fence), 'PX', " + retention + ")",
+                "  end");
     }
 
     /** Lua that sets {@code nowms} to the server time in milliseconds and drops expired readers of KEYS[n]. */
