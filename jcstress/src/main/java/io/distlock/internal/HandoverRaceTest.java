@@ -3,6 +3,7 @@ package io.distlock.internal;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -12,10 +13,11 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
- * Two threads of one JVM lock and unlock one name while a third gives up waiting for it
- * ({@code tryLock()}), so the local hand-over of the lease races both a new arrival and a thread
- * leaving the queue. Nobody may overlap, and once all are done no lease may be left on the store
- * (a lease kept for a hand-over that nobody took would be orphaned).
+ * Two threads of one JVM take one name; the second first tries for a very short time, so that it
+ * often gives up while queued behind the first (whose unlock may be keeping the lease for a
+ * local hand-over), and then takes the lock for good. Nobody may overlap, and once both are done
+ * no lease may be left on the store (a lease kept for a hand-over that nobody took would be
+ * orphaned).
  */
 @JCStressTest
 @Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "exclusive each time, nothing left on the store")
@@ -28,8 +30,7 @@ public class HandoverRaceTest {
     final LockSync sync = Stress.JVM_A.sync(name);
     final AtomicInteger inside = new AtomicInteger();
 
-    int critical() {
-        sync.lock();
+    int inside() {
         try {
             int seen = inside.incrementAndGet();
             inside.decrementAndGet();
@@ -41,19 +42,21 @@ public class HandoverRaceTest {
 
     @Actor
     public void first(III_Result r) {
-        r.r1 = critical();
+        sync.lock();
+        r.r1 = inside();
     }
 
     @Actor
     public void second(III_Result r) {
-        r.r2 = critical();
-    }
-
-    @Actor
-    public void leaver() {
-        if (sync.tryLock()) {
-            sync.unlock();
+        try {
+            if (!sync.tryLock(20, TimeUnit.MICROSECONDS)) {
+                sync.lock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sync.lock();
         }
+        r.r2 = inside();
     }
 
     @Arbiter
