@@ -57,12 +57,14 @@ def chart(results, path):
         return
     width, bar_h, left = 760, 26, 150
     height = 60 + bar_h * len(rows)
+    import math
     top = max(v for _, v in rows)
+    floor = min(v for _, v in rows) / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             f'<text x="10" y="20" font-size="14" font-weight="bold">Uncontended lock+unlock, microseconds (lower is better)</text>']
+             f'<text x="10" y="20" font-size="14" font-weight="bold">Uncontended lock+unlock, microseconds, log scale (lower is better)</text>']
     for i, (name, v) in enumerate(rows):
         y = 40 + i * bar_h
-        w = max(1, (width - left - 90) * v / top)
+        w = max(1, (width - left - 90) * math.log10(v / floor) / math.log10(top / floor))
         color = "#2b6cb0" if name in ("RedisLock", "EtcdLockTxn", "EtcdLockService") else "#a0aec0"
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{name}</text>')
         parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{bar_h - 8}" fill="{color}"/>')

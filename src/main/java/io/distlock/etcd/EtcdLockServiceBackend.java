@@ -159,7 +159,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             return -1;
         }
         long sentAt = System.nanoTime();
-        long granted = watchdog ? o.lease.remainingMillis() : o.lease.refreshOnce(timeout, where);
+        long granted = o.lease.renewal(watchdog, timeout, where);
         if (granted < 0) {
             return -1;
         }

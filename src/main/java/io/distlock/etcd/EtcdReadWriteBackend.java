@@ -234,7 +234,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                 return -1;
             }
             long sentAt = System.nanoTime();
-            long granted = watchdog ? e.lease.remainingMillis() : e.lease.refreshOnce(timeout, where);
+            long granted = e.lease.renewal(watchdog, timeout, where);
             if (granted < 0) {
                 return -1;
             }

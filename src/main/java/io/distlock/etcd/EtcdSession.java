@@ -144,6 +144,16 @@ final class EtcdSession {
         }
     }
 
+    /**
+     * How long the lease is known to last, for a renewal: a lease kept alive by its stream is
+     * only checked; a fixed one is refreshed now.
+     *
+     * @return milliseconds, or a negative number if the lease is gone
+     */
+    long renewal(boolean keptAlive, Duration timeout, String where) {
+        return keptAlive ? remainingMillis() : refreshOnce(timeout, where);
+    }
+
     /** Marks the lease gone, for example after the server said it does not know it. */
     void invalidate(String why) {
         markDead(why);

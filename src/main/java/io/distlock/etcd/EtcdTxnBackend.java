@@ -126,7 +126,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             return -1;
         }
         long sentAt = System.nanoTime();
-        long granted = watchdog ? lease.remainingMillis() : lease.refreshOnce(timeout, where);
+        long granted = lease.renewal(watchdog, timeout, where);
         if (granted < 0) {
             return -1;
         }
