@@ -49,7 +49,10 @@ props=(-Ddistlock.redis="127.0.0.1:$redis_port" -Ddistlock.etcd="http://127.0.0.
     echo "etcd: $(etcd --version | head -1 | cut -d' ' -f3), data on $(df -h --output=fstype "$tmp" | tail -1)"
 } > "$out/machine.txt"
 
-java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@" | tee "$out/jmh.log"
+# Redisson leaves non-daemon threads behind, and JMH dumps them at the end of each of its forks:
+# keep those dumps out of the committed log
+java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@" \
+    | tee >(grep -vE '^\s+at |^Thread\[|^\s*$' > "$out/jmh.log")
 java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.RegistryFootprint "${FOOTPRINT_NAMES:-1000000}" \
     | tee "$out/footprint.txt"
 python3 report.py "$out"
