@@ -54,15 +54,53 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         this.sessions = sessions;
     }
 
+    /** How long a queued Lock call may go unanswered before the queue is checked for a lost handler. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private static final class Pending {
         final String name;
         final EtcdSession lease;
-        final CompletableFuture<LockResponse> call;
+        volatile CompletableFuture<LockResponse> call;
+        volatile long sentAt = System.nanoTime();
+        volatile Runnable onComplete;
 
         Pending(String name, EtcdSession lease, CompletableFuture<LockResponse> call) {
             this.name = name;
             this.lease = lease;
             this.call = call;
+        }
+
+        void replace(CompletableFuture<LockResponse> next) {
+            call = next;
+            sentAt = System.nanoTime();
+            Runnable r = onComplete;
+            if (r != null) {
+                next.whenComplete((v, e) -> r.run());
+            }
+        }
+    }
+
+    /**
+     * The server's Lock handler lives as long as the call: if the member serving it dies, the call
+     * may hang while the waiter's key stays in the queue, kept alive by its lease, and blocks every
+     * waiter behind it. So a call unanswered for a while is checked: if its key heads the queue
+     * (it should have been answered) or is missing (the handler died before writing it), the call
+     * is sent again with the same lease; the server's recipe finds the existing key and keeps its
+     * place in the queue.
+     */
+    private void reviveIfStalled(Pending p) {
+        if (System.nanoTime() - p.sentAt < STALL_NANOS) {
+            return;
+        }
+        ByteSequence mine = waitersKey(p.name).concat(EtcdCalls.bytes(Long.toHexString(p.lease.id())));
+        List<KeyValue> head = await(client.getKVClient().get(waitersKey(p.name), GetOption.builder().isPrefix(true)
+                .withKeysOnly(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+                .withLimit(1).build()), "queue check").getKvs();
+        boolean headsQueue = !head.isEmpty() && head.get(0).getKey().equals(mine);
+        if (headsQueue || count(mine, false) == 0) {
+            p.replace(client.getLockClient().lock(key(p.name), p.lease.id()));
+        } else {
+            p.sentAt = System.nanoTime();
         }
     }
 
@@ -101,6 +139,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             }
         }
         if (!p.call.isDone()) {
+            reviveIfStalled(p);
             return AcquireResult.busy(-1);
         }
         pending.remove(token);
@@ -189,6 +228,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         if (p == null) {
             return CompletionWatch.NOT_QUEUED;
         }
+        p.onComplete = onRelease;
         p.call.whenComplete((r, e) -> onRelease.run());
         return CompletionWatch.QUEUED;
     }

@@ -101,7 +101,6 @@ final class LeaseSlot {
         ReleaseWatch watch = null;
         int failures = 0;
         String token = null;
-        engine.registerWaiting(this);
         try {
             if (courtesyPending) {
                 courtesyPending = false;
@@ -193,6 +192,10 @@ final class LeaseSlot {
         long end = System.nanoTime() + nanos;
         remoteWaiter = Thread.currentThread();
         try {
+            // only a thread that parks needs waking on close (acquisitions that never wait skip
+            // this); checking after registering closes the race with a close() in between
+            engine.registerWaiting(this);
+            engine.checkOpen();
             for (long left = nanos; left > 0 && releaseSignals.get() == seen; left = end - System.nanoTime()) {
                 LockSupport.parkNanos(this, left);
                 if (Thread.interrupted()) {
