@@ -104,6 +104,9 @@ def main(run_dir):
         err = pm.get('scoreError')
         lines.append(f"| {cls}.{method} | {impl} | {fmt(pm['score'])} | {fmt(err) if isinstance(err, (int, float)) else '-'} | {pm['scoreUnit']} | "
                      f"{fmt(handoffs(results, cls, method, impl))} |")
+    cross_path = os.path.join(run_dir, "crossprocess.txt")
+    cross = open(cross_path).read().strip() if os.path.exists(cross_path) else "not run"
+    lines += ["", "## Two JVMs on one name: hand-over latency", "", "```", cross, "```"]
     lines += ["", "## Registry footprint (a large number of distinct names locked once)", "", "```", footprint, "```", "",
               "![uncontended lock+unlock](chart.svg)", ""]
     with open(os.path.join(run_dir, "README.md"), "w") as f:

@@ -55,7 +55,16 @@ final class Candidates {
         private DistributedLockFactory etcdServiceLocks;
         private RedissonClient redisson;
         private Client etcdClient;
-        final String prefix = "bench-" + UUID.randomUUID() + "-";
+        final String prefix;
+
+        Clients() {
+            this("bench-" + UUID.randomUUID() + "-");
+        }
+
+        /** Clients whose keys share {@code prefix}, so that two processes can meet on one lock. */
+        Clients(String prefix) {
+            this.prefix = prefix;
+        }
 
         DistributedLockFactory redisLocks() {
             if (redisLocks == null) {

@@ -1,0 +1,109 @@
+package io.distlock.jmh;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two JVMs contend for one name; the hand-over latency is the time from one JVM's unlock to the
+ * other JVM's lock returning (wall clock in microseconds, comparable across processes on one
+ * machine). JMH cannot host two JVMs, hence this small harness. Run:
+ * {@code java -Ddistlock.redis=.. -Ddistlock.etcd=.. -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff [rounds]}.
+ */
+public final class CrossProcessHandoff {
+
+    private CrossProcessHandoff() {
+    }
+
+    private static long micros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** Child: lock, note the time, unlock, note the time, ROUNDS times; prints "a,r" lines. */
+    static void child(String impl, String name, int rounds) throws Exception {
+        try (Candidates.Clients clients = new Candidates.Clients(name)) {
+            Candidate lock = Candidates.create(impl, "handoff", clients, new HashMap<>());
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < rounds; i++) {
+                lock.lock();
+                long acquired = micros();
+                long released = micros();   // the moment this JVM starts to let go
+                lock.unlock();
+                out.append(acquired).append(',').append(released).append('\n');
+            }
+            lock.close();
+            System.out.print(out);
+            System.out.println("END");
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("child")) {
+            child(args[1], args[2], Integer.parseInt(args[3]));
+            System.exit(0);
+        }
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        for (String impl : List.of("RedisLock", "Redisson", "EtcdLockTxn", "EtcdLockService", "JetcdLock")) {
+            run(impl, impl.startsWith("Etcd") || impl.startsWith("Jetcd") ? Math.max(rounds / 10, 20) : rounds);
+        }
+        System.exit(0);
+    }
+
+    private static void run(String impl, int rounds) throws Exception {
+        String name = "handoff-" + UUID.randomUUID() + "-";
+        List<Process> children = new ArrayList<>();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int i = 0; i < 2; i++) {
+            children.add(new ProcessBuilder(java, "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
+                    "-Ddistlock.etcd=" + System.getProperty("distlock.etcd", "http://127.0.0.1:2379"),
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-cp", System.getProperty("java.class.path"), CrossProcessHandoff.class.getName(),
+                    "child", impl, name, Integer.toString(rounds)).redirectErrorStream(false).start());
+        }
+        List<long[]> holds = new ArrayList<>();
+        for (int c = 0; c < children.size(); c++) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(children.get(c).getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null && !line.equals("END"); ) {
+                    String[] parts = line.split(",");
+                    if (parts.length == 2) {
+                        holds.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), c});
+                    }
+                }
+            }
+            children.get(c).waitFor(5, TimeUnit.MINUTES);
+        }
+        holds.sort((x, y) -> Long.compare(x[0], y[0]));
+        List<Long> handoffs = new ArrayList<>();
+        int overlaps = 0;
+        for (int i = 1; i < holds.size(); i++) {
+            long[] prev = holds.get(i - 1);
+            long[] cur = holds.get(i);
+            if (cur[0] < prev[1]) {
+                overlaps++;
+            }
+            if (cur[2] != prev[2]) {
+                handoffs.add(cur[0] - prev[1]);
+            }
+        }
+        handoffs.sort(Long::compare);
+        if (handoffs.isEmpty()) {
+            System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions%n", impl, holds.size());
+            return;
+        }
+        System.out.printf("%-16s %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: p50 %d, p90 %d, p99 %d, max %d%n",
+                impl, holds.size(), handoffs.size(), overlaps, pct(handoffs, 50), pct(handoffs, 90), pct(handoffs, 99),
+                handoffs.get(handoffs.size() - 1));
+    }
+
+    private static long pct(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+}
