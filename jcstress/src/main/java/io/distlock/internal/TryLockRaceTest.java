@@ -13,6 +13,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * Two threads of one JVM race {@code tryLock()} on one name; each that wins records how many
  * holders it saw inside (itself included), then unlocks. Two holders at once is forbidden.
+ * Each thread looks the name up in the engine's registry itself, so the test also races the
+ * registry's creation of the name's state: both must get the same state, or exclusion is lost.
  * Run: {@code java -jar target/jcstress.jar -t TryLockRaceTest}.
  */
 @JCStressTest
@@ -23,10 +25,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @State
 public class TryLockRaceTest {
 
-    final LockSync sync = Stress.JVM_A.sync(Stress.freshName());
+    final String name = Stress.freshName();
     final AtomicInteger inside = new AtomicInteger();
 
     int attempt() {
+        LockSync sync = Stress.JVM_A.sync(name);
         if (!sync.tryLock()) {
             return 0;
         }
