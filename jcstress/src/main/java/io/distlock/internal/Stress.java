@@ -20,4 +20,18 @@ final class Stress {
     static String freshName() {
         return "n" + NAMES.incrementAndGet();
     }
+
+    /**
+     * One {@code tryLock()}: 0 if refused, else how many holders were inside at once (itself
+     * included) before it unlocked again.
+     */
+    static int attempt(LockSync sync, java.util.concurrent.atomic.AtomicInteger inside) {
+        if (!sync.tryLock()) {
+            return 0;
+        }
+        int seen = inside.incrementAndGet();
+        inside.decrementAndGet();
+        sync.unlock();
+        return seen;
+    }
 }

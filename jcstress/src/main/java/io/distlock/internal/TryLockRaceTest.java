@@ -29,14 +29,7 @@ public class TryLockRaceTest {
     final AtomicInteger inside = new AtomicInteger();
 
     int attempt() {
-        LockSync sync = Stress.JVM_A.sync(name);
-        if (!sync.tryLock()) {
-            return 0;
-        }
-        int seen = inside.incrementAndGet();
-        inside.decrementAndGet();
-        sync.unlock();
-        return seen;
+        return Stress.attempt(Stress.JVM_A.sync(name), inside);
     }
 
     @Actor

@@ -27,23 +27,13 @@ public class TwoJvmTryLockRaceTest {
     final LockSync b = Stress.JVM_B.sync(name);
     final AtomicInteger inside = new AtomicInteger();
 
-    int attempt(LockSync sync) {
-        if (!sync.tryLock()) {
-            return 0;
-        }
-        int seen = inside.incrementAndGet();
-        inside.decrementAndGet();
-        sync.unlock();
-        return seen;
-    }
-
     @Actor
     public void jvmA(II_Result r) {
-        r.r1 = attempt(a);
+        r.r1 = Stress.attempt(a, inside);
     }
 
     @Actor
     public void jvmB(II_Result r) {
-        r.r2 = attempt(b);
+        r.r2 = Stress.attempt(b, inside);
     }
 }

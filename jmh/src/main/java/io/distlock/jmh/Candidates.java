@@ -155,6 +155,15 @@ final class Candidates {
         }
     }
 
+    /** A 30 s lease for a baseline that shares one lease across its acquisitions. */
+    static long grantLease(Client client) {
+        try {
+            return client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not grant an etcd lease", e);
+        }
+    }
+
     private static Candidate wrap(Lock lock) {
         return new Candidate() {
             @Override
@@ -234,11 +243,7 @@ final class Candidates {
         RawEtcd(Client client, String key) {
             this.client = client;
             this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
-            try {
-                this.lease = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            this.lease = grantLease(client);
         }
 
         @Override
@@ -279,11 +284,7 @@ final class Candidates {
         JetcdLock(Client client, String name) {
             this.client = client;
             this.name = ByteSequence.from(name, StandardCharsets.UTF_8);
-            try {
-                this.lease = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            this.lease = grantLease(client);
         }
 
         @Override

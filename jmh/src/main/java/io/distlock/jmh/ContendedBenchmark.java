@@ -1,9 +1,7 @@
 package io.distlock.jmh;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,24 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
-public class ContendedBenchmark {
+public class ContendedBenchmark extends SharedClientsState {
 
     @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn", "EtcdLockService", "JetcdLock"})
     public String impl;
 
-    Candidates.Clients clients;
-    final ConcurrentHashMap<String, ReentrantLock> local = new ConcurrentHashMap<>();
     final AtomicReference<Thread> lastHolder = new AtomicReference<>();
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        clients = new Candidates.Clients();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        clients.close();
-    }
 
     /** Each thread's own handle on the shared lock. */
     @State(Scope.Thread)

@@ -1,9 +1,7 @@
 package io.distlock.jmh;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,24 +24,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
-public class DistinctNamesBenchmark {
+public class DistinctNamesBenchmark extends SharedClientsState {
 
     @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn"})
     public String impl;
 
-    Candidates.Clients clients;
-    final ConcurrentHashMap<String, ReentrantLock> local = new ConcurrentHashMap<>();
     final AtomicInteger names = new AtomicInteger();
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        clients = new Candidates.Clients();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        clients.close();
-    }
 
     /** Each thread's own lock. */
     @State(Scope.Thread)

@@ -1,6 +1,5 @@
 package io.distlock.jmh;
 
-import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,18 +22,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
-public class ReacquireBenchmark {
+public class ReacquireBenchmark extends OneLockState {
 
     @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn"})
     public String impl;
 
-    private Candidates.Clients clients;
-    private Candidate lock;
+    @Override
+    protected String impl() {
+        return impl;
+    }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        clients = new Candidates.Clients();
-        lock = Candidates.create(impl, "reacquire", clients, new HashMap<>());
+    @Override
+    protected String lockName() {
+        return "reacquire";
     }
 
     @Setup(Level.Iteration)
@@ -45,12 +45,6 @@ public class ReacquireBenchmark {
     @TearDown(Level.Iteration)
     public void release() throws Exception {
         lock.unlock();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        lock.close();
-        clients.close();
     }
 
     @Benchmark

@@ -1,19 +1,15 @@
 package io.distlock.jmh;
 
-import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /** Uncontended lock+unlock of a read lock and of a write lock. */
@@ -23,24 +19,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
-public class ReadWriteBenchmark {
+public class ReadWriteBenchmark extends OneLockState {
 
     @Param({"RedisReadLock", "RedisWriteLock", "EtcdReadLock", "EtcdWriteLock"})
     public String impl;
 
-    private Candidates.Clients clients;
-    private Candidate lock;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        clients = new Candidates.Clients();
-        lock = Candidates.create(impl, "rw", clients, new HashMap<>());
+    @Override
+    protected String impl() {
+        return impl;
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        lock.close();
-        clients.close();
+    @Override
+    protected String lockName() {
+        return "rw";
     }
 
     @Benchmark

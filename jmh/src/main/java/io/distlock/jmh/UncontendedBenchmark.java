@@ -1,19 +1,15 @@
 package io.distlock.jmh;
 
-import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -27,24 +23,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(1)
-public class UncontendedBenchmark {
+public class UncontendedBenchmark extends OneLockState {
 
     @Param({"ReentrantLock", "RawRedis", "RedisLock", "Redisson", "RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"})
     public String impl;
 
-    private Candidates.Clients clients;
-    private Candidate lock;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        clients = new Candidates.Clients();
-        lock = Candidates.create(impl, "uncontended", clients, new HashMap<>());
+    @Override
+    protected String impl() {
+        return impl;
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        lock.close();
-        clients.close();
+    @Override
+    protected String lockName() {
+        return "uncontended";
     }
 
     @Benchmark
