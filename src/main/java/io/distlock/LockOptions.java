@@ -16,8 +16,11 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * <p>The defaults are a 30 second lease renewed every 10 seconds, 3 retries of failed back-end
- * calls 100 ms apart (no backoff, no jitter), and at most 8 consecutive local hand-overs.
+ * <p>The defaults are a 30 second lease renewed every 10 seconds, 8 retries of failed back-end
+ * calls with a pause that starts at 50 ms and doubles up to 1 s, shortened by up to a fifth at
+ * random (about 4.5 s of pauses in all, enough to ride out a server restart or a failover of a
+ * few seconds), and at most 8 consecutive local hand-overs. A timed acquisition never retries
+ * past its deadline; a permanent error (bad credentials, a missing permission) is never retried.
  */
 public final class LockOptions {
 
@@ -29,6 +32,16 @@ public final class LockOptions {
     public static final int MAX_RETRIES = 1_000;
     /** The longest delay between retries accepted. */
     public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(10);
+    /**
+     * The largest number of consecutive local hand-overs accepted: each holder of one lease gets
+     * a fencing token of its own, numbered in ten low bits of the token.
+     */
+    public static final int MAX_LOCAL_HANDOFFS = 1023;
+    /**
+     * The shortest interval accepted between renewals started by
+     * {@link DistributedLock#autoRenew}: each renewal is a network call.
+     */
+    public static final Duration MIN_RENEW_INTERVAL = Duration.ofMillis(10);
 
     private static final LockOptions DEFAULTS = builder().build();
 
@@ -136,8 +149,8 @@ public final class LockOptions {
     }
 
     /**
-     * The factor by which the pause grows after each failed retry: 1 keeps it constant (the
-     * default), 2 doubles it each time, up to {@link #maxRetryDelay()}.
+     * The factor by which the pause grows after each failed retry: 1 keeps it constant, 2 (the
+     * default) doubles it each time, up to {@link #maxRetryDelay()}.
      *
      * @return the backoff multiplier, at least 1
      */
@@ -156,7 +169,7 @@ public final class LockOptions {
 
     /**
      * The share of each pause that is randomised: a pause of {@code d} becomes a random duration
-     * between {@code d * (1 - jitter)} and {@code d}. Zero (the default) means no randomness.
+     * between {@code d * (1 - jitter)} and {@code d}. Zero means no randomness; the default is 0.2.
      *
      * @return the jitter, between 0 and 1
      */
@@ -231,19 +244,19 @@ public final class LockOptions {
 
         private Duration leaseTime = Duration.ofSeconds(30);
         private boolean watchdog = true;
-        private int retryCount = 3;
-        private Duration retryDelay = Duration.ofMillis(100);
+        private int retryCount = 8;
+        private Duration retryDelay = Duration.ofMillis(50);
         private int maxLocalHandoffs = 8;
-        private double retryBackoff = 1.0;
-        private Duration maxRetryDelay = Duration.ofSeconds(10);
-        private double retryJitter = 0.0;
+        private double retryBackoff = 2.0;
+        private Duration maxRetryDelay = Duration.ofSeconds(1);
+        private double retryJitter = 0.2;
 
         private Builder() {
         }
 
         /**
-         * Makes the pause between retries grow by {@code multiplier} after each retry (default 1:
-         * constant).
+         * Makes the pause between retries grow by {@code multiplier} after each retry (default 2;
+         * 1 keeps it constant).
          *
          * @param multiplier between 1 and 10
          * @return this builder
@@ -257,7 +270,7 @@ public final class LockOptions {
         }
 
         /**
-         * Caps the pause between retries when it grows (default 10 s).
+         * Caps the pause between retries when it grows (default 1 s).
          *
          * @param maxRetryDelay between zero and {@link #MAX_RETRY_DELAY}
          * @return this builder
@@ -273,7 +286,7 @@ public final class LockOptions {
         }
 
         /**
-         * Randomises each pause between retries by up to this share (default 0), so that many
+         * Randomises each pause between retries by up to this share (default 0.2), so that many
          * clients failing together do not retry together.
          *
          * @param jitter between 0 and 1
@@ -315,7 +328,7 @@ public final class LockOptions {
         }
 
         /**
-         * Sets how many times a failed back-end call is retried (default 3).
+         * Sets how many times a failed back-end call is retried (default 8).
          *
          * @param retryCount between 0 and {@link #MAX_RETRIES}
          * @return this builder
@@ -329,7 +342,8 @@ public final class LockOptions {
         }
 
         /**
-         * Sets the pause between retries (default 100 ms).
+         * Sets the pause before the first retry (default 50 ms); later pauses grow by the
+         * {@linkplain #retryBackoff backoff}.
          *
          * @param retryDelay between zero and {@link #MAX_RETRY_DELAY}
          * @return this builder
@@ -345,15 +359,16 @@ public final class LockOptions {
         }
 
         /**
-         * Sets how many consecutive local hand-overs a lease may serve (default 8).
+         * Sets how many consecutive local hand-overs a lease may serve (default 8). Each holder
+         * still gets a fencing token of its own.
          *
-         * @param maxLocalHandoffs zero or more
+         * @param maxLocalHandoffs between 0 and {@link #MAX_LOCAL_HANDOFFS}
          * @return this builder
-         * @throws IllegalArgumentException if it is negative
+         * @throws IllegalArgumentException if it is out of range
          */
         public Builder maxLocalHandoffs(int maxLocalHandoffs) {
-            requireArgument(maxLocalHandoffs >= 0,
-                    "maxLocalHandoffs must not be negative, was %s", maxLocalHandoffs);
+            requireArgument(maxLocalHandoffs >= 0 && maxLocalHandoffs <= MAX_LOCAL_HANDOFFS,
+                    "maxLocalHandoffs must be between 0 and %s, was %s", MAX_LOCAL_HANDOFFS, maxLocalHandoffs);
             this.maxLocalHandoffs = maxLocalHandoffs;
             return this;
         }

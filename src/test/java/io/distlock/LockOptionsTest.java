@@ -14,13 +14,38 @@ class LockOptionsTest {
         assertThat(d.leaseTime()).isEqualTo(Duration.ofSeconds(30));
         assertThat(d.watchdog()).isTrue();
         assertThat(d.renewInterval()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(d.retryCount()).isEqualTo(3);
-        assertThat(d.retryDelay()).isEqualTo(Duration.ofMillis(100));
-        assertThat(d.retryBackoff()).isEqualTo(1.0);
-        assertThat(d.retryJitter()).isZero();
+        assertThat(d.retryCount()).isEqualTo(8);
+        assertThat(d.retryDelay()).isEqualTo(Duration.ofMillis(50));
+        assertThat(d.retryBackoff()).isEqualTo(2.0);
+        assertThat(d.maxRetryDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(d.retryJitter()).isEqualTo(0.2);
         assertThat(d.maxLocalHandoffs()).isEqualTo(8);
-        assertThat(d.retryPause(0, 0.5)).isEqualTo(Duration.ofMillis(100));
-        assertThat(d.retryPause(5, 0.5)).isEqualTo(Duration.ofMillis(100));
+        assertThat(d.retryPause(0, 0)).isEqualTo(Duration.ofMillis(50));
+        assertThat(d.retryPause(5, 0)).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void defaultRetriesRideOutAFewSecondsOfOutage() {
+        // the pauses of all retries together, at their shortest (the most jitter) and longest
+        LockOptions d = LockOptions.defaults();
+        long shortest = 0;
+        long longest = 0;
+        for (int retry = 0; retry < d.retryCount(); retry++) {
+            shortest += d.retryPause(retry, 0.999999).toMillis();
+            longest += d.retryPause(retry, 0).toMillis();
+        }
+        assertThat(shortest).as("a 3 s restart is ridden out even with the most jitter").isGreaterThanOrEqualTo(3_000);
+        assertThat(longest).as("but a dead server is reported within seconds").isLessThanOrEqualTo(5_000);
+    }
+
+    @Test
+    void handOversAndRenewalIntervalsHaveDocumentedBounds() {
+        assertThat(LockOptions.builder().maxLocalHandoffs(LockOptions.MAX_LOCAL_HANDOFFS).build().maxLocalHandoffs())
+                .isEqualTo(1023);
+        assertThatThrownBy(() -> LockOptions.builder().maxLocalHandoffs(1024))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxLocalHandoffs must be between 0 and 1023, was 1024");
+        assertThat(LockOptions.MIN_RENEW_INTERVAL).isEqualTo(Duration.ofMillis(10));
     }
 
     @Test

@@ -1,42 +1,61 @@
 package io.distlock.etcd;
 
+import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** What the two etcd back ends share: the client, the key layout, call timeouts and closing. */
+/** What the two etcd back ends of exclusive locks share: the client, the key layout, call timeouts and closing. */
 abstract class AbstractEtcdBackend implements LockBackend {
 
     final Client client;
     private final boolean ownsClient;
     private final String prefix;
+    private final String kind;
     final Duration timeout;
-    final long ttlSeconds;
     final boolean watchdog;
     final String where;
+    final EtcdSessions sessions;
 
-    AbstractEtcdBackend(Client client, boolean ownsClient, String prefix, Duration timeout,
-                        long leaseMillis, boolean watchdog, String where) {
+    AbstractEtcdBackend(Client client, boolean ownsClient, String prefix, String kind, Duration timeout,
+                        boolean watchdog, String where, EtcdSessions sessions) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
+        this.kind = kind;
         this.timeout = timeout;
-        this.ttlSeconds = Math.max(1L, (leaseMillis + 999) / 1000);
         this.watchdog = watchdog;
         this.where = where;
+        this.sessions = sessions;
     }
 
-    /** The key of lock {@code name}: the prefix followed by the name. */
+    /** The key of lock {@code name} (see {@link EtcdCalls#lockKey}). */
     ByteSequence key(String name) {
-        return EtcdCalls.bytes(prefix + name);
+        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, kind, name));
+    }
+
+    /** The deadline of one call to the server, given the time the caller has left. */
+    long deadline(long budgetNanos) {
+        return EtcdCalls.deadline(timeout, budgetNanos);
+    }
+
+    /** The deadline of one call that has no caller's deadline to keep. */
+    long deadline() {
+        return deadline(Long.MAX_VALUE);
     }
 
     <T> T await(CompletableFuture<T> call, String what) {
-        return EtcdCalls.await(call, timeout, what, where);
+        return EtcdCalls.await(call, deadline(), what, where);
+    }
+
+    <T> T await(CompletableFuture<T> call, long deadline, String what) {
+        return EtcdCalls.await(call, deadline, what, where);
     }
 
     /** Counts the keys under {@code start} (one key, or a range with {@code asPrefix}). */
@@ -53,22 +72,14 @@ abstract class AbstractEtcdBackend implements LockBackend {
      * What the server says of the lock whose owner key is {@code owner}: its create revision as
      * fencing token (when {@code revisionIsFence}) and the remaining TTL of its lease.
      */
-    io.distlock.spi.LeaseSnapshot snapshotOf(io.etcd.jetcd.KeyValue owner, boolean revisionIsFence) {
+    LeaseSnapshot snapshotOf(KeyValue owner, boolean revisionIsFence) {
         long remaining = -1;
         if (owner.getLease() != 0) {
-            long ttl = await(client.getLeaseClient().timeToLive(owner.getLease(),
-                    io.etcd.jetcd.options.LeaseOption.DEFAULT), "lease time-to-live").getTTL();
+            long ttl = await(client.getLeaseClient().timeToLive(owner.getLease(), LeaseOption.DEFAULT),
+                    "lease time-to-live").getTTL();
             remaining = ttl < 0 ? -1 : ttl * 1000;
         }
-        return io.distlock.spi.LeaseSnapshot.held(remaining, revisionIsFence ? owner.getCreateRevision() : 0);
-    }
-
-    /**
-     * A lease known to last {@code granted} ms from some moment at or after {@code sentAt},
-     * expressed from {@code sentAt} (as the SPI counts): never more than is known.
-     */
-    static long sinceSent(long granted, long sentAt) {
-        return Math.max(granted - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt), 0L);
+        return LeaseSnapshot.held(remaining, revisionIsFence ? owner.getCreateRevision() : 0);
     }
 
     @Override
@@ -84,6 +95,7 @@ abstract class AbstractEtcdBackend implements LockBackend {
         try {
             closeBackend();
         } finally {
+            sessions.close();
             if (ownsClient) {
                 client.close();
             }

@@ -2,6 +2,10 @@ package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,12 +24,38 @@ final class EtcdCalls {
     }
 
     /**
+     * The key (or key range) of lock {@code name} of one kind under {@code prefix}:
+     * {@code prefix + kind + "/" + length + ":" + name}. The kind keeps the flavours apart, and the
+     * length makes names prefix-free: no name's key is a prefix of another name's, so the key
+     * range of one lock (its queue, say) never holds the keys of another, whatever the names
+     * (names that are prefixes of each other, names with slashes). Lock names are valid Unicode
+     * (checked by the engine), so their UTF-8 encoding is one-to-one.
+     */
+    static String lockKey(String prefix, String kind, String name) {
+        return prefix + kind + "/" + name.length() + ":" + name;
+    }
+
+    /** The deadline (nanoTime) of a call that may take {@code timeout}, or less if {@code budgetNanos} is less. */
+    static long deadline(Duration timeout, long budgetNanos) {
+        return System.nanoTime() + Math.min(timeout.toNanos(), Math.max(budgetNanos, 0L));
+    }
+
+    /**
      * Waits for a call at most {@code timeout}. An interrupt does not abandon the call (the
      * engine owns interrupts); it is kept for the caller.
      */
     static <T> T await(CompletableFuture<T> call, Duration timeout, String what, String where) {
+        return await(call, System.nanoTime() + timeout.toNanos(), what, where);
+    }
+
+    /**
+     * Waits for a call until {@code deadline} (nanoTime); after it the call is cancelled and
+     * reported as failed with an unknown outcome. An interrupt does not abandon the call; it is
+     * kept for the caller.
+     */
+    static <T> T await(CompletableFuture<T> call, long deadline, String what, String where) {
         boolean interrupted = false;
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
         try {
             while (true) {
                 try {
@@ -33,11 +63,11 @@ final class EtcdCalls {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    throw new LockBackendException(where + ": " + what + " failed: " + cause.getMessage(), cause);
+                    throw failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
                 } catch (TimeoutException e) {
                     call.cancel(true);
-                    throw new LockBackendException(where + ": " + what + " got no answer within " + timeout, e);
+                    throw new LockBackendException(where + ": " + what + " got no answer within "
+                            + Duration.ofNanos(Math.max(deadline - start, 0L)).toMillis() + " ms", e);
                 }
             }
         } finally {
@@ -45,5 +75,52 @@ final class EtcdCalls {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The SPI's exception for a failed call, permanent when retrying cannot help. */
+    static LockBackendException failure(String context, Throwable cause) {
+        String fix = permanentCause(cause);
+        if (fix != null) {
+            return new LockBackendException(context + ": " + cause.getMessage() + " (" + fix + ")", cause, true);
+        }
+        return new LockBackendException(context + ": " + cause.getMessage(), cause);
+    }
+
+    /**
+     * What to fix if {@code e} (or a cause of it) is a refusal that lasts: bad credentials, a
+     * missing permission, a request the server does not implement; {@code null} otherwise.
+     */
+    static String permanentCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            Status.Code code = null;
+            if (t instanceof EtcdException) {
+                code = Status.Code.valueOf(((EtcdException) t).getErrorCode().name());
+            } else if (t instanceof StatusRuntimeException) {
+                code = ((StatusRuntimeException) t).getStatus().getCode();
+            } else if (t instanceof StatusException) {
+                code = ((StatusException) t).getStatus().getCode();
+            }
+            if (code == null) {
+                continue;
+            }
+            String m = String.valueOf(t.getMessage());
+            switch (code) {
+                case PERMISSION_DENIED:
+                    return "the etcd user lacks a permission: grant its role read and write on the key prefix "
+                            + "(see EtcdLockFactory's documentation)";
+                case UNAUTHENTICATED:
+                    return m.contains("invalid auth token") ? null
+                            : "etcd refused the credentials: check the user and password";
+                case INVALID_ARGUMENT:
+                    return m.contains("authentication failed") || m.contains("user name")
+                            ? "etcd refused the credentials: check the user and password"
+                            : "etcd rejected the request as invalid";
+                case UNIMPLEMENTED:
+                    return "the etcd server does not offer this service: etcd 3.4 or later is needed";
+                default:
+                    return null;
+            }
+        }
+        return null;
     }
 }

@@ -47,10 +47,16 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private final EtcdFlavour flavour;
+    /** The back ends, for the tests of this package. */
+    final AbstractEtcdBackend backend;
+    final EtcdReadWriteBackend readWriteBackend;
 
-    private EtcdLockFactory(LockEngine engine, String keyPrefix, EtcdFlavour flavour) {
+    private EtcdLockFactory(LockEngine engine, String keyPrefix, EtcdFlavour flavour, AbstractEtcdBackend backend,
+                            EtcdReadWriteBackend readWriteBackend) {
         super(engine, keyPrefix);
         this.flavour = flavour;
+        this.backend = backend;
+        this.readWriteBackend = readWriteBackend;
     }
 
     /**
@@ -193,13 +199,13 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
             long ttlSeconds = Math.max(1L, (leaseMillis + 999) / 1000);
             EtcdSessions sessions = new EtcdSessions(etcd, ttlSeconds, requestTimeout, where);
             AbstractEtcdBackend backend = flavour == EtcdFlavour.TRANSACTION
-                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog, where, sessions)
-                    : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, leaseMillis, watchdog,
-                            where, sessions);
-            EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, ttlSeconds, watchdog,
-                    where, sessions);
+                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, watchdog, where, sessions)
+                    : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, watchdog, where,
+                            sessions);
+            EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, watchdog, where,
+                    sessions);
             return new EtcdLockFactory(new LockEngine(backend, rw, options(), leaseListener(), "EtcdLockFactory"),
-                    keyPrefix(), flavour);
+                    keyPrefix(), flavour, backend, rw);
         }
     }
 }

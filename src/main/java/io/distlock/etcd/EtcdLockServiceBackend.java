@@ -8,8 +8,11 @@ import io.distlock.spi.ReleaseWatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lock.LockResponse;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,56 +24,58 @@ import java.util.concurrent.TimeUnit;
  * waiters first come, first served.
  *
  * <pre>
- * Each acquisition gets a lease of its own (the lock service names the waiter's key after the
- * lease, so two acquisitions may not share one), kept alive while queued and, with the watchdog
- * on, while held. The Lock RPC puts prefix+name/lease and returns once every older waiter's key
- * is gone: the queue lives on the server.
+ * Lock name N lives under Q = prefix + "q/" + length(N) + ":" + N (see EtcdCalls.lockKey); its
+ * queue is the keys Q/lease, the oldest (lowest create revision) holding the lock. Each
+ * acquisition gets a lease of its own (the queue names a waiter's key after its lease, so two
+ * acquisitions may not share one), kept alive while queued and, with the watchdog on, while held.
  *
- *   waiting acquire  grant lease, start Lock RPC; the engine parks until the RPC completes
- *   tryLock()        count keys under prefix+name/; if none, grant + Lock RPC, bounded wait;
- *                    if that does not complete, withdraw
+ *   first attempt    grant a lease, then one transaction that puts Q/lease and reads the head of
+ *                    the queue: if it is this key, the lock is held (no waiting for anybody);
+ *                    otherwise tryLock() revokes the lease at once (nothing stays queued), and
+ *                    a waiting acquisition sends the Lock RPC with the same lease, which finds
+ *                    the key already queued and keeps its place; the engine parks until the RPC
+ *                    completes, and the next tryAcquire reports the outcome
  *   release          revoke the lease: deletes the owner key, which wakes the next waiter
  *   withdraw         cancel the RPC and revoke the lease (also deletes a key granted meanwhile)
  *   renew            the lease is alive and the owner key still exists
- *   fencing token    the revision at which the Lock RPC answered: monotonic per name
+ *   fencing token    the revision of the transaction that found the key at the head, or the
+ *                    revision at which the Lock RPC answered: monotonic per name
  *
- * Round trips per uncontended lock+unlock: grant, Lock (the server then does its own put and
- * range), revoke.
+ * Every acquisition's lease is recorded by token before anything is written with it, so a release
+ * or withdrawal made from the token alone (after a lost answer) finds it. An entry is forgotten
+ * only once the server has confirmed its revocation, so a retried release reaches the server.
+ *
+ * Round trips per uncontended lock+unlock: grant, Txn, revoke.
  * </pre>
  */
 final class EtcdLockServiceBackend extends AbstractEtcdBackend {
 
-    /** Acquisitions queued on the server, by token. */
-    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-    /** Held locks, by token. */
-    private final ConcurrentHashMap<String, Owned> owned = new ConcurrentHashMap<>();
-
-    /** The factory's session, used only by its read/write locks; revoked on close. */
-    private final EtcdSessions sessions;
-
-    EtcdLockServiceBackend(Client client, boolean ownsClient, String prefix, Duration timeout,
-                           long leaseMillis, boolean watchdog, String where, EtcdSessions sessions) {
-        super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
-        this.sessions = sessions;
-    }
-
     /** How long a queued Lock call may go unanswered before the queue is checked for a lost handler. */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private static final class Pending {
+    /** Every acquisition with a lease on the server, queued, held or of unknown outcome, by token. */
+    private final ConcurrentHashMap<String, Acquisition> acquisitions = new ConcurrentHashMap<>();
+
+    EtcdLockServiceBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
+                           String where, EtcdSessions sessions) {
+        super(client, ownsClient, prefix, "q", timeout, watchdog, where, sessions);
+    }
+
+    /** One acquisition: its lease, its Lock call while queued, its owner key once held. */
+    private static final class Acquisition {
         final String name;
         final EtcdSession lease;
         volatile CompletableFuture<LockResponse> call;
-        volatile long sentAt = System.nanoTime();
+        volatile long sentAt;
         volatile Runnable onComplete;
+        volatile ByteSequence ownerKey;
 
-        Pending(String name, EtcdSession lease, CompletableFuture<LockResponse> call) {
+        Acquisition(String name, EtcdSession lease) {
             this.name = name;
             this.lease = lease;
-            this.call = call;
         }
 
-        void replace(CompletableFuture<LockResponse> next) {
+        void send(CompletableFuture<LockResponse> next) {
             call = next;
             sentAt = System.nanoTime();
             Runnable r = onComplete;
@@ -78,6 +83,77 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
                 next.whenComplete((v, e) -> r.run());
             }
         }
+    }
+
+    private ByteSequence waitersKey(String name) {
+        return key(name).concat(EtcdCalls.bytes("/"));
+    }
+
+    private ByteSequence keyOf(Acquisition a) {
+        return waitersKey(a.name).concat(EtcdCalls.bytes(Long.toHexString(a.lease.id())));
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                    long timeoutNanos) {
+        Acquisition a = acquisitions.get(token);
+        if (a == null) {
+            return firstAttempt(name, token, willWait, timeoutNanos);
+        }
+        CompletableFuture<LockResponse> call = a.call;
+        if (call == null || !call.isDone()) {
+            reviveIfStalled(a);
+            return AcquireResult.busy(-1);
+        }
+        LockResponse response;
+        try {
+            response = call.join();
+        } catch (RuntimeException e) {
+            throw EtcdCalls.failure(where + ": lock failed", e.getCause() != null ? e.getCause() : e);
+        }
+        long start = System.nanoTime();
+        if (!watchdog) {
+            // a fixed lease: one last renewal now, so that it runs a full TTL from about now, then
+            // nobody renews it
+            a.lease.stopKeepAlive();
+            if (a.lease.refreshOnce(deadline(timeoutNanos), where) == Long.MIN_VALUE) {
+                throw new LockBackendException(where + ": the lease of a queued lock ran out before it was granted",
+                        null);
+            }
+        }
+        a.ownerKey = response.getKey();
+        return AcquireResult.acquired(response.getHeader().getRevision(), Math.max(a.lease.millisValidFrom(start), 0L));
+    }
+
+    /** Grants the lease and queues its key, deciding at once whether the key heads the queue. */
+    private AcquireResult firstAttempt(String name, String token, boolean willWait, long timeoutNanos) {
+        long start = System.nanoTime();
+        long deadline = deadline(timeoutNanos);
+        Acquisition a = new Acquisition(name, sessions.grant(true, deadline));
+        acquisitions.put(token, a);
+        ByteSequence mine = keyOf(a);
+        TxnResponse r = await(client.getKVClient().txn()
+                .Then(Op.put(mine, ByteSequence.EMPTY, PutOption.builder().withLeaseId(a.lease.id()).build()),
+                        Op.get(waitersKey(name), GetOption.builder().isPrefix(true).withKeysOnly(true)
+                                .withSortField(GetOption.SortTarget.CREATE)
+                                .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build()))
+                .commit(), deadline, "acquire");
+        List<KeyValue> head = r.getGetResponses().get(0).getKvs();
+        if (!head.isEmpty() && head.get(0).getKey().equals(mine)) {
+            if (!watchdog) {
+                a.lease.stopKeepAlive();
+            }
+            a.ownerKey = mine;
+            return AcquireResult.acquired(r.getHeader().getRevision(), Math.max(a.lease.millisValidFrom(start), 0L));
+        }
+        if (!willWait) {
+            // revoking deletes the key, which others may already queue behind: at once
+            a.lease.revoke(deadline, where);
+            acquisitions.remove(token);
+            return AcquireResult.busy(-1);
+        }
+        a.send(client.getLockClient().lock(key(name), a.lease.id()));
+        return AcquireResult.busy(-1);
     }
 
     /**
@@ -88,126 +164,74 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
      * is sent again with the same lease; the server's recipe finds the existing key and keeps its
      * place in the queue.
      */
-    private void reviveIfStalled(Pending p) {
-        if (System.nanoTime() - p.sentAt < STALL_NANOS) {
+    private void reviveIfStalled(Acquisition a) {
+        if (System.nanoTime() - a.sentAt < STALL_NANOS) {
             return;
         }
-        ByteSequence mine = waitersKey(p.name).concat(EtcdCalls.bytes(Long.toHexString(p.lease.id())));
-        List<KeyValue> head = await(client.getKVClient().get(waitersKey(p.name), GetOption.builder().isPrefix(true)
+        ByteSequence mine = keyOf(a);
+        List<KeyValue> head = await(client.getKVClient().get(waitersKey(a.name), GetOption.builder().isPrefix(true)
                 .withKeysOnly(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
                 .withLimit(1).build()), "queue check").getKvs();
         boolean headsQueue = !head.isEmpty() && head.get(0).getKey().equals(mine);
         if (headsQueue || count(mine, false) == 0) {
-            p.replace(client.getLockClient().lock(key(p.name), p.lease.id()));
+            a.send(client.getLockClient().lock(key(a.name), a.lease.id()));
         } else {
-            p.sentAt = System.nanoTime();
+            a.sentAt = System.nanoTime();
         }
     }
 
-    private static final class Owned {
-        final EtcdSession lease;
-        final ByteSequence ownerKey;
-
-        Owned(EtcdSession lease, ByteSequence ownerKey) {
-            this.lease = lease;
-            this.ownerKey = ownerKey;
-        }
-    }
-
-    @Override
-    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
-        Pending p = pending.get(token);
-        if (p == null) {
-            if (!willWait && count(waitersKey(name), true) > 0) {
-                return AcquireResult.busy(-1);
-            }
-            EtcdSession lease = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
-            p = new Pending(name, lease, client.getLockClient().lock(key(name), lease.id()));
-            pending.put(token, p);
-            if (!willWait) {
-                try {
-                    p.call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    // judged below
-                }
-                if (!p.call.isDone()) {
-                    cancel(name, token);
-                    return AcquireResult.busy(-1);
-                }
-            }
-        }
-        if (!p.call.isDone()) {
-            reviveIfStalled(p);
-            return AcquireResult.busy(-1);
-        }
-        pending.remove(token);
-        LockResponse response;
-        try {
-            response = p.call.join();
-        } catch (RuntimeException e) {
-            p.lease.revokeQuietly(timeout, where);
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new LockBackendException(where + ": lock failed: " + cause.getMessage(), cause);
-        }
-        if (!watchdog) {
-            // a fixed lease: one last renewal now, so that it runs at least a full TTL from the
-            // engine's send time, then nobody renews it
-            p.lease.stopKeepAlive();
-            try {
-                await(client.getLeaseClient().keepAliveOnce(p.lease.id()), "lease renewal");
-            } catch (LockBackendException e) {
-                p.lease.revokeQuietly(timeout, where);
-                throw e;
-            }
-        }
-        owned.put(token, new Owned(p.lease, response.getKey()));
-        return AcquireResult.acquired(response.getHeader().getRevision());
-    }
-
-    private ByteSequence waitersKey(String name) {
-        return key(name).concat(EtcdCalls.bytes("/"));
-    }
-
+    /**
+     * Withdraws the acquisition of {@code token}: cancels its Lock call and revokes its lease,
+     * which deletes its key whatever the server's handler did with it. The entry is forgotten
+     * once the server confirmed (or said it no longer had the lease).
+     */
     @Override
     public void cancel(String name, String token) {
-        Pending p = pending.remove(token);
-        if (p == null) {
+        Acquisition a = acquisitions.get(token);
+        if (a == null) {
             return;
         }
-        p.call.cancel(true);
-        // revoking deletes the waiter's key whatever the server's Lock handler had done with it
-        p.lease.revokeQuietly(timeout, where);
+        CompletableFuture<LockResponse> call = a.call;
+        if (call != null) {
+            call.cancel(true);
+        }
+        a.lease.revoke(deadline(), where);
+        acquisitions.remove(token, a);
     }
 
     @Override
     public ReleaseResult release(String name, String token) {
-        Owned o = owned.remove(token);
-        if (o == null) {
+        Acquisition a = acquisitions.get(token);
+        if (a == null) {
+            return ReleaseResult.NOT_OWNED;
+        }
+        if (a.ownerKey == null) {
+            // queued, or an acquisition whose outcome was unknown: withdrawn all the same
             cancel(name, token);
             return ReleaseResult.NOT_OWNED;
         }
-        return o.lease.revoke(timeout, where) ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
+        boolean had = a.lease.revoke(deadline(), where);
+        acquisitions.remove(token, a);
+        return had ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
     }
 
     @Override
     public long renew(String name, String token, long leaseMillis) {
-        Owned o = owned.get(token);
-        if (o == null) {
+        Acquisition a = acquisitions.get(token);
+        if (a == null || a.ownerKey == null) {
             return -1;
         }
         long sentAt = System.nanoTime();
-        long granted = o.lease.renewal(watchdog, timeout, where);
-        if (granted < 0) {
+        long until = a.lease.renewal(watchdog, deadline(), where);
+        if (until == Long.MIN_VALUE) {
             return -1;
         }
-        return count(o.ownerKey, false) > 0 && o.lease.isAlive() ? sinceSent(granted, sentAt) : -1;
+        return count(a.ownerKey, false) > 0 ? a.lease.millisValidFrom(sentAt) : -1;
     }
 
     /**
      * The owner is the oldest key in the queue. Its fencing token is not stored on the server
-     * (the Lock call's revision is), so the snapshot leaves it unknown.
+     * (the revision of its acquisition is), so the snapshot leaves it unknown.
      */
     @Override
     public LeaseSnapshot inspect(String name) {
@@ -224,12 +248,13 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        Pending p = pending.get(token);
-        if (p == null) {
+        Acquisition a = acquisitions.get(token);
+        CompletableFuture<LockResponse> call = a == null ? null : a.call;
+        if (call == null) {
             return CompletionWatch.NOT_QUEUED;
         }
-        p.onComplete = onRelease;
-        p.call.whenComplete((r, e) -> onRelease.run());
+        a.onComplete = onRelease;
+        call.whenComplete((r, e) -> onRelease.run());
         return CompletionWatch.QUEUED;
     }
 
@@ -258,16 +283,13 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
 
     @Override
     void closeBackend() {
-        for (String token : pending.keySet()) {
-            Pending p = pending.get(token);
-            if (p != null) {
-                cancel(p.name, token);
+        for (Acquisition a : acquisitions.values()) {
+            CompletableFuture<LockResponse> call = a.call;
+            if (call != null) {
+                call.cancel(true);
             }
+            a.lease.revokeQuietly(where);
         }
-        for (Owned o : owned.values()) {
-            o.lease.revokeQuietly(timeout, where);
-        }
-        owned.clear();
-        sessions.close();
+        acquisitions.clear();
     }
 }

@@ -12,13 +12,18 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,20 +31,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * etcd's own read/write mutex recipe.
  *
  * <pre>
- * Keys, for read/write lock N under prefix P (the length makes names prefix-free):
- *   P rw/len(N):N/r/token   a reader, queued or holding
- *   P rw/len(N):N/w/token   a writer, queued or holding
+ * Keys, for read/write lock N under prefix P, with B = P + "rw/" + length(N) + ":" + N + "/"
+ * (EtcdCalls.lockKey: names are prefix-free):
+ *   B r/token   a reader, queued or holding
+ *   B w/token   a writer, queued or holding
+ *   B d/token   a reader that took the read lock while holding the write lock (a downgrade)
  * Each key is attached to the factory's session lease (watchdog on) or to a lease of its own.
  *
  *   enqueue   one txn: put my key, count the keys that block me (readers: writers; writers:
  *             everyone), at the txn's revision R, which is my key's create revision
- *   holds     when no blocking key has a create revision below R (the fencing token is R)
- *   wait      watch deletes of the blocking range from R + 1, then count again below R
- *   release   delete my key; give up: the same
+ *   holds     when no blocking key has a create revision below R and, for a writer, no
+ *             downgraded reader (d/) exists at all
+ *   re-check  one txn reads my own key and the blockers at one revision: if my key is gone or
+ *             is not the one I created (my session expired or was replaced while I waited),
+ *             I queue again with a new key rather than enter beside a writer who no longer
+ *             waits for me; if nothing blocks me, a second txn rewrites my key only if it is
+ *             still the one I created, and its revision is my fencing token
+ *   wait      watch deletes of the blocking range from R + 1
+ *   release   delete my key (computed from the token, so an acquisition whose answer was lost
+ *             is removed too); give up: the same
+ *   downgrade the write holder's reader puts B d/token in a txn guarded by its own writer key:
+ *             granted at once. Writers queued behind the write holder were created before it,
+ *             so they would not see it by revision: every writer waits for every d/ key.
+ *
+ * Fencing: every token is the revision of a write made after the acquisition was decided (the
+ * enqueue, or the confirming rewrite), so it is greater than the token of every earlier holder,
+ * whose key was deleted after its own token was issued.
  *
  * Fairness: first come, first served by create revision. A reader waits for every writer queued
  * before it, a writer for everyone queued before it, so neither readers nor writers can be
- * starved. A downgrading writer's own key does not block its reader.
+ * starved.
  * </pre>
  */
 final class EtcdReadWriteBackend implements ReadWriteLockBackend {
@@ -47,7 +68,6 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     private final Client client;
     private final String prefix;
     private final Duration timeout;
-    private final long ttlSeconds;
     private final boolean watchdog;
     private final String where;
     private final EtcdSessions sessions;
@@ -58,12 +78,11 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     private final Side readSide = new Side(false);
     private final Side writeSide = new Side(true);
 
-    EtcdReadWriteBackend(Client client, String prefix, Duration timeout, long ttlSeconds, boolean watchdog,
-                         String where, EtcdSessions sessions) {
+    EtcdReadWriteBackend(Client client, String prefix, Duration timeout, boolean watchdog, String where,
+                         EtcdSessions sessions) {
         this.client = client;
         this.prefix = prefix;
         this.timeout = timeout;
-        this.ttlSeconds = ttlSeconds;
         this.watchdog = watchdog;
         this.where = where;
         this.sessions = sessions;
@@ -80,11 +99,19 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     }
 
     private String base(String name) {
-        return prefix + "rw/" + name.length() + ":" + name + "/";
+        return EtcdCalls.lockKey(prefix, "rw", name) + "/";
     }
 
-    private <T> T await(java.util.concurrent.CompletableFuture<T> call, String what) {
-        return EtcdCalls.await(call, timeout, what, where);
+    private ByteSequence keyOf(String name, String kind, String token) {
+        return EtcdCalls.bytes(base(name) + kind + "/" + token);
+    }
+
+    private <T> T await(CompletableFuture<T> call, long deadline, String what) {
+        return EtcdCalls.await(call, deadline, what, where);
+    }
+
+    private long deadline(long budgetNanos) {
+        return EtcdCalls.deadline(timeout, budgetNanos);
     }
 
     /** A key of this factory in the queue. */
@@ -100,6 +127,17 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         }
     }
 
+    /** An enqueue's result: the entry and how many keys block it. */
+    private static final class Queued {
+        final Entry entry;
+        final long blocked;
+
+        Queued(Entry entry, long blocked) {
+            this.entry = entry;
+            this.blocked = blocked;
+        }
+    }
+
     private final class Side implements LockBackend {
         private final boolean writer;
 
@@ -112,102 +150,187 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             return EtcdCalls.bytes(base(name) + (writer ? "" : "w/"));
         }
 
-        /**
-         * How many keys of the blocking range were created before {@code revision}. etcd applies
-         * revision filters to the keys it returns but not to its count, so the keys are fetched
-         * (keys only) and counted here.
-         */
-        private long blocking(String name, long revision) {
-            GetResponse r = await(client.getKVClient().get(blockers(name), GetOption.builder().isPrefix(true)
-                    .withKeysOnly(true).withMaxCreateRevision(revision - 1).build()), "count");
-            return r.getKvs().size() - ownWriterBelow(name, revision);
-        }
-
-        /** 1 if this is a reader and this factory's own writer of the name is queued before it. */
-        private long ownWriterBelow(String name, long revision) {
-            if (writer) {
-                return 0;
-            }
-            String w = writers.get(name);
-            Entry e = w == null ? null : entries.get(w);
-            return e != null && e.revision < revision ? 1 : 0;
-        }
-
         @Override
-        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            long start = System.nanoTime();
+            long deadline = deadline(timeoutNanos);
             Entry e = entries.get(token);
             if (e == null) {
-                long[] blocked = new long[1];
-                e = enqueue(name, token, blocked);
-                if (blocked[0] == 0) {
-                    return acquired(name, token, e);
+                if (!writer && writers.containsKey(name)) {
+                    Entry d = downgrade(name, token, deadline);
+                    if (d != null) {
+                        return acquired(name, token, d, d.revision, start, deadline);
+                    }
                 }
-                if (!willWait) {
-                    cancel(name, token);
-                }
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+            }
+            List<GetResponse> seen = await(client.getKVClient().txn().Then(recheck(name, e)).commit(),
+                    deadline, "re-check").getGetResponses();
+            if (!stillMine(e, seen.get(0))) {
+                // my key vanished while I waited (its lease expired or was revoked): whoever
+                // queued after me no longer waits for me, so I must not enter on the old key
+                forget(token, e);
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+            }
+            long blocked = seen.get(1).getKvs().size() + (writer ? seen.get(2).getCount() : 0);
+            if (blocked > 0) {
                 return AcquireResult.busy(-1);
             }
-            return blocking(name, e.revision) == 0 ? acquired(name, token, e) : AcquireResult.busy(-1);
+            TxnResponse confirmed = await(client.getKVClient().txn()
+                    .If(new Cmp(e.key, Cmp.Op.EQUAL, CmpTarget.createRevision(e.revision)))
+                    .Then(Op.put(e.key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(e.lease.id()).build()))
+                    .commit(), deadline, "confirm");
+            if (!confirmed.isSucceeded()) {
+                forget(token, e);
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+            }
+            return acquired(name, token, e, confirmed.getHeader().getRevision(), start, deadline);
         }
 
-        /** Puts this token's key and counts its blockers (into {@code blocked}) in one transaction. */
-        private Entry enqueue(String name, String token, long[] blocked) {
-            ByteSequence key = EtcdCalls.bytes(base(name) + (writer ? "w/" : "r/") + token);
-            EtcdSession own = watchdog ? null : EtcdSession.grant(client, ttlSeconds, true, timeout, where);
+        /** The reads of a re-check, at one revision: my key, the older blockers, and (writers) every d/ key. */
+        private Op[] recheck(String name, Entry e) {
+            Op mine = Op.get(e.key, GetOption.DEFAULT);
+            Op older = Op.get(blockers(name), GetOption.builder().isPrefix(true).withKeysOnly(true)
+                    .withMaxCreateRevision(e.revision - 1).build());
+            if (!writer) {
+                return new Op[] {mine, older};
+            }
+            Op downgraded = Op.get(EtcdCalls.bytes(base(name) + "d/"),
+                    GetOption.builder().isPrefix(true).withCountOnly(true).build());
+            return new Op[] {mine, older, downgraded};
+        }
+
+        private boolean stillMine(Entry e, GetResponse own) {
+            if (own.getKvs().isEmpty()) {
+                return false;
+            }
+            KeyValue kv = own.getKvs().get(0);
+            return kv.getCreateRevision() == e.revision && kv.getLease() == e.lease.id();
+        }
+
+        private AcquireResult decideQueued(String name, String token, Queued q, boolean willWait, long start,
+                                           long deadline) {
+            if (q.blocked == 0) {
+                return acquired(name, token, q.entry, q.entry.revision, start, deadline);
+            }
+            if (!willWait) {
+                // tryLock(): nothing may stay queued (if this fails, the engine removes it later)
+                deleteKeys(name, token, deadline);
+                forget(token, q.entry);
+            }
+            return AcquireResult.busy(-1);
+        }
+
+        /** Puts this token's key and counts its blockers in one transaction. */
+        private Queued enqueue(String name, String token, long deadline) {
+            ByteSequence key = keyOf(name, writer ? "w" : "r", token);
+            Op count = Op.get(blockers(name), GetOption.builder().isPrefix(true).withCountOnly(true).build());
+            TxnResponse[] r = new TxnResponse[1];
+            Entry e = put(key, token, deadline, null, count, r);
+            // the count includes my own key when I am a writer (a writer's range is everyone)
+            long blocked = r[0].getGetResponses().get(0).getCount() - (writer ? 1 : 0);
+            return new Queued(e, blocked);
+        }
+
+        /**
+         * The write holder's own reader: puts a d/ key, guarded by the writer's key being the one
+         * this factory holds. Null if it is not (the write lease was lost): then it queues as any
+         * reader.
+         */
+        private Entry downgrade(String name, String token, long deadline) {
+            String w = writers.get(name);
+            Entry we = w == null ? null : entries.get(w);
+            if (we == null) {
+                return null;
+            }
+            Cmp guard = new Cmp(we.key, Cmp.Op.EQUAL, CmpTarget.createRevision(we.revision));
+            TxnResponse[] r = new TxnResponse[1];
+            return put(keyOf(name, "d", token), token, deadline, guard, null, r);
+        }
+
+        /**
+         * Writes {@code key} with the factory's session (or a new lease of its own), optionally
+         * guarded and with one read at the same revision; records the entry by token.
+         *
+         * @return the entry, or null if the guard failed
+         */
+        private Entry put(ByteSequence key, String token, long deadline, Cmp guard, Op read, TxnResponse[] out) {
+            EtcdSession own = watchdog ? null : sessions.grant(true, deadline);
             EtcdSession[] used = new EtcdSession[1];
             TxnResponse r;
             try {
-                java.util.function.Function<EtcdSession, TxnResponse> put = s -> {
+                java.util.function.Function<EtcdSession, TxnResponse> write = s -> {
                     used[0] = s;
-                    return await(client.getKVClient().txn()
-                            .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
-                                    Op.get(blockers(name), GetOption.builder().isPrefix(true).withCountOnly(true).build()))
-                            .commit(), "enqueue");
+                    Op put = Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build());
+                    io.etcd.jetcd.Txn txn = client.getKVClient().txn();
+                    if (guard != null) {
+                        txn = txn.If(guard);
+                    }
+                    txn = read == null ? txn.Then(put) : txn.Then(put, read);
+                    return await(txn.commit(), deadline, "enqueue");
                 };
-                r = own != null ? put.apply(own) : sessions.withSession(put);
+                r = own != null ? write.apply(own) : sessions.withSession(deadline, write);
             } catch (LockBackendException ex) {
                 if (own != null) {
-                    own.revokeQuietly(timeout, where);
+                    own.revokeInBackground();
                 }
                 throw ex;
             }
-            long revision = r.getHeader().getRevision();
-            Entry e = new Entry(key, used[0], revision);
+            out[0] = r;
+            if (!r.isSucceeded()) {
+                if (own != null) {
+                    own.revokeInBackground();
+                }
+                return null;
+            }
+            Entry e = new Entry(key, used[0], r.getHeader().getRevision());
             entries.put(token, e);
-            // the count includes my own key when I am a writer (a writer's range is everyone)
-            long count = r.getGetResponses().get(0).getCount() - (writer ? 1 : 0);
-            blocked[0] = count - ownWriterBelow(name, revision);
             return e;
         }
 
-        private AcquireResult acquired(String name, String token, Entry e) {
-            if (writer) {
-                writers.put(name, token);
-            }
+        private AcquireResult acquired(String name, String token, Entry e, long fencingToken, long start,
+                                       long deadline) {
             if (!watchdog) {
                 // a fixed lease: renewed once now, then left to run out
                 e.lease.stopKeepAlive();
-                if (e.lease.refreshOnce(timeout, where) < 0) {
-                    entries.remove(token);
+                if (e.lease.refreshOnce(deadline, where) == Long.MIN_VALUE) {
                     throw new LockBackendException(where + ": the lease of a queued read/write lock ran out", null);
                 }
             }
-            return AcquireResult.acquired(e.revision);
+            if (writer) {
+                writers.put(name, token);
+            }
+            return AcquireResult.acquired(fencingToken, Math.max(e.lease.millisValidFrom(start), 0L));
+        }
+
+        /** Forgets an entry whose key is gone; its own lease (watchdog off) is revoked. */
+        private void forget(String token, Entry e) {
+            entries.remove(token, e);
+            if (!watchdog) {
+                e.lease.revokeInBackground();
+            }
+        }
+
+        /** Deletes the key (or keys) of {@code token} on this side: the count deleted. */
+        private long deleteKeys(String name, String token, long deadline) {
+            TxnResponse r;
+            if (writer) {
+                r = await(client.getKVClient().txn().Then(Op.delete(keyOf(name, "w", token), DeleteOption.DEFAULT))
+                        .commit(), deadline, "release");
+            } else {
+                r = await(client.getKVClient().txn().Then(Op.delete(keyOf(name, "r", token), DeleteOption.DEFAULT),
+                        Op.delete(keyOf(name, "d", token), DeleteOption.DEFAULT)).commit(), deadline, "release");
+            }
+            return r.getDeleteResponses().stream().mapToLong(io.etcd.jetcd.kv.DeleteResponse::getDeleted).sum();
         }
 
         @Override
         public void cancel(String name, String token) {
-            Entry e = entries.remove(token);
-            if (e == null) {
-                return;
-            }
-            try {
-                await(client.getKVClient().delete(e.key), "withdraw");
-            } catch (RuntimeException ex) {
-                // the key goes with its lease
-            }
-            if (!watchdog) {
-                e.lease.revokeQuietly(timeout, where);
+            deleteKeys(name, token, deadline(Long.MAX_VALUE));
+            Entry e = entries.get(token);
+            if (e != null) {
+                forget(token, e);
             }
         }
 
@@ -216,15 +339,12 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             if (writer) {
                 writers.remove(name, token);
             }
-            Entry e = entries.remove(token);
-            if (e == null) {
-                return ReleaseResult.NOT_OWNED;
+            long deleted = deleteKeys(name, token, deadline(Long.MAX_VALUE));
+            Entry e = entries.get(token);
+            if (e != null) {
+                forget(token, e);
             }
-            long deleted = await(client.getKVClient().delete(e.key, DeleteOption.DEFAULT), "release").getDeleted();
-            if (!watchdog) {
-                e.lease.revokeQuietly(timeout, where);
-            }
-            return deleted == 1 ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
+            return deleted > 0 ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
         }
 
         @Override
@@ -234,40 +354,48 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                 return -1;
             }
             long sentAt = System.nanoTime();
-            long granted = e.lease.renewal(watchdog, timeout, where);
-            if (granted < 0) {
+            long deadline = deadline(Long.MAX_VALUE);
+            if (e.lease.renewal(watchdog, deadline, where) == Long.MIN_VALUE) {
                 return -1;
             }
             long exists = await(client.getKVClient().get(e.key, GetOption.builder().withCountOnly(true).build()),
-                    "renew").getCount();
-            return exists == 1 && e.lease.isAlive() ? AbstractEtcdBackend.sinceSent(granted, sentAt) : -1;
+                    deadline, "renew").getCount();
+            return exists == 1 ? e.lease.millisValidFrom(sentAt) : -1;
         }
 
         /**
-         * The lock is held by this side when the oldest key in the queue is of this side: the
-         * writer at the head, or (for readers) at least the reader at the head.
+         * The write side is held when the oldest key in the queue is a writer's and no downgraded
+         * reader exists; the read side when a downgraded reader exists or the oldest key is a
+         * reader's.
          */
         @Override
         public LeaseSnapshot inspect(String name) {
-            List<KeyValue> head = await(client.getKVClient().get(EtcdCalls.bytes(base(name)), GetOption.builder()
-                    .isPrefix(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
-                    .withLimit(1).build()), "inspect").getKvs();
+            long deadline = deadline(Long.MAX_VALUE);
+            List<GetResponse> r = await(client.getKVClient().txn().Then(
+                    Op.get(EtcdCalls.bytes(base(name)), GetOption.builder().isPrefix(true)
+                            .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+                            .withLimit(1).build()),
+                    Op.get(EtcdCalls.bytes(base(name) + "d/"), GetOption.builder().isPrefix(true)
+                            .withCountOnly(true).build())).commit(), deadline, "inspect").getGetResponses();
+            List<KeyValue> head = r.get(0).getKvs();
+            long downgraded = r.get(1).getCount();
             if (head.isEmpty()) {
                 return LeaseSnapshot.free();
             }
             KeyValue kv = head.get(0);
-            boolean isWriter = kv.getKey().toString(java.nio.charset.StandardCharsets.UTF_8)
-                    .startsWith(base(name) + "w/");
-            if (isWriter != writer) {
+            boolean headIsWriter = kv.getKey().toString(StandardCharsets.UTF_8).startsWith(base(name) + "w/");
+            boolean held = writer ? headIsWriter && downgraded == 0 : downgraded > 0 || !headIsWriter;
+            if (!held) {
                 return LeaseSnapshot.free();
             }
             long remaining = -1;
             if (kv.getLease() != 0) {
-                long ttl = await(client.getLeaseClient().timeToLive(kv.getLease(),
-                        io.etcd.jetcd.options.LeaseOption.DEFAULT), "lease time-to-live").getTTL();
+                long ttl = await(client.getLeaseClient().timeToLive(kv.getLease(), LeaseOption.DEFAULT), deadline,
+                        "lease time-to-live").getTTL();
                 remaining = ttl < 0 ? -1 : ttl * 1000;
             }
-            return LeaseSnapshot.held(remaining, writer ? kv.getCreateRevision() : 0);
+            // a writer's token is the revision of its last write to its key
+            return LeaseSnapshot.held(remaining, writer ? kv.getModRevision() : 0);
         }
 
         @Override
@@ -294,5 +422,10 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         public void close() {
             // the factory's exclusive back end closes the client; the session is revoked there
         }
+    }
+
+    /** Number of queued or held keys this factory keeps track of (for tests). */
+    int trackedEntries() {
+        return entries.size();
     }
 }

@@ -1,53 +1,75 @@
 package io.distlock.etcd;
 
+import io.distlock.LockBackendException;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An etcd lease, optionally kept alive by jetcd's keep-alive stream, with a local, conservative
- * estimate of whether the server still has it.
+ * An etcd lease, optionally kept alive by this class, with a local estimate of when the server
+ * lets it run out that is never later than the server's.
  *
- * <p>The lease counts as alive until its last confirmed expiry: the grant's send time plus its
- * TTL, then each keep-alive answer's arrival time plus the TTL it reports, less a tenth of the
- * TTL for the time the answer spent in flight. A keep-alive answer with no TTL, or the server
- * saying it does not know the lease, marks it dead for good; a broken stream is reopened.
+ * <pre>
+ * etcd runs a lease's time to live from the moment it processes the grant or the last keep-alive.
+ * That moment is after the request was sent, so "send time + TTL" is an expiry the server cannot
+ * undercut (assuming the two clocks run at the same rate): the estimate is the send time of the
+ * grant, and then of each answered keep-alive, plus the TTL the server reported. Keep-alives are
+ * single requests (one at a time, every third of the TTL, sooner after a failure), not jetcd's
+ * shared stream, precisely so that each answer can be matched with its send time. A keep-alive
+ * unanswered within the request timeout is given up (a late answer still counts, with its own send
+ * time) and another one sent.
+ *
+ * The server saying it does not know the lease (or a TTL of zero) marks it dead for good.
+ * </pre>
  */
 final class EtcdSession {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdSession.class);
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Client client;
+    private final ScheduledExecutorService scheduler;
+    private final Duration timeout;
     private final long id;
     private final long ttlNanos;
     private volatile long validUntilNanos;
     private volatile boolean dead;
-    private volatile CloseableClient keepAlive;
     private volatile boolean stopped;
-    private static final long RECONNECT_DELAY_MILLIS = 200;
+    private volatile ScheduledFuture<?> next;
 
-    private EtcdSession(Client client, long id, long ttlSeconds, long sentAt) {
+    private EtcdSession(Client client, ScheduledExecutorService scheduler, Duration timeout, long id,
+                        long ttlSeconds, long sentAt) {
         this.client = client;
+        this.scheduler = scheduler;
+        this.timeout = timeout;
         this.id = id;
         this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
         this.validUntilNanos = sentAt + ttlNanos;
     }
 
-    /** Grants a lease of {@code ttlSeconds} (the server may raise it to its minimum). */
-    static EtcdSession grant(Client client, long ttlSeconds, boolean keepAlive, Duration timeout, String where) {
+    /**
+     * Grants a lease of {@code ttlSeconds} (the server may raise it to its minimum), waiting for
+     * the answer until {@code deadline} (nanoTime).
+     */
+    static EtcdSession grant(Client client, ScheduledExecutorService scheduler, Duration timeout, long ttlSeconds,
+                             boolean keepAlive, long deadline, String where) {
         long sentAt = System.nanoTime();
         LeaseGrantResponse granted = EtcdCalls.await(client.getLeaseClient().grant(ttlSeconds),
-                timeout, "lease grant", where);
-        EtcdSession session = new EtcdSession(client, granted.getID(), Math.max(ttlSeconds, granted.getTTL()), sentAt);
+                deadline, "lease grant", where);
+        EtcdSession session = new EtcdSession(client, scheduler, timeout, granted.getID(),
+                granted.getTTL() > 0 ? granted.getTTL() : ttlSeconds, sentAt);
         if (keepAlive) {
-            session.startKeepAlive();
+            session.scheduleKeepAlive(session.ttlNanos / 3);
+        } else {
+            session.stopped = true;
         }
         return session;
     }
@@ -60,98 +82,125 @@ final class EtcdSession {
         return !dead && System.nanoTime() - validUntilNanos < 0;
     }
 
-    /** How long the lease is still known to last, in milliseconds; negative if not alive. */
-    long remainingMillis() {
-        long left = validUntilNanos - System.nanoTime();
-        return dead || left <= 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(left);
+    /** The time (nanoTime) before which the server is known to keep the lease. */
+    long validUntilNanos() {
+        return validUntilNanos;
     }
 
-    private void startKeepAlive() {
-        if (dead || stopped) {
+    /**
+     * How long, counted from {@code from} (nanoTime), the lease is known to last, in
+     * milliseconds; negative if it is not alive.
+     */
+    long millisValidFrom(long from) {
+        if (!isAlive()) {
+            return -1;
+        }
+        return Math.max(TimeUnit.NANOSECONDS.toMillis(validUntilNanos - from), 0L);
+    }
+
+    private void scheduleKeepAlive(long delayNanos) {
+        if (stopped || dead) {
             return;
         }
-        keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
-            @Override
-            public void onNext(LeaseKeepAliveResponse response) {
-                if (response.getTTL() <= 0) {
-                    markDead("expired");
-                    return;
-                }
-                long ttl = TimeUnit.SECONDS.toNanos(response.getTTL());
-                validUntilNanos = System.nanoTime() + ttl - ttl / 10;
-            }
+        try {
+            next = scheduler.schedule(this::keepAliveOnce, Math.max(delayNanos, 0L), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            stopped = true;
+        }
+    }
 
-            @Override
-            public void onError(Throwable t) {
-                if (String.valueOf(t.getMessage()).contains("lease not found")) {
-                    markDead(t.toString());
-                } else {
-                    reconnect(t.toString());
+    private void keepAliveOnce() {
+        if (stopped || dead) {
+            return;
+        }
+        long sentAt = System.nanoTime();
+        CompletableFuture<LeaseKeepAliveResponse> call;
+        try {
+            call = client.getLeaseClient().keepAliveOnce(id);
+        } catch (RuntimeException e) {
+            log.debug("keep-alive of etcd lease {} could not be sent", Long.toHexString(id), e);
+            scheduleKeepAlive(RETRY_NANOS);
+            return;
+        }
+        AtomicBoolean settled = new AtomicBoolean();
+        ScheduledFuture<?> giveUp;
+        try {
+            giveUp = scheduler.schedule(() -> {
+                if (settled.compareAndSet(false, true)) {
+                    log.debug("keep-alive of etcd lease {} got no answer within {}", Long.toHexString(id), timeout);
+                    scheduleKeepAlive(0);
                 }
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return;
+        }
+        call.whenComplete((r, e) -> {
+            long delay;
+            if (e == null && r.getTTL() > 0) {
+                extendTo(sentAt + TimeUnit.SECONDS.toNanos(r.getTTL()));
+                delay = sentAt + TimeUnit.SECONDS.toNanos(r.getTTL()) / 3 - System.nanoTime();
+            } else if (e == null || isLeaseNotFound(e)) {
+                markDead(e == null ? "expired" : "the server no longer knows it");
+                delay = 0;
+            } else {
+                log.debug("keep-alive of etcd lease {} failed; retrying", Long.toHexString(id), e);
+                delay = RETRY_NANOS;
             }
-
-            @Override
-            public void onCompleted() {
-                reconnect("keep-alive stream ended");
+            if (settled.compareAndSet(false, true)) {
+                giveUp.cancel(false);
+                scheduleKeepAlive(delay);
             }
         });
     }
 
-    /**
-     * The keep-alive stream broke (a member went away, say) while the lease may well be alive on
-     * the cluster: open a new stream after a short pause. The lease stays valid locally only until
-     * its last confirmed expiry, so a cluster that stays unreachable still costs the lease.
-     */
-    private void reconnect(String why) {
-        log.debug("keep-alive of etcd lease {} interrupted ({}); reconnecting", Long.toHexString(id), why);
-        CloseableClient broken = keepAlive;
-        keepAlive = null;
-        if (broken != null) {
-            try {
-                broken.close();
-            } catch (RuntimeException e) {
-                log.trace("closing a broken keep-alive", e);
-            }
+    private synchronized void extendTo(long until) {
+        // the server applies keep-alives in the order it receives them, each setting "its
+        // processing time + TTL": a later send time can only mean a later expiry
+        if (until - validUntilNanos > 0) {
+            validUntilNanos = until;
         }
-        CompletableFuture.runAsync(this::startKeepAlive,
-                CompletableFuture.delayedExecutor(RECONNECT_DELAY_MILLIS, TimeUnit.MILLISECONDS));
     }
 
     /**
-     * Renews a lease that no keep-alive stream renews (a fixed lease) once, now.
+     * Renews a lease that is not kept alive (a fixed lease) once, now, waiting until
+     * {@code deadline} at most.
      *
-     * @return the granted TTL in milliseconds, counted from before the request was sent, or a
-     *         negative number if the server no longer has the lease
-     * @throws io.distlock.LockBackendException if the server could not be reached
+     * @return the time (nanoTime) before which the server keeps the lease, or
+     *         {@link Long#MIN_VALUE} if the server no longer has it
+     * @throws LockBackendException if the server could not be reached
      */
-    long refreshOnce(Duration timeout, String where) {
+    long refreshOnce(long deadline, String where) {
         long sentAt = System.nanoTime();
         try {
-            LeaseKeepAliveResponse r = EtcdCalls.await(client.getLeaseClient().keepAliveOnce(id), timeout,
+            LeaseKeepAliveResponse r = EtcdCalls.await(client.getLeaseClient().keepAliveOnce(id), deadline,
                     "lease renewal", where);
             if (r.getTTL() <= 0) {
                 markDead("expired");
-                return -1;
+                return Long.MIN_VALUE;
             }
-            validUntilNanos = sentAt + TimeUnit.SECONDS.toNanos(r.getTTL());
-            return TimeUnit.SECONDS.toMillis(r.getTTL());
-        } catch (io.distlock.LockBackendException e) {
+            extendTo(sentAt + TimeUnit.SECONDS.toNanos(r.getTTL()));
+            return validUntilNanos;
+        } catch (LockBackendException e) {
             if (isLeaseNotFound(e)) {
                 markDead("the server no longer knows it");
-                return -1;
+                return Long.MIN_VALUE;
             }
             throw e;
         }
     }
 
     /**
-     * How long the lease is known to last, for a renewal: a lease kept alive by its stream is
-     * only checked; a fixed one is refreshed now.
+     * The end of the lease for a renewal by the engine: a lease kept alive by this class is only
+     * checked; a fixed one is refreshed now.
      *
-     * @return milliseconds, or a negative number if the lease is gone
+     * @return the time (nanoTime) before which the server keeps the lease, or
+     *         {@link Long#MIN_VALUE} if the lease is gone
      */
-    long renewal(boolean keptAlive, Duration timeout, String where) {
-        return keptAlive ? remainingMillis() : refreshOnce(timeout, where);
+    long renewal(boolean keptAlive, long deadline, String where) {
+        if (keptAlive) {
+            return isAlive() ? validUntilNanos : Long.MIN_VALUE;
+        }
+        return refreshOnce(deadline, where);
     }
 
     /** Marks the lease gone, for example after the server said it does not know it. */
@@ -160,7 +209,7 @@ final class EtcdSession {
     }
 
     /** Whether a failure says the server no longer knows the lease. */
-    static boolean isLeaseNotFound(RuntimeException e) {
+    static boolean isLeaseNotFound(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (String.valueOf(t.getMessage()).contains("lease not found")) {
                 return true;
@@ -180,10 +229,9 @@ final class EtcdSession {
     /** Stops renewing; the lease then runs out by itself. */
     void stopKeepAlive() {
         stopped = true;
-        CloseableClient k = keepAlive;
-        keepAlive = null;
-        if (k != null) {
-            k.close();
+        ScheduledFuture<?> n = next;
+        if (n != null) {
+            n.cancel(false);
         }
     }
 
@@ -191,15 +239,15 @@ final class EtcdSession {
      * Stops renewing and revokes the lease, which deletes every key attached to it.
      *
      * @return {@code true} if the server still had the lease
-     * @throws io.distlock.LockBackendException if the server could not be reached
+     * @throws LockBackendException if the server could not be reached
      */
-    boolean revoke(Duration timeout, String where) {
+    boolean revoke(long deadline, String where) {
         stopKeepAlive();
         dead = true;
         try {
-            EtcdCalls.await(client.getLeaseClient().revoke(id), timeout, "lease revoke", where);
+            EtcdCalls.await(client.getLeaseClient().revoke(id), deadline, "lease revoke", where);
             return true;
-        } catch (io.distlock.LockBackendException e) {
+        } catch (LockBackendException e) {
             if (isLeaseNotFound(e)) {
                 return false;
             }
@@ -207,17 +255,30 @@ final class EtcdSession {
         }
     }
 
-    /** Revokes the lease if it can; never throws (a lease not revoked runs out by itself). */
-    void revokeQuietly(Duration timeout, String where) {
+    /**
+     * Stops renewing and asks the server to revoke the lease without waiting for the answer: for
+     * a lease nothing depends on (it runs out by itself if the request is lost).
+     */
+    void revokeInBackground() {
+        stopKeepAlive();
+        dead = true;
         try {
-            revoke(timeout, where);
+            client.getLeaseClient().revoke(id).whenComplete((r, e) -> {
+                if (e != null) {
+                    log.debug("could not revoke etcd lease {}; it runs out by itself", Long.toHexString(id), e);
+                }
+            });
         } catch (RuntimeException e) {
             log.debug("could not revoke etcd lease {}; it runs out by itself", Long.toHexString(id), e);
         }
     }
 
-    /** The TTL as granted. */
-    Duration ttl() {
-        return Duration.ofNanos(ttlNanos);
+    /** Revokes the lease if it can; never throws (a lease not revoked runs out by itself). */
+    void revokeQuietly(String where) {
+        try {
+            revoke(System.nanoTime() + timeout.toNanos(), where);
+        } catch (RuntimeException e) {
+            log.debug("could not revoke etcd lease {}; it runs out by itself", Long.toHexString(id), e);
+        }
     }
 }

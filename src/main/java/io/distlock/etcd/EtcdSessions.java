@@ -3,18 +3,26 @@ package io.distlock.etcd;
 import io.distlock.LockBackendException;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
- * The factory's session lease: granted when first needed, kept alive by its stream, replaced
- * when it dies. Shared by the transaction-flavour locks and the read/write locks of a factory.
+ * The leases of one factory: its session lease (granted when first needed, kept alive, replaced
+ * when it dies; shared by the transaction-flavour locks and the read/write locks) and the leases
+ * of their own that some acquisitions need, all kept alive by one daemon thread.
  */
 final class EtcdSessions {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
 
     private final Client client;
     private final long ttlSeconds;
     private final Duration timeout;
     private final String where;
+    private final ScheduledThreadPoolExecutor keepAlives;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile EtcdSession session;
 
@@ -23,22 +31,40 @@ final class EtcdSessions {
         this.ttlSeconds = ttlSeconds;
         this.timeout = timeout;
         this.where = where;
+        int id = IDS.incrementAndGet();
+        this.keepAlives = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "distlock-etcd-keepalive-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+        keepAlives.setRemoveOnCancelPolicy(true);
     }
 
-    /** The live session, granting a new one if there is none (a grant is network I/O: no monitor). */
-    EtcdSession current() {
+    /** Grants a lease of the factory's time to live, kept alive or not, waiting until {@code deadline}. */
+    EtcdSession grant(boolean keepAlive, long deadline) {
+        return EtcdSession.grant(client, keepAlives, timeout, ttlSeconds, keepAlive, deadline, where);
+    }
+
+    /**
+     * The live session, granting a new one (waiting until {@code deadline} at most) if there is
+     * none. A grant is network I/O: no monitor is held, only a lock that makes concurrent callers
+     * share one grant.
+     */
+    EtcdSession current(long deadline) {
         EtcdSession s = session;
         if (s != null && s.isAlive()) {
             return s;
         }
-        lock.lock();
+        if (!lockUninterruptibly(deadline)) {
+            throw new LockBackendException(where + ": no session lease within the time left", null);
+        }
         try {
             s = session;
             if (s == null || !s.isAlive()) {
                 if (s != null) {
                     s.stopKeepAlive();
                 }
-                s = EtcdSession.grant(client, ttlSeconds, true, timeout, where);
+                s = grant(true, deadline);
                 session = s;
             }
             return s;
@@ -47,12 +73,30 @@ final class EtcdSessions {
         }
     }
 
+    /** Takes the grant lock until {@code deadline}; an interrupt does not abort the wait and is kept. */
+    private boolean lockUninterruptibly(long deadline) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return lock.tryLock(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /**
      * Runs a write attached to the current session; if the server says the session's lease is
-     * gone before the keep-alive stream noticed, starts a new session and runs it once more.
+     * gone before the keep-alives noticed, starts a new session and runs it once more.
      */
-    <T> T withSession(java.util.function.Function<EtcdSession, T> write) {
-        EtcdSession s = current();
+    <T> T withSession(long deadline, Function<EtcdSession, T> write) {
+        EtcdSession s = current(deadline);
         try {
             return write.apply(s);
         } catch (LockBackendException e) {
@@ -60,15 +104,16 @@ final class EtcdSessions {
                 throw e;
             }
             s.invalidate("the server no longer knows it");
-            return write.apply(current());
+            return write.apply(current(deadline));
         }
     }
 
-    /** Revokes the session (deleting whatever is still attached to it). */
+    /** Revokes the session (deleting whatever is still attached to it) and stops the keep-alives. */
     void close() {
         EtcdSession s = session;
         if (s != null) {
-            s.revokeQuietly(timeout, where);
+            s.revokeQuietly(where);
         }
+        keepAlives.shutdownNow();
     }
 }

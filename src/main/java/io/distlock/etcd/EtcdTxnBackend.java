@@ -25,14 +25,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * The etcd back end built from transactions and leases.
  *
  * <pre>
- * Key prefix+name holds the owner token and is attached to a lease.
+ * Key prefix + "x/" + length(name) + ":" + name (see EtcdCalls.lockKey) holds the owner token and
+ * is attached to a lease.
  *
  * With the watchdog on, every lock of the factory shares one session lease, granted when first
- * needed and kept alive by jetcd's keep-alive stream: no grant per acquisition. A renewal by the
- * engine checks that the session is still alive and the key still holds the token. When the
- * session dies (expired, revoked, cluster unreachable past its TTL) every lock held through it
- * is reported lost at its next renewal, and the next acquisition grants a new session.
- * With the watchdog off, each acquisition attempt gets a lease of its own that nobody renews.
+ * needed and kept alive in the background: no grant per acquisition. A renewal by the engine
+ * checks that the session is still alive and the key still holds the token; the lease's validity
+ * is the session's own (the send time of its last answered keep-alive plus its TTL), never the
+ * acquisition's send time plus the lease time, which could outlive the server's lease by up to a
+ * third of the TTL. When the session dies every lock held through it is reported lost at its next
+ * renewal, and the next acquisition grants a new session. With the watchdog off, each acquisition
+ * attempt gets a lease of its own that nobody renews.
  *
  *   acquire  txn: if createRevision(key) == 0 then put(key, token, lease)     1 round trip
  *   release  txn: if value(key) == token then delete(key)                     1 round trip
@@ -40,62 +43,71 @@ import java.util.concurrent.ConcurrentHashMap;
  *   fencing token: the revision of the acquiring transaction, which is the key's create
  *   revision: monotonic per name (per cluster, in fact).
  *
+ * Release works from the token alone, so it also removes the key of an acquisition whose answer
+ * was lost (the key would otherwise live as long as the session, that is for ever).
+ *
  * Waiters watch the key from the revision after the busy transaction, so a delete between the
- * failed attempt and the watch is still delivered.
+ * failed attempt and the watch is still delivered. That revision is kept only between a busy
+ * answer and the watch it is for.
  * </pre>
  */
 final class EtcdTxnBackend extends AbstractEtcdBackend {
 
-    private final EtcdSessions sessions;
     /** Lease of each held token: the shared session, or a lease of its own. */
     private final ConcurrentHashMap<String, EtcdSession> leases = new ConcurrentHashMap<>();
-    /** Revision seen by the last busy attempt of each token, where its watch starts. */
+    /** Revision seen by the last busy attempt of each waiting token, where its watch starts. */
     private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
 
-    EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, long leaseMillis,
-                   boolean watchdog, String where, EtcdSessions sessions) {
-        super(client, ownsClient, prefix, timeout, leaseMillis, watchdog, where);
-        this.sessions = sessions;
+    EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
+                   String where, EtcdSessions sessions) {
+        super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
     }
 
     @Override
-    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                    long timeoutNanos) {
+        long start = System.nanoTime();
+        long deadline = deadline(timeoutNanos);
         ByteSequence key = key(name);
         EtcdSession lease;
         TxnResponse r;
         if (watchdog) {
             EtcdSession[] used = new EtcdSession[1];
-            r = sessions.withSession(s -> {
+            r = sessions.withSession(deadline, s -> {
                 used[0] = s;
-                return createIfAbsent(key, token, s);
+                return createIfAbsent(key, token, s, deadline);
             });
             lease = used[0];
         } else {
-            lease = EtcdSession.grant(client, ttlSeconds, false, timeout, where);
+            lease = sessions.grant(false, deadline);
             try {
-                r = createIfAbsent(key, token, lease);
+                r = createIfAbsent(key, token, lease, deadline);
             } catch (LockBackendException e) {
-                lease.revokeQuietly(timeout, where);
+                // the key may exist (a lost answer): revoking the lease deletes it too
+                lease.revokeInBackground();
                 throw e;
             }
         }
         long revision = r.getHeader().getRevision();
         if (r.isSucceeded()) {
+            busyRevisions.remove(token);
             leases.put(token, lease);
-            return AcquireResult.acquired(revision);
+            return AcquireResult.acquired(revision, Math.max(lease.millisValidFrom(start), 0L));
         }
         if (!watchdog) {
-            lease.revokeQuietly(timeout, where);
+            lease.revokeInBackground();
         }
-        busyRevisions.put(token, revision);
+        if (willWait) {
+            busyRevisions.put(token, revision);
+        }
         return AcquireResult.busy(-1);
     }
 
-    private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease) {
+    private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease, long deadline) {
         return await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
-                .commit(), "acquire");
+                .commit(), deadline, "acquire");
     }
 
     @Override
@@ -105,6 +117,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
+        busyRevisions.remove(token);
         ByteSequence key = key(name);
         TxnResponse r = await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
@@ -112,29 +125,29 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 .commit(), "release");
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {
-            lease.revokeQuietly(timeout, where);
+            lease.revokeQuietly(where);
         }
         return r.isSucceeded() ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
     }
 
     @Override
     public long renew(String name, String token, long leaseMillis) {
-        // an etcd lease's TTL is fixed at grant: the shared session is kept alive by its stream,
-        // a fixed lease is refreshed to its granted TTL
+        // an etcd lease's TTL is fixed at grant: the shared session is kept alive in the
+        // background, a fixed lease is refreshed to its granted TTL
         EtcdSession lease = leases.get(token);
         if (lease == null) {
             return -1;
         }
         long sentAt = System.nanoTime();
-        long granted = lease.renewal(watchdog, timeout, where);
-        if (granted < 0) {
+        long until = lease.renewal(watchdog, deadline(), where);
+        if (until == Long.MIN_VALUE) {
             return -1;
         }
         ByteSequence key = key(name);
         TxnResponse r = await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
                 .commit(), "renew");
-        return r.isSucceeded() && lease.isAlive() ? sinceSent(granted, sentAt) : -1;
+        return r.isSucceeded() ? lease.millisValidFrom(sentAt) : -1;
     }
 
     @Override
@@ -158,12 +171,17 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         return new KeyWatch(client, key(name), option.build(), onRelease);
     }
 
-    @Override
-    void closeBackend() {
-        sessions.close();
+    /** Number of busy revisions kept for watches not yet made (for tests). */
+    int pendingWatchRevisions() {
+        return busyRevisions.size();
     }
 
-    /** A watch of one key that runs the callback on its deletion or on a failure of the watch. */
+    @Override
+    void closeBackend() {
+        // the session's revocation (by the base class) deletes every key still attached to it
+    }
+
+    /** A watch of one key or range that runs the callback on a deletion or on a failure of the watch. */
     static final class KeyWatch implements ReleaseWatch {
         private final Watch.Watcher watcher;
         private volatile boolean active = true;

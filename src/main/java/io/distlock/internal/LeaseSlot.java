@@ -26,12 +26,20 @@ import java.util.concurrent.locks.LockSupport;
  * release between the first try and the watch would otherwise be missed); then park until an
  * announcement arrives, the holder's lease would have run out, the deadline passes or, while
  * announcements are not flowing, a short re-check time. One token serves all busy attempts of an
- * acquisition (so a back end that queues on the server can find its request again); after an
- * error the token is released (the outcome was unknown) and a new one used. Leaving without the
- * lease cancels the attempt in the back end.
+ * acquisition (so a back end that queues on the server can find its request again, and its watch
+ * stays tied to that request); after an error the outcome is unknown: the token is handed to the
+ * engine's cleaner, which releases it in the background until the server confirms, and a new
+ * token (with a new watch) is used. Leaving without the lease hands the token to the cleaner to be
+ * withdrawn. No clean-up runs on the caller's thread, so none delays a caller past its deadline.
+ *
+ * Every network wait of a timed acquisition is bounded by the time it has left (at least
+ * MIN_ATTEMPT_NANOS, so that a short timeout still gets one real attempt), and a retry after an
+ * error is not started when the pause before it would reach the deadline.
  *
  * The lease field is written only by the owner, except that the renewal thread and close() may
  * mark a lease lost. A lost lease stays in place until the owner's release, which reports it.
+ * The holder field names the thread the lease serves; the sweeper uses it to find a lease whose
+ * owner thread died without unlocking.
  * </pre>
  */
 final class LeaseSlot {
@@ -42,6 +50,8 @@ final class LeaseSlot {
     static final long UNKNOWN_LEASE_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Margin added to the holder's remaining lease before re-checking. */
     static final long EXPIRY_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** The least time one attempt of a timed acquisition may wait for the server. */
+    static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final LockEngine engine;
     private final LockBackend backend;
@@ -55,6 +65,8 @@ final class LeaseSlot {
     private final AtomicLong releaseSignals = new AtomicLong();
     private volatile Thread remoteWaiter;
     private volatile Lease lease;
+    /** The thread the lease serves now, or null while it waits for a local hand-over. */
+    private volatile Thread holder;
     /** Until when (nanoTime) the next acquisition lets other JVMs go first; guarded by the owner. */
     private long courtesyUntil;
     private boolean courtesyPending;
@@ -86,6 +98,24 @@ final class LeaseSlot {
     }
 
     /**
+     * Keeps the lease for a local hand-over: it serves no thread until {@link #takeOver} (so a
+     * thread that dies after unlocking is not taken for a dead holder).
+     */
+    void keepForHandOver() {
+        holder = null;
+    }
+
+    /**
+     * The current thread takes over a lease kept for it, as holder number {@code handoff} of
+     * the lease's chain: it gets a fencing token of its own, greater than its predecessor's.
+     */
+    void takeOver(int handoff) {
+        Lease l = lease;
+        l.handOver(handoff);
+        holder = Thread.currentThread();
+    }
+
+    /**
      * Obtains a new lease on the server. An existing lease that is lost or has run out is given
      * up first.
      *
@@ -95,12 +125,13 @@ final class LeaseSlot {
         Lease current = lease;
         if (current != null) {
             dropLease(current);
-            engine.releaseQuietly(backend, name, current.token);
+            engine.discardInBackground(backend, name, current.token, false);
         }
         boolean interrupted = false;
         ReleaseWatch watch = null;
         int failures = 0;
         String token = null;
+        boolean lastWasBusy = false;
         try {
             if (courtesyPending) {
                 courtesyPending = false;
@@ -119,31 +150,39 @@ final class LeaseSlot {
                     token = engine.newToken();
                 }
                 long sentAt = System.nanoTime();
+                long budget = mode == AcquireMode.TIMED
+                        ? Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS) : Long.MAX_VALUE;
                 AcquireResult result;
                 try {
-                    result = backend.tryAcquire(name, token, engine.leaseMillis, mode != AcquireMode.NO_WAIT);
+                    result = backend.tryAcquire(name, token, engine.leaseMillis, mode != AcquireMode.NO_WAIT, budget);
                     engine.recordRoundTrip(System.nanoTime() - sentAt);
                     failures = 0;
                 } catch (LockBackendException e) {
-                    engine.releaseQuietly(backend, name, token);
+                    // the outcome is unknown: whatever this token may hold goes, in the background
+                    engine.discardInBackground(backend, name, token, false);
                     token = null;
-                    failures++;
-                    if (failures > engine.options.retryCount()
-                            || (mode == AcquireMode.TIMED && System.nanoTime() - deadline >= 0)) {
-                        throw engine.giveUp("acquire", name, failures, e);
+                    lastWasBusy = false;
+                    if (watch != null) {
+                        // a watch may belong to the abandoned attempt (a queued request)
+                        watch.close();
+                        watch = null;
                     }
+                    failures++;
                     long pause = engine.retryPauseNanos(failures - 1);
-                    if (mode == AcquireMode.TIMED) {
-                        pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
+                    if (e.isPermanent() || failures > engine.options.retryCount()
+                            || (mode == AcquireMode.TIMED && deadline - System.nanoTime() <= pause)) {
+                        throw engine.giveUp("acquire", name, failures, e);
                     }
                     interrupted |= park(releaseSignals.get(), pause, mode);
                     continue;
                 }
                 if (result.isAcquired()) {
-                    installLease(new Lease(token, result.fencingToken(), sentAt + engine.leaseNanos));
+                    long valid = TimeUnit.MILLISECONDS.toNanos(Math.min(result.validMillis(), engine.leaseMillis));
+                    installLease(new Lease(token, result.fencingToken(), sentAt + valid));
                     token = null;
                     return true;
                 }
+                lastWasBusy = true;
                 if (mode == AcquireMode.NO_WAIT) {
                     return false;
                 }
@@ -155,9 +194,9 @@ final class LeaseSlot {
                     watch = backend.watch(name, token, this::signalRelease);
                     continue;
                 }
-                long holder = result.holderLeaseMillis();
-                long wait = holder >= 0
-                        ? TimeUnit.MILLISECONDS.toNanos(holder) + EXPIRY_MARGIN_NANOS
+                long holderLease = result.holderLeaseMillis();
+                long wait = holderLease >= 0
+                        ? TimeUnit.MILLISECONDS.toNanos(holderLease) + EXPIRY_MARGIN_NANOS
                         : UNKNOWN_LEASE_RECHECK_NANOS;
                 if (!watch.isActive()) {
                     wait = Math.min(wait, INACTIVE_RECHECK_NANOS);
@@ -169,8 +208,9 @@ final class LeaseSlot {
             }
         } finally {
             engine.unregisterWaiting(this);
-            if (token != null) {
-                backend.cancel(name, token);
+            if (token != null && !(mode == AcquireMode.NO_WAIT && lastWasBusy)) {
+                // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued)
+                engine.discardInBackground(backend, name, token, true);
             }
             if (watch != null) {
                 watch.close();
@@ -235,8 +275,8 @@ final class LeaseSlot {
         }
         if (l.isLost()) {
             dropLease(l);
-            engine.releaseQuietly(backend, name, l.token);
-            throw new LeaseLostException(name, l.fencingToken);
+            engine.discardInBackground(backend, name, l.token, false);
+            throw new LeaseLostException(name, l.fencingToken());
         }
         dropLease(l);
         // When an attempt fails and a retry finds the lease gone, either the failed attempt
@@ -246,19 +286,26 @@ final class LeaseSlot {
         ReleaseResult released = engine.retrying("release", name, () -> backend.release(name, l.token));
         if (!released.released()) {
             if (l.markLost()) {
-                engine.reportLost(name, l.fencingToken);
+                engine.reportLost(name, l.fencingToken());
             }
-            throw new LeaseLostException(name, l.fencingToken);
+            throw new LeaseLostException(name, l.fencingToken());
         }
         return released == ReleaseResult.RELEASED_WITH_LISTENERS;
     }
 
-    /** Gives the lease back without reporting anything (nobody will use it). */
-    void releaseIdle() {
+    /**
+     * Gives the lease back without reporting anything (nobody will use it): now, never throwing,
+     * or in the background.
+     */
+    void releaseIdle(boolean now) {
         Lease l = lease;
         if (l != null) {
             dropLease(l);
-            engine.releaseQuietly(backend, name, l.token);
+            if (now) {
+                engine.releaseQuietly(backend, name, l.token);
+            } else {
+                engine.discardInBackground(backend, name, l.token, false);
+            }
         }
     }
 
@@ -285,12 +332,14 @@ final class LeaseSlot {
 
     /**
      * The lock's state for {@link io.distlock.DistributedLock#info()}: the server's view, with
-     * this JVM's own fencing token when the calling thread holds the lock.
+     * this JVM's own fencing token when the calling thread holds the lock. A token read from the
+     * server is that of the lease's first holder (local hand-overs add to it).
      */
     io.distlock.LockInfo info(boolean callerHolds, boolean callerHoldsValidly, int holdCount) {
         LeaseSnapshot snapshot = inspect();
         Lease l = lease;
-        long fence = callerHolds && l != null && snapshot.isLocked() ? l.fencingToken : snapshot.fencingToken();
+        long fence = callerHolds && l != null && snapshot.isLocked()
+                ? l.fencingToken() : snapshot.fencingToken() << Lease.HANDOFF_BITS;
         return new io.distlock.LockInfo(name, snapshot.isLocked(), fence, snapshot.remainingLeaseMillis(),
                 callerHoldsValidly, holdCount, engine.options);
     }
@@ -302,7 +351,7 @@ final class LeaseSlot {
             throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
         }
         if (l.isLost()) {
-            throw new LeaseLostException(name, l.fencingToken);
+            throw new LeaseLostException(name, l.fencingToken());
         }
         return l;
     }
@@ -316,41 +365,61 @@ final class LeaseSlot {
         }
         Lease l = heldLease();
         if (!renewLease(l, leaseTime.toMillis(), true)) {
-            throw new LeaseLostException(name, l.fencingToken);
+            throw new LeaseLostException(name, l.fencingToken());
         }
     }
 
     /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}; the caller checked ownership. */
     AutoRenewal autoRenew(Duration interval) {
         Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero() || interval.compareTo(engine.options.leaseTime()) >= 0) {
-            throw new IllegalArgumentException("interval must be positive and shorter than the lease time "
-                    + engine.options.leaseTime() + ", was " + interval);
+        if (interval.compareTo(LockOptions.MIN_RENEW_INTERVAL) < 0
+                || interval.compareTo(engine.options.leaseTime()) >= 0) {
+            throw new IllegalArgumentException("interval must be at least " + LockOptions.MIN_RENEW_INTERVAL
+                    + " and shorter than the lease time " + engine.options.leaseTime() + ", was " + interval);
         }
         return new PeriodicRenewal(heldLease(), interval.toNanos());
     }
 
     /**
-     * Installs a new lease. Renewal (watchdog) or expiry (fixed lease) is the engine's sweeper's
-     * job: it visits held slots on a short period and acts on leases that are due, so acquiring
-     * and releasing never touch a scheduler.
+     * Installs a new lease for the current thread. Renewal (watchdog) or expiry (fixed lease) is
+     * the engine's sweeper's job: it visits held slots on a short period and acts on leases that
+     * are due, so acquiring and releasing never touch a scheduler.
      */
     private void installLease(Lease l) {
-        l.dueAt(System.nanoTime() + (engine.options.watchdog()
-                ? engine.options.renewInterval().toNanos() : engine.leaseNanos));
+        l.dueAt(engine.options.watchdog()
+                ? System.nanoTime() + engine.options.renewInterval().toNanos() : l.validUntilNanos());
+        holder = Thread.currentThread();
         lease = l;
         engine.registerHeld(this);
     }
 
     private void dropLease(Lease l) {
         lease = null;
+        holder = null;
         engine.unregisterHeld(this);
     }
 
-    /** The sweeper's visit: renews a watchdog lease that is due, or expires a fixed one. */
+    /**
+     * The sweeper's visit: renews a watchdog lease that is due, or expires a fixed one. A lease
+     * whose holder thread has terminated without unlocking is reported lost and given back on
+     * the server (nobody can act under it any more: the thread is gone, and the JVM's other
+     * threads stay blocked on its local lock, as with a ReentrantLock), so the rest of the fleet
+     * is not blocked for ever.
+     */
     void sweep(long now) {
         Lease l = lease;
-        if (l == null || l.isLost() || now - l.dueNanos() < 0) {
+        if (l == null || l.isLost()) {
+            return;
+        }
+        Thread h = holder;
+        if (h != null && !h.isAlive() && lease == l) {
+            if (l.markLost()) {
+                engine.reportDeadHolder(name, h, l.fencingToken());
+                engine.discardInBackground(backend, name, l.token, false);
+            }
+            return;
+        }
+        if (now - l.dueNanos() < 0) {
             return;
         }
         if (engine.options.watchdog()) {
@@ -367,19 +436,26 @@ final class LeaseSlot {
      */
     private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
         long sentAt = System.nanoTime();
-        long granted = retry
-                ? engine.retrying("renew", name, () -> backend.renew(name, l.token, leaseMillis))
-                : backend.renew(name, l.token, leaseMillis);
+        l.beginRenewal(sentAt, TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+        long granted;
+        try {
+            granted = retry
+                    ? engine.retrying("renew", name, () -> backend.renew(name, l.token, leaseMillis))
+                    : backend.renew(name, l.token, leaseMillis);
+        } catch (RuntimeException e) {
+            l.endRenewal(false, 0);
+            throw e;
+        }
         if (granted < 0) {
+            l.endRenewal(false, 0);
             if (lease == l && l.markLost()) {
-                engine.reportLost(name, l.fencingToken);
+                engine.reportLost(name, l.fencingToken());
             }
             return false;
         }
-        long validUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis));
-        l.extendTo(validUntil);
+        l.endRenewal(true, sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis)));
         if (!engine.options.watchdog()) {
-            l.dueAt(validUntil);
+            l.dueAt(l.validUntilNanos());
         }
         return true;
     }
@@ -397,7 +473,7 @@ final class LeaseSlot {
             renewLease(l, engine.leaseMillis, false);
         } catch (LockBackendException e) {
             if (l.hasRunOut() && lease == l && l.markLost()) {
-                engine.reportLost(name, l.fencingToken);
+                engine.reportLost(name, l.fencingToken());
             }
         }
     }
@@ -405,7 +481,7 @@ final class LeaseSlot {
     /** Fixed-lease task: the lease has run out while the lock is still held. */
     private void expire(Lease l) {
         if (lease == l && l.markLost()) {
-            engine.reportLost(name, l.fencingToken);
+            engine.reportLost(name, l.fencingToken());
         }
     }
 
@@ -413,7 +489,7 @@ final class LeaseSlot {
     void abandon() {
         Lease l = lease;
         if (l != null && l.markLost()) {
-            engine.reportLost(name, l.fencingToken);
+            engine.reportLost(name, l.fencingToken());
             engine.releaseQuietly(backend, name, l.token);
         }
     }

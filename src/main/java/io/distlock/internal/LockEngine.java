@@ -12,9 +12,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * held leases on a short period (acquire and release never touch a scheduler: waking a timer
  * thread per acquisition cost more than a third of a Redis round trip). A renewal is one network
  * call per held lease per interval; it only ever runs for leases still current.
+ *
+ * Clean-up of server state nobody owns any more (an acquisition whose answer was lost, a queued
+ * request given up, a kept lease no local thread took) runs on a second daemon thread, the
+ * cleaner, started when needed: callers never wait for it, so a frozen server cannot hold a
+ * timed call past its deadline, and a clean-up that fails is retried with backoff until the
+ * server confirms it, for at least twice the lease time and a minute. On etcd a key on the
+ * session lease would otherwise outlive the failure for as long as the factory runs. Giving up
+ * is logged as an error naming the lock.
  * </pre>
  */
 public final class LockEngine implements AutoCloseable {
@@ -60,6 +72,11 @@ public final class LockEngine implements AutoCloseable {
     private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
     private final Set<LeaseSlot> waiting = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
+    private final ThreadPoolExecutor cleaner;
+    /** Clean-ups handed to the cleaner and not yet confirmed or given up. */
+    private final Set<Cleanup> cleanups = ConcurrentHashMap.newKeySet();
+    /** Clean-ups given up after their time ran out (each logged as an error). */
+    private final AtomicLong abandonedCleanups = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
     /** Smoothed duration of an acquire round trip, for the courtesy window. */
@@ -103,6 +120,11 @@ public final class LockEngine implements AutoCloseable {
         });
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.cleaner = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "distlock-cleanup-" + id);
+            t.setDaemon(true);
+            return t;
+        });
         long tick = sweepPeriodNanos(options);
         scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.NANOSECONDS);
     }
@@ -148,7 +170,8 @@ public final class LockEngine implements AutoCloseable {
      * @param name the name
      * @return the name
      * @throws NullPointerException if {@code name} is {@code null}
-     * @throws IllegalArgumentException if it is empty or too long
+     * @throws IllegalArgumentException if it is empty, too long or not valid Unicode (an unpaired
+     *         surrogate)
      */
     public static String checkName(String name) {
         Objects.requireNonNull(name, "name");
@@ -158,6 +181,17 @@ public final class LockEngine implements AutoCloseable {
         if (name.length() > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("name must be at most " + MAX_NAME_LENGTH
                     + " characters, was " + name.length());
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                // servers store names as UTF-8, which has no encoding for a lone surrogate: two
+                // names would map to one key
+                throw new IllegalArgumentException("name must be valid Unicode: unpaired surrogate U+"
+                        + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + " at index " + i);
+            }
         }
         return name;
     }
@@ -257,8 +291,20 @@ public final class LockEngine implements AutoCloseable {
         return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** A lease's holder thread died without unlocking: an error; the lease is given back. */
+    void reportDeadHolder(String name, Thread thread, long fencingToken) {
+        log.error("{}: thread '{}' terminated while holding lock '{}' (fencing token {}) without unlocking it; "
+                + "the lease is given back on the server so that other JVMs get the lock (threads of this JVM stay "
+                + "blocked, as with a ReentrantLock)", owner, thread.getName(), name, fencingToken);
+        notifyListener(name, fencingToken);
+    }
+
     void reportLost(String name, long fencingToken) {
         log.warn("{}: lease of lock '{}' (fencing token {}) was lost while held", owner, name, fencingToken);
+        notifyListener(name, fencingToken);
+    }
+
+    private void notifyListener(String name, long fencingToken) {
         if (listener != null) {
             try {
                 listener.leaseLost(name, fencingToken);
@@ -279,7 +325,7 @@ public final class LockEngine implements AutoCloseable {
                 try {
                     return call.get();
                 } catch (LockBackendException e) {
-                    if (attempt >= options.retryCount()) {
+                    if (e.isPermanent() || attempt >= options.retryCount()) {
                         throw giveUp(what, name, attempt + 1, e);
                     }
                     interrupted |= pauseUninterruptibly(retryPauseNanos(attempt));
@@ -298,16 +344,118 @@ public final class LockEngine implements AutoCloseable {
     }
 
     LockBackendException giveUp(String what, String name, int attempts, LockBackendException cause) {
+        if (cause.isPermanent()) {
+            return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
+                    + backend.describe() + ": " + cause.getMessage(), cause, true);
+        }
         return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
                 + backend.describe() + " after " + attempts + " attempt(s)", cause);
     }
 
-    /** Releases a lease whose state is unknown or abandoned, never throwing. */
+    /**
+     * Releases a lease nobody will use, now, never throwing; if the server cannot be reached the
+     * release is retried in the background.
+     */
     void releaseQuietly(LockBackend backend, String name, String token) {
         try {
             backend.release(name, token);
         } catch (RuntimeException e) {
-            log.debug("{}: could not release lease of '{}'; it runs out by itself", owner, name, e);
+            log.debug("{}: could not release lease of '{}' now; retrying in the background", owner, name, e);
+            discardInBackground(backend, name, token, false);
+        }
+    }
+
+    /**
+     * Removes, in the background, what an acquisition with {@code token} may have left on the
+     * server: with {@code queued}, a waiting request given up (SPI cancel); otherwise a lease
+     * nobody will use or whose acquisition had an unknown outcome (SPI release). Retried with
+     * backoff until the server answers, for at least twice the lease time and one minute.
+     */
+    void discardInBackground(LockBackend backend, String name, String token, boolean queued) {
+        if (closed) {
+            return;
+        }
+        Cleanup c = new Cleanup(backend, name, token, queued);
+        cleanups.add(c);
+        submitCleanup(c);
+    }
+
+    private void submitCleanup(Cleanup c) {
+        try {
+            cleaner.execute(c);
+        } catch (RejectedExecutionException closing) {
+            // close() gives every clean-up still pending its last attempt
+        }
+    }
+
+    /** Clean-ups not yet confirmed by the server (for monitoring and tests). */
+    public long pendingCleanups() {
+        return cleanups.size();
+    }
+
+    /** Clean-ups given up after their time ran out (for monitoring and tests). */
+    public long abandonedCleanups() {
+        return abandonedCleanups.get();
+    }
+
+    /** One clean-up, run on the cleaner thread; it reschedules itself after a failure. */
+    private final class Cleanup implements Runnable {
+        private static final long FIRST_PAUSE_NANOS = 50_000_000L;
+        private static final long MAX_PAUSE_NANOS = 2_000_000_000L;
+        private final LockBackend backend;
+        private final String name;
+        private final String token;
+        private final boolean queued;
+        private final long giveUpAt;
+        private long pause = FIRST_PAUSE_NANOS;
+        private int attempts;
+
+        Cleanup(LockBackend backend, String name, String token, boolean queued) {
+            this.backend = backend;
+            this.name = name;
+            this.token = token;
+            this.queued = queued;
+            this.giveUpAt = System.nanoTime() + Math.max(2 * leaseNanos, TimeUnit.MINUTES.toNanos(1));
+        }
+
+        @Override
+        public void run() {
+            attempts++;
+            try {
+                if (queued) {
+                    backend.cancel(name, token);
+                } else {
+                    backend.release(name, token);
+                }
+                cleanups.remove(this);
+                if (attempts > 1) {
+                    log.debug("{}: cleaned up after lock '{}' at attempt {}", owner, name, attempts);
+                }
+            } catch (RuntimeException e) {
+                boolean permanent = e instanceof LockBackendException && ((LockBackendException) e).isPermanent();
+                if (closed) {
+                    // the last attempt, made while closing; the back end's close removes what it can
+                    cleanups.remove(this);
+                    log.debug("{}: clean-up after lock '{}' failed while closing", owner, name, e);
+                    return;
+                }
+                if (permanent || System.nanoTime() - giveUpAt >= 0) {
+                    cleanups.remove(this);
+                    abandonedCleanups.incrementAndGet();
+                    log.error("{}: could not remove what an abandoned acquisition of lock '{}' left on {} after {} "
+                            + "attempt(s); it stays until its lease runs out (on etcd: until this factory's session "
+                            + "ends)", owner, name, backend.describe(), attempts, e);
+                    return;
+                }
+                log.debug("{}: clean-up after lock '{}' failed (attempt {}); retrying", owner, name, attempts, e);
+                long next = pause;
+                pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+                try {
+                    scheduler.schedule(() -> submitCleanup(this), next, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException closing) {
+                    // close() gives it its last attempt
+                }
+            }
         }
     }
 
@@ -341,6 +489,21 @@ public final class LockEngine implements AutoCloseable {
         // waiters re-check at once and find the engine closed
         waiting.forEach(LeaseSlot::signalRelease);
         scheduler.shutdownNow();
+        // every clean-up still pending gets one last attempt, all within a bounded time
+        for (Cleanup c : cleanups) {
+            try {
+                cleaner.execute(c);
+            } catch (RejectedExecutionException e) {
+                break;
+            }
+        }
+        cleaner.shutdown();
+        try {
+            cleaner.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cleaner.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

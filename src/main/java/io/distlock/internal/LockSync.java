@@ -23,7 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * On the final unlock the lease is either kept for a queued local thread (at most
  * maxLocalHandoffs times in a row, and only with the watchdog on, so that every holder gets a
- * renewed lease) or released on the server. When it is released while local threads are still
+ * renewed lease) or released on the server. Each thread that takes a kept lease becomes the next
+ * holder of the lease's chain and gets the next fencing token of it (handoffs counts them), so
+ * consecutive holders never share a token. When it is released while local threads are still
  * queued and the back end says other processes listen for the release, the next local owner
  * first waits a courtesy window of a few round trips: a waiter in another JVM needs one hop to
  * hear the announcement and one round trip to acquire, while the local thread could try at once
@@ -40,7 +42,10 @@ public final class LockSync implements SyncOps {
     private final String name;
     private final LocalLock local = new LocalLock();
     private final LeaseSlot slot;
-    /** Consecutive local hand-overs of the current lease; guarded by local. */
+    /**
+     * Consecutive local hand-overs of the current lease, which is also the number of its current
+     * holder in the lease's chain; guarded by local.
+     */
     private int handoffs;
 
     LockSync(LockEngine engine, String name) {
@@ -150,9 +155,13 @@ public final class LockSync implements SyncOps {
         return acquired;
     }
 
-    /** Takes a lease handed over by the previous local owner, or acquires one. */
+    /**
+     * Takes a lease handed over by the previous local owner (with the next fencing token of the
+     * lease's chain), or acquires one.
+     */
     private boolean obtainLease(long deadline, AcquireMode mode) throws InterruptedException {
-        if (slot.hasValidLease()) {
+        if (handoffs > 0 && slot.hasValidLease()) {
+            slot.takeOver(handoffs);
             return true;
         }
         handoffs = 0;
@@ -177,6 +186,7 @@ public final class LockSync implements SyncOps {
             if (!l.isLost() && engine.options.watchdog() && handoffs < engine.options.maxLocalHandoffs()
                     && local.hasQueuedThreads() && l.isValid()) {
                 handoffs++;
+                slot.keepForHandOver();
                 keptForHandoff = true;
                 return;
             }
@@ -187,7 +197,7 @@ public final class LockSync implements SyncOps {
         } finally {
             local.unlock();
             if (keptForHandoff && !local.hasQueuedThreads()) {
-                releaseIdleLease();
+                releaseIdleLease(true);
             }
         }
     }
@@ -195,17 +205,24 @@ public final class LockSync implements SyncOps {
     /** Leaves after failing to get the lease: unlocks locally and gives back an unowned lease. */
     private void leaveWithoutLock() {
         local.unlock();
-        releaseIdleLease();
+        releaseIdleLease(false);
     }
 
-    /** Gives a kept lease back to the server when no local thread will use it. */
     private void releaseIdleLease() {
+        releaseIdleLease(false);
+    }
+
+    /**
+     * Gives a kept lease back to the server when no local thread will use it: now if the caller
+     * is unlocking, in the background if it is a waiter giving up (whose deadline may be past).
+     */
+    private void releaseIdleLease(boolean now) {
         if (slot.lease() == null || !local.tryLock()) {
             return;
         }
         try {
             if (local.getHoldCount() == 1 && !local.hasQueuedThreads()) {
-                slot.releaseIdle();
+                slot.releaseIdle(now);
             }
         } finally {
             local.unlock();
@@ -230,12 +247,22 @@ public final class LockSync implements SyncOps {
     @Override
     public long getFencingToken() {
         requireHeld();
-        return slot.heldLeaseOrLost().fencingToken;
+        return slot.heldLeaseOrLost().fencingToken();
     }
 
     @Override
     public boolean hasQueuedThreads() {
         return local.hasQueuedThreads();
+    }
+
+    /** The name's lease slot (for the engine's stress tests). */
+    LeaseSlot slot() {
+        return slot;
+    }
+
+    /** An estimate of the number of threads of this JVM waiting for the lock. */
+    public int queueLength() {
+        return local.getQueueLength();
     }
 
     @Override

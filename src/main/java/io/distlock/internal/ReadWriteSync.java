@@ -205,7 +205,7 @@ public final class ReadWriteSync {
 
         @Override
         public long getFencingToken() {
-            return requireHeld().heldLeaseOrLost().fencingToken;
+            return requireHeld().heldLeaseOrLost().fencingToken();
         }
 
         @Override

@@ -7,9 +7,16 @@ import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import java.util.List;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisBusyException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * The Redis adapter of the lock SPI.
@@ -24,6 +31,17 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *
  * Acquire, release and renew are each one EVALSHA (EVAL once per server if the script is
  * missing), so one round trip each.
+ *
+ * Deadlines: a Jedis call is bounded only by the client's timeouts, fixed per connection, and on a
+ * frozen server it can take two socket timeouts and a connect timeout (the read times out, then
+ * the pool opens a replacement connection in the caller's thread). So an attempt of a timed
+ * acquisition whose time left is shorter than that runs on a helper thread and is given up when
+ * the time is out (its outcome is then unknown, and the engine cleans up after it); attempts
+ * with more time than that, and calls with no deadline, run in the caller's thread.
+ *
+ * Errors: a failure to connect or a broken connection may pass and is retried; an error reply
+ * that lasts (NOAUTH, WRONGPASS, NOPERM, READONLY, an unknown command, a key of the wrong type)
+ * is permanent and fails at once, with what to fix.
  * </pre>
  */
 final class RedisBackend implements LockBackend {
@@ -35,14 +53,66 @@ final class RedisBackend implements LockBackend {
     private final String description;
     final RedisReleaseSubscriber subscriber;
 
+    /** How long one Jedis call may block at most, from the client's timeouts. */
+    private final long maxCallNanos;
+    /** Runs the attempts of timed acquisitions that must not block past their deadline. */
+    private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "distlock-redis-call");
+                t.setDaemon(true);
+                return t;
+            });
+
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
-                 String description) {
+                 String description, long connectTimeoutMillis, long socketTimeoutMillis) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
         this.retentionMillis = Long.toString(retentionMillis);
         this.description = description;
         this.subscriber = new RedisReleaseSubscriber(client, prefix);
+        this.maxCallNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis + 2 * socketTimeoutMillis);
+    }
+
+    /**
+     * Runs {@code call} so that it returns or fails within {@code timeoutNanos}: in the caller's
+     * thread when the client's own timeouts already ensure it, else on a helper thread that is
+     * abandoned when the time is out. An interrupt does not abandon the wait; it is kept.
+     */
+    <T> T bounded(long timeoutNanos, java.util.function.Supplier<T> call) {
+        if (timeoutNanos >= maxCallNanos) {
+            return call.get();
+        }
+        java.util.concurrent.Future<T> f;
+        try {
+            f = boundedCalls.submit(call::get);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return call.get();
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException) {
+                        throw (RuntimeException) e.getCause();
+                    }
+                    throw new LockBackendException(description + ": " + e.getCause(), e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    f.cancel(true);
+                    throw new LockBackendException(description + ": no answer within the "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     String lockKey(String name) {
@@ -76,11 +146,13 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
-    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
-        long reply = (Long) run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
-                List.of(token, Long.toString(leaseMillis), retentionMillis));
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                    long timeoutNanos) {
+        long reply = (Long) bounded(timeoutNanos, () -> run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
+                List.of(token, Long.toString(leaseMillis), retentionMillis)));
         if (reply > 0) {
-            return AcquireResult.acquired(reply);
+            // the key's TTL starts when the server runs the script, after the request was sent
+            return AcquireResult.acquired(reply, leaseMillis);
         }
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
@@ -135,6 +207,7 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public void close() {
+        boundedCalls.shutdown();
         subscriber.close();
         if (ownsClient) {
             client.close();
@@ -154,6 +227,39 @@ final class RedisBackend implements LockBackend {
     }
 
     LockBackendException failure(JedisException e) {
+        String fix = permanentCause(e);
+        if (fix != null) {
+            return new LockBackendException(description + ": " + e.getMessage() + " (" + fix + ")", e, true);
+        }
         return new LockBackendException(description + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * What to fix, if {@code e} (or an exception it wraps) is an error reply that retrying cannot
+     * cure; {@code null} for failures that may pass.
+     */
+    static String permanentCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JedisAccessControlException) {
+                return "the server refused the credentials or the permission: check the user, the password "
+                        + "and the ACL rules (the commands and key patterns the lock needs are in the "
+                        + "RedisLockFactory documentation)";
+            }
+            if (t instanceof JedisDataException && !(t instanceof JedisRedirectionException)
+                    && !(t instanceof JedisBusyException) && !(t instanceof JedisNoScriptException)) {
+                String m = String.valueOf(t.getMessage());
+                if (m.startsWith("READONLY")) {
+                    return "the server is a read-only replica: point the factory at the primary";
+                }
+                if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
+                        || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN") || m.startsWith("NOREPLICAS")
+                        || m.startsWith("OOM")) {
+                    return null;
+                }
+                return "the server rejected the request: a Redis 6.2 or later server is needed, and no other "
+                        + "application may use keys under the lock prefix";
+            }
+        }
+        return null;
     }
 }

@@ -185,7 +185,9 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
                     throw new IllegalStateException(
                             "clientConfig(...) applies to hostAndPort(...), not to a supplied client");
                 }
-                return create(client, false, "Redis via " + client.getClass().getSimpleName());
+                // a supplied client's timeouts are not known: Jedis' defaults are assumed
+                JedisClientConfig defaults = DefaultJedisClientConfig.builder().build();
+                return create(client, false, "Redis via " + client.getClass().getSimpleName(), defaults);
             }
             JedisClientConfig config = clientConfig != null
                     ? clientConfig : DefaultJedisClientConfig.builder().build();
@@ -193,12 +195,14 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
                     .hostAndPort(hostAndPort)
                     .clientConfig(config)
                     .build();
-            return create(created, true, "Redis at " + hostAndPort);
+            return create(created, true, "Redis at " + hostAndPort, config);
         }
 
-        private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description) {
+        private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
+                                        JedisClientConfig timeouts) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
-            RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description);
+            RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
+                    timeouts.getConnectionTimeoutMillis(), timeouts.getSocketTimeoutMillis());
             return new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
                     leaseListener(), "RedisLockFactory"), keyPrefix());
         }

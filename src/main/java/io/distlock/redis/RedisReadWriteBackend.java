@@ -62,11 +62,11 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         return List.of(base + ":w", base + ":r", base + ":i", redis.fenceKey(name));
     }
 
-    private static AcquireResult acquireResult(Object reply) {
+    private static AcquireResult acquireResult(Object reply, long leaseMillis) {
         List<?> values = (List<?>) reply;
         long flag = (Long) values.get(0);
         long value = (Long) values.get(1);
-        return flag == 1 ? AcquireResult.acquired(value) : AcquireResult.busy(value);
+        return flag == 1 ? AcquireResult.acquired(value, leaseMillis) : AcquireResult.busy(value);
     }
 
     /** What both sides share: description, watch, nothing to close. */
@@ -94,9 +94,11 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
     private final class WriteSide extends Side {
         @Override
-        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
-            AcquireResult r = acquireResult(redis.run(RedisScript.RW_WRITE_ACQUIRE, keys(name),
-                    List.of(token, Long.toString(leaseMillis), redis.retentionMillis, Long.toString(INTENT_MS))));
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            AcquireResult r = acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_WRITE_ACQUIRE,
+                    keys(name), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                            Long.toString(INTENT_MS)))), leaseMillis);
             if (r.isAcquired()) {
                 writerTokens.put(name, token);
             } else if (!willWait) {
@@ -107,11 +109,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
         @Override
         public void cancel(String name, String token) {
-            try {
-                redis.run(RedisScript.RW_CANCEL_INTENT, List.of(keys(name).get(2)), List.of(token, base(name)));
-            } catch (RuntimeException e) {
-                // the intent runs out by itself
-            }
+            // a waiting writer's intent; it would also run out by itself within INTENT_MS
+            redis.run(RedisScript.RW_CANCEL_INTENT, List.of(keys(name).get(2)), List.of(token, base(name)));
         }
 
         @Override
@@ -140,10 +139,11 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
     private final class ReadSide extends Side {
         @Override
-        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
             String mine = writerTokens.getOrDefault(name, "");
-            return acquireResult(redis.run(RedisScript.RW_READ_ACQUIRE, keys(name),
-                    List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine)));
+            return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE, keys(name),
+                    List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine))), leaseMillis);
         }
 
         @Override

@@ -30,26 +30,39 @@ public interface LockBackend extends AutoCloseable {
      * @param token the new owner's token
      * @param leaseMillis the time to live of the lease
      * @param willWait {@code false} if the caller will not wait when the lock is busy (a
-     *        {@code tryLock()}): nothing may be left queued after a busy result
-     * @return {@link AcquireResult#acquired} with the fencing token of the new lease, or
-     *         {@link AcquireResult#busy} with the current holder's remaining lease
-     * @throws LockBackendException if the store could not be reached; the outcome is unknown
+     *        {@code tryLock()}): nothing may be left queued after a busy result, and the call must
+     *        not wait for any other owner
+     * @param timeoutNanos the longest this call may wait for the server: the time a timed
+     *        acquisition has left ({@link Long#MAX_VALUE} when it has no deadline). A back end
+     *        waits at most this long or its own request timeout, whichever is shorter; one whose
+     *        client cannot bound a single call (a socket timeout fixed per connection) documents
+     *        its slack
+     * @return {@link AcquireResult#acquired} with the fencing token of the new lease and how long
+     *         the server is known to keep it, or {@link AcquireResult#busy} with the current
+     *         holder's remaining lease
+     * @throws LockBackendException if the store could not be reached or did not answer in time;
+     *         the outcome is unknown
      */
-    AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait);
+    AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos);
 
     /**
      * Withdraws an acquisition that got busy results and that the engine gives up (timeout,
-     * interrupt, error): a back end that queued it on the server removes it, and releases the
-     * lease if it was granted meanwhile. Never throws; the default does nothing.
+     * interrupt): a back end that queued it on the server removes it, and releases the lease if
+     * it was granted meanwhile. Called from a background thread, and again after a failure, until
+     * it returns; so it must be idempotent. The default does nothing (for back ends that never
+     * queue).
      *
      * @param name the lock name
      * @param token the token passed to {@link #tryAcquire}
+     * @throws LockBackendException if the store could not be reached; the engine tries again
      */
     default void cancel(String name, String token) {
     }
 
     /**
-     * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters.
+     * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters. Also used to
+     * clean up after an acquisition whose outcome is unknown: it then removes whatever that
+     * acquisition left on the server (a lease, a queued request), knowing only the token.
      *
      * @param name the lock name
      * @param token the owner's token
@@ -67,8 +80,8 @@ public interface LockBackend extends AutoCloseable {
      * @param token the owner's token
      * @param leaseMillis the requested time to live
      * @return how long, counted from before the request was sent, the server now keeps the lease
-     *         (at most what the back end can promise; the engine never assumes more), or a
-     *         negative number if {@code token} no longer owns the lease
+     *         at least (never more than the server's own expiry: the engine trusts the lease that
+     *         long), or a negative number if {@code token} no longer owns the lease
      * @throws LockBackendException if the store could not be reached
      */
     long renew(String name, String token, long leaseMillis);

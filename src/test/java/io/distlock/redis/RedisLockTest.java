@@ -105,7 +105,7 @@ class RedisLockTest {
     @Test
     void leaseKeyFencingKeyAndChannelShareOneClusterSlot() {
         RedisLockFactory f = factory(LockOptions.defaults());
-        RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test");
+        RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 2_000, 2_000);
         try {
             List<String> names = List.of("plain", "with{braces}", "}odd{", "{}", "a\\(b", "a{b", "über/ключ");
             assertThat(names.stream().map(backend::lockKey).distinct()).hasSameSizeAs(names);
@@ -118,7 +118,8 @@ class RedisLockTest {
                     assertThat(jedis.exists(key)).isTrue();
                     assertThat(jedis.pttl(key)).isBetween(1L, 30_000L);
                     assertThat(jedis.get(key)).hasSize(32).matches("[0-9a-f]{32}");
-                    assertThat(Long.parseLong(jedis.get(backend.fenceKey(name)))).isEqualTo(lock.getFencingToken());
+                    // the server's counter in the high bits; the low ten bits number the holders of one lease
+                    assertThat(Long.parseLong(jedis.get(backend.fenceKey(name))) << 10).isEqualTo(lock.getFencingToken());
                 } finally {
                     lock.unlock();
                 }

@@ -22,9 +22,10 @@ final class InMemoryBackend implements LockBackend {
     private final AtomicLong fences = new AtomicLong();
 
     @Override
-    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait) {
+    public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                    long timeoutNanos) {
         return owners.putIfAbsent(name, token) == null
-                ? AcquireResult.acquired(fences.incrementAndGet())
+                ? AcquireResult.acquired(fences.incrementAndGet(), leaseMillis)
                 : AcquireResult.busy(leaseMillis);
     }
 
