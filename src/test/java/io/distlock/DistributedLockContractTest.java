@@ -53,6 +53,18 @@ public abstract class DistributedLockContractTest {
     /** Starts the killed server again on the same address. */
     protected abstract void restartServer();
 
+    /**
+     * How much later than its deadline a timed call may return when the server is frozen: the
+     * back end's documented slack (Redis: one socket timeout; etcd: none beyond the least time
+     * one attempt is given), plus a margin for a loaded machine.
+     */
+    protected abstract long deadlineSlackMillis();
+
+    /** The shortest lease the server honours as asked (etcd raises very short ones to about 2 s). */
+    protected long shortLeaseMillis() {
+        return 1_000;
+    }
+
     private final List<DistributedLockFactory> sources = new CopyOnWriteArrayList<>();
     private final List<String> lostLeases = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -655,6 +667,296 @@ public abstract class DistributedLockContractTest {
         }
         assertThat(got).as("acquired after the restart").isTrue();
         lock.unlock();
+    }
+
+    // ---- fencing tokens per holder ------------------------------------------------------------
+
+    /** Locks and unlocks in many threads of several factories; returns the tokens in hold order. */
+    private List<Long> tokensInHoldOrder(LockOptions options, int rounds) throws Exception {
+        List<DistributedLockFactory> jvms = List.of(source(options), source(options), source(options));
+        int[] threads = {4, 2, 2};
+        List<Long> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Thread> inside = new AtomicReference<>();
+        List<Future<?>> all = new ArrayList<>();
+        for (int j = 0; j < jvms.size(); j++) {
+            DistributedLockFactory jvm = jvms.get(j);
+            for (int t = 0; t < threads[j]; t++) {
+                all.add(async(() -> {
+                    DistributedLock lock = jvm.getLock(name);
+                    for (int i = 0; i < rounds; i++) {
+                        lock.lock();
+                        try {
+                            assertThat(inside.getAndSet(Thread.currentThread())).isNull();
+                            // the holders exclude each other, so this list is in hold order
+                            tokens.add(lock.getFencingToken());
+                            inside.set(null);
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : all) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        assertThat(tokens).hasSize(8 * rounds);
+        return tokens;
+    }
+
+    @Test
+    void consecutiveHoldersNeverShareAFencingTokenWithLocalHandOvers() throws Exception {
+        List<Long> tokens = tokensInHoldOrder(LockOptions.defaults(), 25);
+        assertThat(tokens).as("tokens in hold order").isSorted().doesNotHaveDuplicates();
+        long handedOver = tokens.stream().filter(t -> (t & 1023) != 0).count();
+        System.out.println(getClass().getSimpleName() + ": " + tokens.size() + " holds, " + handedOver
+                + " by local hand-over, every token greater than the one before");
+        assertThat(handedOver).as("some holds came by local hand-over").isPositive();
+    }
+
+    @Test
+    void consecutiveHoldersNeverShareAFencingTokenWithoutLocalHandOvers() throws Exception {
+        List<Long> tokens = tokensInHoldOrder(LockOptions.builder().maxLocalHandoffs(0).build(), 15);
+        assertThat(tokens).as("tokens in hold order").isSorted().doesNotHaveDuplicates();
+        assertThat(tokens).allSatisfy(t -> assertThat(t & 1023).isZero());
+    }
+
+    @Test
+    void aLocalHandOverRightAfterARenewalGetsAGreaterToken() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        lock.lock();
+        long first = lock.getFencingToken();
+        CountDownLatch asked = new CountDownLatch(1);
+        Future<Long> next = async(() -> {
+            DistributedLock same = here.getLock(name);
+            asked.countDown();
+            same.lock();
+            try {
+                return same.getFencingToken();
+            } finally {
+                same.unlock();
+            }
+        });
+        assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(lock::hasQueuedThreads);
+        lock.renew(Duration.ofSeconds(30));
+        lock.unlock();
+        long second = next.get(30, TimeUnit.SECONDS);
+        assertThat(second).as("the next holder's token").isGreaterThan(first);
+        assertThat(second >> 10).as("the same lease, handed over").isEqualTo(first >> 10);
+    }
+
+    // ---- faults: frozen servers, lost answers, dead threads ---------------------------------
+
+    @Test
+    void aTimedTryLockOnAFrozenServerReturnsByItsDeadline() throws Exception {
+        DistributedLockFactory s = source(LockOptions.defaults());
+        DistributedLock lock = s.getLock(name);
+        pauseServer();
+        long took;
+        Object outcome;
+        try {
+            long start = System.nanoTime();
+            outcome = async(() -> {
+                try {
+                    return lock.tryLock(500, TimeUnit.MILLISECONDS);
+                } catch (LockBackendException e) {
+                    return e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            took = millisSince(start);
+        } finally {
+            resumeServer();
+        }
+        System.out.println(getClass().getSimpleName() + ": tryLock(500 ms) on a frozen server returned "
+                + (outcome instanceof Throwable ? outcome.getClass().getSimpleName() : outcome) + " after " + took + " ms");
+        assertThat(took).as("returned by its deadline plus the documented slack").isLessThan(500 + deadlineSlackMillis());
+        assertThat(outcome).isNotEqualTo(Boolean.TRUE);
+        assertThat(lock.getHoldCount()).isZero();
+        // whatever the frozen server does with the request once it runs again is cleaned up
+        await().atMost(Duration.ofSeconds(20)).until(() -> lockedNamesOnServer().isEmpty());
+        assertThat(async(() -> {
+            DistributedLock other = elsewhere.getLock(name);
+            boolean got = other.tryLock(10, TimeUnit.SECONDS);
+            if (got) {
+                other.unlock();
+            }
+            return got;
+        }).get(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void anAcquisitionWhoseAnswerIsLostLeavesNoLockOnTheServer() throws Exception {
+        pauseServer();
+        Future<Long> locker;
+        try {
+            locker = async(() -> {
+                DistributedLock lock = here.getLock(name);
+                lock.lock();
+                try {
+                    return lock.getFencingToken();
+                } finally {
+                    lock.unlock();
+                }
+            });
+            // the first attempt is sent to the frozen server and times out; retries follow
+            Thread.sleep(3_000);
+        } finally {
+            resumeServer();
+        }
+        assertThat(locker.get(60, TimeUnit.SECONDS)).isPositive();
+        // the frozen server applied the first attempt when it resumed; its key must go too
+        await().atMost(Duration.ofSeconds(20)).until(() -> lockedNamesOnServer().isEmpty());
+        assertThat(async(() -> {
+            DistributedLock other = elsewhere.getLock(name);
+            boolean got = other.tryLock();
+            if (got) {
+                other.unlock();
+            }
+            return got;
+        }).get(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aThreadThatDiesHoldingTheLockNoLongerBlocksOtherJvms() throws Exception {
+        DistributedLockFactory s = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis())).build());
+        long[] fence = new long[1];
+        Thread dies = new Thread(() -> {
+            DistributedLock lock = s.getLock(name);
+            lock.lock();
+            fence[0] = lock.getFencingToken();
+            // ends without unlocking
+        }, "dies-holding");
+        dies.start();
+        dies.join(30_000);
+        assertThat(dies.isAlive()).isFalse();
+        await().atMost(Duration.ofSeconds(20)).until(() -> lostLeases.contains(name + "#" + fence[0]));
+        long start = System.nanoTime();
+        long otherFence = async(() -> {
+            DistributedLock other = elsewhere.getLock(name);
+            assertThat(other.tryLock(30, TimeUnit.SECONDS)).isTrue();
+            try {
+                return other.getFencingToken();
+            } finally {
+                other.unlock();
+            }
+        }).get(60, TimeUnit.SECONDS);
+        System.out.println(getClass().getSimpleName() + ": another JVM got the lock of a dead thread "
+                + millisSince(start) + " ms after the loss was reported");
+        assertThat(otherFence).isGreaterThan(fence[0]);
+        // in its own JVM the dead thread still owns the lock, as it would own a ReentrantLock
+        assertThat(async(() -> s.getLock(name).tryLock()).get(10, TimeUnit.SECONDS)).isFalse();
+    }
+
+    @Test
+    void autoRenewRefusesIntervalsBelowItsFloor() {
+        DistributedLock lock = here.getLock(name);
+        lock.lock();
+        try {
+            assertThatThrownBy(() -> lock.autoRenew(Duration.ofNanos(1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("interval must be at least PT0.01S and shorter than the lease time PT30S, was PT0.000000001S");
+            assertThatThrownBy(() -> lock.autoRenew(Duration.ofSeconds(30)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than the lease time");
+            try (AutoRenewal renewal = lock.autoRenew(LockOptions.MIN_RENEW_INTERVAL)) {
+                assertThat(renewal.isActive()).isTrue();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- names and tryLock's promises ---------------------------------------------------------
+
+    @Test
+    void namesThatArePrefixesOfEachOtherNeverBlockEachOther() throws Exception {
+        List<String> names = List.of(name, name + "/42", name + "/", name + "/4", "rw", "rw/" + name.length() + ":" + name,
+                "x/" + name.length() + ":" + name, "q/" + name.length() + ":" + name, name + "{x}");
+        for (String held : names) {
+            try (Holder holder = Holder.hold(elsewhere.getLock(held))) {
+                for (String other : names) {
+                    if (other.equals(held)) {
+                        continue;
+                    }
+                    DistributedLock lock = here.getLock(other);
+                    assertThat(lock.isLocked()).as("'%s' while '%s' is held", other, held).isFalse();
+                    assertThat(async(() -> {
+                        boolean got = lock.tryLock();
+                        if (got) {
+                            lock.unlock();
+                        }
+                        return got;
+                    }).get(10, TimeUnit.SECONDS)).as("tryLock of '%s' while '%s' is held", other, held).isTrue();
+                }
+                assertThat(holder.release()).isNull();
+            }
+        }
+        // a name that is no valid Unicode is refused (two such names could map to one key)
+        assertThatThrownBy(() -> here.getLock("a\uD800b"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate U+D800 at index 1");
+    }
+
+    @Test
+    void tryLockWithTheInterruptStatusSetTakesAFreeLockAndKeepsTheStatus() throws Exception {
+        String outcome = async(() -> {
+            DistributedLock lock = here.getLock(name);
+            Thread.currentThread().interrupt();
+            boolean got = lock.tryLock();
+            boolean status = Thread.interrupted();
+            if (got) {
+                lock.unlock();
+            }
+            return got + ", status " + status;
+        }).get(30, TimeUnit.SECONDS);
+        assertThat(outcome).isEqualTo("true, status true");
+        try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
+            String busy = async(() -> {
+                DistributedLock lock = here.getLock(name);
+                Thread.currentThread().interrupt();
+                boolean got = lock.tryLock();
+                return got + ", status " + Thread.interrupted();
+            }).get(30, TimeUnit.SECONDS);
+            assertThat(busy).isEqualTo("false, status true");
+            assertThat(holder.release()).isNull();
+        }
+    }
+
+    @Test
+    void tryLockNeverWaitsForAHolderWhileOthersComeAndGo() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<Integer> holder = async(() -> {
+            DistributedLock lock = elsewhere.getLock(name);
+            int holds = 0;
+            for (int i = 0; i < 12 && !stop.get(); i++) {
+                lock.lock();
+                try {
+                    holds++;
+                    Thread.sleep(400);
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return holds;
+        });
+        long longest = 0;
+        int attempts = 0;
+        DistributedLock lock = here.getLock(name);
+        while (!holder.isDone() && attempts < 100_000) {
+            long start = System.nanoTime();
+            boolean got = lock.tryLock();
+            longest = Math.max(longest, millisSince(start));
+            attempts++;
+            if (got) {
+                lock.unlock();
+                Thread.sleep(5);
+            }
+        }
+        stop.set(true);
+        assertThat(holder.get(60, TimeUnit.SECONDS)).isPositive();
+        System.out.println(getClass().getSimpleName() + ": " + attempts + " tryLock() calls while another JVM came "
+                + "and went, the longest took " + longest + " ms");
+        assertThat(longest).as("no tryLock() waited for the holder's 400 ms").isLessThan(300);
     }
 
     // ---- local registry ---------------------------------------------------------------------

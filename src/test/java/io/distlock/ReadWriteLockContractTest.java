@@ -36,6 +36,12 @@ public abstract class ReadWriteLockContractTest {
     /** Keys of read/write locks left on the server (must be none after a test). */
     protected abstract List<String> leftovers();
 
+    /** Freezes the server (SIGSTOP). */
+    protected abstract void pauseServer();
+
+    /** Unfreezes the server (SIGCONT). */
+    protected abstract void resumeServer();
+
     private final List<DistributedLockFactory> factories = new CopyOnWriteArrayList<>();
     protected final List<String> lost = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
@@ -313,5 +319,119 @@ public abstract class ReadWriteLockContractTest {
             return true;
         })).as("the lapsed reader no longer keeps writers out").isTrue();
         assertThatThrownBy(read::unlock).isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void aWriterDowngradesAtOnceWhileAnotherJvmsWriterWaits() throws Exception {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        rw.writeLock().lock();
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean otherInside = new AtomicBoolean();
+        Future<Boolean> otherWriter = pool.submit(() -> {
+            DistributedLock w = elsewhere.getReadWriteLock(name).writeLock();
+            asked.countDown();
+            if (!w.tryLock(60, TimeUnit.SECONDS)) {
+                return false;
+            }
+            otherInside.set(true);
+            w.unlock();
+            return true;
+        });
+        assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(500);   // the other JVM's writer is queued on the server
+        long start = System.nanoTime();
+        assertThat(rw.readLock().tryLock(5, TimeUnit.SECONDS)).as("the write holder takes the read lock").isTrue();
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(took).as("at once, as ReentrantReadWriteLock does").isLessThan(2_000);
+        rw.writeLock().unlock();
+        try {
+            Thread.sleep(700);
+            assertThat(otherInside.get()).as("the other writer waits for the downgraded reader").isFalse();
+            assertThat(rw.readLock().isHeldByCurrentThread()).isTrue();
+            assertThat(rw.readLock().isLocked()).isTrue();
+            assertThat(rw.writeLock().isLocked()).isFalse();
+        } finally {
+            rw.readLock().unlock();
+        }
+        assertThat(otherWriter.get(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void writersInSeveralJvmsGetIncreasingFencingTokens() throws Exception {
+        List<Long> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<?>> all = new ArrayList<>();
+        for (DistributedLockFactory jvm : List.of(here, elsewhere, factory(LockOptions.defaults()))) {
+            for (int t = 0; t < 2; t++) {
+                all.add(pool.submit(() -> {
+                    DistributedReadWriteLock rw = jvm.getReadWriteLock(name);
+                    for (int i = 0; i < 10; i++) {
+                        rw.writeLock().lock();
+                        try {
+                            tokens.add(rw.writeLock().getFencingToken());
+                        } finally {
+                            rw.writeLock().unlock();
+                        }
+                        rw.readLock().lock();
+                        try {
+                            // a reader's token is above every write lock's before it
+                            long read = rw.readLock().getFencingToken();
+                            synchronized (tokens) {
+                                assertThat(read).isGreaterThan(java.util.Collections.max(tokens));
+                            }
+                        } finally {
+                            rw.readLock().unlock();
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : all) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        assertThat(tokens).hasSize(60).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aWriteLockWhoseAnswerIsLostLeavesNothingOnTheServer() throws Exception {
+        pauseServer();
+        Future<Long> writer;
+        try {
+            writer = pool.submit(() -> {
+                DistributedLock w = here.getReadWriteLock(name).writeLock();
+                w.lock();
+                try {
+                    return w.getFencingToken();
+                } finally {
+                    w.unlock();
+                }
+            });
+            Thread.sleep(3_000);
+        } finally {
+            resumeServer();
+        }
+        assertThat(writer.get(60, TimeUnit.SECONDS)).isPositive();
+        await().atMost(Duration.ofSeconds(20)).until(() -> leftovers().isEmpty());
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isTrue();
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isTrue();
+    }
+
+    @Test
+    void readWriteLocksWhoseNamesArePrefixesOfEachOtherAreIndependent() throws Exception {
+        List<String> names = List.of(name, name + "/w", name + "/", name + "/r/x", name.substring(0, 8));
+        for (String held : names) {
+            try (Holder holder = Holder.hold(elsewhere.getReadWriteLock(held).writeLock())) {
+                for (String other : names) {
+                    if (!other.equals(held)) {
+                        assertThat(elsewhere(() -> tryAndRelease(here.getReadWriteLock(other).writeLock())))
+                                .as("write lock of '%s' while '%s' is write-locked", other, held).isTrue();
+                        assertThat(here.getReadWriteLock(other).readLock().isLocked()).isFalse();
+                    }
+                }
+                // an exclusive lock of the same name is a different lock
+                assertThat(elsewhere(() -> tryAndRelease(here.getLock(held)))).isTrue();
+                assertThat(holder.release()).isNull();
+            }
+        }
     }
 }

@@ -56,4 +56,15 @@ abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest 
     protected void restartServer() {
         etcd.get().restart(0);
     }
+
+    /** Every etcd call of a timed acquisition is bounded by the time left (at least 50 ms). */
+    @Override
+    protected long deadlineSlackMillis() {
+        return 1_000;
+    }
+
+    @Override
+    protected long shortLeaseMillis() {
+        return 2_000;
+    }
 }

@@ -19,11 +19,22 @@ class EtcdReadWriteLockTest extends ReadWriteLockContractTest {
     @Override
     protected DistributedLockFactory newFactory(LockOptions options, LeaseListener listener) {
         return EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
-                .keyPrefix(prefix).options(options).leaseListener(listener).build();
+                .keyPrefix(prefix).requestTimeout(java.time.Duration.ofSeconds(2))
+                .options(options).leaseListener(listener).build();
     }
 
     @Override
     protected List<String> leftovers() {
         return EtcdTestSupport.keys(etcd.get(), prefix);
+    }
+
+    @Override
+    protected void pauseServer() {
+        etcd.get().pause(0);
+    }
+
+    @Override
+    protected void resumeServer() {
+        etcd.get().resume(0);
     }
 }

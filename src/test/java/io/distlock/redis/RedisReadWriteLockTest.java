@@ -26,4 +26,14 @@ class RedisReadWriteLockTest extends ReadWriteLockContractTest {
     protected List<String> leftovers() {
         return RedisTestSupport.leftovers(redis.first(), prefix);
     }
+
+    @Override
+    protected void pauseServer() {
+        redis.first().pause();
+    }
+
+    @Override
+    protected void resumeServer() {
+        redis.first().resume();
+    }
 }

@@ -1,0 +1,281 @@
+package io.distlock.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockOptions;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LeaseSnapshot;
+import io.distlock.spi.LockBackend;
+import io.distlock.spi.ReleaseResult;
+import io.distlock.spi.ReleaseWatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The engine's handling of back-end faults, over a scripted SPI back end whose answers the test
+ * chooses (a lost answer, a permanent refusal, a slow call). The back ends' own behaviour under
+ * the same faults is tested against real servers in the contract suites; this test pins down the
+ * engine's part where a real server cannot be made to answer in a given order.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EngineFaultTest {
+
+    private final List<LockEngine> engines = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        engines.forEach(LockEngine::close);
+    }
+
+    private LockEngine engine(LockBackend backend, LockOptions options) {
+        LockEngine e = new LockEngine(backend, options, null, "test");
+        engines.add(e);
+        return e;
+    }
+
+    @Test
+    void aWaiterWatchesItsNewRequestAfterAnError() throws Exception {
+        // busy, then a lost answer (new token), then busy again, then granted
+        Scripted backend = new Scripted(call -> switch (call) {
+            case 0, 2 -> AcquireResult.busy(-1);
+            case 1 -> throw new LockBackendException("lost answer", null);
+            default -> AcquireResult.acquired(7, 30_000);
+        });
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        assertThat(sync.tryLock(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(backend.acquireTokens).hasSize(4);
+            String first = backend.acquireTokens.get(0);
+            String second = backend.acquireTokens.get(2);
+            assertThat(second).isNotEqualTo(first);
+            // the watch made for the first request is not kept for the second one
+            assertThat(backend.watchTokens).containsExactly(first, second);
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.releasedTokens.contains(first));
+        } finally {
+            sync.unlock();
+        }
+    }
+
+    @Test
+    void anUnknownOutcomeIsCleanedUpInTheBackgroundUntilTheServerConfirms() throws Exception {
+        AtomicInteger releaseFailures = new AtomicInteger(3);
+        Scripted backend = new Scripted(call -> {
+            if (call == 0) {
+                throw new LockBackendException("lost answer", null);
+            }
+            return AcquireResult.acquired(call, 30_000);
+        }) {
+            @Override
+            public ReleaseResult release(String name, String token) {
+                super.release(name, token);
+                if (token.equals(acquireTokens.get(0)) && releaseFailures.getAndDecrement() > 0) {
+                    throw new LockBackendException("still unreachable", null);
+                }
+                return ReleaseResult.RELEASED;
+            }
+        };
+        LockEngine engine = engine(backend, LockOptions.defaults());
+        LockSync sync = engine.sync("n");
+        sync.lock();
+        sync.unlock();
+        String lost = backend.acquireTokens.get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingCleanups() == 0);
+        assertThat(backend.releasedTokens.stream().filter(lost::equals).count()).isEqualTo(4);
+        assertThat(engine.abandonedCleanups()).isZero();
+    }
+
+    @Test
+    void aTimedAcquisitionBoundsEachCallByTheTimeLeftAndNeverRetriesPastItsDeadline() throws Exception {
+        List<Long> budgets = new CopyOnWriteArrayList<>();
+        Scripted backend = new Scripted(call -> {
+            throw new LockBackendException("connection refused", null);
+        }) {
+            @Override
+            public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                            long timeoutNanos) {
+                budgets.add(timeoutNanos);
+                return super.tryAcquire(name, token, leaseMillis, willWait, timeoutNanos);
+            }
+        };
+        LockSync sync = engine(backend, LockOptions.builder().retryCount(1000).retryBackoff(1)
+                .retryDelay(Duration.ofMillis(20)).retryJitter(0).build()).sync("n");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> sync.tryLock(300, TimeUnit.MILLISECONDS))
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("could not acquire lock 'n'");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(tookMillis).as("returned by its deadline").isLessThan(300 + 100);
+        assertThat(budgets).hasSizeGreaterThan(3);
+        assertThat(budgets).allSatisfy(b -> assertThat(b).isBetween(LeaseSlot.MIN_ATTEMPT_NANOS,
+                TimeUnit.MILLISECONDS.toNanos(300)));
+        // untimed acquisitions pass no budget of their own
+        budgets.clear();
+        assertThatThrownBy(sync::tryLock).isInstanceOf(LockBackendException.class);
+        assertThat(budgets).isNotEmpty().allSatisfy(b -> assertThat(b).isEqualTo(Long.MAX_VALUE));
+    }
+
+    @Test
+    void aPermanentErrorIsNotRetried() {
+        Scripted backend = new Scripted(call -> {
+            throw new LockBackendException("WRONGPASS invalid username-password pair", null, true);
+        });
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        assertThatThrownBy(sync::lock)
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("WRONGPASS")
+                .matches(e -> ((LockBackendException) e).isPermanent(), "is permanent");
+        assertThat(backend.acquireTokens).hasSize(1);
+    }
+
+    @Test
+    void consecutiveLocalHoldersGetIncreasingTokensBelowTheNextLease() throws Exception {
+        Scripted backend = new Scripted(call -> AcquireResult.acquired(100 + call, 30_000));
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        List<Long> tokens = new CopyOnWriteArrayList<>();
+        sync.lock();
+        tokens.add(sync.getFencingToken());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(() -> {
+                sync.lock();
+                try {
+                    tokens.add(sync.getFencingToken());
+                } finally {
+                    sync.unlock();
+                }
+            });
+            waiters.add(t);
+            t.start();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> sync.hasQueuedThreads() && queued(sync) == 3);
+        sync.unlock();
+        for (Thread t : waiters) {
+            t.join(5_000);
+        }
+        // one lease (server token 100), four holders: 100 << 10, then + 1, + 2, + 3
+        assertThat(backend.acquireTokens).hasSize(1);
+        assertThat(tokens).containsExactly(100L << 10, (100L << 10) + 1, (100L << 10) + 2, (100L << 10) + 3);
+        sync.lock();
+        try {
+            assertThat(sync.getFencingToken()).isEqualTo(101L << 10);
+        } finally {
+            sync.unlock();
+        }
+    }
+
+    private static int queued(LockSync sync) {
+        return sync.queueLength();
+    }
+
+    @Test
+    void overlappingRenewalsNeverLeaveAnEstimateBeyondTheEarliestTheServerCouldHaveKept() {
+        long t = System.nanoTime();
+        long thirtySeconds = TimeUnit.SECONDS.toNanos(30);
+        long fiveMinutes = TimeUnit.MINUTES.toNanos(5);
+        // watchdog renewal to 30 s and a user's renew(5 min) in flight together; the 5 min answer
+        // comes back last although the server may have applied the 30 s one last
+        Lease a = new Lease("t", 1, t + thirtySeconds);
+        a.beginRenewal(t + 1, thirtySeconds);
+        a.beginRenewal(t + 2, fiveMinutes);
+        a.endRenewal(true, t + 1 + thirtySeconds);
+        a.endRenewal(true, t + 2 + fiveMinutes);
+        assertThat(a.validUntilNanos()).isEqualTo(t + 1 + thirtySeconds);
+        // the other order of answers
+        Lease b = new Lease("t", 1, t + thirtySeconds);
+        b.beginRenewal(t + 1, thirtySeconds);
+        b.beginRenewal(t + 2, fiveMinutes);
+        b.endRenewal(true, t + 2 + fiveMinutes);
+        b.endRenewal(true, t + 1 + thirtySeconds);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 1 + thirtySeconds);
+        // a renewal on its own sets what the server confirmed, shorter or longer
+        b.beginRenewal(t + 3, fiveMinutes);
+        b.endRenewal(true, t + 3 + fiveMinutes);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 3 + fiveMinutes);
+        b.beginRenewal(t + 4, thirtySeconds);
+        b.endRenewal(true, t + 4 + thirtySeconds);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 4 + thirtySeconds);
+        // a failed renewal still counts while it overlaps: the server may have applied it
+        b.beginRenewal(t + 5, thirtySeconds / 30);
+        b.beginRenewal(t + 6, fiveMinutes);
+        b.endRenewal(false, 0);
+        b.endRenewal(true, t + 6 + fiveMinutes);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 5 + thirtySeconds / 30);
+    }
+
+    /** A back end whose acquire answers come from a script indexed by call number. */
+    static class Scripted implements LockBackend {
+        final List<String> acquireTokens = new CopyOnWriteArrayList<>();
+        final List<String> watchTokens = new CopyOnWriteArrayList<>();
+        final List<String> releasedTokens = new CopyOnWriteArrayList<>();
+        private final Function<Integer, AcquireResult> script;
+        private final AtomicInteger calls = new AtomicInteger();
+
+        Scripted(Function<Integer, AcquireResult> script) {
+            this.script = script;
+        }
+
+        @Override
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            acquireTokens.add(token);
+            return script.apply(calls.getAndIncrement());
+        }
+
+        @Override
+        public ReleaseResult release(String name, String token) {
+            releasedTokens.add(token);
+            return ReleaseResult.RELEASED;
+        }
+
+        @Override
+        public long renew(String name, String token, long leaseMillis) {
+            return leaseMillis;
+        }
+
+        @Override
+        public LeaseSnapshot inspect(String name) {
+            return LeaseSnapshot.free();
+        }
+
+        @Override
+        public boolean isLocked(String name) {
+            return false;
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            watchTokens.add(token);
+            return new ReleaseWatch() {
+                @Override
+                public boolean isActive() {
+                    // answers are not flowing: the engine re-checks on its short timer
+                    return false;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public String describe() {
+            return "scripted";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
