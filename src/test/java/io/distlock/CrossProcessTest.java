@@ -78,6 +78,40 @@ public abstract class CrossProcessTest {
                 getClass().getSimpleName(), jvms, threads, rounds, ms);
     }
 
+    /** Runs the fencing register across one JVM of 4 threads and two of 2; returns the holds handed over. */
+    private int fencingRegisterAcrossJvms(int maxLocalHandoffs) {
+        String register = "xproc-fence-" + UUID.randomUUID();
+        int rounds = 20;
+        int[] threads = {4, 2, 2};
+        List<JvmProcess> workers = new ArrayList<>();
+        for (int t : threads) {
+            workers.add(worker("fence", "fenced", Integer.toString(t), Integer.toString(rounds), register,
+                    Integer.toString(maxLocalHandoffs)));
+        }
+        for (JvmProcess w : workers) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        workers.forEach(w -> w.send("go"));
+        int handedOver = 0;
+        for (int i = 0; i < workers.size(); i++) {
+            String done = workers.get(i).awaitLine("DONE", Duration.ofSeconds(150));
+            assertThat(done).startsWith("DONE holds=" + threads[i] * rounds + " violations=0 ");
+            handedOver += Integer.parseInt(done.substring(done.indexOf("handedOver=") + 11));
+            assertThat(workers.get(i).waitFor(Duration.ofSeconds(30))).isZero();
+        }
+        takeCounter(register);
+        System.out.printf("%s: 3 JVMs (4 + 2 + 2 threads), %d holds, maxLocalHandoffs %d: every token greater "
+                + "than the one before (%d by local hand-over)%n", getClass().getSimpleName(), 8 * rounds,
+                maxLocalHandoffs, handedOver);
+        return handedOver;
+    }
+
+    @Test
+    void everyHolderInEveryJvmPresentsAGreaterTokenThanTheOneBefore() {
+        assertThat(fencingRegisterAcrossJvms(8)).as("some holds came by local hand-over").isPositive();
+        assertThat(fencingRegisterAcrossJvms(0)).isZero();
+    }
+
     @Test
     void aReadWriteLockAcrossJvmsLosesNoUpdateAndShowsNoTornRead() {
         int jvms = 3;

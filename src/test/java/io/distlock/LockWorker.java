@@ -28,6 +28,11 @@ import redis.clients.jedis.RedisClient;
  *     THREADS threads each do ROUNDS operations on a read/write lock: every fourth an increment of
  *     COUNTER_KEY under the write lock, the others two reads of it under the read lock that must
  *     agree; prints "READY", waits for "go", prints "DONE writes=w violations=v".
+ * SPEC PREFIX fence NAME THREADS ROUNDS REGISTER_KEY MAX_LOCAL_HANDOFFS
+ *     THREADS threads each hold the lock ROUNDS times; in each hold the fencing token is checked
+ *     against the last one written to REGISTER_KEY (it must be greater) and written there, in the
+ *     same store: a fencing register, whose history is the order of holds across every JVM;
+ *     prints "READY", waits for "go", prints "DONE holds=n violations=v handedOver=h".
  * SPEC PREFIX hold NAME LEASE_MS
  *     takes the lock, prints "LOCKED fence", waits for "unlock" on stdin, prints "HELD b"
  *     (isHeldByCurrentThread before unlocking), then "UNLOCKED" or "LEASE_LOST fence".
@@ -60,12 +65,16 @@ public final class LockWorker {
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         LockOptions options = mode.equals("hold")
                 ? LockOptions.builder().leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
+                : mode.equals("fence")
+                ? LockOptions.builder().maxLocalHandoffs(Integer.parseInt(args[7])).build()
                 : LockOptions.defaults();
         try (Store store = open(spec, prefix, options)) {
             if (mode.equals("count")) {
                 count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
             } else if (mode.equals("rw")) {
                 readWrite(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
+            } else if (mode.equals("fence")) {
+                fence(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
             } else if (mode.equals("hold")) {
                 hold(store, name, stdin);
             } else {
@@ -181,6 +190,49 @@ public final class LockWorker {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.out.println("DONE " + total + " ms=" + ms + " fences=" + fences.size()
                 + " minFence=" + java.util.Collections.min(fences) + " maxFence=" + java.util.Collections.max(fences));
+    }
+
+    private static void fence(Store store, String name, int threads, int rounds, String registerKey,
+                              BufferedReader stdin) throws Exception {
+        System.out.println("READY");
+        if (!"go".equals(stdin.readLine())) {
+            throw new IllegalStateException("expected go");
+        }
+        java.util.concurrent.atomic.AtomicInteger holds = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger violations = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread w = new Thread(() -> {
+                DistributedLock lock = store.lock(name);
+                for (int i = 0; i < rounds; i++) {
+                    lock.lock();
+                    try {
+                        long token = lock.getFencingToken();
+                        long last = read(store, registerKey);
+                        if (token <= last) {
+                            violations.incrementAndGet();
+                        }
+                        store.set(registerKey, Long.toString(token));
+                        if ((token & 1023) != 0) {
+                            handedOver.incrementAndGet();
+                        }
+                        holds.incrementAndGet();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            });
+            workers.add(w);
+            w.start();
+        }
+        for (Thread w : workers) {
+            w.join(TimeUnit.MINUTES.toMillis(3));
+        }
+        System.out.println("DONE holds=" + holds.get() + " violations=" + violations.get()
+                + " handedOver=" + handedOver.get());
     }
 
     private static long read(Store store, String key) throws Exception {
