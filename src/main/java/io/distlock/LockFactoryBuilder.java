@@ -9,9 +9,13 @@ import java.util.Objects;
  */
 public abstract class LockFactoryBuilder<B extends LockFactoryBuilder<B>> {
 
+    /** The name of the lock taken and released by {@link #verifyOnBuild(boolean)}. */
+    public static final String PROBE_NAME = "distlock.verify";
+
     private String keyPrefix;
     private LockOptions options = LockOptions.defaults();
     private LeaseListener leaseListener;
+    private boolean verifyOnBuild;
 
     /**
      * Creates a builder with a back end's default key prefix.
@@ -75,6 +79,32 @@ public abstract class LockFactoryBuilder<B extends LockFactoryBuilder<B>> {
     public B leaseListener(LeaseListener leaseListener) {
         this.leaseListener = Objects.requireNonNull(leaseListener, "leaseListener");
         return self();
+    }
+
+    /**
+     * Makes {@code build()} check, before it returns, that the server can be reached and that the
+     * factory may lock under its prefix: it takes and releases one lock (name
+     * {@value io.distlock.LockFactoryBuilder#PROBE_NAME}) with the configured retries. If that
+     * fails, {@code build()} closes what it created and throws {@link LockBackendException} (marked
+     * {@linkplain LockBackendException#isPermanent() permanent} for bad credentials or a missing
+     * permission), so a misconfigured application fails at start-up rather than at its first
+     * lock. Off by default: {@code build()} then makes no network call.
+     *
+     * @param verifyOnBuild {@code true} to check access in {@code build()}
+     * @return this builder
+     */
+    public B verifyOnBuild(boolean verifyOnBuild) {
+        this.verifyOnBuild = verifyOnBuild;
+        return self();
+    }
+
+    /**
+     * Whether {@code build()} checks access (see {@link #verifyOnBuild(boolean)}).
+     *
+     * @return {@code true} to check
+     */
+    protected boolean verifyOnBuild() {
+        return verifyOnBuild;
     }
 
     /**

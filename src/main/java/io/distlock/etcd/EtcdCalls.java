@@ -1,6 +1,7 @@
 package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
+import io.distlock.spi.RequestAbandonedException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
@@ -49,9 +50,9 @@ final class EtcdCalls {
     }
 
     /**
-     * Waits for a call until {@code deadline} (nanoTime); after it the call is cancelled and
-     * reported as failed with an unknown outcome. An interrupt does not abandon the call; it is
-     * kept for the caller.
+     * Waits for a call until {@code deadline} (nanoTime); after it the call is abandoned
+     * ({@link RequestAbandonedException}: the outcome is unknown and the request may still be
+     * applied). An interrupt does not abandon the call; it is kept for the caller.
      */
     static <T> T await(CompletableFuture<T> call, long deadline, String what, String where) {
         boolean interrupted = false;
@@ -65,9 +66,10 @@ final class EtcdCalls {
                 } catch (ExecutionException e) {
                     throw failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
                 } catch (TimeoutException e) {
-                    call.cancel(true);
-                    throw new LockBackendException(where + ": " + what + " got no answer within "
-                            + Duration.ofNanos(Math.max(deadline - start, 0L)).toMillis() + " ms", e);
+                    // the request goes on (cancelling the future would not stop it): whoever
+                    // cleans up after it waits for its end
+                    throw new RequestAbandonedException(where + ": " + what + " got no answer within "
+                            + Duration.ofNanos(Math.max(deadline - start, 0L)).toMillis() + " ms", e, call);
                 }
             }
         } finally {

@@ -204,8 +204,12 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
                             sessions);
             EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, watchdog, where,
                     sessions);
-            return new EtcdLockFactory(new LockEngine(backend, rw, options(), leaseListener(), "EtcdLockFactory"),
-                    keyPrefix(), flavour, backend, rw);
+            EtcdLockFactory factory = new EtcdLockFactory(new LockEngine(backend, rw, options(), leaseListener(),
+                    "EtcdLockFactory"), keyPrefix(), flavour, backend, rw);
+            if (verifyOnBuild()) {
+                factory.verifyAccess(where);
+            }
+            return factory;
         }
     }
 }

@@ -45,6 +45,29 @@ public abstract class EngineLockFactory<L extends DistributedLock, R extends io.
      */
     protected abstract R newReadWriteLock(ReadWriteSync sync);
 
+    /**
+     * Checks access for {@code verifyOnBuild}: takes and releases the probe lock; on failure
+     * closes this factory and throws.
+     *
+     * @param where the server, for the message
+     * @throws io.distlock.LockBackendException if the server cannot be reached or refuses
+     */
+    protected final void verifyAccess(String where) {
+        try {
+            DistributedLock probe = getLock(io.distlock.LockFactoryBuilder.PROBE_NAME);
+            if (probe.tryLock()) {
+                probe.unlock();
+            }
+        } catch (io.distlock.LockBackendException e) {
+            close();
+            throw new io.distlock.LockBackendException("could not verify access to " + where + " under prefix '"
+                    + keyPrefix + "': " + e.getMessage(), e, e.isPermanent());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     @Override
     public final L getLock(String name) {
         return newLock(engine.sync(name));

@@ -9,6 +9,7 @@ import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
+import io.distlock.spi.RequestAbandonedException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
@@ -159,7 +160,9 @@ final class LeaseSlot {
                     failures = 0;
                 } catch (LockBackendException e) {
                     // the outcome is unknown: whatever this token may hold goes, in the background
-                    engine.discardInBackground(backend, name, token, false);
+                    // (once a request the back end stopped waiting for has ended)
+                    engine.discardInBackground(backend, name, token, false,
+                            e instanceof RequestAbandonedException ? ((RequestAbandonedException) e).request() : null);
                     token = null;
                     lastWasBusy = false;
                     if (watch != null) {

@@ -372,12 +372,39 @@ public final class LockEngine implements AutoCloseable {
      * backoff until the server answers, for at least twice the lease time and one minute.
      */
     void discardInBackground(LockBackend backend, String name, String token, boolean queued) {
+        discardInBackground(backend, name, token, queued, null);
+    }
+
+    /**
+     * As {@link #discardInBackground(LockBackend, String, String, boolean)}, after
+     * {@code inFlight} (a request the back end stopped waiting for, which the server may still
+     * apply) has ended, if it is not {@code null}.
+     */
+    void discardInBackground(LockBackend backend, String name, String token, boolean queued,
+                             java.util.concurrent.CompletableFuture<?> inFlight) {
         if (closed) {
             return;
         }
         Cleanup c = new Cleanup(backend, name, token, queued);
         cleanups.add(c);
-        submitCleanup(c);
+        if (inFlight == null || inFlight.isDone()) {
+            submitCleanup(c);
+            return;
+        }
+        inFlight.whenComplete((r, e) -> submitCleanup(c));
+        try {
+            scheduler.schedule(() -> {
+                if (!inFlight.isDone() && cleanups.remove(c)) {
+                    abandonedCleanups.incrementAndGet();
+                    log.error("{}: a request to acquire lock '{}' on {} got no answer and has not ended after {} s; "
+                            + "if the server applies it, the lock stays held until its lease runs out (on etcd: until "
+                            + "this factory's session ends)", owner, name, backend.describe(),
+                            TimeUnit.NANOSECONDS.toSeconds(c.giveUpAt - c.created));
+                }
+            }, c.giveUpAt - c.created, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            // close() gives it its last attempt
+        }
     }
 
     private void submitCleanup(Cleanup c) {
@@ -406,7 +433,8 @@ public final class LockEngine implements AutoCloseable {
         private final String name;
         private final String token;
         private final boolean queued;
-        private final long giveUpAt;
+        final long created = System.nanoTime();
+        final long giveUpAt;
         private long pause = FIRST_PAUSE_NANOS;
         private int attempts;
 
@@ -415,7 +443,7 @@ public final class LockEngine implements AutoCloseable {
             this.name = name;
             this.token = token;
             this.queued = queued;
-            this.giveUpAt = System.nanoTime() + Math.max(2 * leaseNanos, TimeUnit.MINUTES.toNanos(1));
+            this.giveUpAt = created + Math.max(2 * leaseNanos, TimeUnit.MINUTES.toNanos(1));
         }
 
         @Override
@@ -439,7 +467,13 @@ public final class LockEngine implements AutoCloseable {
                     log.debug("{}: clean-up after lock '{}' failed while closing", owner, name, e);
                     return;
                 }
-                if (permanent || System.nanoTime() - giveUpAt >= 0) {
+                if (permanent) {
+                    // the server refuses this factory (credentials, permissions): the caller was told
+                    cleanups.remove(this);
+                    log.debug("{}: clean-up after lock '{}' refused by {}", owner, name, backend.describe(), e);
+                    return;
+                }
+                if (System.nanoTime() - giveUpAt >= 0) {
                     cleanups.remove(this);
                     abandonedCleanups.incrementAndGet();
                     log.error("{}: could not remove what an abandoned acquisition of lock '{}' left on {} after {} "

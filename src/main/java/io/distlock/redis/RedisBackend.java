@@ -6,6 +6,7 @@ import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
+import io.distlock.spi.RequestAbandonedException;
 import java.util.List;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -83,9 +84,9 @@ final class RedisBackend implements LockBackend {
         if (timeoutNanos >= maxCallNanos) {
             return call.get();
         }
-        java.util.concurrent.Future<T> f;
+        java.util.concurrent.CompletableFuture<T> f;
         try {
-            f = boundedCalls.submit(call::get);
+            f = java.util.concurrent.CompletableFuture.supplyAsync(call, boundedCalls);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             return call.get();
         }
@@ -103,9 +104,9 @@ final class RedisBackend implements LockBackend {
                     }
                     throw new LockBackendException(description + ": " + e.getCause(), e.getCause());
                 } catch (java.util.concurrent.TimeoutException e) {
-                    f.cancel(true);
-                    throw new LockBackendException(description + ": no answer within the "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e);
+                    // the helper thread's call goes on; whoever cleans up after it waits for its end
+                    throw new RequestAbandonedException(description + ": no answer within the "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e, f);
                 }
             }
         } finally {

@@ -203,8 +203,12 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
                     timeouts.getConnectionTimeoutMillis(), timeouts.getSocketTimeoutMillis());
-            return new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
-                    leaseListener(), "RedisLockFactory"), keyPrefix());
+            RedisLockFactory factory = new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend),
+                    options(), leaseListener(), "RedisLockFactory"), keyPrefix());
+            if (verifyOnBuild()) {
+                factory.verifyAccess(description);
+            }
+            return factory;
         }
     }
 }
