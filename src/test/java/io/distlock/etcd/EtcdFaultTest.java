@@ -172,20 +172,26 @@ class EtcdFaultTest {
         DistributedLock lock = f.getLock("unlock-retry");
         lock.lock();
         etcd.get().kill(0);
+        long[] restartedAt = new long[1];
         Future<?> restart = pool.submit(() -> {
-            Thread.sleep(1_500);
+            // down for longer than the client's own retries of a call (so the first revoke ends)
+            Thread.sleep(5_000);
+            restartedAt[0] = System.nanoTime();
             etcd.get().restart(0);
             return null;
         });
-        // the first revoke fails (nobody listens); a retry reaches the restarted server. If the
-        // client's own retry of the first revoke got there first, the next one finds the lease
-        // gone, which cannot be told from a lease lost meanwhile, and says so: either is correct
+        // the first revoke fails (nobody listens); the retries go on until one reaches the
+        // restarted server. If a late copy of an earlier revoke got there first, the next one finds
+        // the lease gone, which cannot be told from a lease lost meanwhile, and says so
         try {
             lock.unlock();
         } catch (LeaseLostException ambiguous) {
             System.out.println("unlock after the restart: " + ambiguous.getMessage());
         }
+        long unlockedAt = System.nanoTime();
         restart.get(60, TimeUnit.SECONDS);
+        assertThat(unlockedAt - restartedAt[0]).as("unlock waited for the server instead of answering itself")
+                .isPositive();
         // the lease was revoked on the server, not left to run out: its key is gone at once
         assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).as("the owner key is gone at once").isEmpty();
         assertThat(lock.getHoldCount()).isZero();
