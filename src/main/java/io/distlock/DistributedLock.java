@@ -24,11 +24,18 @@ import java.util.concurrent.locks.Lock;
  * still be lost while held (a pause longer than the lease, a server restart that lost the data,
  * a failover). That is never silent: {@link #isHeldByCurrentThread()} turns {@code false}, the
  * factory's {@link LeaseListener} is told, and the final {@link #unlock()} throws
- * {@link LeaseLostException}.
+ * {@link LeaseLostException}. The local estimate of the lease is never later than the server's
+ * expiry: it counts from before the request that the server confirmed was sent (on etcd, from
+ * the last keep-alive of the lease the lock hangs on). A thread that terminates while holding the
+ * lock (without unlocking it) is found by the factory's renewal thread: the loss is logged as an
+ * error and reported to the listener, and the lease is given back on the server so that other
+ * JVMs are not blocked for ever; in this JVM the lock stays owned by the dead thread, as a
+ * {@code ReentrantLock} would.
  *
- * <p><b>Fencing.</b> Every acquisition of the lease carries a {@linkplain #getFencingToken()
- * fencing token} that grows monotonically per lock name, so a resource guarded by the lock can
- * refuse writes from a holder whose lease has been lost in the meantime.
+ * <p><b>Fencing.</b> Every acquisition carries a {@linkplain #getFencingToken() fencing token}
+ * strictly greater than every token issued before for the same name, by any JVM and any thread,
+ * local hand-overs included, so a resource guarded by the lock can refuse a write from a previous
+ * or stale holder (see {@link #getFencingToken()} for the precise guarantee).
  *
  * <p><b>Waiting.</b> Threads of one JVM that want the same name queue locally; only the thread at
  * the head talks to the server. It does not poll: it sleeps until the server announces a release,
@@ -37,11 +44,15 @@ import java.util.concurrent.locks.Lock;
  * given back to the server so that other JVMs get their turn. Acquisition is not fair, neither
  * within a JVM nor across JVMs.
  *
- * <p><b>Errors.</b> Failures to reach the back end are retried as configured and then surface as
- * an unchecked {@link LockBackendException}. An acquisition whose outcome is unknown (a timeout
- * after the request was sent) is released again before the exception reaches the caller, so no
- * lock is left orphaned on the server. Network calls cannot be abandoned half way, so a timed
- * acquisition may return later than its timeout by up to the client's socket timeout.
+ * <p><b>Errors and deadlines.</b> Failures to reach the back end are retried as configured
+ * ({@link LockOptions}: by default for about 4.5 s, enough to ride out a restart or failover of a
+ * few seconds) and then surface as an unchecked {@link LockBackendException}; a permanent error
+ * (bad credentials, a missing permission, a read-only replica) is thrown at once. An acquisition
+ * whose outcome is unknown (its answer did not come in time) never leaves a lock behind: the
+ * factory removes what it may have written, in the background and after the request has ended,
+ * retrying until the server confirms. A timed acquisition bounds every network wait by the time
+ * it has left (each attempt is given at least 50 ms, so that a very short timeout still makes one
+ * real attempt) and starts no retry it could not finish in time, so it returns by its deadline.
  *
  * <p><b>Conditions</b> are not supported yet: {@link #newCondition()} throws
  * {@link UnsupportedOperationException}.
@@ -94,7 +105,10 @@ public interface DistributedLock extends Lock {
      * <p>If the current thread already holds the lock, the hold count is incremented and
      * {@code true} is returned without a network call. If another thread of this JVM holds it,
      * {@code false} is returned at once. Otherwise a single acquisition attempt is made on the
-     * server; the method never waits for a holder to release.
+     * server; the method never waits for a holder to release, and leaves nothing queued on the
+     * server when the lock is busy. As with {@code ReentrantLock}, the interrupt status does not
+     * matter: a free lock is acquired and the status is kept. Failures to reach the server are
+     * retried as configured.
      *
      * @return {@code true} if the lock was acquired
      * @throws LockBackendException if the back end cannot be reached after the configured retries
@@ -116,15 +130,17 @@ public interface DistributedLock extends Lock {
      *   <li>the thread is interrupted: {@link InterruptedException} is thrown and the interrupt
      *       status is cleared.</li>
      * </ul>
-     * A network call already under way when the time elapses is completed first, so the method
-     * may return later than the timeout by up to the client's socket timeout.
+     * Every network wait is bounded by the time left (at least 50 ms for one attempt), so the
+     * method returns by its deadline even when the server is frozen or unreachable; a call given
+     * up at the deadline has an unknown outcome, which the factory cleans up in the background.
      *
      * @param time the maximum time to wait for the lock
      * @param unit the time unit of the {@code time} argument
      * @return {@code true} if the lock was acquired, {@code false} if the waiting time elapsed
      * @throws InterruptedException if the current thread is interrupted
      * @throws NullPointerException if {@code unit} is {@code null}
-     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws LockBackendException if the back end cannot be reached after the configured retries,
+     *         or not within the waiting time; the lock is then not held
      * @throws IllegalStateException if the factory that made this lock has been closed
      */
     @Override
@@ -142,7 +158,11 @@ public interface DistributedLock extends Lock {
      *         count reaches zero and the lease was lost while the lock was held; the lock is
      *         released locally all the same
      * @throws LockBackendException if the lease could not be given back to the server after the
-     *         configured retries; the lock is released locally and the lease runs out by itself
+     *         configured retries; the lock is released locally and the lease is no longer renewed,
+     *         so it runs out on the server within one lease time. In a {@code finally} block this
+     *         exception replaces one the protected code was throwing; code that must see the
+     *         original failure should catch it around {@code unlock()} (the service layer's
+     *         {@code withLock} attaches it as a suppressed exception instead)
      */
     @Override
     void unlock();
@@ -185,11 +205,20 @@ public interface DistributedLock extends Lock {
     boolean isLocked();
 
     /**
-     * Returns the fencing token of the lease under which the current thread holds this lock.
+     * Returns the fencing token of the current thread's hold of this lock.
      *
-     * <p>Tokens grow monotonically per lock name across acquisitions by any JVM, so a resource
-     * may reject a write that carries a lower token than one it has already seen. Threads of one
-     * JVM that receive the lock from each other locally share the lease and thus the token.
+     * <p>Every acquisition (by any thread of any JVM, with any back end flavour, a local
+     * hand-over between threads of one JVM included) gets a token strictly greater than every
+     * token issued before it for the same name; re-entrant acquisitions keep the holder's token.
+     * So a resource that accepts a write only if its token is not lower than the last one it
+     * accepted refuses writes from every previous holder, including one whose lease was lost
+     * while it kept working (a pause longer than the lease). The token is the back end's token
+     * for the lease (Redis: a counter seeded from the server's clock, so it keeps growing after a
+     * restart that lost the data; etcd: the revision of the acquiring write) shifted left by ten
+     * bits, plus the holder's number among the threads the lease was handed to locally. On etcd,
+     * revisions restart when a cluster is replaced by a new one without its data: a resource that
+     * stores tokens must then be reset. The token stays valid after the lease is lost (so that
+     * the holder can still present it and be refused).
      *
      * @return the fencing token, a positive number
      * @throws IllegalMonitorStateException if the current thread does not hold this lock
@@ -220,10 +249,12 @@ public interface DistributedLock extends Lock {
      * watchdog on it is redundant but harmless. Each renewal extends the lease to the configured
      * lease time.
      *
-     * @param interval the time between renewals; positive and shorter than the lease time
+     * @param interval the time between renewals; at least {@link LockOptions#MIN_RENEW_INTERVAL}
+     *        and shorter than the lease time
      * @return a handle that stops the renewals
      * @throws NullPointerException if {@code interval} is {@code null}
-     * @throws IllegalArgumentException if it is not positive or not shorter than the lease time
+     * @throws IllegalArgumentException if it is shorter than {@link LockOptions#MIN_RENEW_INTERVAL}
+     *         or not shorter than the lease time
      * @throws IllegalMonitorStateException if the current thread does not hold this lock
      */
     AutoRenewal autoRenew(java.time.Duration interval);

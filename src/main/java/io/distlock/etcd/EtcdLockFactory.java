@@ -30,10 +30,24 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * <p>Lock {@code name} lives at key {@code prefix + name} ({@link EtcdFlavour#TRANSACTION}) or
- * under {@code prefix + name + "/"} ({@link EtcdFlavour#LOCK_SERVICE}); factories of different
- * flavours must not share a prefix. Lease times are rounded up to whole seconds for etcd, and
- * etcd raises very short ones to its own minimum (about 2 s with default settings).
+ * <p>Lock {@code name} lives at key {@code prefix + "x/" + name.length() + ":" + name}
+ * ({@link EtcdFlavour#TRANSACTION}) or under {@code prefix + "q/" + name.length() + ":" + name + "/"}
+ * ({@link EtcdFlavour#LOCK_SERVICE}); read/write lock {@code name} under
+ * {@code prefix + "rw/" + name.length() + ":" + name + "/"}. The length makes names prefix-free:
+ * no lock's keys lie in another lock's key range, whatever the names. Locks of the two flavours
+ * do not exclude each other, so factories that must exclude each other use the same flavour.
+ * Lease times are rounded up to whole seconds, and etcd raises very short ones to its own
+ * minimum (about 2 s with default settings).
+ *
+ * <p><b>Access control.</b> With authentication on, the user's role needs read and write
+ * permission on the key range of the prefix ({@code etcdctl role grant-permission locker
+ * --prefix=true readwrite locks/}); leases need no permission of their own. Bad credentials and
+ * a missing permission are permanent errors: they fail at once, never retried, with a message
+ * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
+ *
+ * <p><b>Fencing tokens</b> derive from etcd revisions: if a cluster is replaced by a new one
+ * without its data, revisions (and so tokens) start again from 1, and a resource that stores
+ * tokens must be reset with it.
  *
  * <p>A factory is thread-safe and meant to live as long as the application; see
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}

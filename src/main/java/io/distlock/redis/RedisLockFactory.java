@@ -42,6 +42,23 @@ import redis.clients.jedis.UnifiedJedis;
  * subscribes to every channel under its prefix with one pattern subscription, started when a
  * thread first has to wait.
  *
+ * <p><b>Access control.</b> An ACL user needs the commands the lock sends and those its scripts
+ * run, on keys and channels under the prefix (a pattern subscription is matched literally, hence
+ * the second channel rule); for prefix {@code locks:}:
+ * <pre>
+ * ACL SETUSER locker on &gt;secret resetkeys ~locks:* resetchannels &amp;locks:* &amp;locks:{* -@all
+ *     +evalsha +eval +exists +psubscribe +punsubscribe +ping +hello +auth +client|setinfo
+ *     +set +get +del +publish +time +pttl +pexpire +zadd +zrem +zscore +zcard +zrange +zremrangebyscore
+ * </pre>
+ * ({@code +client|setinfo} only on Redis 7.2 and later.) Bad credentials, a missing permission
+ * and a read-only replica are permanent errors: they fail at once, never retried, with a message
+ * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
+ *
+ * <p><b>Deadlines.</b> A Jedis call is bounded by the client's own timeouts; an attempt of a
+ * timed acquisition that could outlast the time it has left (on a frozen server a call can take
+ * two socket timeouts and a connect timeout) runs on a helper thread and is given up at the
+ * deadline. With a client you supply, its timeouts are taken to be Jedis' defaults (2 s).
+ *
  * <p>A factory is thread-safe and meant to live as long as the application; see
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise.

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every method that runs a body releases the lock when the body ends, normally or by an
  * exception. If the lease was lost while the body ran, the release throws
- * {@link LeaseLostException} (attached as suppressed to the body's exception if there is one),
- * because the body may have overlapped another holder.
+ * {@link LeaseLostException}, because the body may have overlapped another holder; if the server
+ * cannot be reached it throws {@link io.distlock.LockBackendException}. Either is attached as
+ * suppressed to the body's own exception when there is one, never in its place.
  *
  * <p>Leases are renewed automatically while a body runs: that is the factory's watchdog, on by
  * default ({@link LockOptions#watchdog()}). With the watchdog off, a body can keep its fixed lease
