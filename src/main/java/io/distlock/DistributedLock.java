@@ -158,8 +158,11 @@ public interface DistributedLock extends Lock {
      *         count reaches zero and the lease was lost while the lock was held; the lock is
      *         released locally all the same
      * @throws LockBackendException if the lease could not be given back to the server after the
-     *         configured retries; the lock is released locally and the lease is no longer renewed,
-     *         so it runs out on the server within one lease time. In a {@code finally} block this
+     *         configured retries; the lock is released locally, the lease is no longer renewed,
+     *         and the factory keeps giving it back in the background (on Redis it also runs out
+     *         within one lease time; on etcd a key on the factory's session lease stays until
+     *         that succeeds, or, if it is given up after a minute and twice the lease time, which
+     *         is logged as an error, until the session ends). In a {@code finally} block this
      *         exception replaces one the protected code was throwing; code that must see the
      *         original failure should catch it around {@code unlock()} (the service layer's
      *         {@code withLock} attaches it as a suppressed exception instead)

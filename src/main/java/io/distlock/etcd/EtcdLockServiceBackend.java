@@ -102,7 +102,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         }
         CompletableFuture<LockResponse> call = a.call;
         if (call == null || !call.isDone()) {
-            reviveIfStalled(a);
+            reviveIfStalled(a, deadline(timeoutNanos));
             return AcquireResult.busy(-1);
         }
         LockResponse response;
@@ -164,16 +164,21 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
      * is sent again with the same lease; the server's recipe finds the existing key and keeps its
      * place in the queue.
      */
-    private void reviveIfStalled(Acquisition a) {
+    private void reviveIfStalled(Acquisition a, long deadline) {
         if (System.nanoTime() - a.sentAt < STALL_NANOS) {
             return;
         }
         ByteSequence mine = keyOf(a);
-        List<KeyValue> head = await(client.getKVClient().get(waitersKey(a.name), GetOption.builder().isPrefix(true)
-                .withKeysOnly(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
-                .withLimit(1).build()), "queue check").getKvs();
+        // the head of the queue and my own key, read at one revision, within the caller's time
+        List<io.etcd.jetcd.kv.GetResponse> r = await(client.getKVClient().txn().Then(
+                Op.get(waitersKey(a.name), GetOption.builder().isPrefix(true).withKeysOnly(true)
+                        .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+                        .withLimit(1).build()),
+                Op.get(mine, GetOption.builder().withCountOnly(true).build())).commit(), deadline, "queue check")
+                .getGetResponses();
+        List<KeyValue> head = r.get(0).getKvs();
         boolean headsQueue = !head.isEmpty() && head.get(0).getKey().equals(mine);
-        if (headsQueue || count(mine, false) == 0) {
+        if (headsQueue || r.get(1).getCount() == 0) {
             a.send(client.getLockClient().lock(key(a.name), a.lease.id()));
         } else {
             a.sentAt = System.nanoTime();

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * That moment is after the request was sent, so "send time + TTL" is an expiry the server cannot
  * undercut (assuming the two clocks run at the same rate): the estimate is the send time of the
  * grant, and then of each answered keep-alive, plus the TTL the server reported. Keep-alives are
- * single requests (one at a time, every third of the TTL, sooner after a failure), not jetcd's
- * shared stream, precisely so that each answer can be matched with its send time. A keep-alive
- * unanswered within the request timeout is given up (a late answer still counts, with its own send
- * time) and another one sent.
+ * single requests (one at a time, every third of the TTL, 200 ms after a failure), not jetcd's
+ * shared stream, precisely so that each answer can be matched with its send time. While one is
+ * unanswered (a frozen server) no other is sent: the estimate simply lapses, and a late answer
+ * still counts, with its own send time. A broken connection fails the request, and the next one
+ * follows.
  *
  * The server saying it does not know the lease (or a TTL of zero) marks it dead for good.
  * </pre>
@@ -122,18 +122,6 @@ final class EtcdSession {
             scheduleKeepAlive(RETRY_NANOS);
             return;
         }
-        AtomicBoolean settled = new AtomicBoolean();
-        ScheduledFuture<?> giveUp;
-        try {
-            giveUp = scheduler.schedule(() -> {
-                if (settled.compareAndSet(false, true)) {
-                    log.debug("keep-alive of etcd lease {} got no answer within {}", Long.toHexString(id), timeout);
-                    scheduleKeepAlive(0);
-                }
-            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            return;
-        }
         call.whenComplete((r, e) -> {
             long delay;
             if (e == null && r.getTTL() > 0) {
@@ -146,10 +134,7 @@ final class EtcdSession {
                 log.debug("keep-alive of etcd lease {} failed; retrying", Long.toHexString(id), e);
                 delay = RETRY_NANOS;
             }
-            if (settled.compareAndSet(false, true)) {
-                giveUp.cancel(false);
-                scheduleKeepAlive(delay);
-            }
+            scheduleKeepAlive(delay);
         });
     }
 

@@ -92,13 +92,17 @@ final class Lease {
      * A renewal begun by {@link #beginRenewal} has ended: with the server's confirmation that it
      * keeps the lease until {@code confirmedUntil}, or (when {@code confirmed} is false) without
      * one. While renewals overlap, the estimate becomes the earliest expiry any of them could
-     * have set, so it never exceeds the server's whichever the server applied last.
+     * have set, so it never exceeds the server's whichever the server applied last; a renewal
+     * without a confirmation can only shorten it (it may have been applied).
      */
     synchronized void endRenewal(boolean confirmed, long confirmedUntil) {
         renewalsInFlight--;
+        long bound = renewalGroupBound;
         if (confirmed) {
-            long bound = renewalGroupBound;
             validUntilNanos = confirmedUntil - bound < 0 ? confirmedUntil : bound;
+        } else if (bound - validUntilNanos < 0) {
+            // an unanswered renewal to a shorter lease may have been applied all the same
+            validUntilNanos = bound;
         }
     }
 

@@ -157,6 +157,11 @@ final class LeaseSlot {
                 try {
                     result = backend.tryAcquire(name, token, engine.leaseMillis, mode != AcquireMode.NO_WAIT, budget);
                     engine.recordRoundTrip(System.nanoTime() - sentAt);
+                    if (result.isAcquired() && result.validMillis() <= 0) {
+                        // granted on a lease the server may already have let run out: not a hold
+                        throw new LockBackendException(backend.describe() + ": the lease of lock '" + name
+                                + "' ran out before its acquisition was confirmed", null);
+                    }
                     failures = 0;
                 } catch (LockBackendException e) {
                     // the outcome is unknown: whatever this token may hold goes, in the background
@@ -286,7 +291,17 @@ final class LeaseSlot {
         // deleted it before its answer was lost, or the lease had been lost (a server restart
         // that lost the data breaks the connection too). The two cannot be told apart, and a
         // lost lease must never pass silently, so that is reported as lost.
-        ReleaseResult released = engine.retrying("release", name, () -> backend.release(name, l.token));
+        ReleaseResult released;
+        try {
+            released = engine.retrying("release", name, () -> backend.release(name, l.token));
+        } catch (LockBackendException e) {
+            // nobody renews the lease now; the factory keeps giving it back in the background
+            // (on etcd a key on the session lease would otherwise stay as long as the session)
+            if (!e.isPermanent()) {
+                engine.discardInBackground(backend, name, l.token, false);
+            }
+            throw e;
+        }
         if (!released.released()) {
             if (l.markLost()) {
                 engine.reportLost(name, l.fencingToken());
@@ -394,6 +409,11 @@ final class LeaseSlot {
         holder = Thread.currentThread();
         lease = l;
         engine.registerHeld(this);
+        if (engine.isClosed()) {
+            // the factory closed while this acquisition was under way: lost at once, as every
+            // lease held at the close is
+            abandon();
+        }
     }
 
     private void dropLease(Lease l) {
@@ -415,7 +435,8 @@ final class LeaseSlot {
             return;
         }
         Thread h = holder;
-        if (h != null && !h.isAlive() && lease == l) {
+        // re-read after isAlive: a thread that handed the lease over and then ended is no holder
+        if (h != null && !h.isAlive() && holder == h && lease == l) {
             if (l.markLost()) {
                 engine.reportDeadHolder(name, h, l.fencingToken());
                 engine.discardInBackground(backend, name, l.token, false);

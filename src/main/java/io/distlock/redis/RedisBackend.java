@@ -33,12 +33,15 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * Acquire, release and renew are each one EVALSHA (EVAL once per server if the script is
  * missing), so one round trip each.
  *
- * Deadlines: a Jedis call is bounded only by the client's timeouts, fixed per connection, and on a
- * frozen server it can take two socket timeouts and a connect timeout (the read times out, then
- * the pool opens a replacement connection in the caller's thread). So an attempt of a timed
- * acquisition whose time left is shorter than that runs on a helper thread and is given up when
- * the time is out (its outcome is then unknown, and the engine cleans up after it); attempts
- * with more time than that, and calls with no deadline, run in the caller's thread.
+ * Deadlines: a Jedis call is bounded only by the client's timeouts, fixed per connection: on a
+ * frozen server it can wait for a pooled connection, then take two socket timeouts and a connect
+ * timeout (the read times out, then the pool opens a replacement connection in the caller's
+ * thread). So an attempt of a timed acquisition whose time left is shorter than that runs on a
+ * helper thread and is given up when the time is out (its outcome is then unknown, and the engine
+ * cleans up after it); attempts with more time than that, and calls with no deadline, run in the
+ * caller's thread. For a client the factory creates, the bound is known (its pool waits at most
+ * one socket timeout for a connection); for a client given to the factory it is not, and every
+ * attempt of a timed acquisition runs on a helper thread.
  *
  * Errors: a failure to connect or a broken connection may pass and is retried; an error reply
  * that lasts (NOAUTH, WRONGPASS, NOPERM, READONLY, an unknown command, a key of the wrong type)
@@ -54,7 +57,7 @@ final class RedisBackend implements LockBackend {
     private final String description;
     final RedisReleaseSubscriber subscriber;
 
-    /** How long one Jedis call may block at most, from the client's timeouts. */
+    /** How long one Jedis call may block at most (from the client's timeouts), or Long.MAX_VALUE if unknown. */
     private final long maxCallNanos;
     /** Runs the attempts of timed acquisitions that must not block past their deadline. */
     private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
@@ -65,14 +68,14 @@ final class RedisBackend implements LockBackend {
             });
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
-                 String description, long connectTimeoutMillis, long socketTimeoutMillis) {
+                 String description, long maxCallNanos) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
         this.retentionMillis = Long.toString(retentionMillis);
         this.description = description;
         this.subscriber = new RedisReleaseSubscriber(client, prefix);
-        this.maxCallNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis + 2 * socketTimeoutMillis);
+        this.maxCallNanos = maxCallNanos;
     }
 
     /**
@@ -254,7 +257,8 @@ final class RedisBackend implements LockBackend {
                 }
                 if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
                         || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN") || m.startsWith("NOREPLICAS")
-                        || m.startsWith("OOM")) {
+                        || m.startsWith("OOM") || m.startsWith("MISCONF")
+                        || m.startsWith("ERR max number of clients")) {
                     return null;
                 }
                 return "the server rejected the request: a Redis 6.2 or later server is needed, and no other "

@@ -7,6 +7,7 @@ import io.distlock.internal.LockSync;
 import io.distlock.internal.ReadWriteSync;
 import java.time.Duration;
 import java.util.Objects;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
@@ -57,7 +58,9 @@ import redis.clients.jedis.UnifiedJedis;
  * <p><b>Deadlines.</b> A Jedis call is bounded by the client's own timeouts; an attempt of a
  * timed acquisition that could outlast the time it has left (on a frozen server a call can take
  * two socket timeouts and a connect timeout) runs on a helper thread and is given up at the
- * deadline. With a client you supply, its timeouts are taken to be Jedis' defaults (2 s).
+ * deadline. With a client you supply, how long its calls may block is not known, so every attempt
+ * of a timed acquisition runs on a helper thread (a few microseconds more per attempt). The
+ * client this factory creates waits at most one socket timeout for a pooled connection.
  *
  * <p>A factory is thread-safe and meant to live as long as the application; see
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
@@ -202,24 +205,35 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
                     throw new IllegalStateException(
                             "clientConfig(...) applies to hostAndPort(...), not to a supplied client");
                 }
-                // a supplied client's timeouts are not known: Jedis' defaults are assumed
-                JedisClientConfig defaults = DefaultJedisClientConfig.builder().build();
-                return create(client, false, "Redis via " + client.getClass().getSimpleName(), defaults);
+                // how long a call of a supplied client may block is not known (its pool may wait
+                // for a connection for ever): timed attempts always run on a helper thread
+                return create(client, false, "Redis via " + client.getClass().getSimpleName(), Long.MAX_VALUE);
             }
             JedisClientConfig config = clientConfig != null
                     ? clientConfig : DefaultJedisClientConfig.builder().build();
+            ConnectionPoolConfig pool = new ConnectionPoolConfig();
+            long socketTimeout = config.getSocketTimeoutMillis();
+            long maxCall = Long.MAX_VALUE;
+            if (socketTimeout > 0) {
+                // a caller waits for a pooled connection at most one socket timeout, so a call
+                // blocks at most a connect timeout and three socket timeouts
+                pool.setMaxWait(Duration.ofMillis(socketTimeout));
+                maxCall = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+                        Math.max(config.getConnectionTimeoutMillis(), 0) + 3 * socketTimeout);
+            }
             RedisClient created = RedisClient.builder()
                     .hostAndPort(hostAndPort)
                     .clientConfig(config)
+                    .poolConfig(pool)
                     .build();
-            return create(created, true, "Redis at " + hostAndPort, config);
+            return create(created, true, "Redis at " + hostAndPort, maxCall);
         }
 
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
-                                        JedisClientConfig timeouts) {
+                                        long maxCallNanos) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
-                    timeouts.getConnectionTimeoutMillis(), timeouts.getSocketTimeoutMillis());
+                    maxCallNanos);
             RedisLockFactory factory = new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend),
                     options(), leaseListener(), "RedisLockFactory"), keyPrefix());
             if (verifyOnBuild()) {

@@ -121,7 +121,9 @@ class EngineFaultTest {
                 TimeUnit.MILLISECONDS.toNanos(300)));
         // untimed acquisitions pass no budget of their own
         budgets.clear();
-        assertThatThrownBy(sync::tryLock).isInstanceOf(LockBackendException.class);
+        LockSync untimed = engine(backend, LockOptions.builder().retryCount(2).retryDelay(Duration.ofMillis(1)).build())
+                .sync("n");
+        assertThatThrownBy(untimed::tryLock).isInstanceOf(LockBackendException.class);
         assertThat(budgets).isNotEmpty().allSatisfy(b -> assertThat(b).isEqualTo(Long.MAX_VALUE));
     }
 
@@ -211,6 +213,65 @@ class EngineFaultTest {
         b.endRenewal(false, 0);
         b.endRenewal(true, t + 6 + fiveMinutes);
         assertThat(b.validUntilNanos()).isEqualTo(t + 5 + thirtySeconds / 30);
+        // an unanswered renewal to a shorter lease, on its own, may have been applied: it shortens
+        b.beginRenewal(t + 7, fiveMinutes);
+        b.endRenewal(true, t + 7 + fiveMinutes);
+        b.beginRenewal(t + 8, thirtySeconds / 15);
+        b.endRenewal(false, 0);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 8 + thirtySeconds / 15);
+        // and an unanswered one to a longer lease changes nothing
+        b.beginRenewal(t + 9, fiveMinutes);
+        b.endRenewal(false, 0);
+        assertThat(b.validUntilNanos()).isEqualTo(t + 8 + thirtySeconds / 15);
+    }
+
+    @Test
+    void aGrantOnALeaseThatAlreadyRanOutIsNoHold() throws Exception {
+        Scripted backend = new Scripted(call -> AcquireResult.acquired(50 + call, call == 0 ? 0 : 30_000));
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        sync.lock();
+        try {
+            assertThat(sync.isHeldByCurrentThread()).isTrue();
+            assertThat(sync.getFencingToken()).isEqualTo(51L << 10);
+            String first = backend.acquireTokens.get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.releasedTokens.contains(first));
+        } finally {
+            sync.unlock();
+        }
+    }
+
+    @Test
+    void anAcquisitionThatEndsWhileTheFactoryClosesIsLost() throws Exception {
+        java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Scripted backend = new Scripted(call -> {
+            inCall.countDown();
+            try {
+                closed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return AcquireResult.acquired(9, 30_000);
+        });
+        LockEngine engine = engine(backend, LockOptions.defaults());
+        LockSync sync = engine.sync("n");
+        java.util.concurrent.CompletableFuture<String> holder = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            sync.lock();
+            String held = "held " + sync.isHeldByCurrentThread();
+            try {
+                sync.unlock();
+                return held + ", unlocked";
+            } catch (io.distlock.LeaseLostException e) {
+                return held + ", lease lost";
+            }
+        });
+        assertThat(inCall.await(10, TimeUnit.SECONDS)).isTrue();
+        java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture.runAsync(engine::close);
+        await().atMost(Duration.ofSeconds(5)).until(engine::isClosed);
+        closed.countDown();
+        closing.get(10, TimeUnit.SECONDS);
+        assertThat(holder.get(10, TimeUnit.SECONDS)).isEqualTo("held false, lease lost");
+        assertThat(backend.releasedTokens).contains(backend.acquireTokens.get(0));
     }
 
     /** A back end whose acquire answers come from a script indexed by call number. */
