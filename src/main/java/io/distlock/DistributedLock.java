@@ -77,8 +77,9 @@ public interface DistributedLock extends Lock {
      * <p>An interrupt does not abort the wait; if the thread is interrupted while waiting, it keeps
      * waiting and its interrupt status is set again when the method returns.
      *
-     * @throws LockBackendException if the back end cannot be reached after the configured retries;
-     *         the lock is then not held
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     *         (each attempt waits at most the client's request or socket timeout, then the pause
+     *         before the next); the lock is then not held
      * @throws IllegalStateException if the factory that made this lock has been closed
      * @throws Error ("Maximum lock count exceeded") if the hold count would overflow
      */

@@ -106,6 +106,21 @@ public abstract class DistributedLockContractTest {
         return pool.submit(body);
     }
 
+    /**
+     * Whether the independent factory ("another JVM") takes the lock of {@code lockName}, waiting
+     * at most {@code waitMillis} (0: a {@code tryLock()}), and gives it back.
+     */
+    private boolean elsewhereTakesAndReleases(String lockName, long waitMillis) throws Exception {
+        return async(() -> {
+            DistributedLock other = elsewhere.getLock(lockName);
+            boolean got = waitMillis > 0 ? other.tryLock(waitMillis, TimeUnit.MILLISECONDS) : other.tryLock();
+            if (got) {
+                other.unlock();
+            }
+            return got;
+        }).get(60, TimeUnit.SECONDS);
+    }
+
     private static long millisSince(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
@@ -366,14 +381,7 @@ public abstract class DistributedLockContractTest {
         s.close();
         assertThat(lostLeases).contains(name + "#" + fence);
         assertThat(lock.isHeldByCurrentThread()).isFalse();
-        assertThat(async(() -> {
-            DistributedLock other = elsewhere.getLock(name);
-            boolean got = other.tryLock();
-            if (got) {
-                other.unlock();
-            }
-            return got;
-        }).get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(elsewhereTakesAndReleases(name, 0)).isTrue();
         assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
         assertThat(lock.getHoldCount()).isZero();
     }
@@ -651,6 +659,21 @@ public abstract class DistributedLockContractTest {
             assertThat(t).isInstanceOf(LockBackendException.class).hasMessageContaining(name).hasMessageContaining("3 attempt");
             assertThat(millisSince(start)).isLessThan(30_000);
             assertThat(s.getLock(name).getHoldCount()).isZero();
+            // a timed call with the default retries on the absent server: by its deadline
+            DistributedLockFactory defaults = source(LockOptions.defaults());
+            long timedStart = System.nanoTime();
+            Object timed = async(() -> {
+                try {
+                    return defaults.getLock(name).tryLock(500, TimeUnit.MILLISECONDS);
+                } catch (LockBackendException e) {
+                    return e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            long timedMillis = millisSince(timedStart);
+            System.out.println(getClass().getSimpleName() + ": tryLock(500 ms) on an absent server returned "
+                    + (timed instanceof Throwable ? timed.getClass().getSimpleName() : timed) + " after " + timedMillis + " ms");
+            assertThat(timed).isNotEqualTo(Boolean.TRUE);
+            assertThat(timedMillis).isLessThan(500 + deadlineSlackMillis());
         } finally {
             restartServer();
         }
@@ -776,14 +799,7 @@ public abstract class DistributedLockContractTest {
         assertThat(lock.getHoldCount()).isZero();
         // whatever the frozen server does with the request once it runs again is cleaned up
         await().atMost(Duration.ofSeconds(20)).until(() -> lockedNamesOnServer().isEmpty());
-        assertThat(async(() -> {
-            DistributedLock other = elsewhere.getLock(name);
-            boolean got = other.tryLock(10, TimeUnit.SECONDS);
-            if (got) {
-                other.unlock();
-            }
-            return got;
-        }).get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(elsewhereTakesAndReleases(name, 10_000)).isTrue();
     }
 
     @Test
@@ -797,10 +813,13 @@ public abstract class DistributedLockContractTest {
                 try {
                     boolean got = lock.tryLock(200, TimeUnit.MILLISECONDS);
                     if (got) {
+                        // acquired before the freeze: this unlock meets the frozen server, and its
+                        // retry may find the lease gone, which it reports as lost (an ambiguity
+                        // docs/design.md owns up to)
                         lock.unlock();
                     }
                     return got;
-                } catch (LockBackendException e) {
+                } catch (LockBackendException | LeaseLostException e) {
                     return e;
                 }
             });
@@ -814,14 +833,7 @@ public abstract class DistributedLockContractTest {
             }
             attempt.get(60, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(20)).until(() -> lockedNamesOnServer().isEmpty());
-            assertThat(async(() -> {
-                DistributedLock other = elsewhere.getLock(lost);
-                boolean got = other.tryLock();
-                if (got) {
-                    other.unlock();
-                }
-                return got;
-            }).get(30, TimeUnit.SECONDS)).as("the lock is free once the frozen server ran again").isTrue();
+            assertThat(elsewhereTakesAndReleases(lost, 0)).as("the lock is free once the frozen server ran again").isTrue();
         }
     }
 

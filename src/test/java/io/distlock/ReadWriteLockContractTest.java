@@ -401,10 +401,13 @@ public abstract class ReadWriteLockContractTest {
                 try {
                     boolean got = w.tryLock(200, TimeUnit.MILLISECONDS);
                     if (got) {
+                        // acquired before the freeze: this unlock meets the frozen server, and its
+                        // retry may find the lease gone, which it reports as lost (an ambiguity
+                        // docs/design.md owns up to)
                         w.unlock();
                     }
                     return got;
-                } catch (LockBackendException e) {
+                } catch (LockBackendException | LeaseLostException e) {
                     return e;
                 }
             });

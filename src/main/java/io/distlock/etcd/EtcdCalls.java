@@ -1,6 +1,7 @@
 package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
+import io.distlock.internal.Threads;
 import io.distlock.spi.RequestAbandonedException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.common.exception.EtcdException;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Waiting on jetcd's futures with a bound, and turning their failures into the SPI's exception. */
@@ -55,27 +55,16 @@ final class EtcdCalls {
      * applied). An interrupt does not abandon the call; it is kept for the caller.
      */
     static <T> T await(CompletableFuture<T> call, long deadline, String what, String where) {
-        boolean interrupted = false;
         long start = System.nanoTime();
         try {
-            while (true) {
-                try {
-                    return call.get(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
-                } catch (TimeoutException e) {
-                    // the request goes on (cancelling the future would not stop it): whoever
-                    // cleans up after it waits for its end
-                    throw new RequestAbandonedException(where + ": " + what + " got no answer within "
-                            + Duration.ofNanos(Math.max(deadline - start, 0L)).toMillis() + " ms", e, call);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            return Threads.getUninterruptibly(call, deadline);
+        } catch (ExecutionException e) {
+            throw failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
+        } catch (TimeoutException e) {
+            // the request goes on (cancelling the future would not stop it): whoever cleans up
+            // after it waits for its end
+            throw new RequestAbandonedException(where + ": " + what + " got no answer within "
+                    + Duration.ofNanos(Math.max(deadline - start, 0L)).toMillis() + " ms", e, call);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
+import io.distlock.internal.Threads;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -32,11 +32,7 @@ final class EtcdSessions {
         this.timeout = timeout;
         this.where = where;
         int id = IDS.incrementAndGet();
-        this.keepAlives = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "distlock-etcd-keepalive-" + id);
-            t.setDaemon(true);
-            return t;
-        });
+        this.keepAlives = new ScheduledThreadPoolExecutor(1, Threads.daemon("distlock-etcd-keepalive-" + id));
         keepAlives.setRemoveOnCancelPolicy(true);
     }
 
@@ -55,7 +51,7 @@ final class EtcdSessions {
         if (s != null && s.isAlive()) {
             return s;
         }
-        if (!lockUninterruptibly(deadline)) {
+        if (!Threads.tryLockUninterruptibly(lock, deadline)) {
             throw new LockBackendException(where + ": no session lease within the time left", null);
         }
         try {
@@ -70,24 +66,6 @@ final class EtcdSessions {
             return s;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Takes the grant lock until {@code deadline}; an interrupt does not abort the wait and is kept. */
-    private boolean lockUninterruptibly(long deadline) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return lock.tryLock(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -113,18 +113,11 @@ public final class LockEngine implements AutoCloseable {
         this.leaseMillis = options.leaseTime().toMillis();
         this.leaseNanos = options.leaseTime().toNanos();
         int id = ENGINE_IDS.incrementAndGet();
-        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "distlock-lease-" + id);
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = new ScheduledThreadPoolExecutor(1, Threads.daemon("distlock-lease-" + id));
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.cleaner = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "distlock-cleanup-" + id);
-            t.setDaemon(true);
-            return t;
-        });
+        this.cleaner = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Threads.daemon("distlock-cleanup-" + id));
         long tick = sweepPeriodNanos(options);
         scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.NANOSECONDS);
     }

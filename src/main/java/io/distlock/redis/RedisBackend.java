@@ -1,6 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.internal.Threads;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
@@ -61,11 +62,7 @@ final class RedisBackend implements LockBackend {
     private final long maxCallNanos;
     /** Runs the attempts of timed acquisitions that must not block past their deadline. */
     private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "distlock-redis-call");
-                t.setDaemon(true);
-                return t;
-            });
+            new SynchronousQueue<>(), Threads.daemon("distlock-redis-call"));
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos) {
@@ -93,29 +90,17 @@ final class RedisBackend implements LockBackend {
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             return call.get();
         }
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return f.get(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException) {
-                        throw (RuntimeException) e.getCause();
-                    }
-                    throw new LockBackendException(description + ": " + e.getCause(), e.getCause());
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // the helper thread's call goes on; whoever cleans up after it waits for its end
-                    throw new RequestAbandonedException(description + ": no answer within the "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e, f);
-                }
+            return Threads.getUninterruptibly(f, System.nanoTime() + timeoutNanos);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            throw new LockBackendException(description + ": " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            // the helper thread's call goes on; whoever cleans up after it waits for its end
+            throw new RequestAbandonedException(description + ": no answer within the "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e, f);
         }
     }
 
