@@ -84,6 +84,25 @@ public final class LockWorker {
         System.exit(0);
     }
 
+    /**
+     * A lock factory for a back-end argument ({@code redis:HOST:PORT}, {@code etcd-txn:ENDPOINTS},
+     * {@code etcd-lock-service:ENDPOINTS}).
+     */
+    public static DistributedLockFactory factory(String spec, String prefix, LockOptions options,
+                                                 LeaseListener listener) {
+        String kind = spec.substring(0, spec.indexOf(':'));
+        String where = spec.substring(spec.indexOf(':') + 1);
+        if (kind.equals("redis")) {
+            String host = where.substring(0, where.lastIndexOf(':'));
+            int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+            return RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix).options(options)
+                    .leaseListener(listener).build();
+        }
+        EtcdFlavour flavour = kind.equals("etcd-txn") ? EtcdFlavour.TRANSACTION : EtcdFlavour.LOCK_SERVICE;
+        return EtcdLockFactory.builder().endpoints(where.split(",")).keyPrefix(prefix).flavour(flavour)
+                .options(options).leaseListener(listener).build();
+    }
+
     private static Store open(String spec, String prefix, LockOptions options) {
         String kind = spec.substring(0, spec.indexOf(':'));
         String where = spec.substring(spec.indexOf(':') + 1);
@@ -91,8 +110,7 @@ public final class LockWorker {
             String host = where.substring(0, where.lastIndexOf(':'));
             int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
             RedisClient data = RedisClient.create(host, port);
-            RedisLockFactory locks = RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix)
-                    .options(options).build();
+            DistributedLockFactory locks = factory(spec, prefix, options, (n, f) -> { });
             return new Store() {
                 public DistributedLock lock(String name) {
                     return locks.getLock(name);
@@ -116,11 +134,9 @@ public final class LockWorker {
                 }
             };
         }
-        EtcdFlavour flavour = kind.equals("etcd-txn") ? EtcdFlavour.TRANSACTION : EtcdFlavour.LOCK_SERVICE;
         String[] endpoints = where.split(",");
         Client data = Client.builder().endpoints(endpoints).build();
-        EtcdLockFactory locks = EtcdLockFactory.builder().endpoints(endpoints).keyPrefix(prefix)
-                .flavour(flavour).options(options).build();
+        DistributedLockFactory locks = factory(spec, prefix, options, (n, f) -> { });
         return new Store() {
             public DistributedLock lock(String name) {
                 return locks.getLock(name);
