@@ -255,6 +255,8 @@ final class TortureRun {
         }
         Files.write(dir.resolve("faults.log"), faults);
         Files.write(dir.resolve("register.log"), registerLog);
+        Files.write(dir.resolve("counters.txt"), counters.entrySet().stream()
+                .map(e -> e.getKey() + " " + (e.getValue() == null ? "0" : e.getValue())).collect(Collectors.toList()));
         List<String> hung = faults.stream().filter(f -> f.startsWith("HUNG")).collect(Collectors.toList());
         if (!hung.isEmpty()) {
             report.pastDeadline.addAll(hung);
