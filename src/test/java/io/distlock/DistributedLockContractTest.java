@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -976,6 +978,163 @@ public abstract class DistributedLockContractTest {
         System.out.println(getClass().getSimpleName() + ": " + attempts + " tryLock() calls while another JVM came "
                 + "and went, the longest took " + longest + " ms");
         assertThat(longest).as("no tryLock() waited for the holder's 400 ms").isLessThan(300);
+    }
+
+    // ---- the bad-input and misuse matrix ------------------------------------------------------
+
+    /** One case of the matrix: what is done, and the exact exception expected. */
+    private DynamicTest refused(String what, org.assertj.core.api.ThrowableAssert.ThrowingCallable call,
+                                Class<? extends Throwable> type, String message) {
+        return DynamicTest.dynamicTest(what, () -> assertThatThrownBy(call).isExactlyInstanceOf(type).hasMessage(message));
+    }
+
+    /** As {@link #refused}, for a call made while the calling thread holds the test's lock. */
+    private DynamicTest refusedWhileHolding(String what, java.util.function.Consumer<DistributedLock> call,
+                                            Class<? extends Throwable> type, String message) {
+        return DynamicTest.dynamicTest(what, () -> {
+            DistributedLock lock = here.getLock(name);
+            lock.lock();
+            try {
+                assertThatThrownBy(() -> call.accept(lock)).isExactlyInstanceOf(type).hasMessage(message);
+                assertThat(lock.getHoldCount()).as("the hold is untouched").isEqualTo(1);
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    @TestFactory
+    List<DynamicTest> badInputAndMisuseAreRefusedWithAnExactMessageAndLeaveNothing() {
+        String notHeld = "current thread does not hold lock '" + name + "'";
+        String leaseRange = "leaseTime must be between PT0.1S and PT168H, was ";
+        List<DynamicTest> cases = new ArrayList<>(List.of(
+                refused("getLock(null)", () -> here.getLock(null), NullPointerException.class, "name"),
+                refused("getLock(\"\")", () -> here.getLock(""), IllegalArgumentException.class, "name must not be empty"),
+                refused("getLock(4097 characters)", () -> here.getLock("x".repeat(4097)), IllegalArgumentException.class,
+                        "name must be at most 4096 characters, was 4097"),
+                refused("getLock(1 MB name)", () -> here.getLock("x".repeat(1 << 20)), IllegalArgumentException.class,
+                        "name must be at most 4096 characters, was 1048576"),
+                refused("getLock(an unpaired surrogate)", () -> here.getLock("\uDC00x"), IllegalArgumentException.class,
+                        "name must be valid Unicode: unpaired surrogate U+DC00 at index 0"),
+                refused("getReadWriteLock(null)", () -> here.getReadWriteLock(null), NullPointerException.class, "name"),
+                refused("getReadWriteLock(\"\")", () -> here.getReadWriteLock(""), IllegalArgumentException.class,
+                        "name must not be empty"),
+                refused("tryLock(1, null)", () -> here.getLock(name).tryLock(1, null), NullPointerException.class, "unit"),
+                refused("unlock() by a non-holder", () -> here.getLock(name).unlock(), IllegalMonitorStateException.class,
+                        notHeld),
+                refused("getFencingToken() by a non-holder", () -> here.getLock(name).getFencingToken(),
+                        IllegalMonitorStateException.class, notHeld),
+                refused("renew() by a non-holder", () -> here.getLock(name).renew(Duration.ofSeconds(1)),
+                        IllegalMonitorStateException.class, notHeld),
+                refused("autoRenew() by a non-holder", () -> here.getLock(name).autoRenew(Duration.ofSeconds(1)),
+                        IllegalMonitorStateException.class, notHeld),
+                refusedWhileHolding("renew(null)", l -> l.renew(null), NullPointerException.class, "leaseTime"),
+                refusedWhileHolding("renew(-1 ms)", l -> l.renew(Duration.ofMillis(-1)), IllegalArgumentException.class,
+                        leaseRange + "PT-0.001S"),
+                refusedWhileHolding("renew(0)", l -> l.renew(Duration.ZERO), IllegalArgumentException.class,
+                        leaseRange + "PT0S"),
+                refusedWhileHolding("renew(8 days)", l -> l.renew(Duration.ofDays(8)), IllegalArgumentException.class,
+                        leaseRange + "PT192H"),
+                refusedWhileHolding("autoRenew(null)", l -> l.autoRenew(null), NullPointerException.class, "interval"),
+                refusedWhileHolding("autoRenew(-1 s)", l -> l.autoRenew(Duration.ofSeconds(-1)),
+                        IllegalArgumentException.class,
+                        "interval must be at least PT0.01S and shorter than the lease time PT30S, was PT-1S"),
+                refusedWhileHolding("autoRenew(365 days)", l -> l.autoRenew(Duration.ofDays(365)),
+                        IllegalArgumentException.class,
+                        "interval must be at least PT0.01S and shorter than the lease time PT30S, was PT8760H"),
+                refused("LockOptions.leaseTime(null)", () -> LockOptions.builder().leaseTime(null),
+                        NullPointerException.class, "leaseTime"),
+                refused("LockOptions.leaseTime(10 ms)", () -> LockOptions.builder().leaseTime(Duration.ofMillis(10)),
+                        IllegalArgumentException.class, leaseRange + "PT0.01S"),
+                refused("LockOptions.leaseTime(8 days)", () -> LockOptions.builder().leaseTime(Duration.ofDays(8)),
+                        IllegalArgumentException.class, leaseRange + "PT192H"),
+                refused("LockOptions.retryCount(-1)", () -> LockOptions.builder().retryCount(-1),
+                        IllegalArgumentException.class, "retryCount must be between 0 and 1000, was -1"),
+                refused("LockOptions.retryCount(1001)", () -> LockOptions.builder().retryCount(1001),
+                        IllegalArgumentException.class, "retryCount must be between 0 and 1000, was 1001"),
+                refused("LockOptions.retryDelay(-1 ms)", () -> LockOptions.builder().retryDelay(Duration.ofMillis(-1)),
+                        IllegalArgumentException.class, "retryDelay must be between 0 and PT10M, was PT-0.001S"),
+                refused("LockOptions.retryDelay(1 h)", () -> LockOptions.builder().retryDelay(Duration.ofHours(1)),
+                        IllegalArgumentException.class, "retryDelay must be between 0 and PT10M, was PT1H"),
+                refused("LockOptions.maxLocalHandoffs(1024)", () -> LockOptions.builder().maxLocalHandoffs(1024),
+                        IllegalArgumentException.class, "maxLocalHandoffs must be between 0 and 1023, was 1024"),
+                refused("LockOptions.retryBackoff(NaN)", () -> LockOptions.builder().retryBackoff(Double.NaN),
+                        IllegalArgumentException.class, "retryBackoff must be between 1 and 10, was NaN"),
+                refused("LockOptions.retryJitter(-0.1)", () -> LockOptions.builder().retryJitter(-0.1),
+                        IllegalArgumentException.class, "retryJitter must be between 0 and 1, was -0.1"),
+                refused("LockOptions.maxRetryDelay(null)", () -> LockOptions.builder().maxRetryDelay(null),
+                        NullPointerException.class, "maxRetryDelay"),
+                DynamicTest.dynamicTest("unlock() twice", () -> {
+                    DistributedLock lock = here.getLock(name);
+                    lock.lock();
+                    lock.unlock();
+                    assertThatThrownBy(lock::unlock).isExactlyInstanceOf(IllegalMonitorStateException.class)
+                            .hasMessage(notHeld);
+                }),
+                DynamicTest.dynamicTest("unlock() after the lease was lost", () -> {
+                    DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(300))
+                            .watchdog(false).build());
+                    DistributedLock lock = fixed.getLock(name);
+                    lock.lock();
+                    long fence = lock.getFencingToken();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> lostLeases.contains(name + "#" + fence));
+                    assertThat(lock.isHeldByCurrentThread()).isFalse();
+                    assertThatThrownBy(lock::unlock).isExactlyInstanceOf(LeaseLostException.class)
+                            .hasMessage("lease of lock '" + name + "' (fencing token " + fence
+                                    + ") was lost while it was held; another owner may have held it since");
+                    assertThat(lock.getHoldCount()).isZero();
+                }),
+                DynamicTest.dynamicTest("tryLock with a negative and an enormous timeout on a free lock", () -> {
+                    DistributedLock lock = here.getLock(name);
+                    assertThat(lock.tryLock(-5, TimeUnit.SECONDS)).isTrue();
+                    lock.unlock();
+                    assertThat(lock.tryLock(Long.MAX_VALUE, TimeUnit.NANOSECONDS)).isTrue();
+                    lock.unlock();
+                }),
+                DynamicTest.dynamicTest("names with braces, slashes, spaces and non-ASCII letters", () -> {
+                    for (String odd : List.of(name + "{}", name + "/a/b/", name + " with spaces", name + "-über-ключ-鍵",
+                            name + "\uD83D\uDD12", name + "\\(")) {
+                        DistributedLock lock = here.getLock(odd);
+                        lock.lock();
+                        assertThat(elsewhereTakesAndReleases(odd, 0)).as(odd).isFalse();
+                        lock.unlock();
+                        assertThat(elsewhereTakesAndReleases(odd, 0)).as(odd).isTrue();
+                    }
+                }),
+                DynamicTest.dynamicTest("an interrupt before lockInterruptibly(), during lock(), after tryLock()", () -> {
+                    DistributedLock lock = here.getLock(name);
+                    Thread.currentThread().interrupt();
+                    assertThatThrownBy(lock::lockInterruptibly).isExactlyInstanceOf(InterruptedException.class);
+                    Thread.currentThread().interrupt();
+                    lock.lock();
+                    assertThat(Thread.interrupted()).as("lock() keeps the status").isTrue();
+                    lock.unlock();
+                    assertThat(lock.tryLock()).isTrue();
+                    Thread.currentThread().interrupt();
+                    lock.unlock();
+                    assertThat(Thread.interrupted()).as("unlock() keeps the status").isTrue();
+                })));
+        DistributedLockFactory closed = source(LockOptions.defaults());
+        DistributedLock closedLock = closed.getLock(name);
+        closed.close();
+        String closedMessage = closed instanceof io.distlock.redis.RedisLockFactory
+                ? "RedisLockFactory is closed" : "EtcdLockFactory is closed";
+        cases.addAll(List.of(
+                refused("lock() after close", closedLock::lock, IllegalStateException.class, closedMessage),
+                refused("lockInterruptibly() after close", closedLock::lockInterruptibly, IllegalStateException.class,
+                        closedMessage),
+                refused("tryLock() after close", closedLock::tryLock, IllegalStateException.class, closedMessage),
+                refused("tryLock(1 s) after close", () -> closedLock.tryLock(1, TimeUnit.SECONDS),
+                        IllegalStateException.class, closedMessage),
+                refused("isLocked() after close", closedLock::isLocked, IllegalStateException.class, closedMessage),
+                refused("info() after close", closedLock::info, IllegalStateException.class, closedMessage),
+                refused("getLock() after close", () -> closed.getLock(name), IllegalStateException.class, closedMessage),
+                refused("getReadWriteLock() after close", () -> closed.getReadWriteLock(name), IllegalStateException.class,
+                        closedMessage),
+                DynamicTest.dynamicTest("close() twice", closed::close),
+                DynamicTest.dynamicTest("nothing left on the server by any case", () ->
+                        await().atMost(Duration.ofSeconds(10)).until(() -> lockedNamesOnServer().isEmpty()))));
+        return cases;
     }
 
     // ---- local registry ---------------------------------------------------------------------
