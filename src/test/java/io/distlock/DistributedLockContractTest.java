@@ -810,30 +810,8 @@ public abstract class DistributedLockContractTest {
         // and the server applies the request when it runs again, with nobody to use the lock
         for (int delayMillis : new int[] {0, 2}) {
             String lost = name + "-" + delayMillis;
-            DistributedLock lock = here.getLock(lost);
-            Future<Object> attempt = async(() -> {
-                try {
-                    boolean got = lock.tryLock(200, TimeUnit.MILLISECONDS);
-                    if (got) {
-                        // acquired before the freeze: this unlock meets the frozen server, and its
-                        // retry may find the lease gone, which it reports as lost (an ambiguity
-                        // docs/design.md owns up to)
-                        lock.unlock();
-                    }
-                    return got;
-                } catch (LockBackendException | LeaseLostException e) {
-                    return e;
-                }
-            });
-            Thread.sleep(delayMillis);
-            pauseServer();
-            try {
-                // longer than the client's own request timeout (2 s): the request outlives it
-                Thread.sleep(3_000);
-            } finally {
-                resumeServer();
-            }
-            attempt.get(60, TimeUnit.SECONDS);
+            io.distlock.testing.Freeze.aroundTimedTryLock(pool, here.getLock(lost), delayMillis, this::pauseServer,
+                    this::resumeServer);
             await().atMost(Duration.ofSeconds(20)).until(() -> lockedNamesOnServer().isEmpty());
             assertThat(elsewhereTakesAndReleases(lost, 0)).as("the lock is free once the frozen server ran again").isTrue();
         }

@@ -396,30 +396,8 @@ public abstract class ReadWriteLockContractTest {
     void aWriteLockWhoseAnswerIsLostLeavesNothingOnTheServer() throws Exception {
         for (int delayMillis : new int[] {0, 2}) {
             String lost = name + "-" + delayMillis;
-            Future<Object> writer = pool.submit(() -> {
-                DistributedLock w = here.getReadWriteLock(lost).writeLock();
-                try {
-                    boolean got = w.tryLock(200, TimeUnit.MILLISECONDS);
-                    if (got) {
-                        // acquired before the freeze: this unlock meets the frozen server, and its
-                        // retry may find the lease gone, which it reports as lost (an ambiguity
-                        // docs/design.md owns up to)
-                        w.unlock();
-                    }
-                    return got;
-                } catch (LockBackendException | LeaseLostException e) {
-                    return e;
-                }
-            });
-            Thread.sleep(delayMillis);
-            pauseServer();
-            try {
-                // longer than the client's own request timeout (2 s): the request outlives it
-                Thread.sleep(3_000);
-            } finally {
-                resumeServer();
-            }
-            writer.get(60, TimeUnit.SECONDS);
+            io.distlock.testing.Freeze.aroundTimedTryLock(pool, here.getReadWriteLock(lost).writeLock(), delayMillis,
+                    this::pauseServer, this::resumeServer);
             await().atMost(Duration.ofSeconds(20)).until(() -> leftovers().isEmpty());
             assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(lost).writeLock()))).isTrue();
             assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(lost).readLock()))).isTrue();
