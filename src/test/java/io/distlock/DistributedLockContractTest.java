@@ -495,24 +495,35 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void threadsOfSeveralFactoriesNeverOverlap() throws Exception {
-        DistributedLockFactory third = source(LockOptions.defaults());
-        List<DistributedLockFactory> jvms = List.of(here, elsewhere, third);
-        int threadsPerJvm = 3;
-        int rounds = 30;
         long[] counter = {0};
+        int holds = contend(List.of(here, elsewhere, source(LockOptions.defaults())), new int[] {3, 3, 3}, 30, lock -> {
+            long v = counter[0];
+            Thread.yield();
+            counter[0] = v + 1;
+        });
+        assertThat(counter[0]).isEqualTo(holds);
+    }
+
+    /**
+     * Threads of several factories (as many JVMs) each hold the test's lock {@code rounds} times
+     * and run {@code body} inside, checking that no two are inside at once; returns the holds.
+     */
+    private int contend(List<DistributedLockFactory> jvms, int[] threads, int rounds,
+                        java.util.function.Consumer<DistributedLock> body) throws Exception {
         AtomicReference<Thread> inside = new AtomicReference<>();
         List<Future<?>> all = new ArrayList<>();
-        for (DistributedLockFactory jvm : jvms) {
-            for (int t = 0; t < threadsPerJvm; t++) {
+        int holds = 0;
+        for (int j = 0; j < jvms.size(); j++) {
+            DistributedLockFactory jvm = jvms.get(j);
+            holds += threads[j] * rounds;
+            for (int t = 0; t < threads[j]; t++) {
                 all.add(async(() -> {
                     DistributedLock lock = jvm.getLock(name);
                     for (int i = 0; i < rounds; i++) {
                         lock.lock();
                         try {
                             assertThat(inside.getAndSet(Thread.currentThread())).isNull();
-                            long v = counter[0];
-                            Thread.yield();
-                            counter[0] = v + 1;
+                            body.accept(lock);
                             inside.set(null);
                         } finally {
                             lock.unlock();
@@ -525,7 +536,7 @@ public abstract class DistributedLockContractTest {
         for (Future<?> f : all) {
             f.get(90, TimeUnit.SECONDS);
         }
-        assertThat(counter[0]).isEqualTo((long) jvms.size() * threadsPerJvm * rounds);
+        return holds;
     }
 
     @Test
@@ -698,35 +709,11 @@ public abstract class DistributedLockContractTest {
 
     /** Locks and unlocks in many threads of several factories; returns the tokens in hold order. */
     private List<Long> tokensInHoldOrder(LockOptions options, int rounds) throws Exception {
-        List<DistributedLockFactory> jvms = List.of(source(options), source(options), source(options));
-        int[] threads = {4, 2, 2};
         List<Long> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicReference<Thread> inside = new AtomicReference<>();
-        List<Future<?>> all = new ArrayList<>();
-        for (int j = 0; j < jvms.size(); j++) {
-            DistributedLockFactory jvm = jvms.get(j);
-            for (int t = 0; t < threads[j]; t++) {
-                all.add(async(() -> {
-                    DistributedLock lock = jvm.getLock(name);
-                    for (int i = 0; i < rounds; i++) {
-                        lock.lock();
-                        try {
-                            assertThat(inside.getAndSet(Thread.currentThread())).isNull();
-                            // the holders exclude each other, so this list is in hold order
-                            tokens.add(lock.getFencingToken());
-                            inside.set(null);
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    return null;
-                }));
-            }
-        }
-        for (Future<?> f : all) {
-            f.get(90, TimeUnit.SECONDS);
-        }
-        assertThat(tokens).hasSize(8 * rounds);
+        // the holders exclude each other, so this list is in hold order
+        int holds = contend(List.of(source(options), source(options), source(options)), new int[] {4, 2, 2}, rounds,
+                lock -> tokens.add(lock.getFencingToken()));
+        assertThat(tokens).hasSize(holds);
         return tokens;
     }
 
