@@ -1,8 +1,7 @@
 package io.distlock.etcd;
 
+import io.distlock.DistributedReentrantLock;
 import io.distlock.DistributedLock;
-import io.distlock.internal.EngineLock;
-import io.distlock.internal.LockSync;
 
 /**
  * A reentrant {@link java.util.concurrent.locks.Lock} shared through etcd by every JVM that uses
@@ -31,9 +30,10 @@ import io.distlock.internal.LockSync;
  * <p>The fencing token is an etcd revision, so it grows with every write to the cluster, not just
  * with acquisitions of this lock.
  */
-public final class EtcdLock extends EngineLock {
+public final class EtcdLock extends DistributedReentrantLock {
 
-    EtcdLock(LockSync sync) {
-        super(sync);
+    private static final long serialVersionUID = 1L;
+
+    EtcdLock() {
     }
 }

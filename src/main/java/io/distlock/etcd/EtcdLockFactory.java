@@ -3,8 +3,6 @@ package io.distlock.etcd;
 import io.distlock.LockFactoryBuilder;
 import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
-import io.distlock.internal.LockSync;
-import io.distlock.internal.ReadWriteSync;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import java.time.Duration;
@@ -67,7 +65,7 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
 
     private EtcdLockFactory(LockEngine engine, String keyPrefix, EtcdFlavour flavour, AbstractEtcdBackend backend,
                             EtcdReadWriteBackend readWriteBackend) {
-        super(engine, keyPrefix);
+        super(engine, keyPrefix, EtcdLock::new, EtcdReadWriteLock::new);
         this.flavour = flavour;
         this.backend = backend;
         this.readWriteBackend = readWriteBackend;
@@ -80,16 +78,6 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    protected EtcdLock newLock(LockSync sync) {
-        return new EtcdLock(sync);
-    }
-
-    @Override
-    protected EtcdReadWriteLock newReadWriteLock(ReadWriteSync sync) {
-        return new EtcdReadWriteLock(sync);
     }
 
     /**

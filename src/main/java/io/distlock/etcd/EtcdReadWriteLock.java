@@ -1,8 +1,7 @@
 package io.distlock.etcd;
 
+import io.distlock.DistributedReentrantReadWriteLock;
 import io.distlock.DistributedReadWriteLock;
-import io.distlock.internal.EngineReadWriteLock;
-import io.distlock.internal.ReadWriteSync;
 
 /**
  * A {@link java.util.concurrent.locks.ReadWriteLock} shared through etcd, with the semantics
@@ -21,9 +20,10 @@ import io.distlock.internal.ReadWriteSync;
  * <p><b>Cost.</b> A first acquisition that finds nothing in its way is one transaction (put and
  * count), a release one delete; a waiter counts again after each relevant delete it watches.
  */
-public final class EtcdReadWriteLock extends EngineReadWriteLock {
+public final class EtcdReadWriteLock extends DistributedReentrantReadWriteLock {
 
-    EtcdReadWriteLock(ReadWriteSync sync) {
-        super(sync);
+    private static final long serialVersionUID = 1L;
+
+    EtcdReadWriteLock() {
     }
 }

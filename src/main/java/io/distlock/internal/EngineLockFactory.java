@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param <L> the type of lock the factory makes
  * @param <R> the type of read/write lock the factory makes
  */
-public abstract class EngineLockFactory<L extends DistributedLock, R extends io.distlock.DistributedReadWriteLock>
+public abstract class EngineLockFactory<L extends io.distlock.DistributedReentrantLock,
+        R extends io.distlock.DistributedReentrantReadWriteLock>
         implements DistributedLockFactory {
 
     private final LockEngine engine;
@@ -23,27 +24,15 @@ public abstract class EngineLockFactory<L extends DistributedLock, R extends io.
      *
      * @param engine the engine, closed by {@link #close()}
      * @param keyPrefix the prefix of the factory's keys
+     * @param locks the constructor of the back end's exclusive lock class
+     * @param readWriteLocks the constructor of the back end's read/write lock class
      */
-    protected EngineLockFactory(LockEngine engine, String keyPrefix) {
+    protected EngineLockFactory(LockEngine engine, String keyPrefix, java.util.function.Supplier<L> locks,
+                                java.util.function.Supplier<R> readWriteLocks) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+        engine.makeLocksWith(locks, readWriteLocks);
     }
-
-    /**
-     * Wraps the engine's state for one name in the back end's lock type.
-     *
-     * @param sync the state
-     * @return the lock
-     */
-    protected abstract L newLock(LockSync sync);
-
-    /**
-     * Wraps the engine's state for one read/write name in the back end's read/write lock type.
-     *
-     * @param sync the state
-     * @return the read/write lock
-     */
-    protected abstract R newReadWriteLock(ReadWriteSync sync);
 
     /**
      * Checks access for {@code verifyOnBuild}: takes and releases the probe lock; on failure
@@ -69,13 +58,15 @@ public abstract class EngineLockFactory<L extends DistributedLock, R extends io.
     }
 
     @Override
+    @SuppressWarnings("unchecked") // the engine makes every lock with the constructor given above
     public final L getLock(String name) {
-        return newLock(engine.sync(name));
+        return (L) engine.sync(name).lockObject();
     }
 
     @Override
+    @SuppressWarnings("unchecked") // as getLock
     public final R getReadWriteLock(String name) {
-        return newReadWriteLock(engine.readWriteSync(name));
+        return (R) engine.readWriteSync(name).lockObject();
     }
 
     @Override

@@ -87,6 +87,12 @@ final class LeaseSlot {
         return lease;
     }
 
+    /** Whether the lease is in place, still valid, and serves thread {@code t}. */
+    boolean servesThread(Thread t) {
+        Lease l = lease;
+        return l != null && holder == t && l.isValid();
+    }
+
     boolean hasValidLease() {
         Lease l = lease;
         return l != null && l.isValid();

@@ -30,11 +30,13 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * Overview
  *
- * Each lock name has one LockSync per engine, kept in a Caffeine cache with weak values. Lock
- * objects handed to users reference their LockSync strongly, and so does the engine's set of
- * names it holds a lease for, so a held lock (and one a thread waits for) is never evicted,
+ * Each lock name has one LockSync per engine, kept in a Caffeine cache with weak values, and one
+ * lock object: the LockSync is built around the object's own ReentrantLock (see Binding), and the
+ * two reference each other. The object handed to users references its LockSync strongly, and so
+ * does the engine's set of names it holds a lease for, so a held lock (and one a thread waits
+ * for) is never evicted and getLock(name) returns the same object while anyone references it,
  * while an idle one disappears once nobody references it. A later getLock(name) then creates a
- * fresh LockSync, which is correct because an idle LockSync carries no state.
+ * fresh object and LockSync, which is correct because an idle lock carries no state.
  *
  * Renewal and fixed-lease expiry run on one daemon thread per engine, a sweeper that visits the
  * held leases on a short period (acquire and release never touch a scheduler: waking a timer
@@ -79,6 +81,9 @@ public final class LockEngine implements AutoCloseable {
     private final AtomicLong abandonedCleanups = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
+    private volatile Supplier<? extends io.distlock.DistributedReentrantLock> lockMaker = PlainLock::new;
+    private volatile Supplier<? extends io.distlock.DistributedReentrantReadWriteLock> readWriteLockMaker =
+            PlainReadWriteLock::new;
     /** Smoothed duration of an acquire round trip, for the courtesy window. */
     private volatile long roundTripNanos = COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR;
 
@@ -135,7 +140,25 @@ public final class LockEngine implements AutoCloseable {
     public LockSync sync(String name) {
         checkName(name);
         checkOpen();
-        return registry.get(name, n -> new LockSync(this, n));
+        return registry.get(name, n -> {
+            Object[] made = new Object[1];
+            Binding.make(false, local -> made[0] = new LockSync(this, n, (LocalMutex) local), lockMaker);
+            return (LockSync) made[0];
+        });
+    }
+
+    /**
+     * Sets the constructors of the lock objects this engine makes (a back end's public lock
+     * classes); before this is called, and for engines made without a factory, the engine makes
+     * plain lock objects of an internal class. Call before the first lock is made.
+     *
+     * @param exclusive the constructor of exclusive locks
+     * @param readWrite the constructor of read/write locks
+     */
+    public void makeLocksWith(Supplier<? extends io.distlock.DistributedReentrantLock> exclusive,
+                              Supplier<? extends io.distlock.DistributedReentrantReadWriteLock> readWrite) {
+        this.lockMaker = Objects.requireNonNull(exclusive, "exclusive");
+        this.readWriteLockMaker = Objects.requireNonNull(readWrite, "readWrite");
     }
 
     /**
@@ -154,7 +177,12 @@ public final class LockEngine implements AutoCloseable {
         if (rwBackend == null) {
             throw new UnsupportedOperationException(owner + " has no read/write locks");
         }
-        return rwRegistry.get(name, n -> new ReadWriteSync(this, rwBackend, n));
+        return rwRegistry.get(name, n -> {
+            Object[] made = new Object[1];
+            Binding.make(false, local -> made[0] = new ReadWriteSync(this, rwBackend, n, (LocalReadWrite) local),
+                    readWriteLockMaker);
+            return (ReadWriteSync) made[0];
+        });
     }
 
     /**

@@ -5,7 +5,6 @@ import io.distlock.LockInfo;
 import io.distlock.spi.LeaseSnapshot;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The algorithm behind one exclusive lock name in one engine.
@@ -40,7 +39,7 @@ public final class LockSync implements SyncOps {
 
     private final LockEngine engine;
     private final String name;
-    private final LocalLock local = new LocalLock();
+    private final LocalMutex local;
     private final LeaseSlot slot;
     /**
      * Consecutive local hand-overs of the current lease, which is also the number of its current
@@ -48,9 +47,10 @@ public final class LockSync implements SyncOps {
      */
     private int handoffs;
 
-    LockSync(LockEngine engine, String name) {
+    LockSync(LockEngine engine, String name, LocalMutex local) {
         this.engine = engine;
         this.name = name;
+        this.local = local;
         this.slot = new LeaseSlot(engine, engine.backend, name, this);
     }
 
@@ -63,7 +63,7 @@ public final class LockSync implements SyncOps {
     public void lock() {
         engine.checkOpen();
         local.lock();
-        if (local.getHoldCount() > 1) {
+        if (local.holdCount() > 1) {
             return;
         }
         boolean acquired = false;
@@ -87,7 +87,7 @@ public final class LockSync implements SyncOps {
             releaseIdleLease();
             throw e;
         }
-        if (local.getHoldCount() > 1) {
+        if (local.holdCount() > 1) {
             return;
         }
         boolean acquired = false;
@@ -106,7 +106,7 @@ public final class LockSync implements SyncOps {
         if (!local.tryLock()) {
             return false;
         }
-        if (local.getHoldCount() > 1) {
+        if (local.holdCount() > 1) {
             return true;
         }
         boolean acquired = false;
@@ -132,7 +132,7 @@ public final class LockSync implements SyncOps {
         long deadline = System.nanoTime() + timeoutNanos;
         boolean locked;
         try {
-            locked = local.tryLock(timeoutNanos, TimeUnit.NANOSECONDS);
+            locked = local.tryLock(timeoutNanos);
         } catch (InterruptedException e) {
             releaseIdleLease();
             throw e;
@@ -141,7 +141,7 @@ public final class LockSync implements SyncOps {
             releaseIdleLease();
             return false;
         }
-        if (local.getHoldCount() > 1) {
+        if (local.holdCount() > 1) {
             return true;
         }
         boolean acquired = false;
@@ -173,7 +173,7 @@ public final class LockSync implements SyncOps {
         if (!local.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
         }
-        if (local.getHoldCount() > 1) {
+        if (local.holdCount() > 1) {
             local.unlock();
             return;
         }
@@ -221,7 +221,7 @@ public final class LockSync implements SyncOps {
             return;
         }
         try {
-            if (local.getHoldCount() == 1 && !local.hasQueuedThreads()) {
+            if (local.holdCount() == 1 && !local.hasQueuedThreads()) {
                 slot.releaseIdle(now);
             }
         } finally {
@@ -231,7 +231,7 @@ public final class LockSync implements SyncOps {
 
     @Override
     public int getHoldCount() {
-        return local.getHoldCount();
+        return local.holdCount();
     }
 
     @Override
@@ -262,7 +262,7 @@ public final class LockSync implements SyncOps {
 
     /** An estimate of the number of threads of this JVM waiting for the lock. */
     public int queueLength() {
-        return local.getQueueLength();
+        return local.queueLength();
     }
 
     @Override
@@ -279,27 +279,29 @@ public final class LockSync implements SyncOps {
 
     @Override
     public LockInfo info() {
-        return slot.info(local.isHeldByCurrentThread(), isHeldByCurrentThread(), local.getHoldCount());
+        return slot.info(local.isHeldByCurrentThread(), isHeldByCurrentThread(), local.holdCount());
     }
 
     @Override
     public String describeState() {
-        Thread o = local.owner();
+        Thread o = owner();
         return o == null ? "[Unlocked]" : "[Locked by thread " + o.getName() + "]";
+    }
+
+    @Override
+    public Thread owner() {
+        Thread o = local.owner();
+        return o != null && slot.servesThread(o) ? o : null;
+    }
+
+    /** The lock object this state belongs to. */
+    public Object lockObject() {
+        return local.lockObject();
     }
 
     private void requireHeld() {
         if (!local.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("current thread does not hold lock '" + name + "'");
-        }
-    }
-
-    /** A ReentrantLock that tells who owns it, for toString. */
-    private static final class LocalLock extends ReentrantLock {
-        private static final long serialVersionUID = 1L;
-
-        Thread owner() {
-            return getOwner();
         }
     }
 }

@@ -6,7 +6,6 @@ import io.distlock.spi.ReadWriteLockBackend;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The algorithm behind one read/write lock name in one engine.
@@ -33,7 +32,7 @@ public final class ReadWriteSync {
 
     private final LockEngine engine;
     private final String name;
-    private final LocalReadWriteLock local = new LocalReadWriteLock();
+    private final LocalReadWrite local;
     private final ReadWriteLockBackend backend;
     private final LeaseSlot writeSlot;
     /** The read lease of each reading thread. */
@@ -41,8 +40,9 @@ public final class ReadWriteSync {
     private final ReadSide readSide = new ReadSide();
     private final WriteSide writeSide = new WriteSide();
 
-    ReadWriteSync(LockEngine engine, ReadWriteLockBackend backend, String name) {
+    ReadWriteSync(LockEngine engine, ReadWriteLockBackend backend, String name, LocalReadWrite local) {
         this.engine = engine;
+        this.local = local;
         this.name = name;
         this.backend = backend;
         this.writeSlot = new LeaseSlot(engine, backend.writeSide(), name, this);
@@ -51,6 +51,11 @@ public final class ReadWriteSync {
     /** The lock name. */
     public String name() {
         return name;
+    }
+
+    /** The lock object this state belongs to. */
+    public Object lockObject() {
+        return local.lockObject();
     }
 
     /** The read side. */
@@ -261,7 +266,7 @@ public final class ReadWriteSync {
 
         @Override
         int holds() {
-            return local.getWriteHoldCount();
+            return local.writeHoldCount();
         }
 
         @Override
@@ -281,7 +286,7 @@ public final class ReadWriteSync {
 
         @Override
         boolean mayAcquire(boolean refuseByException) {
-            if (local.getReadHoldCount() > 0 && !local.isWriteLockedByCurrentThread()) {
+            if (local.readHoldCount() > 0 && !local.isWriteLockedByCurrentThread()) {
                 if (refuseByException) {
                     throw new IllegalMonitorStateException("the read lock of '" + name
                             + "' cannot be upgraded to the write lock: release the read lock first");
@@ -303,8 +308,14 @@ public final class ReadWriteSync {
 
         @Override
         public String describeState() {
-            Thread o = local.owner();
+            Thread o = owner();
             return o == null ? "[Unlocked]" : "[Locked by thread " + o.getName() + "]";
+        }
+
+        @Override
+        public Thread owner() {
+            Thread o = local.owner();
+            return o != null && writeSlot.servesThread(o) ? o : null;
         }
 
         @Override
@@ -341,7 +352,7 @@ public final class ReadWriteSync {
 
         @Override
         int holds() {
-            return local.getReadHoldCount();
+            return local.readHoldCount();
         }
 
         @Override
@@ -382,21 +393,17 @@ public final class ReadWriteSync {
 
         @Override
         public String describeState() {
-            return "[Read locks = " + local.getReadLockCount() + "]";
+            return "[Read locks = " + local.readLockCount() + "]";
+        }
+
+        @Override
+        public Thread owner() {
+            return null;
         }
 
         @Override
         public String toString() {
             return "read lock";
-        }
-    }
-
-    /** A ReentrantReadWriteLock that tells who owns its write lock, for toString. */
-    private static final class LocalReadWriteLock extends ReentrantReadWriteLock {
-        private static final long serialVersionUID = 1L;
-
-        Thread owner() {
-            return getOwner();
         }
     }
 }

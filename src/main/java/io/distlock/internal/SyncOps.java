@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The operations behind one {@link io.distlock.DistributedLock}: an exclusive lock's
- * {@link LockSync}, or one side of a read/write lock. {@link EngineLock} delegates to it.
+ * {@link LockSync}, or one side of a read/write lock. The public lock classes delegate to it.
  */
 public interface SyncOps {
 
@@ -52,6 +52,12 @@ public interface SyncOps {
 
     /** See {@link io.distlock.DistributedLock#info()}. */
     LockInfo info();
+
+    /**
+     * The thread of this JVM that holds the lock with a valid lease, or null (a thread that
+     * waits for the server, or whose lease is lost, is no owner). For the read side: null.
+     */
+    Thread owner();
 
     /** The local state in the style of {@code ReentrantLock.toString()}'s suffix. */
     String describeState();

@@ -1,8 +1,7 @@
 package io.distlock.redis;
 
+import io.distlock.DistributedReentrantLock;
 import io.distlock.DistributedLock;
-import io.distlock.internal.EngineLock;
-import io.distlock.internal.LockSync;
 
 /**
  * A reentrant {@link java.util.concurrent.locks.Lock} shared through Redis by every JVM that uses
@@ -33,9 +32,10 @@ import io.distlock.internal.LockSync;
  * publishes the release). Re-acquiring by the holder and hand-overs between threads of one JVM
  * make no network call.
  */
-public final class RedisLock extends EngineLock {
+public final class RedisLock extends DistributedReentrantLock {
 
-    RedisLock(LockSync sync) {
-        super(sync);
+    private static final long serialVersionUID = 1L;
+
+    RedisLock() {
     }
 }

@@ -3,8 +3,6 @@ package io.distlock.redis;
 import io.distlock.LockFactoryBuilder;
 import io.distlock.internal.EngineLockFactory;
 import io.distlock.internal.LockEngine;
-import io.distlock.internal.LockSync;
-import io.distlock.internal.ReadWriteSync;
 import java.time.Duration;
 import java.util.Objects;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -74,7 +72,7 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
     public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofHours(1);
 
     private RedisLockFactory(LockEngine engine, String keyPrefix) {
-        super(engine, keyPrefix);
+        super(engine, keyPrefix, RedisLock::new, RedisReadWriteLock::new);
     }
 
     /**
@@ -84,16 +82,6 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    protected RedisLock newLock(LockSync sync) {
-        return new RedisLock(sync);
-    }
-
-    @Override
-    protected RedisReadWriteLock newReadWriteLock(ReadWriteSync sync) {
-        return new RedisReadWriteLock(sync);
     }
 
     /**

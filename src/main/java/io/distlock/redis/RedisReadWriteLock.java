@@ -1,8 +1,7 @@
 package io.distlock.redis;
 
+import io.distlock.DistributedReentrantReadWriteLock;
 import io.distlock.DistributedReadWriteLock;
-import io.distlock.internal.EngineReadWriteLock;
-import io.distlock.internal.ReadWriteSync;
 
 /**
  * A {@link java.util.concurrent.locks.ReadWriteLock} shared through Redis, with the semantics
@@ -19,9 +18,10 @@ import io.distlock.internal.ReadWriteSync;
  * release one more; re-acquisitions by a holder are local. Every reading thread holds a lease of
  * its own, renewed by the watchdog.
  */
-public final class RedisReadWriteLock extends EngineReadWriteLock {
+public final class RedisReadWriteLock extends DistributedReentrantReadWriteLock {
 
-    RedisReadWriteLock(ReadWriteSync sync) {
-        super(sync);
+    private static final long serialVersionUID = 1L;
+
+    RedisReadWriteLock() {
     }
 }

@@ -1,0 +1,562 @@
+package io.distlock;
+
+import io.distlock.internal.Binding;
+import io.distlock.internal.LocalReadWrite;
+import io.distlock.internal.ReadWriteSync;
+import io.distlock.internal.SyncOps;
+import java.io.InvalidObjectException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A {@link DistributedReadWriteLock} that is a {@link ReentrantReadWriteLock}, so that code
+ * declaring a field of type {@code ReentrantReadWriteLock} (or its {@code ReadLock} and
+ * {@code WriteLock}) takes a distributed lock with no other change. The back ends' read/write lock
+ * classes extend it; instances are made only by their factory
+ * ({@link DistributedLockFactory#getReadWriteLock(String)}), and a constructor called in any other
+ * way throws {@link IllegalStateException}.
+ *
+ * <p>As with {@link DistributedReentrantLock}, a factory returns one object per name while it is
+ * referenced, and the superclass's own synchronizer is the queue in which this JVM's threads wait:
+ * the {@code final} methods {@link #hasQueuedThreads()}, {@link #hasQueuedThread(Thread)},
+ * {@link #getQueueLength()} and {@link #isFair()} answer truthfully for this JVM (the lock is not
+ * fair). {@link #readLock()} and {@link #writeLock()} return locks that are at once the
+ * superclass's {@code ReadLock} / {@code WriteLock} types and {@link DistributedLock}s. Every
+ * other method is overridden with its distributed meaning, stated on each. Serialization is
+ * refused with {@link NotSerializableException}, as for {@link DistributedReentrantLock}.
+ */
+public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWriteLock
+        implements DistributedReadWriteLock {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient ReadWriteSync sync;
+    private final transient DistributedReadLock readLock;
+    private final transient DistributedWriteLock writeLock;
+
+    /**
+     * Binds the new object to the state of its name in the factory that is making it.
+     *
+     * @throws IllegalStateException unless called by a lock factory's {@code getReadWriteLock}
+     */
+    protected DistributedReentrantReadWriteLock() {
+        super(Binding.fair());
+        this.sync = Binding.bind(new Local(), ReadWriteSync.class);
+        this.readLock = new DistributedReadLock(this, sync.readSide());
+        this.writeLock = new DistributedWriteLock(this, sync.writeSide());
+    }
+
+    @Override
+    public final String getName() {
+        return sync.name();
+    }
+
+    /**
+     * Returns the lock used for reading, the same object on every call.
+     *
+     * @return the read lock
+     */
+    @Override
+    public DistributedReadLock readLock() {
+        return readLock;
+    }
+
+    /**
+     * Returns the lock used for writing, the same object on every call.
+     *
+     * @return the write lock
+     */
+    @Override
+    public DistributedWriteLock writeLock() {
+        return writeLock;
+    }
+
+    /**
+     * Queries the number of read holds of this lock by the threads of this JVM (each thread's
+     * re-entrant holds counted), as {@link ReentrantReadWriteLock#getReadLockCount()} does for
+     * one JVM. No network call; readers in other JVMs are not counted.
+     *
+     * @return the number of read holds in this JVM
+     */
+    @Override
+    public int getReadLockCount() {
+        return new Local().readLockCount();
+    }
+
+    /**
+     * Queries the server whether any JVM holds the write lock: the same as
+     * {@code writeLock().isLocked()}, one round trip. Meant for monitoring; the answer may be stale
+     * when it is returned.
+     *
+     * @return {@code true} if a writer holds the lock somewhere
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws IllegalStateException if the factory that made this lock has been closed
+     */
+    @Override
+    public boolean isWriteLocked() {
+        return writeLock.isLocked();
+    }
+
+    /**
+     * Queries whether the current thread holds the write lock with a valid lease, the same as
+     * {@code writeLock().isHeldByCurrentThread()}. No network call.
+     *
+     * @return {@code true} if the current thread holds the write lock with a valid lease
+     */
+    @Override
+    public boolean isWriteLockedByCurrentThread() {
+        return writeLock.isHeldByCurrentThread();
+    }
+
+    /**
+     * Queries the number of re-entrant write holds of the current thread, the same as
+     * {@code writeLock().getHoldCount()}. No network call.
+     *
+     * @return the write holds of the current thread, or zero
+     */
+    @Override
+    public int getWriteHoldCount() {
+        return writeLock.getHoldCount();
+    }
+
+    /**
+     * Queries the number of re-entrant read holds of the current thread, the same as
+     * {@code readLock().getHoldCount()}. No network call.
+     *
+     * @return the read holds of the current thread, or zero
+     */
+    @Override
+    public int getReadHoldCount() {
+        return readLock.getHoldCount();
+    }
+
+    /**
+     * Returns the thread of this JVM that holds the write lock with a valid lease, or
+     * {@code null}: the write lock may then be free, held in another JVM, or being acquired from
+     * the server by a thread of this JVM. No network call.
+     *
+     * @return the writer in this JVM, or {@code null}
+     */
+    @Override
+    protected Thread getOwner() {
+        return sync.writeSide().owner();
+    }
+
+    /**
+     * Returns the threads of this JVM waiting in the local queue for the write lock. No network
+     * call; threads of other JVMs are not seen.
+     *
+     * @return the queued writers of this JVM
+     */
+    @Override
+    protected Collection<Thread> getQueuedWriterThreads() {
+        return new Local().queuedWriterThreads();
+    }
+
+    /**
+     * Returns the threads of this JVM waiting in the local queue for the read lock. No network
+     * call; threads of other JVMs are not seen.
+     *
+     * @return the queued readers of this JVM
+     */
+    @Override
+    protected Collection<Thread> getQueuedReaderThreads() {
+        return new Local().queuedReaderThreads();
+    }
+
+    /**
+     * Returns the threads of this JVM waiting in the local queue for either lock (the threads
+     * {@link #getQueueLength()} counts). No network call; threads of other JVMs are not seen.
+     *
+     * @return the queued threads of this JVM
+     */
+    @Override
+    protected Collection<Thread> getQueuedThreads() {
+        return new Local().queuedThreads();
+    }
+
+    /**
+     * Would query whether threads wait on a condition of the write lock; it has no conditions
+     * yet, so every condition is one it did not create.
+     *
+     * @param condition the condition
+     * @return never
+     * @throws NullPointerException if {@code condition} is {@code null}
+     * @throws IllegalArgumentException always otherwise
+     */
+    @Override
+    public boolean hasWaiters(Condition condition) {
+        throw notOurs(condition);
+    }
+
+    /**
+     * Would estimate the threads waiting on a condition of the write lock; it has no conditions
+     * yet, so every condition is one it did not create.
+     *
+     * @param condition the condition
+     * @return never
+     * @throws NullPointerException if {@code condition} is {@code null}
+     * @throws IllegalArgumentException always otherwise
+     */
+    @Override
+    public int getWaitQueueLength(Condition condition) {
+        throw notOurs(condition);
+    }
+
+    /**
+     * Would return the threads waiting on a condition of the write lock; it has no conditions
+     * yet, so every condition is one it did not create.
+     *
+     * @param condition the condition
+     * @return never
+     * @throws NullPointerException if {@code condition} is {@code null}
+     * @throws IllegalArgumentException always otherwise
+     */
+    @Override
+    protected Collection<Thread> getWaitingThreads(Condition condition) {
+        throw notOurs(condition);
+    }
+
+    private IllegalArgumentException notOurs(Condition condition) {
+        Objects.requireNonNull(condition, "condition");
+        return new IllegalArgumentException("the condition was not created by " + getClass().getSimpleName()
+                + " '" + getName() + "'");
+    }
+
+    /**
+     * Returns a string identifying this lock and the state of both locks as seen by this JVM:
+     * the class, the name, the number of read holds in this JVM and the write lock's
+     * {@code "[Unlocked]"} or {@code "[Locked by thread " + name + "]"}. No network call.
+     *
+     * @return a string identifying this lock and its local state
+     */
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + sync.name() + "]" + sync.readSide().describeState()
+                + sync.writeSide().describeState();
+    }
+
+    private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+        throw new NotSerializableException(getClass().getSimpleName() + " '" + getName() + "' is bound to the "
+                + "connection of the factory that made it and cannot be serialized: keep it in a transient "
+                + "field and call getReadWriteLock(name) again after reading");
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("a distributed lock cannot be deserialized: look it up with "
+                + "getReadWriteLock(name)");
+    }
+
+    /** The read lock of a {@link DistributedReentrantReadWriteLock}. */
+    public static final class DistributedReadLock extends ReentrantReadWriteLock.ReadLock
+            implements DistributedLock {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient SyncOps side;
+        private final transient DistributedReentrantReadWriteLock owner;
+
+        private DistributedReadLock(DistributedReentrantReadWriteLock owner, SyncOps side) {
+            super(owner);
+            this.owner = owner;
+            this.side = side;
+        }
+
+        @Override
+        public String getName() {
+            return side.name();
+        }
+
+        @Override
+        public void lock() {
+            side.lock();
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            side.lockInterruptibly();
+        }
+
+        @Override
+        public boolean tryLock() {
+            return side.tryLock();
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            return side.tryLock(time, unit);
+        }
+
+        @Override
+        public void unlock() {
+            side.unlock();
+        }
+
+        /**
+         * Throws {@link UnsupportedOperationException}, as the read lock of a
+         * {@code ReentrantReadWriteLock} does.
+         *
+         * @throws UnsupportedOperationException always
+         */
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("the read lock of '" + getName() + "' has no conditions");
+        }
+
+        @Override
+        public int getHoldCount() {
+            return side.getHoldCount();
+        }
+
+        @Override
+        public boolean isHeldByCurrentThread() {
+            return side.isHeldByCurrentThread();
+        }
+
+        /**
+         * Queries the server whether any JVM holds the read lock (one round trip).
+         *
+         * @return {@code true} if a reader holds the lock somewhere
+         */
+        @Override
+        public boolean isLocked() {
+            return side.isLocked();
+        }
+
+        @Override
+        public long getFencingToken() {
+            return side.getFencingToken();
+        }
+
+        @Override
+        public void renew(Duration leaseTime) {
+            side.renew(leaseTime);
+        }
+
+        @Override
+        public AutoRenewal autoRenew(Duration interval) {
+            return side.autoRenew(interval);
+        }
+
+        @Override
+        public LockInfo info() {
+            return side.info();
+        }
+
+        /**
+         * Queries whether threads of this JVM wait for either lock of this read/write lock. No
+         * network call.
+         *
+         * @return {@code true} if threads of this JVM may be waiting
+         */
+        @Override
+        public boolean hasQueuedThreads() {
+            return owner.hasQueuedThreads();
+        }
+
+        /**
+         * Returns a string identifying this lock: the read/write lock's class and name and the
+         * number of read holds in this JVM. No network call.
+         *
+         * @return a string identifying this lock
+         */
+        @Override
+        public String toString() {
+            return owner.getClass().getSimpleName() + ".readLock[" + side.name() + "]" + side.describeState();
+        }
+
+        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+            throw new NotSerializableException("the read lock of '" + getName() + "' cannot be serialized");
+        }
+    }
+
+    /** The write lock of a {@link DistributedReentrantReadWriteLock}. */
+    public static final class DistributedWriteLock extends ReentrantReadWriteLock.WriteLock
+            implements DistributedLock {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient SyncOps side;
+        private final transient DistributedReentrantReadWriteLock owner;
+
+        private DistributedWriteLock(DistributedReentrantReadWriteLock owner, SyncOps side) {
+            super(owner);
+            this.owner = owner;
+            this.side = side;
+        }
+
+        @Override
+        public String getName() {
+            return side.name();
+        }
+
+        @Override
+        public void lock() {
+            side.lock();
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            side.lockInterruptibly();
+        }
+
+        @Override
+        public boolean tryLock() {
+            return side.tryLock();
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            return side.tryLock(time, unit);
+        }
+
+        @Override
+        public void unlock() {
+            side.unlock();
+        }
+
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException(owner.getClass().getSimpleName()
+                    + ".writeLock does not support conditions yet");
+        }
+
+        @Override
+        public int getHoldCount() {
+            return side.getHoldCount();
+        }
+
+        @Override
+        public boolean isHeldByCurrentThread() {
+            return side.isHeldByCurrentThread();
+        }
+
+        /**
+         * Queries the server whether any JVM holds the write lock (one round trip).
+         *
+         * @return {@code true} if a writer holds the lock somewhere
+         */
+        @Override
+        public boolean isLocked() {
+            return side.isLocked();
+        }
+
+        @Override
+        public long getFencingToken() {
+            return side.getFencingToken();
+        }
+
+        @Override
+        public void renew(Duration leaseTime) {
+            side.renew(leaseTime);
+        }
+
+        @Override
+        public AutoRenewal autoRenew(Duration interval) {
+            return side.autoRenew(interval);
+        }
+
+        @Override
+        public LockInfo info() {
+            return side.info();
+        }
+
+        /**
+         * Queries whether threads of this JVM wait for either lock of this read/write lock. No
+         * network call.
+         *
+         * @return {@code true} if threads of this JVM may be waiting
+         */
+        @Override
+        public boolean hasQueuedThreads() {
+            return owner.hasQueuedThreads();
+        }
+
+        /**
+         * Returns a string identifying this lock: the read/write lock's class and name and
+         * {@code "[Unlocked]"} or {@code "[Locked by thread " + name + "]"} naming the writer in
+         * this JVM. No network call.
+         *
+         * @return a string identifying this lock
+         */
+        @Override
+        public String toString() {
+            return owner.getClass().getSimpleName() + ".writeLock[" + side.name() + "]" + side.describeState();
+        }
+
+        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+            throw new NotSerializableException("the write lock of '" + getName() + "' cannot be serialized");
+        }
+    }
+
+    /** This object's own {@code ReentrantReadWriteLock}, reached past its overrides, for the engine. */
+    private final class Local implements LocalReadWrite {
+        @Override
+        public Object lockObject() {
+            return DistributedReentrantReadWriteLock.this;
+        }
+
+        @Override
+        public Lock readLock() {
+            return DistributedReentrantReadWriteLock.super.readLock();
+        }
+
+        @Override
+        public Lock writeLock() {
+            return DistributedReentrantReadWriteLock.super.writeLock();
+        }
+
+        @Override
+        public int readHoldCount() {
+            return DistributedReentrantReadWriteLock.super.getReadHoldCount();
+        }
+
+        @Override
+        public int writeHoldCount() {
+            return DistributedReentrantReadWriteLock.super.getWriteHoldCount();
+        }
+
+        @Override
+        public boolean isWriteLockedByCurrentThread() {
+            return DistributedReentrantReadWriteLock.super.isWriteLockedByCurrentThread();
+        }
+
+        @Override
+        public int readLockCount() {
+            return DistributedReentrantReadWriteLock.super.getReadLockCount();
+        }
+
+        @Override
+        public Thread owner() {
+            return DistributedReentrantReadWriteLock.super.getOwner();
+        }
+
+        @Override
+        public boolean hasQueuedThreads() {
+            return DistributedReentrantReadWriteLock.this.hasQueuedThreads();
+        }
+
+        @Override
+        public Collection<Thread> queuedWriterThreads() {
+            return DistributedReentrantReadWriteLock.super.getQueuedWriterThreads();
+        }
+
+        @Override
+        public Collection<Thread> queuedReaderThreads() {
+            return DistributedReentrantReadWriteLock.super.getQueuedReaderThreads();
+        }
+
+        @Override
+        public Collection<Thread> queuedThreads() {
+            return DistributedReentrantReadWriteLock.super.getQueuedThreads();
+        }
+    }
+}
