@@ -10,10 +10,12 @@ package io.distlock;
 public interface DistributedLockFactory extends AutoCloseable {
 
     /**
-     * Returns a lock for {@code name}. Every lock returned for the same name, by this factory or
-     * any other with the same back end and prefix, excludes the others. Lock objects of one name
-     * from one factory share their local state: a thread holding one holds them all. No network
-     * call.
+     * Returns the lock of {@code name}. Every lock returned for the same name, by this factory or
+     * any other with the same back end and prefix, excludes the others. While the returned object
+     * is referenced, this factory returns that same object for the name ({@code getLock(n) ==
+     * getLock(n)}); once nobody references it, it may be dropped, and a later call makes a new one
+     * (an idle lock has no state to lose). The lock is a {@link java.util.concurrent.locks.ReentrantLock},
+     * so it can be assigned where legacy code declares one. No network call.
      *
      * @param name the lock name; any non-empty string of at most 4096 characters
      * @return the lock
@@ -21,12 +23,14 @@ public interface DistributedLockFactory extends AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is empty or too long
      * @throws IllegalStateException if this factory is closed
      */
-    DistributedLock getLock(String name);
+    DistributedReentrantLock getLock(String name);
 
     /**
      * Returns the read/write lock of {@code name}. Read/write locks of one name, from this factory
      * or any other with the same back end and prefix, coordinate with each other; they are
-     * independent of the exclusive lock of the same name. No network call.
+     * independent of the exclusive lock of the same name. As with {@link #getLock(String)}, one
+     * object per name while it is referenced; it is a
+     * {@link java.util.concurrent.locks.ReentrantReadWriteLock}. No network call.
      *
      * @param name the lock name; any non-empty string of at most 4096 characters
      * @return the read/write lock
@@ -34,7 +38,7 @@ public interface DistributedLockFactory extends AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is empty or too long
      * @throws IllegalStateException if this factory is closed
      */
-    DistributedReadWriteLock getReadWriteLock(String name);
+    DistributedReentrantReadWriteLock getReadWriteLock(String name);
 
     /**
      * Returns the options every lock of this factory uses.

@@ -1107,6 +1107,180 @@ public abstract class DistributedLockContractTest {
         return cases;
     }
 
+    // ---- a ReentrantLock, for code that declares one ------------------------------------------
+
+    @Test
+    void everyOverridableMethodOfReentrantLockIsOverridden() {
+        Class<?> type = here.getLock(name).getClass();
+        assertThat(JdkLockSurface.notOverridden(type, java.util.concurrent.locks.ReentrantLock.class))
+                .as("methods of ReentrantLock that %s leaves with their local meaning", type.getSimpleName())
+                .isEmpty();
+        // the final ones read the superclass's synchronizer: the queue tests below cover each
+        assertThat(JdkLockSurface.finalMethods(java.util.concurrent.locks.ReentrantLock.class))
+                .containsExactly("getQueueLength", "hasQueuedThread", "hasQueuedThreads", "isFair");
+    }
+
+    @Test
+    void theFinalQueueMethodsAnswerAsAReentrantLockDoesForTheLocalQueue() throws Exception {
+        java.util.concurrent.locks.ReentrantLock distributed = here.getLock(name);
+        List<String> expected = JdkLockSurface.queueScenario(new java.util.concurrent.locks.ReentrantLock(), 3);
+        assertThat(JdkLockSurface.queueScenario(distributed, 3)).isEqualTo(expected);
+        assertThat(expected).contains("held: queued=true length=3", "fair=false");
+    }
+
+    @Test
+    void theMonitoringMethodsSpeakForThisJvmAndTheServer() throws Exception {
+        DistributedReentrantLock lock = here.getLock(name);
+        assertThat(here.getLock(name)).as("one object per name while referenced").isSameAs(lock);
+        assertThat(lock.getOwner()).isNull();
+        assertThat(lock.getQueuedThreads()).isEmpty();
+        assertThat(lock.toString()).endsWith("[" + name + "][Unlocked]");
+        lock.lock();
+        try {
+            assertThat(lock.getOwner()).isSameAs(Thread.currentThread());
+            assertThat(lock.toString()).endsWith("[" + name + "][Locked by thread " + Thread.currentThread().getName()
+                    + "]");
+            // the other JVM sees the lock held on the server but no owner or queue of its own
+            DistributedReentrantLock there = elsewhere.getLock(name);
+            assertThat(async(there::isLocked).get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(there.getOwner()).isNull();
+            assertThat(there.toString()).endsWith("[Unlocked]");
+            Future<Boolean> waiter = async(() -> {
+                lock.lock();
+                lock.unlock();
+                return true;
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> lock.getQueuedThreads().size() == 1);
+            assertThat(lock.getQueuedThreads()).allMatch(t -> lock.hasQueuedThread(t));
+            lock.unlock();
+            assertThat(waiter.get(30, TimeUnit.SECONDS)).isTrue();
+            lock.lock();
+        } finally {
+            lock.unlock();
+        }
+        java.util.concurrent.locks.Condition foreign = new java.util.concurrent.locks.ReentrantLock().newCondition();
+        assertThatThrownBy(() -> lock.hasWaiters(null)).isExactlyInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> lock.hasWaiters(foreign)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'" + name + "'");
+        assertThatThrownBy(() -> lock.getWaitQueueLength(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> lock.getWaitingThreads(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aLostLeaseLeavesNoOwnerAsIsHeldByCurrentThreadSays() throws Exception {
+        DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
+                .watchdog(false).build());
+        DistributedReentrantLock lock = fixed.getLock(name);
+        lock.lock();
+        Thread owner = lock.getOwner();
+        await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> !lock.isHeldByCurrentThread());
+        Thread ownerAfter = lock.getOwner();
+        int holds = lock.getHoldCount();
+        long fence = lock.getFencingToken();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lostLeases.contains(name + "#" + fence));
+        assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
+        assertThat(owner).isSameAs(Thread.currentThread());
+        assertThat(ownerAfter).isNull();
+        assertThat(holds).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> elsewhereTakesAndReleases(name, 0));
+    }
+
+    @Test
+    void serializationIsRefusedNamingTheLock() {
+        JdkLockSurface.serializationIsRefused(here.getLock(name), name);
+    }
+
+    @Test
+    void aLockObjectCannotBeMadeOutsideAFactory() {
+        assertThatThrownBy(() -> new DistributedReentrantLock() {
+            private static final long serialVersionUID = 1L;
+        }).isExactlyInstanceOf(IllegalStateException.class).hasMessageContaining("made by their factory");
+    }
+
+    @Test
+    void codeWrittenForReentrantLockRunsUnchangedOnTheDistributedLock() throws Exception {
+        // the same class, the same calls, the same answers: only the initializer differs
+        List<String> plain = LegacyCounter.exercise(new LegacyCounter(new java.util.concurrent.locks.ReentrantLock()));
+        List<String> distributed = LegacyCounter.exercise(new LegacyCounter(here.getLock(name)));
+        assertThat(distributed).isEqualTo(plain);
+        // and two JVMs running it exclude each other
+        LegacyCounter there = new LegacyCounter(elsewhere.getLock(name));
+        here.getLock(name).lock();
+        try {
+            assertThat(async(there::tryIncrement).get(30, TimeUnit.SECONDS)).isFalse();
+        } finally {
+            here.getLock(name).unlock();
+        }
+        assertThat(async(there::tryIncrement).get(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A class written the way ReentrantLock's javadoc shows, with its field declared ReentrantLock. */
+    static final class LegacyCounter {
+        private final java.util.concurrent.locks.ReentrantLock lock;
+        private int value;
+
+        LegacyCounter(java.util.concurrent.locks.ReentrantLock lock) {
+            this.lock = lock;
+        }
+
+        void increment() {
+            lock.lock();
+            try {
+                assert lock.isHeldByCurrentThread();
+                value++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean tryIncrement() throws InterruptedException {
+            if (!lock.tryLock(0, TimeUnit.SECONDS)) {
+                return false;
+            }
+            try {
+                value++;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        String health() {
+            return "queue=" + lock.getQueueLength() + " queued=" + lock.hasQueuedThreads() + " fair=" + lock.isFair()
+                    + " held=" + lock.isHeldByCurrentThread() + " holds=" + lock.getHoldCount();
+        }
+
+        static List<String> exercise(LegacyCounter c) throws Exception {
+            List<String> seen = new ArrayList<>();
+            seen.add(c.health());
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> work = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    work.add(threads.submit(() -> {
+                        for (int i = 0; i < 100; i++) {
+                            c.increment();
+                        }
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            seen.add("value=" + c.value);
+            c.lock.lock();
+            c.lock.lock();
+            seen.add(c.health());
+            c.lock.unlock();
+            c.lock.unlock();
+            seen.add(c.health());
+            seen.add("tryIncrement=" + c.tryIncrement() + " value=" + c.value);
+            return seen;
+        }
+    }
+
     // ---- local registry ---------------------------------------------------------------------
 
     @Test

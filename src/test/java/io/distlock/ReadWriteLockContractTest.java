@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -420,6 +421,142 @@ public abstract class ReadWriteLockContractTest {
                 assertThat(elsewhere(() -> tryAndRelease(here.getLock(held)))).isTrue();
                 assertThat(holder.release()).isNull();
             }
+        }
+    }
+
+    // ---- a ReentrantReadWriteLock, for code that declares one ---------------------------------
+
+    @Test
+    void everyOverridableMethodOfReentrantReadWriteLockIsOverridden() {
+        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        assertThat(JdkLockSurface.notOverridden(rw.getClass(), ReentrantReadWriteLock.class)).isEmpty();
+        assertThat(JdkLockSurface.notOverridden(rw.readLock().getClass(), ReentrantReadWriteLock.ReadLock.class))
+                .isEmpty();
+        assertThat(JdkLockSurface.notOverridden(rw.writeLock().getClass(), ReentrantReadWriteLock.WriteLock.class))
+                .isEmpty();
+        assertThat(JdkLockSurface.finalMethods(ReentrantReadWriteLock.class))
+                .containsExactly("getQueueLength", "hasQueuedThread", "hasQueuedThreads", "isFair");
+        assertThat(JdkLockSurface.finalMethods(ReentrantReadWriteLock.ReadLock.class)).isEmpty();
+        assertThat(JdkLockSurface.finalMethods(ReentrantReadWriteLock.WriteLock.class)).isEmpty();
+    }
+
+    @Test
+    void theQueueAndMonitoringMethodsAnswerAsAReentrantReadWriteLockDoesForThisJvm() throws Exception {
+        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        assertThat(here.getReadWriteLock(name)).as("one object per name while referenced").isSameAs(rw);
+        assertThat(rw.readLock()).isSameAs(rw.readLock());
+        ReentrantReadWriteLock plain = new ReentrantReadWriteLock();
+        assertThat(queueScenario(rw)).isEqualTo(queueScenario(plain));
+        assertThat(rw.isWriteLocked()).isFalse();
+        rw.writeLock().lock();
+        try {
+            assertThat(rw.getOwner()).isSameAs(Thread.currentThread());
+            DistributedReentrantReadWriteLock there = elsewhere.getReadWriteLock(name);
+            assertThat(elsewhere(there::isWriteLocked)).as("asks the server").isTrue();
+            assertThat(there.getOwner()).isNull();
+            assertThat(rw.toString()).endsWith("[" + name + "][Read locks = 0][Locked by thread "
+                    + Thread.currentThread().getName() + "]");
+        } finally {
+            rw.writeLock().unlock();
+        }
+        java.util.concurrent.locks.Condition foreign = new ReentrantReadWriteLock().writeLock().newCondition();
+        assertThatThrownBy(() -> rw.hasWaiters(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> rw.getWaitQueueLength(null)).isExactlyInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> rw.getWaitingThreads(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> rw.readLock().newCondition()).isExactlyInstanceOf(UnsupportedOperationException.class);
+    }
+
+    /** The writer holds; two writers and a reader of this JVM queue; what the lock says about it. */
+    private static List<String> queueScenario(ReentrantReadWriteLock rw) throws Exception {
+        List<String> seen = new ArrayList<>();
+        seen.add("fair=" + rw.isFair() + " queued=" + rw.hasQueuedThreads());
+        rw.writeLock().lock();
+        List<Thread> threads = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                java.util.concurrent.locks.Lock side = i == 2 ? rw.readLock() : rw.writeLock();
+                Thread t = new Thread(() -> {
+                    side.lock();
+                    side.unlock();
+                }, "rw-queued-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+                await().atMost(Duration.ofSeconds(20)).until(() -> rw.hasQueuedThread(t));
+            }
+            seen.add("held: length=" + rw.getQueueLength() + " queued=" + rw.hasQueuedThreads()
+                    + " writeHolds=" + rw.getWriteHoldCount() + " readHolds=" + rw.getReadHoldCount()
+                    + " readLocks=" + rw.getReadLockCount() + " byMe=" + rw.isWriteLockedByCurrentThread());
+            rw.readLock().lock();
+            seen.add("downgrading: readHolds=" + rw.getReadHoldCount() + " readLocks=" + rw.getReadLockCount());
+            rw.readLock().unlock();
+        } finally {
+            rw.writeLock().unlock();
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            seen.add(t.getName() + " done=" + !t.isAlive());
+        }
+        seen.add("drained: length=" + rw.getQueueLength() + " queued=" + rw.hasQueuedThreads());
+        return seen;
+    }
+
+    @Test
+    void theProtectedQueueListsNameTheQueuedThreadsOfThisJvm() throws Exception {
+        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        rw.writeLock().lock();
+        Thread reader = new Thread(() -> {
+            rw.readLock().lock();
+            rw.readLock().unlock();
+        }, "queued-reader");
+        Thread writer = new Thread(() -> {
+            rw.writeLock().lock();
+            rw.writeLock().unlock();
+        }, "queued-writer");
+        try {
+            reader.start();
+            writer.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> rw.getQueueLength() == 2);
+            assertThat(rw.getQueuedReaderThreads()).containsExactly(reader);
+            assertThat(rw.getQueuedWriterThreads()).containsExactly(writer);
+            assertThat(rw.getQueuedThreads()).containsExactlyInAnyOrder(reader, writer);
+        } finally {
+            rw.writeLock().unlock();
+        }
+        reader.join(30_000);
+        writer.join(30_000);
+        assertThat(reader.isAlive() || writer.isAlive()).isFalse();
+    }
+
+    @Test
+    void serializationIsRefusedNamingTheLock() {
+        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        JdkLockSurface.serializationIsRefused(rw.readLock(), name);
+        JdkLockSurface.serializationIsRefused(rw.writeLock(), name);
+        assertThatThrownBy(() -> new java.io.ObjectOutputStream(new java.io.ByteArrayOutputStream()).writeObject(rw))
+                .isInstanceOf(java.io.NotSerializableException.class).hasMessageContaining("'" + name + "'");
+    }
+
+    @Test
+    void codeDeclaringReentrantReadWriteLockTypesRunsUnchanged() throws Exception {
+        ReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        ReentrantReadWriteLock.ReadLock read = rw.readLock();
+        ReentrantReadWriteLock.WriteLock write = rw.writeLock();
+        write.lock();
+        try {
+            assertThat(write.isHeldByCurrentThread()).isTrue();
+            assertThat(write.getHoldCount()).isEqualTo(1);
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isFalse();
+        } finally {
+            write.unlock();
+        }
+        read.lock();
+        try {
+            assertThat(rw.getReadHoldCount()).isEqualTo(1);
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
+        } finally {
+            read.unlock();
         }
     }
 }

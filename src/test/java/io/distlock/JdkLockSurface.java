@@ -1,0 +1,150 @@
+package io.distlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Checks that a distributed lock is a faithful {@code ReentrantLock} /
+ * {@code ReentrantReadWriteLock} on the running JDK: every overridable method overridden, the
+ * final queue methods telling the real local queue (run side by side with a plain JDK lock),
+ * serialization refused. Used by the contract suites of every back end.
+ */
+final class JdkLockSurface {
+
+    private JdkLockSurface() {
+    }
+
+    /**
+     * The public and protected, non-final, non-static methods declared by {@code jdk} (found by
+     * reflection on the running JDK, so that a method a later JDK adds is caught) that
+     * {@code concrete} does not override below {@code jdk}.
+     */
+    static List<String> notOverridden(Class<?> concrete, Class<?> jdk) {
+        assertThat(jdk).isAssignableFrom(concrete);
+        List<String> missing = new ArrayList<>();
+        for (Method m : jdk.getDeclaredMethods()) {
+            int mod = m.getModifiers();
+            if (Modifier.isStatic(mod) || Modifier.isFinal(mod) || m.isSynthetic() || m.isBridge()
+                    || !(Modifier.isPublic(mod) || Modifier.isProtected(mod))) {
+                continue;
+            }
+            Class<?> declaring = declaringClass(concrete, m);
+            if (declaring == jdk) {
+                missing.add(m.toGenericString());
+            }
+        }
+        return missing;
+    }
+
+    /** The final public methods {@code jdk} declares: the ones that must answer from the local queue. */
+    static TreeSet<String> finalMethods(Class<?> jdk) {
+        TreeSet<String> names = new TreeSet<>();
+        for (Method m : jdk.getDeclaredMethods()) {
+            int mod = m.getModifiers();
+            if (Modifier.isFinal(mod) && Modifier.isPublic(mod) && !Modifier.isStatic(mod)) {
+                names.add(m.getName());
+            }
+        }
+        return names;
+    }
+
+    private static Class<?> declaringClass(Class<?> from, Method m) {
+        for (Class<?> c = from; c != null; c = c.getSuperclass()) {
+            try {
+                c.getDeclaredMethod(m.getName(), m.getParameterTypes());
+                return c;
+            } catch (NoSuchMethodException e) {
+                // look further up
+            }
+        }
+        throw new AssertionError(m + " not found from " + from);
+    }
+
+    /**
+     * Runs one scenario on {@code lock}: the calling thread holds it, {@code waiters} threads
+     * queue behind it; the final queue methods must count exactly them, then drain as they get
+     * the lock. Returns what the lock answered at each step, so a distributed lock's answers can be
+     * compared with a plain {@code ReentrantLock}'s.
+     */
+    static List<String> queueScenario(ReentrantLock lock, int waiters) throws InterruptedException {
+        List<String> seen = new ArrayList<>();
+        seen.add("fair=" + lock.isFair());
+        seen.add("idle: queued=" + lock.hasQueuedThreads() + " length=" + lock.getQueueLength());
+        lock.lock();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(waiters);
+        try {
+            for (int i = 0; i < waiters; i++) {
+                Thread t = new Thread(() -> {
+                    lock.lock();
+                    try {
+                        assertThat(lock.isHeldByCurrentThread()).isTrue();
+                    } finally {
+                        lock.unlock();
+                        done.countDown();
+                    }
+                }, "queued-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> lock.getQueueLength() == waiters);
+            seen.add("held: queued=" + lock.hasQueuedThreads() + " length=" + lock.getQueueLength());
+            for (Thread t : threads) {
+                seen.add("hasQueuedThread(" + t.getName() + ")=" + lock.hasQueuedThread(t));
+            }
+            seen.add("hasQueuedThread(self)=" + lock.hasQueuedThread(Thread.currentThread()));
+            seen.add("held by me=" + lock.isHeldByCurrentThread() + " holds=" + lock.getHoldCount());
+        } finally {
+            lock.unlock();
+        }
+        assertThat(done.await(30, TimeUnit.SECONDS)).as("every queued thread got the lock").isTrue();
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        seen.add("drained: queued=" + lock.hasQueuedThreads() + " length=" + lock.getQueueLength());
+        return seen;
+    }
+
+    /** Serializing {@code lock}, alone or inside a serializable object, fails naming it. */
+    static void serializationIsRefused(Lock lock, String name) {
+        assertThat(lock).isInstanceOf(Serializable.class);
+        assertThatThrownBy(() -> serialize(lock)).isInstanceOf(NotSerializableException.class)
+                .hasMessageContaining("'" + name + "'").hasMessageContaining("cannot be serialized");
+        assertThatThrownBy(() -> serialize(new Guarded(lock))).isInstanceOf(NotSerializableException.class)
+                .hasMessageContaining("'" + name + "'");
+    }
+
+    private static void serialize(Object o) throws java.io.IOException {
+        try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+            out.writeObject(o);
+        }
+    }
+
+    /** A legacy serializable class that keeps its lock in a plain field. */
+    private static final class Guarded implements Serializable {
+        private static final long serialVersionUID = 1L;
+        @SuppressWarnings({"unused", "FieldCanBeLocal", "serial"})
+        private final Lock lock;
+
+        Guarded(Lock lock) {
+            this.lock = lock;
+        }
+    }
+}
