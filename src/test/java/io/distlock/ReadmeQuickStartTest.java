@@ -43,9 +43,39 @@ class ReadmeQuickStartTest {
         assertThat(out.lines()).contains("exclusive across every JVM on this etcd cluster");
     }
 
+    @Test
+    void theFieldDeclaredReentrantLockChangesOnlyItsInitializer() throws Exception {
+        String port = Integer.toString(redis.first().port());
+        String out = runSnippet("<!-- quickstart-reentrant -->", "", "", snippet ->
+                "import java.util.concurrent.locks.ReentrantLock;\n"
+                + "import io.distlock.redis.RedisLockFactory;\n"
+                + "public class QuickStart {\n"
+                + " static final RedisLockFactory locks = RedisLockFactory.builder().hostAndPort(\"127.0.0.1\", "
+                + port + ").build();\n"
+                + snippet
+                + " public static void main(String[] args) {\n"
+                + "  QuickStart q = new QuickStart();\n"
+                + "  q.lock.lock();\n"
+                + "  try { System.out.println(\"held=\" + q.lock.isHeldByCurrentThread() + \" queue=\""
+                + " + q.lock.getQueueLength() + \" locked=\" + q.lock.isLocked()); }\n"
+                + "  finally { q.lock.unlock(); locks.close(); }\n"
+                + " }\n}\n");
+        assertThat(out.lines()).contains("held=true queue=0 locked=true");
+    }
+
     /** Compiles the Java block after {@code marker} with one address replaced, runs it, returns its output. */
     private static String runSnippet(String marker, String factoryClass, String address, String testAddress)
             throws Exception {
+        return runSnippet(marker, address, testAddress, snippet -> "import java.util.concurrent.locks.Lock;\n"
+                + "import " + factoryClass + ";\n"
+                + "public class QuickStart {\n public static void main(String[] args) throws Exception {\n"
+                + snippet
+                + "\n }\n}\n");
+    }
+
+    /** Compiles the Java block after {@code marker}, wrapped into a class, runs it, returns its output. */
+    private static String runSnippet(String marker, String address, String testAddress,
+                                     java.util.function.UnaryOperator<String> wrap) throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         int at = readme.indexOf(marker);
         assertThat(at).as("README has " + marker).isPositive();
@@ -55,11 +85,7 @@ class ReadmeQuickStartTest {
         assertThat(snippet.lines().count()).as("quick start length").isLessThanOrEqualTo(12);
         assertThat(snippet).contains(address);
 
-        String source = "import java.util.concurrent.locks.Lock;\n"
-                + "import " + factoryClass + ";\n"
-                + "public class QuickStart {\n public static void main(String[] args) throws Exception {\n"
-                + snippet.replace(address, testAddress)
-                + "\n }\n}\n";
+        String source = wrap.apply(address.isEmpty() ? snippet : snippet.replace(address, testAddress));
         Path dir = Files.createTempDirectory("quickstart");
         Files.writeString(dir.resolve("QuickStart.java"), source);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

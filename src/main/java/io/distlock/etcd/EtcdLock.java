@@ -5,10 +5,13 @@ import io.distlock.DistributedLock;
 
 /**
  * A reentrant {@link java.util.concurrent.locks.Lock} shared through etcd by every JVM that uses
- * the same etcd cluster and key prefix. Obtain instances from {@link EtcdLockFactory#getLock}.
+ * the same etcd cluster and key prefix. Obtain instances from {@link EtcdLockFactory#getLock}:
+ * one object per name in each factory (while it is referenced).
  *
- * <p>The behaviour is that of {@link java.util.concurrent.locks.ReentrantLock} with the additions
- * described in {@link DistributedLock}. In the terms the {@code Lock} interface asks for:
+ * <p>It is a {@link java.util.concurrent.locks.ReentrantLock}, so it can be assigned where code
+ * declares one; its behaviour is that of {@code ReentrantLock} with the additions described in
+ * {@link DistributedLock}, and its {@code ReentrantLock} methods are described in
+ * {@link io.distlock.DistributedReentrantLock}. In the terms the {@code Lock} interface asks for:
  * <ul>
  *   <li><b>Interruption:</b> {@link #lockInterruptibly()} and {@link #tryLock(long,
  *       java.util.concurrent.TimeUnit)} can be interrupted while waiting, locally or for etcd;

@@ -5,7 +5,9 @@ import io.distlock.DistributedReadWriteLock;
 
 /**
  * A {@link java.util.concurrent.locks.ReadWriteLock} shared through etcd, with the semantics
- * described in {@link DistributedReadWriteLock}. Obtain instances from
+ * described in {@link DistributedReadWriteLock}. It is a
+ * {@link java.util.concurrent.locks.ReentrantReadWriteLock} (see
+ * {@link io.distlock.DistributedReentrantReadWriteLock} for what its methods mean across JVMs). Obtain instances from
  * {@link EtcdLockFactory#getReadWriteLock(String)}; both flavours of factory build it the same
  * way, on transactions and the factory's session lease.
  *

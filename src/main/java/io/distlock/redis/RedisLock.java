@@ -6,11 +6,13 @@ import io.distlock.DistributedLock;
 /**
  * A reentrant {@link java.util.concurrent.locks.Lock} shared through Redis by every JVM that uses
  * the same Redis deployment and key prefix. Obtain instances from
- * {@link RedisLockFactory#getLock(String)}; any number of instances may exist for one name, in
- * one JVM or many, and they all exclude each other.
+ * {@link RedisLockFactory#getLock(String)}: one object per name in each factory (while it is
+ * referenced), and the objects of one name in every JVM exclude each other.
  *
- * <p>The behaviour is that of {@link java.util.concurrent.locks.ReentrantLock} (non-fair) with
- * the additions described in {@link DistributedLock}. In the terms the {@code Lock} interface asks
+ * <p>It is a {@link java.util.concurrent.locks.ReentrantLock} (non-fair), so it can be assigned
+ * where code declares one; its behaviour is that of {@code ReentrantLock} with the additions
+ * described in {@link DistributedLock}, and its {@code ReentrantLock} methods are described in
+ * {@link io.distlock.DistributedReentrantLock}. In the terms the {@code Lock} interface asks
  * implementations to document:
  * <ul>
  *   <li><b>Interruption:</b> {@link #lockInterruptibly()} and {@link #tryLock(long,

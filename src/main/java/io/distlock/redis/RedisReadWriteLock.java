@@ -5,7 +5,9 @@ import io.distlock.DistributedReadWriteLock;
 
 /**
  * A {@link java.util.concurrent.locks.ReadWriteLock} shared through Redis, with the semantics
- * described in {@link DistributedReadWriteLock}. Obtain instances from
+ * described in {@link DistributedReadWriteLock}. It is a
+ * {@link java.util.concurrent.locks.ReentrantReadWriteLock} (see
+ * {@link io.distlock.DistributedReentrantReadWriteLock} for what its methods mean across JVMs). Obtain instances from
  * {@link RedisLockFactory#getReadWriteLock(String)}.
  *
  * <p><b>Fairness.</b> Writers are preferred: a writer that finds the lock busy marks its intent on
