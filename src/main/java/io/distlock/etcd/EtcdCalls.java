@@ -82,6 +82,10 @@ final class EtcdCalls {
      * missing permission, a request the server does not implement; {@code null} otherwise.
      */
     static String permanentCause(Throwable e) {
+        String tls = io.distlock.internal.TlsFailures.permanentCause(e);
+        if (tls != null) {
+            return tls;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             Status.Code code = null;
             if (t instanceof EtcdException) {

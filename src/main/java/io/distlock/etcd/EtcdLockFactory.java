@@ -43,6 +43,14 @@ import java.util.Objects;
  * a missing permission are permanent errors: they fail at once, never retried, with a message
  * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
  *
+ * <p><b>TLS.</b> Give the client builder an SSL context
+ * ({@code Client.builder().endpoints("https://...").sslContext(b -> b.trustManager(caFile))}).
+ * A handshake refused over the server's certificate (not trusted, or not naming the host) is a
+ * permanent error too, reported with what to fix, <em>when jetcd reports it</em>: with
+ * {@code waitForReady(false)} on the client builder it does so on the first call; with jetcd's
+ * default ({@code true}) the client keeps reconnecting silently and each call ends by its
+ * request timeout, so the failure shows only after the retries, as a timeout.
+ *
  * <p><b>Fencing tokens</b> derive from etcd revisions: if a cluster is replaced by a new one
  * without its data, revisions (and so tokens) start again from 1, and a resource that stores
  * tokens must be reset with it.

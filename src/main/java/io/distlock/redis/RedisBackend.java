@@ -228,6 +228,10 @@ final class RedisBackend implements LockBackend {
      * cure; {@code null} for failures that may pass.
      */
     static String permanentCause(Throwable e) {
+        String tls = io.distlock.internal.TlsFailures.permanentCause(e);
+        if (tls != null) {
+            return tls;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JedisAccessControlException) {
                 return "the server refused the credentials or the permission: check the user, the password "

@@ -53,6 +53,13 @@ import redis.clients.jedis.UnifiedJedis;
  * and a read-only replica are permanent errors: they fail at once, never retried, with a message
  * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
  *
+ * <p><b>TLS.</b> Set {@code ssl(true)} and, for a private CA, an {@code sslSocketFactory} on the
+ * client configuration; the release subscription uses the same configuration. A handshake
+ * refused over the server's certificate (not trusted, or not naming the host) is a permanent
+ * error, reported at once with what to fix. A plain-text client pointed at a TLS-only port sees
+ * only a closed connection, which looks like any network failure, so it fails after the
+ * configured retries.
+ *
  * <p><b>Deadlines.</b> A Jedis call is bounded by the client's own timeouts; an attempt of a
  * timed acquisition that could outlast the time it has left (on a frozen server a call can take
  * two socket timeouts and a connect timeout) runs on a helper thread and is given up at the

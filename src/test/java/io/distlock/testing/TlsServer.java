@@ -1,0 +1,134 @@
+package io.distlock.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A {@code redis-server} or {@code etcd} process serving TLS only, on a free loopback port, with
+ * a certificate from {@link TestCertificates}. Stopped by its own process handle.
+ */
+public final class TlsServer implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path dir;
+
+    private TlsServer(Process process, int port, Path dir) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** The TLS port on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** The {@code https://} client endpoint (etcd). */
+    public String httpsEndpoint() {
+        return "https://127.0.0.1:" + port;
+    }
+
+    /**
+     * Starts a Redis that accepts TLS connections only (no plain-text port) and does not ask
+     * clients for certificates.
+     *
+     * @param certs the certificates
+     * @param ready true once a client can talk to the server on the given port
+     * @return the running server
+     */
+    public static TlsServer redis(TestCertificates certs, java.util.function.IntPredicate ready) {
+        Path binary = binary(RedisServers.BINARY_VARIABLE, "redis-server");
+        int port = ProcessControl.freePort();
+        Path dir = certs.directory();
+        List<String> cmd = List.of(binary.toString(), "--port", "0", "--tls-port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--tls-cert-file", certs.serverCertificate().toString(),
+                "--tls-key-file", certs.serverKey().toString(), "--tls-ca-cert-file", certs.caCertificate().toString(),
+                "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                "--protected-mode", "no", "--loglevel", "warning");
+        return start(cmd, port, dir.resolve("redis-tls.log"), () -> ready.test(port));
+    }
+
+    /**
+     * Starts a one-member etcd cluster whose client URL is {@code https://} only.
+     *
+     * @param certs the certificates
+     * @param ready true once a client can talk to the server on the given port
+     * @return the running server
+     */
+    public static TlsServer etcd(TestCertificates certs, java.util.function.IntPredicate ready) {
+        Path binary = binary(EtcdServers.BINARY_VARIABLE, "etcd");
+        int port = ProcessControl.freePort();
+        int peer = ProcessControl.freePort();
+        Path data;
+        try {
+            data = Files.createTempDirectory(certs.directory(), "etcd-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> cmd = List.of(binary.toString(), "--name", "tls", "--data-dir", data.toString(),
+                "--listen-client-urls", "https://127.0.0.1:" + port,
+                "--advertise-client-urls", "https://127.0.0.1:" + port,
+                "--listen-peer-urls", "http://127.0.0.1:" + peer,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
+                "--initial-cluster", "tls=http://127.0.0.1:" + peer,
+                "--cert-file", certs.serverCertificate().toString(), "--key-file", certs.serverKey().toString(),
+                "--log-level", "warn");
+        return start(cmd, port, certs.directory().resolve("etcd-tls.log"), () -> ready.test(port));
+    }
+
+    private static Path binary(String variable, String name) {
+        Path binary = Optional.ofNullable(System.getenv(variable)).map(Path::of).orElseGet(() -> ProcessControl.onPath(name));
+        Assumptions.assumeTrue(binary != null, "TLS tests start their own " + name + ": install it on PATH or set "
+                + variable);
+        return binary;
+    }
+
+    private static TlsServer start(List<String> cmd, int port, Path log, BooleanSupplier ready) {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + cmd.get(0), e);
+        }
+        TlsServer server = new TlsServer(p, port, log.getParent());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!ready.getAsBoolean()) {
+            if (!p.isAlive() || System.nanoTime() - deadline > 0) {
+                server.close();
+                throw new IllegalStateException(cmd.get(0) + " with TLS on port " + port + " did not start; log in "
+                        + log);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.close();
+                throw new IllegalStateException(e);
+            }
+        }
+        return server;
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TlsServer[127.0.0.1:" + port + ", files in " + dir + "]";
+    }
+}
