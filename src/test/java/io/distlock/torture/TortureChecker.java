@@ -346,10 +346,18 @@ final class TortureChecker {
 
     /**
      * For each kill or freeze of a process inside a section: the time until another process
-     * entered a section of that name.
+     * entered a section of that name; for each restart: the time until any section began.
      */
     private static void recovery(Report r, Map<String, List<Section>> byName, List<Fault> faults) {
         for (Fault f : faults) {
+            if (f.kind().equals("RESTART")) {
+                // a server or member restarted: the time until any section began after it
+                // (the kill itself is injected at f.at(); the restart follows)
+                byName.values().stream().flatMap(List::stream).mapToLong(s -> s.enter).filter(e -> e > f.at()).min()
+                        .ifPresent(e -> r.recoveryMillis.computeIfAbsent("restart", k -> new ArrayList<>())
+                                .add(TimeUnit.NANOSECONDS.toMillis(e - f.at())));
+                continue;
+            }
             if (!f.kind().equals("KILL") && !f.kind().equals("STOP")) {
                 continue;
             }

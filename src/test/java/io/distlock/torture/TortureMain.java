@@ -17,9 +17,10 @@ import java.util.Map;
  * {@code --rw} (read/write locks), {@code --processes} [4], {@code --threads} [4], {@code --names}
  * [4], {@code --seconds} [300], {@code --seed} [1], {@code --lease} ms [2000], {@code --kills},
  * {@code --freezes}, {@code --restarts}, {@code --cuts} [each one per 30 s of run], {@code --out}
- * directory [target/torture/...]. It starts its own redis-server (the lock server, and another for
- * the fencing register) and, for etcd, an etcd on free loopback ports, prints the report and exits
- * 1 if the checker found a violation or a lock key was left.
+ * directory [target/torture/...], {@code --members} etcd cluster size [3]. It starts its own
+ * redis-server (the lock server, and another for the fencing register) and, for etcd, an etcd
+ * cluster on free loopback ports (restarts then kill the leader and a follower in turn), prints
+ * the report and exits 1 if the checker found a violation or a lock key was left.
  */
 public final class TortureMain {
 
@@ -58,7 +59,8 @@ public final class TortureMain {
         boolean ok;
         try (RedisServer register = RedisServer.startLocal(redisBinary);
              RedisServer lockRedis = config.backend().equals("redis") ? RedisServer.startLocal(redisBinary) : null;
-             EtcdCluster lockEtcd = config.backend().equals("redis") ? null : startEtcd()) {
+             EtcdCluster lockEtcd = config.backend().equals("redis") ? null
+                     : startEtcd(Integer.parseInt(o.getOrDefault("members", "3")))) {
             TortureRun.LockServer server = lockRedis != null ? TortureRun.redis(lockRedis) : TortureRun.etcd(lockEtcd);
             TortureRun.Outcome outcome = new TortureRun(config, server, register, out).run();
             System.out.println(TortureRun.describe(config, outcome, out));
@@ -69,11 +71,11 @@ public final class TortureMain {
         System.exit(ok ? 0 : 1);
     }
 
-    private static EtcdCluster startEtcd() {
+    private static EtcdCluster startEtcd(int members) {
         Path etcd = ProcessControl.onPath("etcd");
         if (etcd == null) {
             throw new IllegalStateException("etcd must be on PATH (Debian: apt-get install etcd-server)");
         }
-        return EtcdCluster.startLocal(etcd, 1);
+        return EtcdCluster.startLocal(etcd, members);
     }
 }

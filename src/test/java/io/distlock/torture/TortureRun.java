@@ -55,8 +55,11 @@ final class TortureRun {
         /** The workers' back-end argument for a flavour. */
         String spec(String backend);
 
-        /** Kills and restarts the server; returns whether its data was lost. */
-        boolean restart();
+        /**
+         * Kills and restarts the server, or, for a cluster, one member (the leader and a
+         * follower in turn); returns what was restarted.
+         */
+        Restart restart();
 
         /** Cuts every client's connections. */
         void cutConnections();
@@ -74,10 +77,10 @@ final class TortureRun {
             }
 
             @Override
-            public boolean restart() {
+            public Restart restart() {
                 server.kill();
                 server.restart();
-                return true;
+                return new Restart(0, "server", true);
             }
 
             @Override
@@ -108,19 +111,42 @@ final class TortureRun {
         };
     }
 
-    /** An etcd lock server (member 0 of the cluster; restarts keep the data). */
+    /** What a restart fault hit: a member (0 for a single server), its role, whether data was lost. */
+    record Restart(int member, String role, boolean dataLost) {
+    }
+
+    /**
+     * An etcd lock server: one member, or a cluster whose leader and a follower are killed and
+     * restarted in turn (a member stays down for a second, so that the others elect a leader or
+     * serve without it); restarts keep the data. Connections are cut by freezing member 0.
+     */
     static LockServer etcd(EtcdCluster cluster) {
         return new LockServer() {
+            private int restarts;
+
             @Override
             public String spec(String backend) {
                 return backend + ":" + String.join(",", cluster.endpoints());
             }
 
             @Override
-            public boolean restart() {
-                cluster.kill(0);
-                cluster.restart(0);
-                return false;
+            public Restart restart() {
+                if (cluster.size() == 1) {
+                    cluster.kill(0);
+                    cluster.restart(0);
+                    return new Restart(0, "member", false);
+                }
+                int leader = leader(cluster);
+                boolean hitLeader = restarts++ % 2 == 0;
+                int member = hitLeader ? leader : (leader + 1) % cluster.size();
+                cluster.kill(member);
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                cluster.restart(member);
+                return new Restart(member, hitLeader ? "leader" : "follower", false);
             }
 
             @Override
@@ -147,6 +173,29 @@ final class TortureRun {
                 }
             }
         };
+    }
+
+    /** The index of the cluster's leader, as its members report it. */
+    static int leader(EtcdCluster cluster) {
+        List<String> endpoints = cluster.endpoints();
+        try (Client client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                for (int i = 0; i < endpoints.size(); i++) {
+                    try {
+                        var status = client.getMaintenanceClient().statusMember(endpoints.get(i)).get(5, TimeUnit.SECONDS);
+                        if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
+                            return i;
+                        }
+                    } catch (Exception memberDown) {
+                        // ask the next one
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("no leader among " + endpoints);
     }
 
     static Jedis connect(RedisServer server) {
@@ -277,17 +326,37 @@ final class TortureRun {
                 for (int i = 0; pid != null && i < workers.size(); i++) {
                     JvmProcess w = workers.get(i);
                     if (Long.toString(w.pid()).equals(pid) && w.waitFor(Duration.ZERO) == -1) {
-                        w.freeze();
+                        // a worker may end its run between the check and the signal
+                        if (!signalUnlessEnded(w, true)) {
+                            continue;
+                        }
                         if (insideSection(recordFiles.get(i))) {
                             return w;
                         }
-                        w.thaw();
+                        signalUnlessEnded(w, false);
                     }
                 }
                 Thread.sleep(10);
             }
         }
         return null;
+    }
+
+    /** Freezes or thaws a worker; false if it had already ended (its run was over). */
+    private static boolean signalUnlessEnded(JvmProcess w, boolean freeze) {
+        try {
+            if (freeze) {
+                w.freeze();
+            } else {
+                w.thaw();
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            if (w.waitFor(Duration.ofSeconds(1)) != -1) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** Whether some thread's last record in a worker's file is an entry (E or W) without its exit. */
@@ -334,8 +403,8 @@ final class TortureRun {
             }
             case "RESTART" -> {
                 long at = System.nanoTime();
-                boolean lost = lockServer.restart();
-                faults.add("RESTART 0 " + at + (lost ? " lost" : " kept"));
+                Restart r = lockServer.restart();
+                faults.add("RESTART " + r.member() + " " + at + (r.dataLost() ? " lost " : " kept ") + r.role());
             }
             case "CUT" -> {
                 faults.add("CUT 0 " + System.nanoTime());

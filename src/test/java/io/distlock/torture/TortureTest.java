@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The short torture configuration CI runs, for every back end and for read/write locks: 3 JVMs
  * x 2 threads on 3 names for 15 s, with a holder killed, a holder frozen past its lease, the lock
- * server restarted and every connection cut. The long configuration is {@link TortureMain}.
+ * server restarted and every connection cut; on a three-member etcd cluster the leader and then a
+ * follower are killed and restarted. The long configuration is {@link TortureMain}.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class TortureTest {
@@ -25,9 +26,17 @@ class TortureTest {
     @RegisterExtension
     static final EtcdServers etcd = EtcdServers.single();
 
+    @RegisterExtension
+    static final EtcdServers etcdCluster = EtcdServers.cluster(3);
+
     private void torture(String backend, boolean readWrite) throws Exception {
-        TortureRun.Config config = new TortureRun.Config(backend, readWrite, 3, 2, 3, 15, 42, 2_000, 1, 1, 1, 1);
-        TortureRun.LockServer server = backend.equals("redis") ? TortureRun.redis(redis.get(0)) : TortureRun.etcd(etcd.get());
+        torture(backend, readWrite, backend.equals("redis") ? TortureRun.redis(redis.get(0)) : TortureRun.etcd(etcd.get()),
+                1);
+    }
+
+    private void torture(String backend, boolean readWrite, TortureRun.LockServer server, int restarts)
+            throws Exception {
+        TortureRun.Config config = new TortureRun.Config(backend, readWrite, 3, 2, 3, 15, 42, 2_000, 1, 1, restarts, 1);
         Path dir = Files.createTempDirectory("distlock-torture-");
         TortureRun.Outcome outcome = new TortureRun(config, server, redis.get(1), dir).run();
         String report = TortureRun.describe(config, outcome, dir);
@@ -60,5 +69,16 @@ class TortureTest {
     @Test
     void etcdReadWrite() throws Exception {
         torture("etcd-txn", true);
+    }
+
+    /** A three-member cluster: its leader killed and restarted, then a follower, under load. */
+    @Test
+    void etcdTransactionsOnAClusterLosingItsLeaderAndAFollower() throws Exception {
+        torture("etcd-txn", false, TortureRun.etcd(etcdCluster.get()), 2);
+    }
+
+    @Test
+    void etcdLockServiceOnAClusterLosingItsLeaderAndAFollower() throws Exception {
+        torture("etcd-lock-service", false, TortureRun.etcd(etcdCluster.get()), 2);
     }
 }
