@@ -14,8 +14,9 @@ public interface DistributedLockFactory extends AutoCloseable {
      * any other with the same back end and prefix, excludes the others. While the returned object
      * is referenced, this factory returns that same object for the name ({@code getLock(n) ==
      * getLock(n)}); once nobody references it, it may be dropped, and a later call makes a new one
-     * (an idle lock has no state to lose). The lock is a {@link java.util.concurrent.locks.ReentrantLock},
-     * so it can be assigned where legacy code declares one. No network call.
+     * (an idle lock has no state to lose). The back ends' factories return their own lock class,
+     * a {@link DistributedReentrantLock}, which can be assigned where legacy code declares a
+     * {@link java.util.concurrent.locks.ReentrantLock}. No network call.
      *
      * @param name the lock name; any non-empty string of at most 4096 characters
      * @return the lock
@@ -23,14 +24,14 @@ public interface DistributedLockFactory extends AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is empty or too long
      * @throws IllegalStateException if this factory is closed
      */
-    DistributedReentrantLock getLock(String name);
+    DistributedLock getLock(String name);
 
     /**
      * Returns the read/write lock of {@code name}. Read/write locks of one name, from this factory
      * or any other with the same back end and prefix, coordinate with each other; they are
      * independent of the exclusive lock of the same name. As with {@link #getLock(String)}, one
-     * object per name while it is referenced; it is a
-     * {@link java.util.concurrent.locks.ReentrantReadWriteLock}. No network call.
+     * object per name while it is referenced; the back ends' factories return a
+     * {@link DistributedReentrantReadWriteLock}. No network call.
      *
      * @param name the lock name; any non-empty string of at most 4096 characters
      * @return the read/write lock
@@ -38,7 +39,7 @@ public interface DistributedLockFactory extends AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is empty or too long
      * @throws IllegalStateException if this factory is closed
      */
-    DistributedReentrantReadWriteLock getReadWriteLock(String name);
+    DistributedReadWriteLock getReadWriteLock(String name);
 
     /**
      * Returns the options every lock of this factory uses.

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>One object per name.</b> A factory returns the same object for a name for as long as
  * anyone references it (an idle one is then dropped, and a later call makes a new one). Its
  * {@code ReentrantLock} part, the superclass's own synchronizer, is the queue in which the threads
- * of this JVM wait for the lock: the thread at its head is the one that asks the server. So the
+ * of this JVM wait for the lock: the thread holding it is the one that asks the server. So the
  * {@code final} methods of {@code ReentrantLock}, which always read that synchronizer, answer
  * truthfully for this JVM: {@link #hasQueuedThreads()}, {@link #hasQueuedThread(Thread)} and
  * {@link #getQueueLength()} tell the threads of this JVM waiting behind the thread that holds or
@@ -228,6 +228,11 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
     }
 
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("a distributed lock cannot be deserialized: look it up with getLock(name)");
+    }
+
+    private void readObjectNoData() throws InvalidObjectException {
+        // a stream that leaves this class out of the hierarchy must not yield an unbound lock either
         throw new InvalidObjectException("a distributed lock cannot be deserialized: look it up with getLock(name)");
     }
 

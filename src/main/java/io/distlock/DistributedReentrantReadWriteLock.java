@@ -251,7 +251,15 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
     }
 
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
-        throw new InvalidObjectException("a distributed lock cannot be deserialized: look it up with "
+        throw refusedOnRead();
+    }
+
+    private void readObjectNoData() throws InvalidObjectException {
+        throw refusedOnRead();
+    }
+
+    private static InvalidObjectException refusedOnRead() {
+        return new InvalidObjectException("a distributed lock cannot be deserialized: look it up with "
                 + "getReadWriteLock(name)");
     }
 
@@ -376,6 +384,14 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         private void writeObject(ObjectOutputStream out) throws NotSerializableException {
             throw new NotSerializableException("the read lock of '" + getName() + "' cannot be serialized");
         }
+
+        private void readObject(ObjectInputStream in) throws InvalidObjectException {
+            throw refusedOnRead();
+        }
+
+        private void readObjectNoData() throws InvalidObjectException {
+            throw refusedOnRead();
+        }
     }
 
     /** The write lock of a {@link DistributedReentrantReadWriteLock}. */
@@ -494,6 +510,14 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
 
         private void writeObject(ObjectOutputStream out) throws NotSerializableException {
             throw new NotSerializableException("the write lock of '" + getName() + "' cannot be serialized");
+        }
+
+        private void readObject(ObjectInputStream in) throws InvalidObjectException {
+            throw refusedOnRead();
+        }
+
+        private void readObjectNoData() throws InvalidObjectException {
+            throw refusedOnRead();
         }
     }
 

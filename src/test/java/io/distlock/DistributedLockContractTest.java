@@ -1109,9 +1109,14 @@ public abstract class DistributedLockContractTest {
 
     // ---- a ReentrantLock, for code that declares one ------------------------------------------
 
+    /** The lock of a back end's factory, as the ReentrantLock it is. */
+    static DistributedReentrantLock reentrant(DistributedLockFactory factory, String lockName) {
+        return (DistributedReentrantLock) factory.getLock(lockName);
+    }
+
     @Test
     void everyOverridableMethodOfReentrantLockIsOverridden() {
-        Class<?> type = here.getLock(name).getClass();
+        Class<?> type = reentrant(here, name).getClass();
         assertThat(JdkLockSurface.notOverridden(type, java.util.concurrent.locks.ReentrantLock.class))
                 .as("methods of ReentrantLock that %s leaves with their local meaning", type.getSimpleName())
                 .isEmpty();
@@ -1122,7 +1127,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void theFinalQueueMethodsAnswerAsAReentrantLockDoesForTheLocalQueue() throws Exception {
-        java.util.concurrent.locks.ReentrantLock distributed = here.getLock(name);
+        java.util.concurrent.locks.ReentrantLock distributed = reentrant(here, name);
         List<String> expected = JdkLockSurface.queueScenario(new java.util.concurrent.locks.ReentrantLock(), 3);
         assertThat(JdkLockSurface.queueScenario(distributed, 3)).isEqualTo(expected);
         assertThat(expected).contains("held: queued=true length=3", "fair=false");
@@ -1130,8 +1135,8 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void theMonitoringMethodsSpeakForThisJvmAndTheServer() throws Exception {
-        DistributedReentrantLock lock = here.getLock(name);
-        assertThat(here.getLock(name)).as("one object per name while referenced").isSameAs(lock);
+        DistributedReentrantLock lock = reentrant(here, name);
+        assertThat(reentrant(here, name)).as("one object per name while referenced").isSameAs(lock);
         assertThat(lock.getOwner()).isNull();
         assertThat(lock.getQueuedThreads()).isEmpty();
         assertThat(lock.toString()).endsWith("[" + name + "][Unlocked]");
@@ -1141,7 +1146,7 @@ public abstract class DistributedLockContractTest {
             assertThat(lock.toString()).endsWith("[" + name + "][Locked by thread " + Thread.currentThread().getName()
                     + "]");
             // the other JVM sees the lock held on the server but no owner or queue of its own
-            DistributedReentrantLock there = elsewhere.getLock(name);
+            DistributedReentrantLock there = reentrant(elsewhere, name);
             assertThat(async(there::isLocked).get(30, TimeUnit.SECONDS)).isTrue();
             assertThat(there.getOwner()).isNull();
             assertThat(there.toString()).endsWith("[Unlocked]");
@@ -1170,7 +1175,7 @@ public abstract class DistributedLockContractTest {
     void aLostLeaseLeavesNoOwnerAsIsHeldByCurrentThreadSays() throws Exception {
         DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
                 .watchdog(false).build());
-        DistributedReentrantLock lock = fixed.getLock(name);
+        DistributedReentrantLock lock = reentrant(fixed, name);
         lock.lock();
         Thread owner = lock.getOwner();
         await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> !lock.isHeldByCurrentThread());
@@ -1187,7 +1192,7 @@ public abstract class DistributedLockContractTest {
 
     @Test
     void serializationIsRefusedNamingTheLock() {
-        JdkLockSurface.serializationIsRefused(here.getLock(name), name);
+        JdkLockSurface.serializationIsRefused(reentrant(here, name), name);
     }
 
     @Test
@@ -1201,15 +1206,15 @@ public abstract class DistributedLockContractTest {
     void codeWrittenForReentrantLockRunsUnchangedOnTheDistributedLock() throws Exception {
         // the same class, the same calls, the same answers: only the initializer differs
         List<String> plain = LegacyCounter.exercise(new LegacyCounter(new java.util.concurrent.locks.ReentrantLock()));
-        List<String> distributed = LegacyCounter.exercise(new LegacyCounter(here.getLock(name)));
+        List<String> distributed = LegacyCounter.exercise(new LegacyCounter(reentrant(here, name)));
         assertThat(distributed).isEqualTo(plain);
         // and two JVMs running it exclude each other
-        LegacyCounter there = new LegacyCounter(elsewhere.getLock(name));
-        here.getLock(name).lock();
+        LegacyCounter there = new LegacyCounter(reentrant(elsewhere, name));
+        reentrant(here, name).lock();
         try {
             assertThat(async(there::tryIncrement).get(30, TimeUnit.SECONDS)).isFalse();
         } finally {
-            here.getLock(name).unlock();
+            reentrant(here, name).unlock();
         }
         assertThat(async(there::tryIncrement).get(30, TimeUnit.SECONDS)).isTrue();
     }

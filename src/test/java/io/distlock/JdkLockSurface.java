@@ -49,6 +49,14 @@ final class JdkLockSurface {
                 missing.add(m.toGenericString());
             }
         }
+        // default methods a later JDK may add to the interfaces (Lock, ReadWriteLock)
+        for (Class<?> api : jdk.getInterfaces()) {
+            for (Method m : api.getMethods()) {
+                if (m.isDefault() && declaringClass(concrete, m).isInterface()) {
+                    missing.add(m.toGenericString());
+                }
+            }
+        }
         return missing;
     }
 
@@ -72,6 +80,9 @@ final class JdkLockSurface {
             } catch (NoSuchMethodException e) {
                 // look further up
             }
+        }
+        if (m.getDeclaringClass().isInterface()) {
+            return m.getDeclaringClass();
         }
         throw new AssertionError(m + " not found from " + from);
     }

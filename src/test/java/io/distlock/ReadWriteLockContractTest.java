@@ -426,9 +426,14 @@ public abstract class ReadWriteLockContractTest {
 
     // ---- a ReentrantReadWriteLock, for code that declares one ---------------------------------
 
+    /** The read/write lock of a back end's factory, as the ReentrantReadWriteLock it is. */
+    private DistributedReentrantReadWriteLock reentrant(DistributedLockFactory factory) {
+        return (DistributedReentrantReadWriteLock) factory.getReadWriteLock(name);
+    }
+
     @Test
     void everyOverridableMethodOfReentrantReadWriteLockIsOverridden() {
-        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        DistributedReentrantReadWriteLock rw = reentrant(here);
         assertThat(JdkLockSurface.notOverridden(rw.getClass(), ReentrantReadWriteLock.class)).isEmpty();
         assertThat(JdkLockSurface.notOverridden(rw.readLock().getClass(), ReentrantReadWriteLock.ReadLock.class))
                 .isEmpty();
@@ -442,8 +447,8 @@ public abstract class ReadWriteLockContractTest {
 
     @Test
     void theQueueAndMonitoringMethodsAnswerAsAReentrantReadWriteLockDoesForThisJvm() throws Exception {
-        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
-        assertThat(here.getReadWriteLock(name)).as("one object per name while referenced").isSameAs(rw);
+        DistributedReentrantReadWriteLock rw = reentrant(here);
+        assertThat(reentrant(here)).as("one object per name while referenced").isSameAs(rw);
         assertThat(rw.readLock()).isSameAs(rw.readLock());
         ReentrantReadWriteLock plain = new ReentrantReadWriteLock();
         assertThat(queueScenario(rw)).isEqualTo(queueScenario(plain));
@@ -451,7 +456,7 @@ public abstract class ReadWriteLockContractTest {
         rw.writeLock().lock();
         try {
             assertThat(rw.getOwner()).isSameAs(Thread.currentThread());
-            DistributedReentrantReadWriteLock there = elsewhere.getReadWriteLock(name);
+            DistributedReentrantReadWriteLock there = reentrant(elsewhere);
             assertThat(elsewhere(there::isWriteLocked)).as("asks the server").isTrue();
             assertThat(there.getOwner()).isNull();
             assertThat(rw.toString()).endsWith("[" + name + "][Read locks = 0][Locked by thread "
@@ -503,7 +508,7 @@ public abstract class ReadWriteLockContractTest {
 
     @Test
     void theProtectedQueueListsNameTheQueuedThreadsOfThisJvm() throws Exception {
-        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        DistributedReentrantReadWriteLock rw = reentrant(here);
         rw.writeLock().lock();
         Thread reader = new Thread(() -> {
             rw.readLock().lock();
@@ -529,8 +534,38 @@ public abstract class ReadWriteLockContractTest {
     }
 
     @Test
+    void aLocalHoldTakenThroughAJdkLockObjectGivesNoDistributedHold() throws Exception {
+        DistributedReentrantReadWriteLock rw = reentrant(here);
+        // the JDK's protected constructors build plain locks over the object's own synchronizer
+        ReentrantReadWriteLock.WriteLock rawWrite = new ReentrantReadWriteLock.WriteLock(rw) {
+            private static final long serialVersionUID = 1L;
+        };
+        ReentrantReadWriteLock.ReadLock rawRead = new ReentrantReadWriteLock.ReadLock(rw) {
+            private static final long serialVersionUID = 1L;
+        };
+        rawWrite.lock();
+        try {
+            assertThatThrownBy(() -> rw.writeLock().lock()).isExactlyInstanceOf(IllegalMonitorStateException.class)
+                    .hasMessageContaining("without a lease");
+            assertThatThrownBy(() -> rw.writeLock().tryLock()).isExactlyInstanceOf(IllegalMonitorStateException.class);
+            assertThat(rw.writeLock().getHoldCount()).as("the refused attempts left no hold").isEqualTo(1);
+            assertThat(rw.writeLock().isHeldByCurrentThread()).isFalse();
+        } finally {
+            rawWrite.unlock();
+        }
+        rawRead.lock();
+        try {
+            assertThatThrownBy(() -> rw.readLock().lock()).isExactlyInstanceOf(IllegalMonitorStateException.class);
+            assertThat(rw.getReadHoldCount()).isEqualTo(1);
+        } finally {
+            rawRead.unlock();
+        }
+        assertThat(elsewhere(() -> tryAndRelease(reentrant(elsewhere).writeLock()))).isTrue();
+    }
+
+    @Test
     void serializationIsRefusedNamingTheLock() {
-        DistributedReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        DistributedReentrantReadWriteLock rw = reentrant(here);
         JdkLockSurface.serializationIsRefused(rw.readLock(), name);
         JdkLockSurface.serializationIsRefused(rw.writeLock(), name);
         assertThatThrownBy(() -> new java.io.ObjectOutputStream(new java.io.ByteArrayOutputStream()).writeObject(rw))
@@ -539,22 +574,22 @@ public abstract class ReadWriteLockContractTest {
 
     @Test
     void codeDeclaringReentrantReadWriteLockTypesRunsUnchanged() throws Exception {
-        ReentrantReadWriteLock rw = here.getReadWriteLock(name);
+        ReentrantReadWriteLock rw = reentrant(here);
         ReentrantReadWriteLock.ReadLock read = rw.readLock();
         ReentrantReadWriteLock.WriteLock write = rw.writeLock();
         write.lock();
         try {
             assertThat(write.isHeldByCurrentThread()).isTrue();
             assertThat(write.getHoldCount()).isEqualTo(1);
-            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isFalse();
+            assertThat(elsewhere(() -> tryAndRelease(reentrant(elsewhere).readLock()))).isFalse();
         } finally {
             write.unlock();
         }
         read.lock();
         try {
             assertThat(rw.getReadHoldCount()).isEqualTo(1);
-            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isTrue();
-            assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
+            assertThat(elsewhere(() -> tryAndRelease(reentrant(elsewhere).readLock()))).isTrue();
+            assertThat(elsewhere(() -> tryAndRelease(reentrant(elsewhere).writeLock()))).isFalse();
         } finally {
             read.unlock();
         }

@@ -95,6 +95,23 @@ public final class ReadWriteSync {
         /** Refuses what would dead-lock (an upgrade); true if the attempt may go on. */
         abstract boolean mayAcquire(boolean refuseByException);
 
+        /**
+         * For an acquisition that found the current thread already holding the local lock: true
+         * if that hold is a distributed one. A hold taken on the local lock without the engine
+         * (through a ReadLock or WriteLock built over this object with the JDK's protected
+         * constructors) has no lease; the new local hold is undone and the call refused, so no
+         * thread can believe it holds the distributed lock without a lease.
+         */
+        private boolean reentered() {
+            if (heldSlot() != null && heldSlot().lease() != null) {
+                return true;
+            }
+            localUnlock();
+            throw new IllegalMonitorStateException("the " + this + " of '" + name
+                    + "' is held locally without a lease: it was locked through a JDK lock object built over the "
+                    + "distributed lock, which the distributed lock does not support");
+        }
+
         private boolean lease(long deadline, AcquireMode mode) throws InterruptedException {
             LeaseSlot slot = slotForAcquire();
             boolean acquired = false;
@@ -119,7 +136,7 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             localLock();
-            if (holds() > 1) {
+            if (holds() > 1 && reentered()) {
                 return;
             }
             try {
@@ -134,7 +151,7 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             localLockInterruptibly();
-            if (holds() > 1) {
+            if (holds() > 1 && reentered()) {
                 return;
             }
             lease(0L, AcquireMode.INTERRUPTIBLE);
@@ -146,7 +163,7 @@ public final class ReadWriteSync {
             if (!mayAcquire(false) || !localTryLock()) {
                 return false;
             }
-            if (holds() > 1) {
+            if (holds() > 1 && reentered()) {
                 return true;
             }
             try {
@@ -167,7 +184,7 @@ public final class ReadWriteSync {
             if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
                 return false;
             }
-            if (holds() > 1) {
+            if (holds() > 1 && reentered()) {
                 return true;
             }
             return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT);
