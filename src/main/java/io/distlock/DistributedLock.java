@@ -54,8 +54,9 @@ import java.util.concurrent.locks.Lock;
  * it has left (each attempt is given at least 50 ms, so that a very short timeout still makes one
  * real attempt) and starts no retry it could not finish in time, so it returns by its deadline.
  *
- * <p><b>Conditions</b> are not supported yet: {@link #newCondition()} throws
- * {@link UnsupportedOperationException}.
+ * <p><b>Conditions</b> ({@link #newCondition()}, {@link #newCondition(String)}) work across
+ * JVMs with the semantics of {@code ReentrantLock}'s, on the exclusive locks of every back end;
+ * the write lock of a read/write lock has none yet.
  */
 public interface DistributedLock extends Lock {
 
@@ -172,12 +173,56 @@ public interface DistributedLock extends Lock {
     void unlock();
 
     /**
-     * Not supported yet: distributed conditions are planned for a later release.
+     * Returns a new distributed condition of this lock, the same in every JVM that runs the
+     * same code: conditions made by this method are named by their creation index on the lock
+     * object ({@code "#0"}, {@code "#1"}, ...; see the lock class for the rule and its limit).
+     * Otherwise as {@link #newCondition(String)}.
      *
-     * @throws UnsupportedOperationException always
+     * @return the condition
+     * @throws UnsupportedOperationException if this kind of lock has no conditions (a read lock;
+     *         the write lock of a read/write lock, for now)
      */
     @Override
     java.util.concurrent.locks.Condition newCondition();
+
+    /**
+     * Returns the condition {@code conditionName} of this lock: every JVM that asks for the same
+     * lock name and condition name gets the same condition (within this lock object, the same
+     * {@code Condition} object). It behaves as a {@code ReentrantLock}'s condition, across JVMs:
+     * <ul>
+     *   <li>{@code await}, {@code awaitNanos}, {@code await(time, unit)}, {@code awaitUntil} and
+     *       {@code awaitUninterruptibly} throw {@link IllegalMonitorStateException} if the current
+     *       thread does not hold the lock, and {@link LeaseLostException} if its lease was lost
+     *       (nothing is released then). Otherwise, in one atomic step on the server, they queue the
+     *       thread as a waiter and give the lease back, so that a signal made by whoever holds the
+     *       lock next always finds it; then they release every local hold, wait until signalled,
+     *       interrupted or timed out, and re-acquire the lock with the saved hold count (and a new
+     *       fencing token) before returning or throwing, uninterruptibly. A waiter that times out
+     *       or is interrupted withdraws itself; if a signal took it first, the wait counts as
+     *       signalled ({@code await(time)} returns {@code true}, an interrupt status is kept).
+     *       Spurious wake-ups are possible, as the {@code Condition} contract allows: a waiter
+     *       whose record was lost (a pause longer than its life) returns as if signalled.</li>
+     *   <li>{@code signal()} wakes the longest-waiting live waiter, {@code signalAll()} every
+     *       waiter queued at that moment, in any JVM. Both throw
+     *       {@link IllegalMonitorStateException} if the current thread does not hold the lock; the
+     *       server checks in the same step that the lease still owns the lock, and if it does not
+     *       the call throws {@link LeaseLostException} and wakes nobody. A waiter whose JVM died
+     *       is skipped once its record has expired (a few seconds on Redis; the session's time
+     *       to live on etcd).</li>
+     *   <li>Waiters are told by the server (a message or a watch), with a re-check every two
+     *       seconds that also keeps their records alive; closing the factory wakes them, and they
+     *       then fail with {@link IllegalStateException}.</li>
+     * </ul>
+     * Round trips: an await costs one to queue and release, one to learn of the signal, and
+     * those of re-acquiring the lock; a signal one.
+     *
+     * @param conditionName the condition's name; any non-empty string of at most 4096 characters
+     * @return the condition
+     * @throws NullPointerException if {@code conditionName} is {@code null}
+     * @throws IllegalArgumentException if it is empty or too long
+     * @throws UnsupportedOperationException if this kind of lock has no conditions
+     */
+    java.util.concurrent.locks.Condition newCondition(String conditionName);
 
     /**
      * Queries the number of holds on this lock by the current thread, as

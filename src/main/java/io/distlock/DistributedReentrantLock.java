@@ -45,6 +45,9 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
 
     /** The engine's state of this lock's name; the engine drives this object's own synchronizer. */
     private final transient SyncOps sync;
+    /** The creation index of the next implicit condition. */
+    private final transient java.util.concurrent.atomic.AtomicInteger conditionIndex =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Binds the new object to the state of its name in the factory that is making it.
@@ -86,9 +89,29 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
         sync.unlock();
     }
 
+    /**
+     * Returns a new distributed condition of this lock, identified in every JVM by the lock's
+     * name and the condition's creation index on this object: the first call gives condition
+     * {@code "#0"}, the next {@code "#1"}, and so on, the same as
+     * {@link #newCondition(String) newCondition("#0")}. Code that creates its conditions in a
+     * fixed order right after getting the lock (as legacy {@code ReentrantLock} code does) thus
+     * gets the same conditions in every JVM; code that creates them in an order that depends on
+     * data must name them. The index counts per lock object, which the factory keeps while it is
+     * referenced (a condition references its lock).
+     *
+     * <p>The condition behaves as {@code ReentrantLock}'s: see {@link DistributedLock#newCondition(String)}.
+     *
+     * @return the condition
+     * @throws UnsupportedOperationException if the back end has no conditions
+     */
     @Override
     public Condition newCondition() {
-        throw new UnsupportedOperationException(label() + " does not support conditions yet");
+        return sync.newCondition("#" + conditionIndex.getAndIncrement());
+    }
+
+    @Override
+    public Condition newCondition(String conditionName) {
+        return sync.newCondition(conditionName);
     }
 
     @Override
@@ -154,53 +177,50 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
     }
 
     /**
-     * Would query whether threads wait on a condition of this lock; this lock has no conditions
-     * yet, so every condition is one it did not create.
+     * Queries whether any thread, in any JVM, awaits the given condition of this lock: asks the
+     * server (one round trip), which counts the live waiter records.
      *
      * @param condition the condition
-     * @return never
+     * @return {@code true} if there are waiters
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise: the condition is not associated with
-     *         this lock
+     * @throws IllegalArgumentException if the condition was not created by this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
      */
     @Override
     public boolean hasWaiters(Condition condition) {
-        throw notOurs(condition);
+        return sync.hasWaiters(condition);
     }
 
     /**
-     * Would estimate the number of threads waiting on a condition of this lock; this lock has no
-     * conditions yet, so every condition is one it did not create.
+     * Returns the number of threads, in every JVM, awaiting the given condition of this lock:
+     * asks the server (one round trip), which counts the live waiter records.
      *
      * @param condition the condition
-     * @return never
+     * @return the number of waiters
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise: the condition is not associated with
-     *         this lock
+     * @throws IllegalArgumentException if the condition was not created by this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
      */
     @Override
     public int getWaitQueueLength(Condition condition) {
-        throw notOurs(condition);
+        return sync.getWaitQueueLength(condition);
     }
 
     /**
-     * Would return the threads waiting on a condition of this lock; this lock has no conditions
-     * yet, so every condition is one it did not create.
+     * Returns the threads of this JVM awaiting the given condition of this lock. No network
+     * call; waiters in other JVMs are not seen.
      *
      * @param condition the condition
-     * @return never
+     * @return the waiting threads of this JVM
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise: the condition is not associated with
-     *         this lock
+     * @throws IllegalArgumentException if the condition was not created by this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
      */
     @Override
     protected Collection<Thread> getWaitingThreads(Condition condition) {
-        throw notOurs(condition);
-    }
-
-    private IllegalArgumentException notOurs(Condition condition) {
-        Objects.requireNonNull(condition, "condition");
-        return new IllegalArgumentException("the condition was not created by " + label() + " '" + getName() + "'");
+        return sync.getWaitingThreads(condition);
     }
 
     /**

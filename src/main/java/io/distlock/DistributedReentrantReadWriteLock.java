@@ -319,6 +319,16 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
             throw new UnsupportedOperationException("the read lock of '" + getName() + "' has no conditions");
         }
 
+        /**
+         * Throws {@link UnsupportedOperationException}: a read lock has no conditions.
+         *
+         * @throws UnsupportedOperationException always
+         */
+        @Override
+        public Condition newCondition(String conditionName) {
+            return side.newCondition(conditionName);
+        }
+
         @Override
         public int getHoldCount() {
             return side.getHoldCount();
@@ -443,6 +453,16 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         public Condition newCondition() {
             throw new UnsupportedOperationException(owner.getClass().getSimpleName()
                     + ".writeLock does not support conditions yet");
+        }
+
+        /**
+         * Throws {@link UnsupportedOperationException}: the write lock has no conditions yet.
+         *
+         * @throws UnsupportedOperationException always
+         */
+        @Override
+        public Condition newCondition(String conditionName) {
+            return side.newCondition(conditionName);
         }
 
         @Override

@@ -326,8 +326,8 @@ public abstract class DistributedLockContractTest {
                 .hasMessageContaining("4096");
         DistributedLock lock = here.getLock(name);
         assertThatThrownBy(() -> lock.tryLock(1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("unit");
-        assertThatThrownBy(lock::newCondition).isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("conditions");
+        assertThatThrownBy(() -> lock.newCondition("x".repeat(5_000))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("4096");
         assertThatThrownBy(() -> LockOptions.builder().leaseTime(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaseTime");
         assertThatThrownBy(() -> LockOptions.builder().leaseTime(Duration.ofDays(365)))
@@ -1105,6 +1105,325 @@ public abstract class DistributedLockContractTest {
                 DynamicTest.dynamicTest("nothing left on the server by any case", () ->
                         await().atMost(Duration.ofSeconds(10)).until(() -> lockedNamesOnServer().isEmpty()))));
         return cases;
+    }
+
+    // ---- conditions ----------------------------------------------------------------------------
+
+    /** Starts a thread of {@code factory} ("a JVM") that holds the lock and awaits its condition. */
+    private Future<Boolean> awaiting(DistributedLockFactory factory, String conditionName, long millis,
+                                     CountDownLatch queued) {
+        return async(() -> {
+            DistributedLock lock = factory.getLock(name);
+            java.util.concurrent.locks.Condition c = lock.newCondition(conditionName);
+            lock.lock();
+            try {
+                queued.countDown();
+                boolean signalled = c.await(millis, TimeUnit.MILLISECONDS);
+                assertThat(lock.isHeldByCurrentThread()).as("re-acquired before returning").isTrue();
+                return signalled;
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    /** Waits until {@code count} waiters are queued on the server for the condition. */
+    private void awaitWaiters(DistributedLockFactory factory, String conditionName, int count) {
+        DistributedLock lock = factory.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition(conditionName);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            lock.lock();
+            try {
+                return reentrant(factory, name).getWaitQueueLength(c) == count;
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    @Test
+    void awaitGivesTheLockToAnotherJvmAndReacquiresWithTheSavedHoldCount() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition ready = lock.newCondition("ready");
+        CountDownLatch queued = new CountDownLatch(1);
+        Future<long[]> waiter = async(() -> {
+            lock.lock();
+            lock.lock();
+            try {
+                long before = lock.getFencingToken();
+                queued.countDown();
+                boolean signalled = ready.await(30, TimeUnit.SECONDS);
+                return new long[] {signalled ? 1 : 0, lock.getHoldCount(), before, lock.getFencingToken()};
+            } finally {
+                lock.unlock();
+                lock.unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(elsewhere, "ready", 1);
+        // another JVM takes the lock the waiter gave back, and signals
+        DistributedLock there = elsewhere.getLock(name);
+        there.lock();
+        try {
+            there.newCondition("ready").signal();
+        } finally {
+            there.unlock();
+        }
+        long[] r = waiter.get(30, TimeUnit.SECONDS);
+        assertThat(r[0]).as("signalled").isEqualTo(1);
+        assertThat(r[1]).as("hold count restored").isEqualTo(2);
+        assertThat(r[3]).as("a new acquisition, a greater token").isGreaterThan(r[2]);
+    }
+
+    @Test
+    void awaitAndSignalWithoutHoldingTheLockThrowIllegalMonitorState() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition();
+        String notHeld = "current thread does not hold lock '" + name + "'";
+        assertThatThrownBy(c::await).isExactlyInstanceOf(IllegalMonitorStateException.class).hasMessage(notHeld);
+        assertThatThrownBy(() -> c.await(1, TimeUnit.SECONDS)).isExactlyInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(c::awaitUninterruptibly).isExactlyInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(c::signal).isExactlyInstanceOf(IllegalMonitorStateException.class).hasMessage(notHeld);
+        assertThatThrownBy(c::signalAll).isExactlyInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(() -> reentrant(here, name).hasWaiters(c))
+                .isExactlyInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(() -> lock.newCondition(null)).isExactlyInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> lock.newCondition("")).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThat(elsewhereTakesAndReleases(name, 0)).as("nothing held").isTrue();
+    }
+
+    @Test
+    void signalWakesOneWaiterAndSignalAllTheRestInAnyJvm() throws Exception {
+        DistributedLockFactory third = source(LockOptions.defaults());
+        CountDownLatch queued = new CountDownLatch(3);
+        List<Future<Boolean>> waiters = List.of(awaiting(here, "c", 30_000, queued),
+                awaiting(elsewhere, "c", 30_000, queued), awaiting(third, "c", 30_000, queued));
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        DistributedLockFactory signaller = source(LockOptions.defaults());
+        awaitWaiters(signaller, "c", 3);
+        DistributedLock lock = signaller.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition("c");
+        lock.lock();
+        try {
+            c.signal();
+        } finally {
+            lock.unlock();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> waiters.stream().filter(Future::isDone).count() == 1);
+        awaitWaiters(signaller, "c", 2);
+        assertThat(waiters.stream().filter(Future::isDone).count()).as("exactly one woken").isEqualTo(1);
+        lock.lock();
+        try {
+            c.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Future<Boolean> w : waiters) {
+            assertThat(w.get(30, TimeUnit.SECONDS)).as("signalled, not timed out").isTrue();
+        }
+        awaitWaiters(signaller, "c", 0);
+    }
+
+    @Test
+    void timedAwaitsReturnTheirTimeoutResultHoldingTheLock() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition();
+        lock.lock();
+        try {
+            long start = System.nanoTime();
+            assertThat(c.await(300, TimeUnit.MILLISECONDS)).isFalse();
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(300);
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            assertThat(c.awaitNanos(TimeUnit.MILLISECONDS.toNanos(200))).isLessThanOrEqualTo(0);
+            assertThat(c.awaitUntil(new java.util.Date(System.currentTimeMillis() + 200))).isFalse();
+            assertThat(c.await(0, TimeUnit.SECONDS)).as("no time: no wait").isFalse();
+            assertThat(lock.getHoldCount()).isEqualTo(1);
+            assertThat(elsewhereTakesAndReleases(name, 0)).as("held again").isFalse();
+            assertThat(reentrant(here, name).hasWaiters(c)).as("no record left").isFalse();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void anInterruptedAwaitReacquiresBeforeThrowingAndUninterruptibleKeepsTheStatus() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition();
+        CountDownLatch queued = new CountDownLatch(1);
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
+        Future<Boolean> interruptible = async(() -> {
+            waiterThread.set(Thread.currentThread());
+            lock.lock();
+            try {
+                queued.countDown();
+                c.await();
+                return false;
+            } catch (InterruptedException e) {
+                return lock.isHeldByCurrentThread() && lock.getHoldCount() == 1;
+            } finally {
+                lock.unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(elsewhere, reentrantConditionName(), 1);
+        waiterThread.get().interrupt();
+        assertThat(interruptible.get(30, TimeUnit.SECONDS)).as("held when InterruptedException was thrown").isTrue();
+        awaitWaiters(elsewhere, reentrantConditionName(), 0);
+
+        CountDownLatch queued2 = new CountDownLatch(1);
+        Future<Boolean> uninterruptible = async(() -> {
+            waiterThread.set(Thread.currentThread());
+            lock.lock();
+            try {
+                queued2.countDown();
+                c.awaitUninterruptibly();
+                return Thread.interrupted() && lock.isHeldByCurrentThread();
+            } finally {
+                lock.unlock();
+            }
+        });
+        assertThat(queued2.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(elsewhere, reentrantConditionName(), 1);
+        waiterThread.get().interrupt();
+        Thread.sleep(300);
+        assertThat(uninterruptible.isDone()).as("an interrupt does not end awaitUninterruptibly").isFalse();
+        DistributedLock there = elsewhere.getLock(name);
+        there.lock();
+        try {
+            there.newCondition(reentrantConditionName()).signal();
+        } finally {
+            there.unlock();
+        }
+        assertThat(uninterruptible.get(30, TimeUnit.SECONDS)).as("returned with the interrupt status set").isTrue();
+    }
+
+    /** The name of the first condition made by newCondition() on a lock object. */
+    private static String reentrantConditionName() {
+        return "#0";
+    }
+
+    @Test
+    void conditionsMadeInTheSameOrderAreTheSameInEveryJvm() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition notFull = lock.newCondition();
+        java.util.concurrent.locks.Condition notEmpty = lock.newCondition();
+        CountDownLatch queued = new CountDownLatch(2);
+        Future<String> onNotFull = async(() -> {
+            lock.lock();
+            try {
+                queued.countDown();
+                return notFull.await(30, TimeUnit.SECONDS) ? "notFull" : "timeout";
+            } finally {
+                lock.unlock();
+            }
+        });
+        Future<String> onNotEmpty = async(() -> {
+            lock.lock();
+            try {
+                queued.countDown();
+                return notEmpty.await(3, TimeUnit.SECONDS) ? "notEmpty" : "timeout";
+            } finally {
+                lock.unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(elsewhere, "#0", 1);
+        awaitWaiters(elsewhere, "#1", 1);
+        // another JVM running the same code makes its conditions in the same order
+        DistributedLock there = elsewhere.getLock(name);
+        java.util.concurrent.locks.Condition thereNotFull = there.newCondition();
+        there.lock();
+        try {
+            thereNotFull.signalAll();
+        } finally {
+            there.unlock();
+        }
+        assertThat(onNotFull.get(30, TimeUnit.SECONDS)).isEqualTo("notFull");
+        assertThat(onNotEmpty.get(30, TimeUnit.SECONDS)).as("the other condition was not signalled").isEqualTo("timeout");
+    }
+
+    @Test
+    void aSignalFromAHolderWhoseLeaseWasLostWakesNobody() throws Exception {
+        CountDownLatch queued = new CountDownLatch(1);
+        Future<Boolean> waiter = awaiting(elsewhere, "c", 5_000, queued);
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(here, "c", 1);
+        DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
+                .watchdog(false).build());
+        DistributedLock stale = fixed.getLock(name);
+        java.util.concurrent.locks.Condition c = stale.newCondition("c");
+        stale.lock();
+        long fence = stale.getFencingToken();
+        await().atMost(Duration.ofSeconds(20)).until(() -> lostLeases.contains(name + "#" + fence));
+        // meanwhile another JVM held the lock and gave it back
+        assertThat(elsewhereTakesAndReleases(name, 10_000)).isTrue();
+        assertThatThrownBy(c::signal).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(stale::unlock).isInstanceOf(LeaseLostException.class);
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the stale signal woke nobody: the wait timed out").isFalse();
+    }
+
+    @Test
+    void timeoutsRacingSignalsLoseNoSignalAndLeaveNoRecord() throws Exception {
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition("race");
+        DistributedLock there = elsewhere.getLock(name);
+        java.util.concurrent.locks.Condition thereC = there.newCondition("race");
+        java.util.Random random = new java.util.Random(7);
+        int signalledWaits = 0;
+        for (int i = 0; i < 20; i++) {
+            long timeout = 20 + random.nextInt(60);
+            CountDownLatch queued = new CountDownLatch(1);
+            Future<Boolean> waiter = async(() -> {
+                lock.lock();
+                try {
+                    queued.countDown();
+                    return c.await(timeout, TimeUnit.MILLISECONDS);
+                } finally {
+                    lock.unlock();
+                }
+            });
+            assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(random.nextInt(80));
+            there.lock();
+            try {
+                thereC.signal();
+            } finally {
+                there.unlock();
+            }
+            if (waiter.get(30, TimeUnit.SECONDS)) {
+                signalledWaits++;
+            }
+        }
+        there.lock();
+        try {
+            assertThat(reentrant(elsewhere, name).getWaitQueueLength(thereC)).as("no waiter record left").isZero();
+        } finally {
+            there.unlock();
+        }
+        System.out.println(getClass().getSimpleName() + ": " + signalledWaits + " of 20 racing waits were signalled");
+    }
+
+    @Test
+    void closingTheFactoryWakesItsWaitersWithIllegalState() throws Exception {
+        DistributedLockFactory closing = source(LockOptions.defaults());
+        DistributedLock lock = closing.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition();
+        CountDownLatch queued = new CountDownLatch(1);
+        Future<Throwable> waiter = async(() -> {
+            lock.lock();
+            queued.countDown();
+            try {
+                c.await();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        awaitWaiters(elsewhere, "#0", 1);
+        closing.close();
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+        awaitWaiters(elsewhere, "#0", 0);
     }
 
     // ---- a ReentrantLock, for code that declares one ------------------------------------------

@@ -40,6 +40,11 @@ abstract class AbstractEtcdBackend implements LockBackend {
         return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, kind, name));
     }
 
+    /** The key range of the condition queues of lock {@code name}, ending in a slash. */
+    ByteSequence conditionQueue(String name) {
+        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "c" + kind, name) + "/");
+    }
+
     /** The deadline of one call to the server, given the time the caller has left. */
     long deadline(long budgetNanos) {
         return EtcdCalls.deadline(timeout, budgetNanos);

@@ -220,6 +220,38 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         return had ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
     }
 
+    private final EtcdConditions conditions = new EtcdConditions(this, new EtcdConditions.Ownership() {
+        @Override
+        public io.etcd.jetcd.op.Cmp guard(String name, String token) {
+            Acquisition a = acquisitions.get(token);
+            ByteSequence owner = a == null ? null : a.ownerKey;
+            return owner == null ? null
+                    : new io.etcd.jetcd.op.Cmp(owner, io.etcd.jetcd.op.Cmp.Op.GREATER,
+                            io.etcd.jetcd.op.CmpTarget.version(0));
+        }
+
+        @Override
+        public io.etcd.jetcd.op.Op release(String name, String token) {
+            return io.etcd.jetcd.op.Op.delete(acquisitions.get(token).ownerKey,
+                    io.etcd.jetcd.options.DeleteOption.DEFAULT);
+        }
+
+        @Override
+        public void released(String name, String token) {
+            // the owner key is gone (deleted by the transaction, which wakes the next in the
+            // server's queue); its lease of its own is revoked here
+            Acquisition a = acquisitions.remove(token);
+            if (a != null) {
+                a.lease.revokeQuietly(where);
+            }
+        }
+    });
+
+    @Override
+    public io.distlock.spi.ConditionBackend conditions() {
+        return conditions;
+    }
+
     @Override
     public long renew(String name, String token, long leaseMillis) {
         Acquisition a = acquisitions.get(token);

@@ -130,6 +130,32 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         return r.isSucceeded() ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.NOT_OWNED;
     }
 
+    private final EtcdConditions conditions = new EtcdConditions(this, new EtcdConditions.Ownership() {
+        @Override
+        public Cmp guard(String name, String token) {
+            return new Cmp(key(name), Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token)));
+        }
+
+        @Override
+        public Op release(String name, String token) {
+            return Op.delete(key(name), DeleteOption.DEFAULT);
+        }
+
+        @Override
+        public void released(String name, String token) {
+            busyRevisions.remove(token);
+            EtcdSession lease = leases.remove(token);
+            if (lease != null && !watchdog) {
+                lease.revokeQuietly(where);
+            }
+        }
+    });
+
+    @Override
+    public io.distlock.spi.ConditionBackend conditions() {
+        return conditions;
+    }
+
     @Override
     public long renew(String name, String token, long leaseMillis) {
         // an etcd lease's TTL is fixed at grant: the shared session is kept alive in the

@@ -318,6 +318,77 @@ final class LeaseSlot {
     }
 
     /**
+     * Queues a condition waiter and gives the lease back, in one atomic step on the server (a
+     * condition's await). On success the lease is gone. If the server says the lease was lost,
+     * it is marked lost and reported, and stays in place for the owner's unlock, which reports
+     * it again; nothing was queued.
+     *
+     * @throws LeaseLostException if the lease was lost
+     * @throws LockBackendException if the server could not be reached after the retries: the
+     *         outcome is unknown, so the lease is no longer trusted (marked lost, given back in
+     *         the background) and the waiter withdrawn if it can be
+     */
+    void releaseIntoCondition(io.distlock.spi.ConditionBackend conditions, String condition, String waiter,
+                              long aliveMillis) {
+        Lease l = lease;
+        if (l == null || l.isLost()) {
+            throw new LeaseLostException(name, l == null ? 0 : l.fencingToken());
+        }
+        boolean queued;
+        try {
+            queued = engine.retrying("await", name,
+                    () -> conditions.enqueueAndRelease(name, l.token, condition, waiter, aliveMillis));
+        } catch (LockBackendException e) {
+            if (l.markLost()) {
+                engine.reportLost(name, l.fencingToken());
+            }
+            engine.discardInBackground(backend, name, l.token, false);
+            try {
+                conditions.withdraw(name, condition, waiter);
+            } catch (LockBackendException ignored) {
+                // the record expires with its JVM's liveness
+            }
+            throw e;
+        }
+        if (!queued) {
+            if (l.markLost()) {
+                engine.reportLost(name, l.fencingToken());
+            }
+            throw new LeaseLostException(name, l.fencingToken());
+        }
+        dropLease(l);
+    }
+
+    /**
+     * Wakes up to {@code count} waiters of a condition, if the server confirms in the same step
+     * that this lease still owns the lock.
+     *
+     * @return the number woken
+     * @throws LeaseLostException if the lease was lost (nobody was woken)
+     */
+    int signalCondition(io.distlock.spi.ConditionBackend conditions, String condition, int count) {
+        Lease l = lease;
+        if (l == null || l.isLost()) {
+            throw new LeaseLostException(name, l == null ? 0 : l.fencingToken());
+        }
+        // a retry after an unknown outcome may wake one waiter more: a spurious wake-up, which
+        // every waiter must expect
+        int woken = engine.retrying("signal", name, () -> conditions.signal(name, l.token, condition, count));
+        if (woken < 0) {
+            if (l.markLost()) {
+                engine.reportLost(name, l.fencingToken());
+            }
+            throw new LeaseLostException(name, l.fencingToken());
+        }
+        return woken;
+    }
+
+    /** The back end of this slot's lock. */
+    LockBackend backend() {
+        return backend;
+    }
+
+    /**
      * Gives the lease back without reporting anything (nobody will use it): now, never throwing,
      * or in the background.
      */

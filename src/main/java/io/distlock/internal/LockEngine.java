@@ -73,6 +73,7 @@ public final class LockEngine implements AutoCloseable {
     private final io.distlock.spi.ReadWriteLockBackend rwBackend;
     private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
     private final Set<LeaseSlot> waiting = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> conditionWaiters = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private final ThreadPoolExecutor cleaner;
     /** Clean-ups handed to the cleaner and not yet confirmed or given up. */
@@ -299,6 +300,15 @@ public final class LockEngine implements AutoCloseable {
 
     void registerWaiting(LeaseSlot slot) {
         waiting.add(slot);
+    }
+
+    /** A thread awaiting a condition, woken by close(). */
+    void registerConditionWaiter(Thread t) {
+        conditionWaiters.add(t);
+    }
+
+    void unregisterConditionWaiter(Thread t) {
+        conditionWaiters.remove(t);
     }
 
     void unregisterWaiting(LeaseSlot slot) {
@@ -543,6 +553,12 @@ public final class LockEngine implements AutoCloseable {
         }
         // waiters re-check at once and find the engine closed
         waiting.forEach(LeaseSlot::signalRelease);
+        conditionWaiters.forEach(java.util.concurrent.locks.LockSupport::unpark);
+        // condition waiters withdraw their records before the client goes (bounded)
+        long withdrawUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!conditionWaiters.isEmpty() && System.nanoTime() - withdrawUntil < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
         scheduler.shutdownNow();
         // every clean-up still pending gets one last attempt, all within a bounded time
         for (Cleanup c : cleanups) {

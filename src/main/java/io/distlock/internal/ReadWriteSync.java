@@ -245,6 +245,32 @@ public final class ReadWriteSync {
             return requireHeld().autoRenew(interval);
         }
 
+        @Override
+        public java.util.concurrent.locks.Condition newCondition(String conditionName) {
+            throw new UnsupportedOperationException("the " + this + " of '" + name + "' has no conditions"
+                    + (this instanceof WriteSide ? " yet" : ""));
+        }
+
+        @Override
+        public boolean hasWaiters(java.util.concurrent.locks.Condition condition) {
+            throw notOurs(condition);
+        }
+
+        @Override
+        public int getWaitQueueLength(java.util.concurrent.locks.Condition condition) {
+            throw notOurs(condition);
+        }
+
+        @Override
+        public java.util.Collection<Thread> getWaitingThreads(java.util.concurrent.locks.Condition condition) {
+            throw notOurs(condition);
+        }
+
+        private IllegalArgumentException notOurs(java.util.concurrent.locks.Condition condition) {
+            java.util.Objects.requireNonNull(condition, "condition");
+            return new IllegalArgumentException("the condition was not created by the " + this + " of '" + name + "'");
+        }
+
         LeaseSlot requireHeld() {
             LeaseSlot slot = heldSlot();
             if (holds() == 0 || slot == null) {

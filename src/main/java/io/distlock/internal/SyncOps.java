@@ -59,6 +59,21 @@ public interface SyncOps {
      */
     Thread owner();
 
+    /**
+     * The condition of this lock with the given name, shared by every JVM (see
+     * {@link io.distlock.DistributedLock#newCondition(String)}).
+     */
+    java.util.concurrent.locks.Condition newCondition(String conditionName);
+
+    /** See {@link java.util.concurrent.locks.ReentrantLock#hasWaiters}; asks the server. */
+    boolean hasWaiters(java.util.concurrent.locks.Condition condition);
+
+    /** See {@link java.util.concurrent.locks.ReentrantLock#getWaitQueueLength}; asks the server. */
+    int getWaitQueueLength(java.util.concurrent.locks.Condition condition);
+
+    /** The threads of this JVM awaiting the condition. */
+    java.util.Collection<Thread> getWaitingThreads(java.util.concurrent.locks.Condition condition);
+
     /** The local state in the style of {@code ReentrantLock.toString()}'s suffix. */
     String describeState();
 }

@@ -57,6 +57,7 @@ final class RedisBackend implements LockBackend {
     final String retentionMillis;
     private final String description;
     final RedisReleaseSubscriber subscriber;
+    private final RedisConditions conditions = new RedisConditions(this);
 
     /** How long one Jedis call may block at most (from the client's timeouts), or Long.MAX_VALUE if unknown. */
     private final long maxCallNanos;
@@ -187,6 +188,11 @@ final class RedisBackend implements LockBackend {
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
         return subscriber.watch(lockKey(name), onRelease);
+    }
+
+    @Override
+    public io.distlock.spi.ConditionBackend conditions() {
+        return conditions;
     }
 
     @Override

@@ -174,6 +174,72 @@ final class RedisScript {
             "end",
             "return 0"));
 
+    /**
+     * Condition await. KEYS: lock key, queue, waiter's alive key. ARGV: token, waiter id, alive
+     * ms, release channel. If the token owns the lock: queues the waiter (score: server time in
+     * microseconds, so first come first served), marks it alive, deletes the lock key and
+     * announces the release; returns 1. A waiter already queued (a retry) also returns 1. Else 0.
+     */
+    static final RedisScript CONDITION_AWAIT = new RedisScript(String.join("\n",
+            "if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 1 end",
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end",
+            "local t = redis.call('TIME')",
+            "redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[2])",
+            "redis.call('PEXPIRE', KEYS[2], 2 * tonumber(ARGV[3]))",
+            "redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])",
+            "redis.call('DEL', KEYS[1])",
+            "redis.call('PUBLISH', ARGV[4], '0')",
+            "return 1"));
+
+    /**
+     * Condition signal. KEYS: lock key, queue. ARGV: token, most to wake, alive-key prefix, signal
+     * channel prefix. If the token owns the lock: pops waiters from the head of the queue; each
+     * whose alive key still exists (its JVM is alive) is woken (alive key deleted, a message on
+     * its channel) and counted, until enough are woken or the queue is empty. The alive keys and
+     * channels share the lock's hash slot. Returns the number woken, or -1 if not owned.
+     */
+    static final RedisScript CONDITION_SIGNAL = new RedisScript(String.join("\n",
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end",
+            "local want = tonumber(ARGV[2])",
+            "local woken = 0",
+            "while woken < want do",
+            "  local head = redis.call('ZRANGE', KEYS[2], 0, 0)",
+            "  if #head == 0 then break end",
+            "  redis.call('ZREM', KEYS[2], head[1])",
+            "  if redis.call('DEL', ARGV[3] .. head[1]) == 1 then",
+            "    redis.call('PUBLISH', ARGV[4] .. head[1], '1')",
+            "    woken = woken + 1",
+            "  end",
+            "end",
+            "return woken"));
+
+    /**
+     * Condition withdraw. KEYS: queue, alive key. ARGV: waiter id. Returns 1 if the waiter was
+     * still queued (now removed), 0 if a signal had taken it.
+     */
+    static final RedisScript CONDITION_WITHDRAW = new RedisScript(String.join("\n",
+            "local removed = redis.call('ZREM', KEYS[1], ARGV[1])",
+            "redis.call('DEL', KEYS[2])",
+            "return removed"));
+
+    /**
+     * Condition keep-alive. KEYS: queue, alive key. ARGV: waiter id, alive ms. Returns 1 (and
+     * refreshes the record) if the waiter is still queued and alive, else 0.
+     */
+    static final RedisScript CONDITION_KEEP = new RedisScript(String.join("\n",
+            "if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end",
+            "if redis.call('PEXPIRE', KEYS[2], ARGV[2]) == 0 then return 0 end",
+            "redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))",
+            "return 1"));
+
+    /** Condition count. KEYS: queue. ARGV: alive-key prefix. Returns the live waiters queued. */
+    static final RedisScript CONDITION_COUNT = new RedisScript(String.join("\n",
+            "local n = 0",
+            "for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do",
+            "  if redis.call('EXISTS', ARGV[1] .. w) == 1 then n = n + 1 end",
+            "end",
+            "return n"));
+
     final String source;
     final String sha1;
 

@@ -119,6 +119,16 @@ public interface LockBackend extends AutoCloseable {
     ReleaseWatch watch(String name, String token, Runnable onRelease);
 
     /**
+     * The server side of this back end's conditions, or {@code null} if its locks have none (the
+     * default): {@code newCondition()} then throws {@link UnsupportedOperationException}.
+     *
+     * @return the condition back end, or {@code null}
+     */
+    default ConditionBackend conditions() {
+        return null;
+    }
+
+    /**
      * Describes the store for messages, for example {@code "Redis at 127.0.0.1:6379"}.
      *
      * @return a short description

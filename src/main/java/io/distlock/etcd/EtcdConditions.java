@@ -1,0 +1,141 @@
+package io.distlock.etcd;
+
+import io.distlock.spi.ConditionBackend;
+import io.distlock.spi.ReleaseWatch;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.DeleteResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Conditions of the etcd exclusive locks, for both flavours. A waiter is a key
+ * {@code prefix + "c" + kind + "/" + len:name + "/" + len:condition + "/" + id} on the factory's
+ * session lease (so it lives as long as its JVM's session), queued by create revision. Await is
+ * one transaction guarded by the holder's ownership of the lock (the flavour's compare): put the
+ * waiter key, delete the lock key. Signal reads the oldest waiters and deletes them in a
+ * transaction with the same guard; a waiter watches its own key for that deletion.
+ */
+final class EtcdConditions implements ConditionBackend {
+
+    /** How one flavour proves and gives up ownership of a lock inside a transaction. */
+    interface Ownership {
+        /** The compare that holds while {@code token} owns {@code name}, or null if it owns nothing. */
+        Cmp guard(String name, String token);
+
+        /** The operation that releases the lock (deletes its key). */
+        Op release(String name, String token);
+
+        /** Local book-keeping after a release made by a condition's transaction. */
+        void released(String name, String token);
+    }
+
+    private final AbstractEtcdBackend etcd;
+    private final Ownership ownership;
+
+    EtcdConditions(AbstractEtcdBackend etcd, Ownership ownership) {
+        this.etcd = etcd;
+        this.ownership = ownership;
+    }
+
+    private ByteSequence queue(String name, String condition) {
+        return etcd.conditionQueue(name).concat(EtcdCalls.bytes(condition.length() + ":" + condition + "/"));
+    }
+
+    private ByteSequence waiterKey(String name, String condition, String waiter) {
+        return queue(name, condition).concat(EtcdCalls.bytes(waiter));
+    }
+
+    @Override
+    public boolean enqueueAndRelease(String name, String token, String condition, String waiter, long aliveMillis) {
+        ByteSequence key = waiterKey(name, condition, waiter);
+        Cmp guard = ownership.guard(name, token);
+        if (guard == null) {
+            // not owned here: nothing was written, unless an earlier attempt queued the waiter
+            // (its answer lost) and released the lock
+            return etcd.count(key, false) > 0;
+        }
+        TxnResponse r = etcd.sessions.withSession(etcd.deadline(), s -> etcd.await(etcd.client.getKVClient().txn()
+                .If(guard)
+                .Then(Op.put(key, EtcdCalls.bytes("1"), PutOption.builder().withLeaseId(s.id()).build()),
+                        ownership.release(name, token))
+                .Else(Op.get(key, GetOption.builder().withCountOnly(true).build()))
+                .commit(), "await"));
+        // a retry after an unknown outcome finds the waiter already queued
+        boolean queued = r.isSucceeded() || r.getGetResponses().get(0).getCount() > 0;
+        if (queued) {
+            ownership.released(name, token);
+        }
+        return queued;
+    }
+
+    @Override
+    public int signal(String name, String token, String condition, int count) {
+        Cmp guard = ownership.guard(name, token);
+        if (guard == null) {
+            return -1;
+        }
+        // a waiter that withdrew between the read and the transaction is not counted: read again
+        for (int round = 0; round < 16; round++) {
+            GetOption.Builder oldest = GetOption.builder().isPrefix(true).withKeysOnly(true)
+                    .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND);
+            if (count != Integer.MAX_VALUE) {
+                oldest.withLimit(count);
+            }
+            List<KeyValue> waiters = etcd.await(etcd.client.getKVClient().get(queue(name, condition), oldest.build()),
+                    "read waiters").getKvs();
+            List<Op> wake = new ArrayList<>();
+            for (KeyValue kv : waiters) {
+                wake.add(Op.delete(kv.getKey(), DeleteOption.DEFAULT));
+            }
+            TxnResponse r = etcd.await(etcd.client.getKVClient().txn().If(guard).Then(wake.toArray(Op[]::new))
+                    .commit(), "signal");
+            if (!r.isSucceeded()) {
+                return -1;
+            }
+            int woken = 0;
+            for (DeleteResponse d : r.getDeleteResponses()) {
+                woken += (int) d.getDeleted();
+            }
+            if (woken > 0 || waiters.isEmpty() || count == Integer.MAX_VALUE) {
+                return woken;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public boolean withdraw(String name, String condition, String waiter) {
+        ByteSequence key = waiterKey(name, condition, waiter);
+        TxnResponse r = etcd.await(etcd.client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.GREATER, CmpTarget.version(0)))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit(), "withdraw waiter");
+        return r.isSucceeded();
+    }
+
+    @Override
+    public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
+        // the record lives on the session lease, which the factory keeps alive
+        return etcd.count(waiterKey(name, condition, waiter), false) > 0;
+    }
+
+    @Override
+    public int waiters(String name, String condition) {
+        return (int) etcd.count(queue(name, condition), true);
+    }
+
+    @Override
+    public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
+        return new EtcdTxnBackend.KeyWatch(etcd.client, waiterKey(name, condition, waiter),
+                WatchOption.builder().withNoPut(true).build(), onSignal);
+    }
+}

@@ -1,0 +1,75 @@
+package io.distlock.redis;
+
+import io.distlock.spi.ConditionBackend;
+import io.distlock.spi.ReleaseWatch;
+import java.util.List;
+
+/**
+ * Conditions of Redis exclusive locks. For lock key {@code K} ({@code prefix{name}}) and
+ * condition {@code c}: the queue is the sorted set {@code K:c:c} (waiter ids by arrival time on
+ * the server's clock), each waiter's liveness the key {@code K:w:id} (a TTL its waiting thread
+ * refreshes), its wake-up the channel {@code K:s:id}, received through the factory's one pattern
+ * subscription. All share the lock's hash slot. Every step is one Lua script: await (check the
+ * lease, queue, release, announce), signal (check the lease, pop live waiters, tell them),
+ * withdraw, keep-alive, count.
+ */
+final class RedisConditions implements ConditionBackend {
+
+    private final RedisBackend redis;
+
+    RedisConditions(RedisBackend redis) {
+        this.redis = redis;
+    }
+
+    private String queue(String name, String condition) {
+        return redis.lockKey(name) + ":c:" + condition;
+    }
+
+    private String alivePrefix(String name) {
+        return redis.lockKey(name) + ":w:";
+    }
+
+    private String channelPrefix(String name) {
+        return redis.lockKey(name) + ":s:";
+    }
+
+    @Override
+    public boolean enqueueAndRelease(String name, String token, String condition, String waiter, long aliveMillis) {
+        Object reply = redis.run(RedisScript.CONDITION_AWAIT,
+                List.of(redis.lockKey(name), queue(name, condition), alivePrefix(name) + waiter),
+                List.of(token, waiter, Long.toString(aliveMillis), redis.lockKey(name)));
+        return Long.valueOf(1L).equals(reply);
+    }
+
+    @Override
+    public int signal(String name, String token, String condition, int count) {
+        long reply = (Long) redis.run(RedisScript.CONDITION_SIGNAL, List.of(redis.lockKey(name), queue(name, condition)),
+                List.of(token, Integer.toString(count), alivePrefix(name), channelPrefix(name)));
+        return (int) reply;
+    }
+
+    @Override
+    public boolean withdraw(String name, String condition, String waiter) {
+        Object reply = redis.run(RedisScript.CONDITION_WITHDRAW,
+                List.of(queue(name, condition), alivePrefix(name) + waiter), List.of(waiter));
+        return Long.valueOf(1L).equals(reply);
+    }
+
+    @Override
+    public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
+        Object reply = redis.run(RedisScript.CONDITION_KEEP, List.of(queue(name, condition), alivePrefix(name) + waiter),
+                List.of(waiter, Long.toString(aliveMillis)));
+        return Long.valueOf(1L).equals(reply);
+    }
+
+    @Override
+    public int waiters(String name, String condition) {
+        return (int) (long) (Long) redis.run(RedisScript.CONDITION_COUNT, List.of(queue(name, condition)),
+                List.of(alivePrefix(name)));
+    }
+
+    @Override
+    public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
+        return redis.subscriber.watch(channelPrefix(name) + waiter, onSignal);
+    }
+}
