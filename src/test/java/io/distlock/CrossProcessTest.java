@@ -112,6 +112,159 @@ public abstract class CrossProcessTest {
         assertThat(fencingRegisterAcrossJvms(0)).isZero();
     }
 
+    /**
+     * Items the bounded buffer moves across JVMs: {@code -Ddistlock.bufferItems=N}, else the back
+     * end's default for CI (10,000 on Redis).
+     */
+    protected final int bufferItems() {
+        return Integer.getInteger("distlock.bufferItems", defaultBufferItems());
+    }
+
+    /** The number of items the bounded buffer moves in CI. */
+    protected int defaultBufferItems() {
+        return 10_000;
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aBoundedBufferAcrossSixJvmsMovesEveryItemExactlyOnce() throws Exception {
+        int total = bufferItems();
+        String bufferKey = "xproc-buffer-" + UUID.randomUUID();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("distlock-buffer-");
+        List<JvmProcess> producers = new ArrayList<>();
+        List<JvmProcess> consumers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int count = total / 3 + (i < total % 3 ? 1 : 0);
+            producers.add(worker("buffer", "buffer", "producer", Integer.toString(i), Integer.toString(count),
+                    Integer.toString(total), bufferKey, dir.resolve("none").toString()));
+            consumers.add(worker("buffer", "buffer", "consumer", Integer.toString(i), "0", Integer.toString(total),
+                    bufferKey, dir.resolve("consumer-" + i).toString()));
+        }
+        List<JvmProcess> all = new ArrayList<>(producers);
+        all.addAll(consumers);
+        for (JvmProcess w : all) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        long start = System.nanoTime();
+        all.forEach(w -> w.send("go"));
+        for (JvmProcess w : all) {
+            assertThat(w.awaitLine("DONE", Duration.ofSeconds(540))).startsWith("DONE ");
+            assertThat(w.waitFor(Duration.ofSeconds(30))).as("no JVM stuck at the end").isZero();
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        List<String> taken = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            taken.addAll(java.nio.file.Files.readAllLines(dir.resolve("consumer-" + i)));
+        }
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            int count = total / 3 + (i < total % 3 ? 1 : 0);
+            for (int j = 0; j < count; j++) {
+                expected.add(Integer.toString(i * 1_000_000 + j));
+            }
+        }
+        assertThat(taken).as("items taken").hasSize(total).doesNotHaveDuplicates();
+        assertThat(new java.util.HashSet<>(taken)).isEqualTo(expected);
+        takeCounter(bufferKey);
+        takeCounter(bufferKey + ":consumed");
+        System.out.printf("%s: bounded buffer (capacity %d, notFull/notEmpty by index), 3 producer and 3 consumer "
+                + "JVMs: %d items moved exactly once in %d ms (%.0f items/s)%n", getClass().getSimpleName(),
+                LockWorker.BUFFER_CAPACITY, total, ms, total * 1000.0 / ms);
+    }
+
+    /** How long after its JVM died a waiter's record is gone: Redis 6 s; etcd the session's lease. */
+    protected long deadWaiterMillis() {
+        return 6_000;
+    }
+
+    /** A waiter of this JVM on condition "c" of lock {@code lockName}, awaiting up to a minute. */
+    private java.util.concurrent.CompletableFuture<Boolean> waiterHere(DistributedLockFactory locks, String lockName) {
+        java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Boolean> f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            DistributedLock lock = locks.getLock(lockName);
+            java.util.concurrent.locks.Condition c = lock.newCondition("c");
+            lock.lock();
+            try {
+                queued.countDown();
+                return c.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                lock.unlock();
+            }
+        });
+        try {
+            assertThat(queued.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return f;
+    }
+
+    private static int waiters(DistributedLockFactory locks, String lockName) {
+        DistributedReentrantLock lock = (DistributedReentrantLock) locks.getLock(lockName);
+        java.util.concurrent.locks.Condition c = lock.newCondition("c");
+        lock.lock();
+        try {
+            return lock.getWaitQueueLength(c);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void aWaiterJvmKilledWhileAwaitingDoesNotSwallowASignal() throws Exception {
+        JvmProcess dead = worker("await", "dead-waiter", Long.toString(crashLeaseMillis()));
+        dead.awaitLine("LOCKED", Duration.ofSeconds(60));
+        try (DistributedLockFactory locks = locks(prefix)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> waiters(locks, "dead-waiter") == 1);
+            // queued after the other JVM's waiter: a signal that did not skip dead waiters would
+            // go to the dead one
+            java.util.concurrent.CompletableFuture<Boolean> live = waiterHere(locks, "dead-waiter");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> waiters(locks, "dead-waiter") == 2);
+            dead.kill();
+            Thread.sleep(deadWaiterMillis() + 2_000);
+            DistributedLock lock = locks.getLock("dead-waiter");
+            lock.lock();
+            try {
+                lock.newCondition("c").signal();
+            } finally {
+                lock.unlock();
+            }
+            assertThat(live.get(20, TimeUnit.SECONDS)).as("the live waiter was signalled").isTrue();
+        }
+    }
+
+    @Test
+    void aHolderFrozenPastItsLeaseSignalsNobody() throws Exception {
+        try (DistributedLockFactory locks = locks(prefix)) {
+            java.util.concurrent.CompletableFuture<Boolean> waiter = waiterHere(locks, "frozen-signaller");
+            JvmProcess holder = worker("signal", "frozen-signaller", Long.toString(crashLeaseMillis()));
+            holder.awaitLine("LOCKED", Duration.ofSeconds(60));
+            holder.freeze();
+            Thread.sleep(crashLeaseMillis() + 3_000);
+            // meanwhile this JVM takes the lock the frozen holder lost, and gives it back
+            DistributedLock lock = locks.getLock("frozen-signaller");
+            assertThat(lock.tryLock(20, TimeUnit.SECONDS)).isTrue();
+            lock.unlock();
+            holder.thaw();
+            holder.send("signal");
+            assertThat(holder.awaitLine("LEASE_LOST", Duration.ofSeconds(30))).isEqualTo("LEASE_LOST");
+            Thread.sleep(500);
+            assertThat(waiter.isDone()).as("the stale signal woke nobody").isFalse();
+            assertThat(waiters(locks, "frozen-signaller")).isEqualTo(1);
+            lock.lock();
+            try {
+                lock.newCondition("c").signal();
+            } finally {
+                lock.unlock();
+            }
+            assertThat(waiter.get(20, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     @Test
     void aReadWriteLockAcrossJvmsLosesNoUpdateAndShowsNoTornRead() {
         int jvms = 3;

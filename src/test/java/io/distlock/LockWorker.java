@@ -33,6 +33,17 @@ import redis.clients.jedis.RedisClient;
  *     against the last one written to REGISTER_KEY (it must be greater) and written there, in the
  *     same store: a fencing register, whose history is the order of holds across every JVM;
  *     prints "READY", waits for "go", prints "DONE holds=n violations=v handedOver=h".
+ * SPEC PREFIX buffer NAME ROLE ID COUNT TOTAL BUFFER_KEY OUT_FILE
+ *     a bounded buffer of capacity 16 kept in the store under BUFFER_KEY, guarded by the lock and
+ *     its conditions notFull and notEmpty, made by index as legacy code makes them. ROLE producer
+ *     puts COUNT items (ID * 1000000 + i); ROLE consumer takes items until TOTAL have been taken
+ *     by all consumers together and writes the items it took to OUT_FILE, one per line. Prints
+ *     "READY", waits for "go", prints "DONE n".
+ * SPEC PREFIX await NAME LEASE_MS
+ *     takes the lock, prints "LOCKED", awaits its condition "c" (untimed), prints "WOKEN".
+ * SPEC PREFIX signal NAME LEASE_MS
+ *     takes the lock, prints "LOCKED", waits for "signal" on stdin, signals condition "c", prints
+ *     "SIGNALLED" or "LEASE_LOST".
  * SPEC PREFIX hold NAME LEASE_MS
  *     takes the lock, prints "LOCKED fence", waits for "unlock" on stdin, prints "HELD b"
  *     (isHeldByCurrentThread before unlocking), then "UNLOCKED" or "LEASE_LOST fence".
@@ -63,7 +74,7 @@ public final class LockWorker {
         String mode = args[2];
         String name = args[3];
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        LockOptions options = mode.equals("hold")
+        LockOptions options = mode.equals("hold") || mode.equals("await") || mode.equals("signal")
                 ? LockOptions.builder().leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
                 : mode.equals("fence")
                 ? LockOptions.builder().maxLocalHandoffs(Integer.parseInt(args[7])).build()
@@ -75,6 +86,36 @@ public final class LockWorker {
                 readWrite(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
             } else if (mode.equals("fence")) {
                 fence(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
+            } else if (mode.equals("buffer")) {
+                buffer(store, name, args[4], Integer.parseInt(args[5]), Integer.parseInt(args[6]),
+                        Integer.parseInt(args[7]), args[8], java.nio.file.Path.of(args[9]), stdin);
+            } else if (mode.equals("await")) {
+                DistributedLock lock = store.lock(name);
+                java.util.concurrent.locks.Condition c = lock.newCondition("c");
+                lock.lock();
+                System.out.println("LOCKED");
+                c.await();
+                System.out.println("WOKEN");
+                lock.unlock();
+            } else if (mode.equals("signal")) {
+                DistributedLock lock = store.lock(name);
+                java.util.concurrent.locks.Condition c = lock.newCondition("c");
+                lock.lock();
+                System.out.println("LOCKED");
+                if (!"signal".equals(stdin.readLine())) {
+                    throw new IllegalStateException("expected signal");
+                }
+                try {
+                    c.signal();
+                    System.out.println("SIGNALLED");
+                } catch (LeaseLostException e) {
+                    System.out.println("LEASE_LOST");
+                }
+                try {
+                    lock.unlock();
+                } catch (LeaseLostException expected) {
+                    // already reported
+                }
             } else if (mode.equals("hold")) {
                 hold(store, name, stdin);
             } else {
@@ -249,6 +290,77 @@ public final class LockWorker {
         }
         System.out.println("DONE holds=" + holds.get() + " violations=" + violations.get()
                 + " handedOver=" + handedOver.get());
+    }
+
+    /** Capacity of the cross-process bounded buffer. */
+    static final int BUFFER_CAPACITY = 16;
+
+    private static void buffer(Store store, String name, String role, int id, int count, int total, String bufferKey,
+                               java.nio.file.Path out, BufferedReader stdin) throws Exception {
+        // written the way a ReentrantLock + Condition bounded buffer is: conditions by index
+        DistributedLock lock = store.lock(name);
+        java.util.concurrent.locks.Condition notFull = lock.newCondition();
+        java.util.concurrent.locks.Condition notEmpty = lock.newCondition();
+        String consumedKey = bufferKey + ":consumed";
+        System.out.println("READY");
+        if (!"go".equals(stdin.readLine())) {
+            throw new IllegalStateException("expected go");
+        }
+        List<String> taken = new ArrayList<>();
+        if (role.equals("producer")) {
+            for (int i = 0; i < count; i++) {
+                lock.lock();
+                try {
+                    List<String> items = items(store.get(bufferKey));
+                    while (items.size() == BUFFER_CAPACITY) {
+                        notFull.await();
+                        items = items(store.get(bufferKey));
+                    }
+                    items.add(Integer.toString(id * 1_000_000 + i));
+                    store.set(bufferKey, String.join(",", items));
+                    notEmpty.signal();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            System.out.println("DONE " + count);
+            return;
+        }
+        while (true) {
+            lock.lock();
+            try {
+                List<String> items = items(store.get(bufferKey));
+                while (items.isEmpty() && read(store, consumedKey) < total) {
+                    notEmpty.await();
+                    items = items(store.get(bufferKey));
+                }
+                long consumed = read(store, consumedKey);
+                if (items.isEmpty()) {
+                    // every item has been taken: let the other consumers see it too
+                    notEmpty.signalAll();
+                    break;
+                }
+                taken.add(items.remove(0));
+                store.set(bufferKey, String.join(",", items));
+                store.set(consumedKey, Long.toString(consumed + 1));
+                notFull.signal();
+                if (consumed + 1 == total) {
+                    notEmpty.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        java.nio.file.Files.write(out, taken);
+        System.out.println("DONE " + taken.size());
+    }
+
+    private static List<String> items(String value) {
+        List<String> items = new ArrayList<>();
+        if (value != null && !value.isEmpty()) {
+            items.addAll(List.of(value.split(",")));
+        }
+        return items;
     }
 
     private static long read(Store store, String key) throws Exception {

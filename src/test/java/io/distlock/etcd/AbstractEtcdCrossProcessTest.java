@@ -31,6 +31,23 @@ abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
                 .keyPrefix(prefix).flavour(flavour()).build();
     }
 
+    /**
+     * 1,000 in CI: 10,000 items took 240 s (transactions) and 503 s (lock service) here, every
+     * critical section being several etcd writes; {@code -Ddistlock.bufferItems=10000} runs the
+     * full count.
+     */
+    @Override
+    protected int defaultBufferItems() {
+        return 1_000;
+    }
+
+    @Override
+    protected long deadWaiterMillis() {
+        // a dead JVM's waiter key goes with its session lease, granted for the lease time (etcd
+        // raises it to its minimum, about 2 s)
+        return Math.max(crashLeaseMillis(), 2_000) + 2_000;
+    }
+
     @Override
     protected List<String> leftovers(String prefix) {
         return EtcdTestSupport.keys(etcd.get(), prefix);
