@@ -63,6 +63,32 @@ class ReadmeQuickStartTest {
         assertThat(out.lines()).contains("held=true queue=0 locked=true");
     }
 
+    @Test
+    void theBoundedBufferExampleRunsWithAProducerAndAConsumer() throws Exception {
+        String port = Integer.toString(redis.first().port());
+        String out = runSnippet("<!-- conditions -->", "", "", snippet ->
+                "import java.util.concurrent.locks.Condition;\n"
+                + "import java.util.concurrent.locks.ReentrantLock;\n"
+                + "import io.distlock.redis.RedisLockFactory;\n"
+                + "public class QuickStart {\n"
+                + " static final RedisLockFactory locks = RedisLockFactory.builder().hostAndPort(\"127.0.0.1\", "
+                + port + ").keyPrefix(\"readme-buffer:\").build();\n"
+                + snippet
+                + " public static void main(String[] args) throws Exception {\n"
+                + "  QuickStart b = new QuickStart();\n"
+                + "  Thread producer = new Thread(() -> { try { for (int i = 0; i < 100; i++) b.put(\"i\" + i); }"
+                + " catch (InterruptedException e) { throw new IllegalStateException(e); } });\n"
+                + "  producer.start();\n"
+                + "  StringBuilder got = new StringBuilder();\n"
+                + "  for (int i = 0; i < 100; i++) got.append(b.take()).append(' ');\n"
+                + "  producer.join();\n"
+                + "  System.out.println(got.toString().trim().equals(java.util.stream.IntStream.range(0, 100)"
+                + ".mapToObj(i -> \"i\" + i).collect(java.util.stream.Collectors.joining(\" \"))) ? \"in order\" : got);\n"
+                + "  locks.close();\n"
+                + " }\n}\n", 40);
+        assertThat(out.lines()).contains("in order");
+    }
+
     /** Compiles the Java block after {@code marker} with one address replaced, runs it, returns its output. */
     private static String runSnippet(String marker, String factoryClass, String address, String testAddress)
             throws Exception {
@@ -76,13 +102,18 @@ class ReadmeQuickStartTest {
     /** Compiles the Java block after {@code marker}, wrapped into a class, runs it, returns its output. */
     private static String runSnippet(String marker, String address, String testAddress,
                                      java.util.function.UnaryOperator<String> wrap) throws Exception {
+        return runSnippet(marker, address, testAddress, wrap, 12);
+    }
+
+    private static String runSnippet(String marker, String address, String testAddress,
+                                     java.util.function.UnaryOperator<String> wrap, int maxLines) throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         int at = readme.indexOf(marker);
         assertThat(at).as("README has " + marker).isPositive();
         int start = readme.indexOf("```java\n", at) + "```java\n".length();
         int end = readme.indexOf("```", start);
         String snippet = readme.substring(start, end);
-        assertThat(snippet.lines().count()).as("quick start length").isLessThanOrEqualTo(12);
+        assertThat(snippet.lines().count()).as("snippet length").isLessThanOrEqualTo(maxLines);
         assertThat(snippet).contains(address);
 
         String source = wrap.apply(address.isEmpty() ? snippet : snippet.replace(address, testAddress));
