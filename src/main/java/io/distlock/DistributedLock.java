@@ -55,8 +55,8 @@ import java.util.concurrent.locks.Lock;
  * real attempt) and starts no retry it could not finish in time, so it returns by its deadline.
  *
  * <p><b>Conditions</b> ({@link #newCondition()}, {@link #newCondition(String)}) work across
- * JVMs with the semantics of {@code ReentrantLock}'s, on the exclusive locks of every back end;
- * the write lock of a read/write lock has none yet.
+ * JVMs with the semantics of {@code ReentrantLock}'s, on the exclusive locks and the write locks
+ * of every back end; read locks have none, as with {@code ReentrantReadWriteLock}.
  */
 public interface DistributedLock extends Lock {
 
@@ -179,8 +179,7 @@ public interface DistributedLock extends Lock {
      * Otherwise as {@link #newCondition(String)}.
      *
      * @return the condition
-     * @throws UnsupportedOperationException if this kind of lock has no conditions (a read lock;
-     *         the write lock of a read/write lock, for now)
+     * @throws UnsupportedOperationException if this kind of lock has no conditions (a read lock)
      */
     @Override
     java.util.concurrent.locks.Condition newCondition();

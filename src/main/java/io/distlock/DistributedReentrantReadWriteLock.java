@@ -184,51 +184,48 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
     }
 
     /**
-     * Would query whether threads wait on a condition of the write lock; it has no conditions
-     * yet, so every condition is one it did not create.
+     * Queries whether any thread, in any JVM, awaits the given condition of the write lock: asks
+     * the server (one round trip).
      *
      * @param condition the condition
-     * @return never
+     * @return {@code true} if there are waiters
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise
+     * @throws IllegalArgumentException if the condition was not created by the write lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
      */
     @Override
     public boolean hasWaiters(Condition condition) {
-        throw notOurs(condition);
+        return sync.writeSide().hasWaiters(condition);
     }
 
     /**
-     * Would estimate the threads waiting on a condition of the write lock; it has no conditions
-     * yet, so every condition is one it did not create.
+     * Returns the number of threads, in every JVM, awaiting the given condition of the write
+     * lock: asks the server (one round trip).
      *
      * @param condition the condition
-     * @return never
+     * @return the number of waiters
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise
+     * @throws IllegalArgumentException if the condition was not created by the write lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
      */
     @Override
     public int getWaitQueueLength(Condition condition) {
-        throw notOurs(condition);
+        return sync.writeSide().getWaitQueueLength(condition);
     }
 
     /**
-     * Would return the threads waiting on a condition of the write lock; it has no conditions
-     * yet, so every condition is one it did not create.
+     * Returns the threads of this JVM awaiting the given condition of the write lock. No network
+     * call.
      *
      * @param condition the condition
-     * @return never
+     * @return the waiting threads of this JVM
      * @throws NullPointerException if {@code condition} is {@code null}
-     * @throws IllegalArgumentException always otherwise
+     * @throws IllegalArgumentException if the condition was not created by the write lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
      */
     @Override
     protected Collection<Thread> getWaitingThreads(Condition condition) {
-        throw notOurs(condition);
-    }
-
-    private IllegalArgumentException notOurs(Condition condition) {
-        Objects.requireNonNull(condition, "condition");
-        return new IllegalArgumentException("the condition was not created by " + getClass().getSimpleName()
-                + " '" + getName() + "'");
+        return sync.writeSide().getWaitingThreads(condition);
     }
 
     /**
@@ -412,6 +409,8 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
 
         private final transient SyncOps side;
         private final transient DistributedReentrantReadWriteLock owner;
+        private final transient java.util.concurrent.atomic.AtomicInteger conditionIndex =
+                new java.util.concurrent.atomic.AtomicInteger();
 
         private DistributedWriteLock(DistributedReentrantReadWriteLock owner, SyncOps side) {
             super(owner);
@@ -449,17 +448,19 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
             side.unlock();
         }
 
+        /**
+         * Returns a new distributed condition of the write lock, named by its creation index on
+         * this lock ({@code "#0"}, {@code "#1"}, ...), as {@link DistributedReentrantLock#newCondition()}
+         * does. An await releases the write lock only (read holds of the thread stay, as with
+         * {@code ReentrantReadWriteLock}).
+         *
+         * @return the condition
+         */
         @Override
         public Condition newCondition() {
-            throw new UnsupportedOperationException(owner.getClass().getSimpleName()
-                    + ".writeLock does not support conditions yet");
+            return side.newCondition("#" + conditionIndex.getAndIncrement());
         }
 
-        /**
-         * Throws {@link UnsupportedOperationException}: the write lock has no conditions yet.
-         *
-         * @throws UnsupportedOperationException always
-         */
         @Override
         public Condition newCondition(String conditionName) {
             return side.newCondition(conditionName);

@@ -564,6 +564,60 @@ public abstract class ReadWriteLockContractTest {
     }
 
     @Test
+    void theWriteLocksConditionsWorkAcrossJvmsAndTheReadLockHasNone() throws Exception {
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        java.util.concurrent.locks.Condition changed = rw.writeLock().newCondition();
+        assertThatThrownBy(() -> rw.readLock().newCondition("x")).isExactlyInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(changed::signal).isExactlyInstanceOf(IllegalMonitorStateException.class)
+                .hasMessage("current thread does not hold the write lock of '" + name + "'");
+        java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+        Future<long[]> waiter = pool.submit(() -> {
+            rw.writeLock().lock();
+            rw.writeLock().lock();
+            try {
+                long before = rw.writeLock().getFencingToken();
+                queued.countDown();
+                boolean signalled = changed.await(30, TimeUnit.SECONDS);
+                return new long[] {signalled ? 1 : 0, rw.writeLock().getHoldCount(), before,
+                        rw.writeLock().getFencingToken()};
+            } finally {
+                rw.writeLock().unlock();
+                rw.writeLock().unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        // the awaiting writer gave the lock back: another JVM's writer and readers get in
+        DistributedReentrantReadWriteLock there = reentrant(elsewhere);
+        java.util.concurrent.locks.Condition thereChanged = there.writeLock().newCondition();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            there.writeLock().lock();
+            try {
+                return there.getWaitQueueLength(thereChanged) == 1;
+            } finally {
+                there.writeLock().unlock();
+            }
+        });
+        assertThat(elsewhere(() -> tryAndRelease(there.readLock()))).isTrue();
+        there.writeLock().lock();
+        try {
+            thereChanged.signal();
+        } finally {
+            there.writeLock().unlock();
+        }
+        long[] r = waiter.get(30, TimeUnit.SECONDS);
+        assertThat(r[0]).as("signalled").isEqualTo(1);
+        assertThat(r[1]).as("write holds restored").isEqualTo(2);
+        assertThat(r[3]).isGreaterThan(r[2]);
+        rw.writeLock().lock();
+        try {
+            assertThat(changed.await(200, TimeUnit.MILLISECONDS)).as("a timed wait with no signal").isFalse();
+            assertThat(rw.writeLock().isHeldByCurrentThread()).isTrue();
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    @Test
     void serializationIsRefusedNamingTheLock() {
         DistributedReentrantReadWriteLock rw = reentrant(here);
         JdkLockSurface.serializationIsRefused(rw.readLock(), name);

@@ -38,16 +38,47 @@ final class EtcdConditions implements ConditionBackend {
         void released(String name, String token);
     }
 
-    private final AbstractEtcdBackend etcd;
+    private final io.etcd.jetcd.Client client;
+    private final EtcdSessions sessions;
+    private final java.time.Duration timeout;
+    private final String where;
+    /** The key range of a lock's condition queues, ending in a slash. */
+    private final java.util.function.Function<String, ByteSequence> queues;
     private final Ownership ownership;
 
+    /** The conditions of an exclusive back end. */
     EtcdConditions(AbstractEtcdBackend etcd, Ownership ownership) {
-        this.etcd = etcd;
+        this(etcd.client, etcd.sessions, etcd.timeout, etcd.where, etcd::conditionQueue, ownership);
+    }
+
+    EtcdConditions(io.etcd.jetcd.Client client, EtcdSessions sessions, java.time.Duration timeout, String where,
+                   java.util.function.Function<String, ByteSequence> queues, Ownership ownership) {
+        this.client = client;
+        this.sessions = sessions;
+        this.timeout = timeout;
+        this.where = where;
+        this.queues = queues;
         this.ownership = ownership;
     }
 
+    private long deadline() {
+        return EtcdCalls.deadline(timeout, Long.MAX_VALUE);
+    }
+
+    private <T> T await(java.util.concurrent.CompletableFuture<T> call, String what) {
+        return EtcdCalls.await(call, deadline(), what, where);
+    }
+
+    private long count(ByteSequence key, boolean asPrefix) {
+        GetOption.Builder option = GetOption.builder().withCountOnly(true);
+        if (asPrefix) {
+            option.isPrefix(true);
+        }
+        return await(client.getKVClient().get(key, option.build()), "count").getCount();
+    }
+
     private ByteSequence queue(String name, String condition) {
-        return etcd.conditionQueue(name).concat(EtcdCalls.bytes(condition.length() + ":" + condition + "/"));
+        return queues.apply(name).concat(EtcdCalls.bytes(condition.length() + ":" + condition + "/"));
     }
 
     private ByteSequence waiterKey(String name, String condition, String waiter) {
@@ -61,9 +92,9 @@ final class EtcdConditions implements ConditionBackend {
         if (guard == null) {
             // not owned here: nothing was written, unless an earlier attempt queued the waiter
             // (its answer lost) and released the lock
-            return etcd.count(key, false) > 0;
+            return count(key, false) > 0;
         }
-        TxnResponse r = etcd.sessions.withSession(etcd.deadline(), s -> etcd.await(etcd.client.getKVClient().txn()
+        TxnResponse r = sessions.withSession(deadline(), s -> await(client.getKVClient().txn()
                 .If(guard)
                 .Then(Op.put(key, EtcdCalls.bytes("1"), PutOption.builder().withLeaseId(s.id()).build()),
                         ownership.release(name, token))
@@ -90,13 +121,13 @@ final class EtcdConditions implements ConditionBackend {
             if (count != Integer.MAX_VALUE) {
                 oldest.withLimit(count);
             }
-            List<KeyValue> waiters = etcd.await(etcd.client.getKVClient().get(queue(name, condition), oldest.build()),
+            List<KeyValue> waiters = await(client.getKVClient().get(queue(name, condition), oldest.build()),
                     "read waiters").getKvs();
             List<Op> wake = new ArrayList<>();
             for (KeyValue kv : waiters) {
                 wake.add(Op.delete(kv.getKey(), DeleteOption.DEFAULT));
             }
-            TxnResponse r = etcd.await(etcd.client.getKVClient().txn().If(guard).Then(wake.toArray(Op[]::new))
+            TxnResponse r = await(client.getKVClient().txn().If(guard).Then(wake.toArray(Op[]::new))
                     .commit(), "signal");
             if (!r.isSucceeded()) {
                 return -1;
@@ -115,7 +146,7 @@ final class EtcdConditions implements ConditionBackend {
     @Override
     public boolean withdraw(String name, String condition, String waiter) {
         ByteSequence key = waiterKey(name, condition, waiter);
-        TxnResponse r = etcd.await(etcd.client.getKVClient().txn()
+        TxnResponse r = await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.GREATER, CmpTarget.version(0)))
                 .Then(Op.delete(key, DeleteOption.DEFAULT))
                 .commit(), "withdraw waiter");
@@ -125,17 +156,17 @@ final class EtcdConditions implements ConditionBackend {
     @Override
     public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
         // the record lives on the session lease, which the factory keeps alive
-        return etcd.count(waiterKey(name, condition, waiter), false) > 0;
+        return count(waiterKey(name, condition, waiter), false) > 0;
     }
 
     @Override
     public int waiters(String name, String condition) {
-        return (int) etcd.count(queue(name, condition), true);
+        return (int) count(queue(name, condition), true);
     }
 
     @Override
     public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
-        return new EtcdTxnBackend.KeyWatch(etcd.client, waiterKey(name, condition, waiter),
+        return new EtcdTxnBackend.KeyWatch(client, waiterKey(name, condition, waiter),
                 WatchOption.builder().withNoPut(true).build(), onSignal);
     }
 }

@@ -140,9 +140,50 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
     private final class Side implements LockBackend {
         private final boolean writer;
+        private volatile EtcdConditions conditions;
+
+        /** The write side's conditions (made on first use: the sides are made before the client is set). */
+        @Override
+        public io.distlock.spi.ConditionBackend conditions() {
+            if (!writer) {
+                return null;
+            }
+            EtcdConditions c = conditions;
+            if (c == null) {
+                c = newConditions();
+                conditions = c;
+            }
+            return c;
+        }
 
         Side(boolean writer) {
             this.writer = writer;
+        }
+
+        private EtcdConditions newConditions() {
+            return new EtcdConditions(client, sessions, timeout, where,
+                    name -> EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "crw", name) + "/"),
+                    new EtcdConditions.Ownership() {
+                        @Override
+                        public io.etcd.jetcd.op.Cmp guard(String name, String token) {
+                            return new io.etcd.jetcd.op.Cmp(keyOf(name, "w", token), io.etcd.jetcd.op.Cmp.Op.GREATER,
+                                    io.etcd.jetcd.op.CmpTarget.version(0));
+                        }
+
+                        @Override
+                        public Op release(String name, String token) {
+                            return Op.delete(keyOf(name, "w", token), DeleteOption.DEFAULT);
+                        }
+
+                        @Override
+                        public void released(String name, String token) {
+                            writers.remove(name, token);
+                            Entry e = entries.get(token);
+                            if (e != null) {
+                                forget(token, e);
+                            }
+                        }
+                    });
         }
 
         /** The keys that block this side: writers block readers; everyone blocks a writer. */

@@ -10,18 +10,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
 /**
- * A distributed {@link Condition} of one exclusive lock: the methods of the interface over
- * {@link LockSync#await} and {@link LockSync#signal}, which do the work (see there). Identified
- * on the server by the lock's name and the condition's name.
+ * A distributed {@link Condition} of one lock: the methods of the interface over
+ * {@link Conditions#await} and {@link Conditions#signal}, which do the work (see there).
+ * Identified on the server by the lock's name and the condition's name.
  */
 final class EngineCondition implements Condition {
 
-    private final LockSync sync;
+    private final Conditions sync;
     private final String name;
     /** The threads of this JVM awaiting this condition object. */
     private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
 
-    EngineCondition(LockSync sync, String name) {
+    EngineCondition(Conditions sync, String name) {
         this.sync = sync;
         this.name = name;
     }
@@ -30,7 +30,7 @@ final class EngineCondition implements Condition {
         return name;
     }
 
-    LockSync sync() {
+    Conditions owner() {
         return sync;
     }
 
@@ -87,6 +87,6 @@ final class EngineCondition implements Condition {
 
     @Override
     public String toString() {
-        return "Condition[" + name + " of lock '" + sync.name() + "']";
+        return "Condition[" + name + " of lock '" + sync.lockName() + "']";
     }
 }

@@ -257,206 +257,73 @@ public final class LockSync implements SyncOps {
 
     // ---- conditions ---------------------------------------------------------------------
 
-    /** How often an awaiting thread checks its record on the server and refreshes its life. */
-    static final long CONDITION_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** How long a waiter record lives without a refresh: a dead JVM's records go after this. */
-    static final long CONDITION_ALIVE_MILLIS = 3 * TimeUnit.NANOSECONDS.toMillis(CONDITION_RECHECK_NANOS);
+    private final Conditions conditions = new Conditions(new Conditions.Host() {
+        @Override
+        public String name() {
+            return name;
+        }
 
-    private final java.util.concurrent.ConcurrentHashMap<String, EngineCondition> conditions =
-            new java.util.concurrent.ConcurrentHashMap<>();
+        @Override
+        public LockEngine engine() {
+            return engine;
+        }
+
+        @Override
+        public LeaseSlot slot() {
+            return slot;
+        }
+
+        @Override
+        public String notHeld() {
+            return "current thread does not hold lock '" + name + "'";
+        }
+
+        @Override
+        public boolean heldLocally() {
+            return local.isHeldByCurrentThread();
+        }
+
+        @Override
+        public int holds() {
+            return local.holdCount();
+        }
+
+        @Override
+        public void releaseLocally(int holds) {
+            // the lease went with the await: nothing is kept for a local hand-over
+            handoffs = 0;
+            for (int i = 0; i < holds; i++) {
+                local.unlock();
+            }
+        }
+
+        @Override
+        public void reacquire(int holds) {
+            lock();
+            for (int i = 1; i < holds; i++) {
+                local.lock();
+            }
+        }
+    });
 
     @Override
     public java.util.concurrent.locks.Condition newCondition(String conditionName) {
-        LockEngine.checkName(conditionName);
-        if (engine.backend.conditions() == null) {
-            throw new UnsupportedOperationException(engine.backend.describe() + " has no conditions for lock '"
-                    + name + "'");
-        }
-        return conditions.computeIfAbsent(conditionName, c -> new EngineCondition(this, c));
-    }
-
-    /** The condition if it is one of this lock's; else the exception ReentrantLock would throw. */
-    private EngineCondition own(java.util.concurrent.locks.Condition condition) {
-        java.util.Objects.requireNonNull(condition, "condition");
-        if (!(condition instanceof EngineCondition) || ((EngineCondition) condition).sync() != this) {
-            throw new IllegalArgumentException("the condition was not created by lock '" + name + "'");
-        }
-        return (EngineCondition) condition;
+        return conditions.newCondition(conditionName);
     }
 
     @Override
     public boolean hasWaiters(java.util.concurrent.locks.Condition condition) {
-        return getWaitQueueLength(condition) > 0;
+        return conditions.hasWaiters(condition);
     }
 
     @Override
     public int getWaitQueueLength(java.util.concurrent.locks.Condition condition) {
-        EngineCondition c = own(condition);
-        requireHeld();
-        return engine.retrying("count waiters", name, () -> engine.backend.conditions().waiters(name, c.name()));
+        return conditions.getWaitQueueLength(condition);
     }
 
     @Override
     public java.util.Collection<Thread> getWaitingThreads(java.util.concurrent.locks.Condition condition) {
-        EngineCondition c = own(condition);
-        requireHeld();
-        return c.waitingThreads();
-    }
-
-    /**
-     * Signals up to {@code count} waiters of {@code c}, in any JVM, first come first served.
-     * The server checks in the same step that this JVM's lease still owns the lock.
-     */
-    void signal(EngineCondition c, int count) {
-        requireHeld();
-        slot.signalCondition(engine.backend.conditions(), c.name(), count);
-    }
-
-    /**
-     * Awaits {@code c}.
-     *
-     * <pre>
-     * 1. The current thread must hold the lock (IllegalMonitorStateException) with its lease in
-     *    place (LeaseLostException if it was lost); an interrupt already set is thrown first.
-     * 2. A watch for this waiter's wake-up is opened, then one atomic step on the server checks
-     *    the lease, queues the waiter and releases the lease, so whoever holds the lock next
-     *    finds the waiter when it signals. Then every local hold is released (the count saved).
-     * 3. The thread parks until woken by the watch, its deadline, an interrupt or the periodic
-     *    re-check (which also keeps its record alive); after each wake it asks the server
-     *    whether its record is still queued: gone means signalled. At a deadline or an
-     *    interrupt it withdraws the record: if a signal took it first, the wait counts as
-     *    signalled (the interrupt status is then kept), so no signal is lost.
-     * 4. It re-acquires the lock with the saved hold count, uninterruptibly, with a new fencing
-     *    token, before returning or throwing.
-     * </pre>
-     *
-     * @return for a timed wait the time left (at most 0 on timeout, at least 1 if signalled);
-     *         for an untimed wait 1
-     */
-    long await(EngineCondition c, boolean timed, long nanos, boolean interruptible) throws InterruptedException {
-        requireHeld();
-        if (interruptible && Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        io.distlock.spi.ConditionBackend backend = engine.backend.conditions();
-        long deadline = System.nanoTime() + Math.max(nanos, 0L);
-        String waiter = engine.newToken();
-        Thread me = Thread.currentThread();
-        java.util.concurrent.atomic.AtomicBoolean woken = new java.util.concurrent.atomic.AtomicBoolean();
-        io.distlock.spi.ReleaseWatch watch = backend.watchSignal(name, c.name(), waiter, () -> {
-            woken.set(true);
-            java.util.concurrent.locks.LockSupport.unpark(me);
-        });
-        int saved = local.holdCount();
-        boolean interrupted = false;
-        boolean signalled = false;
-        InterruptedException thrown = null;
-        try {
-            slot.releaseIntoCondition(backend, c.name(), waiter, CONDITION_ALIVE_MILLIS);
-            handoffs = 0;
-            c.waiting().add(me);
-            engine.registerConditionWaiter(me);
-            for (int i = 0; i < saved; i++) {
-                local.unlock();
-            }
-            long nextCheck = System.nanoTime() + CONDITION_RECHECK_NANOS;
-            while (!engine.isClosed()) {
-                long now = System.nanoTime();
-                if (timed && now - deadline >= 0) {
-                    signalled = !withdraw(backend, c, waiter);
-                    break;
-                }
-                if (!woken.get()) {
-                    long park = nextCheck - now;
-                    if (timed) {
-                        park = Math.min(park, deadline - now);
-                    }
-                    java.util.concurrent.locks.LockSupport.parkNanos(this, Math.max(park, 0L));
-                }
-                if (Thread.interrupted()) {
-                    if (interruptible) {
-                        if (withdraw(backend, c, waiter)) {
-                            thrown = new InterruptedException();
-                        } else {
-                            signalled = true;
-                            interrupted = true;
-                        }
-                        break;
-                    }
-                    interrupted = true;
-                }
-                if (woken.getAndSet(false) || System.nanoTime() - nextCheck >= 0) {
-                    nextCheck = System.nanoTime() + CONDITION_RECHECK_NANOS;
-                    if (!stillQueued(backend, c, waiter)) {
-                        signalled = true;
-                        break;
-                    }
-                }
-            }
-            if (engine.isClosed()) {
-                withdrawQuietly(backend, c, waiter);
-            }
-        } finally {
-            watch.close();
-            c.waiting().remove(me);
-            engine.unregisterConditionWaiter(me);
-        }
-        // re-acquire with the saved holds, whatever ended the wait (a closed factory throws
-        // IllegalStateException here)
-        reacquire(saved);
-        if (interrupted) {
-            me.interrupt();
-        }
-        if (thrown != null) {
-            throw thrown;
-        }
-        if (!timed) {
-            return 1;
-        }
-        long left = deadline - System.nanoTime();
-        return signalled ? Math.max(left, 1L) : Math.min(left, 0L);
-    }
-
-    /** Withdraws the waiter; true if it was still queued. An unreachable server counts as queued. */
-    private boolean withdraw(io.distlock.spi.ConditionBackend backend, EngineCondition c, String waiter) {
-        try {
-            return engine.retrying("withdraw waiter", name, () -> backend.withdraw(name, c.name(), waiter));
-        } catch (io.distlock.LockBackendException e) {
-            // not known to be signalled: report a timeout (the record expires with its refreshes)
-            return true;
-        }
-    }
-
-    private void withdrawQuietly(io.distlock.spi.ConditionBackend backend, EngineCondition c, String waiter) {
-        try {
-            backend.withdraw(name, c.name(), waiter);
-        } catch (RuntimeException e) {
-            // the record expires with its refreshes, or with the session
-        }
-    }
-
-    /** Whether the waiter is still queued; an unreachable server counts as queued (check again later). */
-    private boolean stillQueued(io.distlock.spi.ConditionBackend backend, EngineCondition c, String waiter) {
-        try {
-            return backend.keepWaiting(name, c.name(), waiter, CONDITION_ALIVE_MILLIS);
-        } catch (io.distlock.LockBackendException e) {
-            return true;
-        }
-    }
-
-    /** Takes the lock again after a wait, uninterruptibly, and restores the saved hold count. */
-    private void reacquire(int saved) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            lock();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (int i = 1; i < saved; i++) {
-            local.lock();
-        }
+        return conditions.getWaitingThreads(condition);
     }
 
     /** The name's lease slot (for the engine's stress tests). */

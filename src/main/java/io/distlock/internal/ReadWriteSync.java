@@ -247,8 +247,7 @@ public final class ReadWriteSync {
 
         @Override
         public java.util.concurrent.locks.Condition newCondition(String conditionName) {
-            throw new UnsupportedOperationException("the " + this + " of '" + name + "' has no conditions"
-                    + (this instanceof WriteSide ? " yet" : ""));
+            throw new UnsupportedOperationException("the " + this + " of '" + name + "' has no conditions");
         }
 
         @Override
@@ -281,7 +280,75 @@ public final class ReadWriteSync {
         }
     }
 
+    /** The write lock's conditions. */
+    private final Conditions writeConditions = new Conditions(new Conditions.Host() {
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public LockEngine engine() {
+            return engine;
+        }
+
+        @Override
+        public LeaseSlot slot() {
+            return writeSlot;
+        }
+
+        @Override
+        public String notHeld() {
+            return "current thread does not hold the write lock of '" + name + "'";
+        }
+
+        @Override
+        public boolean heldLocally() {
+            return local.isWriteLockedByCurrentThread();
+        }
+
+        @Override
+        public int holds() {
+            return local.writeHoldCount();
+        }
+
+        @Override
+        public void releaseLocally(int holds) {
+            for (int i = 0; i < holds; i++) {
+                local.writeLock().unlock();
+            }
+        }
+
+        @Override
+        public void reacquire(int holds) {
+            writeSide.lock();
+            for (int i = 1; i < holds; i++) {
+                local.writeLock().lock();
+            }
+        }
+    });
+
     private final class WriteSide extends Side {
+        @Override
+        public java.util.concurrent.locks.Condition newCondition(String conditionName) {
+            return writeConditions.newCondition(conditionName);
+        }
+
+        @Override
+        public boolean hasWaiters(java.util.concurrent.locks.Condition condition) {
+            return writeConditions.hasWaiters(condition);
+        }
+
+        @Override
+        public int getWaitQueueLength(java.util.concurrent.locks.Condition condition) {
+            return writeConditions.getWaitQueueLength(condition);
+        }
+
+        @Override
+        public java.util.Collection<Thread> getWaitingThreads(java.util.concurrent.locks.Condition condition) {
+            return writeConditions.getWaitingThreads(condition);
+        }
+
         @Override
         boolean localTryLock() {
             return local.writeLock().tryLock();

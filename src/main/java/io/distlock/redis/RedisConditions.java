@@ -3,9 +3,12 @@ package io.distlock.redis;
 import io.distlock.spi.ConditionBackend;
 import io.distlock.spi.ReleaseWatch;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 /**
- * Conditions of Redis exclusive locks. For lock key {@code K} ({@code prefix{name}}) and
+ * Conditions of Redis locks that have an owner key: the exclusive locks, and the write side of
+ * the read/write locks. For a base key {@code K} ({@code prefix{name}}, or {@code prefix{name}:rw}) and
  * condition {@code c}: the queue is the sorted set {@code K:c:c} (waiter ids by arrival time on
  * the server's clock), each waiter's liveness the key {@code K:w:id} (a TTL its waiting thread
  * refreshes), its wake-up the channel {@code K:s:id}, received through the factory's one pattern
@@ -16,34 +19,56 @@ import java.util.List;
 final class RedisConditions implements ConditionBackend {
 
     private final RedisBackend redis;
+    /** The key whose value is the holder's token (deleted on release). */
+    private final UnaryOperator<String> ownerKey;
+    /** The channel a release is announced on. */
+    private final UnaryOperator<String> releaseChannel;
+    /** The start of the condition keys of a lock (it carries the lock's hash tag). */
+    private final UnaryOperator<String> base;
+    /** Local book-keeping after an await released the lock. */
+    private final BiConsumer<String, String> released;
 
+    /** The conditions of the exclusive locks: owner key, channel and base are the lock key. */
     RedisConditions(RedisBackend redis) {
+        this(redis, redis::lockKey, redis::lockKey, redis::lockKey, (name, token) -> { });
+    }
+
+    RedisConditions(RedisBackend redis, UnaryOperator<String> ownerKey, UnaryOperator<String> releaseChannel,
+                    UnaryOperator<String> base, BiConsumer<String, String> released) {
         this.redis = redis;
+        this.ownerKey = ownerKey;
+        this.releaseChannel = releaseChannel;
+        this.base = base;
+        this.released = released;
     }
 
     private String queue(String name, String condition) {
-        return redis.lockKey(name) + ":c:" + condition;
+        return base.apply(name) + ":c:" + condition;
     }
 
     private String alivePrefix(String name) {
-        return redis.lockKey(name) + ":w:";
+        return base.apply(name) + ":w:";
     }
 
     private String channelPrefix(String name) {
-        return redis.lockKey(name) + ":s:";
+        return base.apply(name) + ":s:";
     }
 
     @Override
     public boolean enqueueAndRelease(String name, String token, String condition, String waiter, long aliveMillis) {
         Object reply = redis.run(RedisScript.CONDITION_AWAIT,
-                List.of(redis.lockKey(name), queue(name, condition), alivePrefix(name) + waiter),
-                List.of(token, waiter, Long.toString(aliveMillis), redis.lockKey(name)));
-        return Long.valueOf(1L).equals(reply);
+                List.of(ownerKey.apply(name), queue(name, condition), alivePrefix(name) + waiter),
+                List.of(token, waiter, Long.toString(aliveMillis), releaseChannel.apply(name)));
+        boolean queued = Long.valueOf(1L).equals(reply);
+        if (queued) {
+            released.accept(name, token);
+        }
+        return queued;
     }
 
     @Override
     public int signal(String name, String token, String condition, int count) {
-        long reply = (Long) redis.run(RedisScript.CONDITION_SIGNAL, List.of(redis.lockKey(name), queue(name, condition)),
+        long reply = (Long) redis.run(RedisScript.CONDITION_SIGNAL, List.of(ownerKey.apply(name), queue(name, condition)),
                 List.of(token, Integer.toString(count), alivePrefix(name), channelPrefix(name)));
         return (int) reply;
     }

@@ -93,6 +93,20 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     }
 
     private final class WriteSide extends Side {
+        private volatile RedisConditions conditions;
+
+        /** The write lock's conditions (made on first use: the sides are made before the client is set). */
+        @Override
+        public io.distlock.spi.ConditionBackend conditions() {
+            RedisConditions c = conditions;
+            if (c == null) {
+                c = new RedisConditions(redis, name -> keys(name).get(0), RedisReadWriteBackend.this::base,
+                        RedisReadWriteBackend.this::base, (name, token) -> writerTokens.remove(name, token));
+                conditions = c;
+            }
+            return c;
+        }
+
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {

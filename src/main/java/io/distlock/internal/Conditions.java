@@ -1,0 +1,251 @@
+package io.distlock.internal;
+
+import io.distlock.LockBackendException;
+import io.distlock.spi.ConditionBackend;
+import io.distlock.spi.ReleaseWatch;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The conditions of one lock that owns a lease (an exclusive lock, or the write side of a
+ * read/write lock): the registry of its conditions by name, await and signal. Written once; the
+ * lock supplies its local part through {@link Host}.
+ *
+ * <pre>
+ * await:
+ * 1. The current thread must hold the lock (IllegalMonitorStateException) with its lease in
+ *    place (LeaseLostException if it was lost); an interrupt already set is thrown first.
+ * 2. A watch for this waiter's wake-up is opened, then one atomic step on the server checks the
+ *    lease, queues the waiter and releases the lease, so whoever holds the lock next finds the
+ *    waiter when it signals. Then every local hold is released (the count saved).
+ * 3. The thread parks until woken by the watch, its deadline, an interrupt or the periodic
+ *    re-check (which also keeps its record alive); after each wake it asks the server whether
+ *    its record is still queued: gone means signalled. At a deadline or an interrupt it
+ *    withdraws the record: if a signal took it first, the wait counts as signalled (the
+ *    interrupt status is then kept), so no signal is lost.
+ * 4. It re-acquires the lock with the saved hold count, uninterruptibly, with a new fencing
+ *    token, before returning or throwing.
+ * signal: the server checks, in the same step as it removes waiters, that the lease still owns
+ * the lock; if not, LeaseLostException and nobody is woken.
+ * </pre>
+ */
+final class Conditions {
+
+    /** How often an awaiting thread checks its record on the server and refreshes its life. */
+    static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long a waiter record lives without a refresh: a dead JVM's records go after this. */
+    static final long ALIVE_MILLIS = 3 * TimeUnit.NANOSECONDS.toMillis(RECHECK_NANOS);
+
+    /** What a lock gives its conditions: its name, lease slot and local part. */
+    interface Host {
+        String name();
+
+        LockEngine engine();
+
+        /** The slot whose lease an await gives back. */
+        LeaseSlot slot();
+
+        /** The message of IllegalMonitorStateException when the thread does not hold the lock. */
+        String notHeld();
+
+        /** Whether the current thread holds the lock locally. */
+        boolean heldLocally();
+
+        /** The current thread's local holds. */
+        int holds();
+
+        /** Releases {@code holds} local holds after the lease went with an await. */
+        void releaseLocally(int holds);
+
+        /** Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly. */
+        void reacquire(int holds);
+    }
+
+    private final Host host;
+    private final ConcurrentHashMap<String, EngineCondition> byName = new ConcurrentHashMap<>();
+
+    Conditions(Host host) {
+        this.host = host;
+    }
+
+    private ConditionBackend backend() {
+        return host.slot().backend().conditions();
+    }
+
+    Condition newCondition(String conditionName) {
+        LockEngine.checkName(conditionName);
+        if (backend() == null) {
+            throw new UnsupportedOperationException(host.slot().backend().describe() + " has no conditions for lock '"
+                    + host.name() + "'");
+        }
+        return byName.computeIfAbsent(conditionName, c -> new EngineCondition(this, c));
+    }
+
+    /** The condition if it is one of this lock's; else the exception ReentrantLock would throw. */
+    private EngineCondition own(Condition condition) {
+        Objects.requireNonNull(condition, "condition");
+        if (!(condition instanceof EngineCondition) || ((EngineCondition) condition).owner() != this) {
+            throw new IllegalArgumentException("the condition was not created by lock '" + host.name() + "'");
+        }
+        return (EngineCondition) condition;
+    }
+
+    private void requireHeld() {
+        if (!host.heldLocally()) {
+            throw new IllegalMonitorStateException(host.notHeld());
+        }
+    }
+
+    String lockName() {
+        return host.name();
+    }
+
+    boolean hasWaiters(Condition condition) {
+        return getWaitQueueLength(condition) > 0;
+    }
+
+    int getWaitQueueLength(Condition condition) {
+        EngineCondition c = own(condition);
+        requireHeld();
+        return host.engine().retrying("count waiters", host.name(), () -> backend().waiters(host.name(), c.name()));
+    }
+
+    Collection<Thread> getWaitingThreads(Condition condition) {
+        EngineCondition c = own(condition);
+        requireHeld();
+        return c.waitingThreads();
+    }
+
+    /** Signals up to {@code count} waiters of {@code c}, in any JVM, first come first served. */
+    void signal(EngineCondition c, int count) {
+        requireHeld();
+        host.slot().signalCondition(backend(), c.name(), count);
+    }
+
+    /**
+     * Awaits {@code c} (see the class comment).
+     *
+     * @return for a timed wait the time left (at most 0 on timeout, at least 1 if signalled);
+     *         for an untimed wait 1
+     */
+    long await(EngineCondition c, boolean timed, long nanos, boolean interruptible) throws InterruptedException {
+        requireHeld();
+        if (interruptible && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        LockEngine engine = host.engine();
+        String name = host.name();
+        ConditionBackend backend = backend();
+        long deadline = System.nanoTime() + Math.max(nanos, 0L);
+        String waiter = engine.newToken();
+        Thread me = Thread.currentThread();
+        AtomicBoolean woken = new AtomicBoolean();
+        ReleaseWatch watch = backend.watchSignal(name, c.name(), waiter, () -> {
+            woken.set(true);
+            LockSupport.unpark(me);
+        });
+        int saved = host.holds();
+        boolean interrupted = false;
+        boolean signalled = false;
+        InterruptedException thrown = null;
+        try {
+            host.slot().releaseIntoCondition(backend, c.name(), waiter, ALIVE_MILLIS);
+            c.waiting().add(me);
+            engine.registerConditionWaiter(me);
+            host.releaseLocally(saved);
+            long nextCheck = System.nanoTime() + RECHECK_NANOS;
+            while (!engine.isClosed()) {
+                long now = System.nanoTime();
+                if (timed && now - deadline >= 0) {
+                    signalled = !withdraw(backend, c, waiter);
+                    break;
+                }
+                if (!woken.get()) {
+                    long park = nextCheck - now;
+                    if (timed) {
+                        park = Math.min(park, deadline - now);
+                    }
+                    LockSupport.parkNanos(this, Math.max(park, 0L));
+                }
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        if (withdraw(backend, c, waiter)) {
+                            thrown = new InterruptedException();
+                        } else {
+                            signalled = true;
+                            interrupted = true;
+                        }
+                        break;
+                    }
+                    interrupted = true;
+                }
+                if (woken.getAndSet(false) || System.nanoTime() - nextCheck >= 0) {
+                    nextCheck = System.nanoTime() + RECHECK_NANOS;
+                    if (!stillQueued(backend, c, waiter)) {
+                        signalled = true;
+                        break;
+                    }
+                }
+            }
+            if (engine.isClosed()) {
+                withdrawQuietly(backend, c, waiter);
+            }
+        } finally {
+            watch.close();
+            c.waiting().remove(me);
+            engine.unregisterConditionWaiter(me);
+        }
+        // re-acquire with the saved holds, whatever ended the wait (a closed factory throws
+        // IllegalStateException here); an interrupt does not stop it
+        boolean pending = Thread.interrupted();
+        try {
+            host.reacquire(saved);
+        } finally {
+            if (pending || interrupted) {
+                me.interrupt();
+            }
+        }
+        if (thrown != null) {
+            Thread.interrupted();
+            throw thrown;
+        }
+        if (!timed) {
+            return 1;
+        }
+        long left = deadline - System.nanoTime();
+        return signalled ? Math.max(left, 1L) : Math.min(left, 0L);
+    }
+
+    /** Withdraws the waiter; true if it was still queued. An unreachable server counts as queued. */
+    private boolean withdraw(ConditionBackend backend, EngineCondition c, String waiter) {
+        try {
+            return host.engine().retrying("withdraw waiter", host.name(),
+                    () -> backend.withdraw(host.name(), c.name(), waiter));
+        } catch (LockBackendException e) {
+            // not known to be signalled: report a timeout (the record expires with its refreshes)
+            return true;
+        }
+    }
+
+    private void withdrawQuietly(ConditionBackend backend, EngineCondition c, String waiter) {
+        try {
+            backend.withdraw(host.name(), c.name(), waiter);
+        } catch (RuntimeException e) {
+            // the record expires with its refreshes, or with the session
+        }
+    }
+
+    /** Whether the waiter is still queued; an unreachable server counts as queued (check again later). */
+    private boolean stillQueued(ConditionBackend backend, EngineCondition c, String waiter) {
+        try {
+            return backend.keepWaiting(host.name(), c.name(), waiter, ALIVE_MILLIS);
+        } catch (LockBackendException e) {
+            return true;
+        }
+    }
+}
