@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A lease store in memory, for stressing the engine where a network would be far too slow. It
  * keeps the SPI's contract (create-if-absent, compare-and-delete, compare-and-extend, release
- * announcements); it never stands in for Redis or etcd in the library's tests.
+ * announcements, and the condition steps, each atomic with its ownership check); it never
+ * stands in for Redis or etcd in the library's tests.
  */
 final class InMemoryBackend implements LockBackend {
 
@@ -84,6 +85,108 @@ final class InMemoryBackend implements LockBackend {
                 }
             }
         };
+    }
+
+    /** Waiter queues by lock name and condition; each guarded by its own monitor (no I/O here). */
+    private final ConcurrentHashMap<String, java.util.LinkedHashSet<String>> queues = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Runnable> signalWatchers = new ConcurrentHashMap<>();
+
+    private java.util.LinkedHashSet<String> queue(String name, String condition) {
+        return queues.computeIfAbsent(name + "/" + condition, k -> new java.util.LinkedHashSet<>());
+    }
+
+    /** Waiter records left on a lock's condition (for the arbiters). */
+    int waiterRecords(String name, String condition) {
+        java.util.LinkedHashSet<String> q = queue(name, condition);
+        synchronized (q) {
+            return q.size();
+        }
+    }
+
+    private final io.distlock.spi.ConditionBackend conditions = new io.distlock.spi.ConditionBackend() {
+        @Override
+        public boolean enqueueAndRelease(String name, String token, String condition, String waiter,
+                                         long aliveMillis) {
+            java.util.LinkedHashSet<String> q = queue(name, condition);
+            synchronized (q) {
+                if (q.contains(waiter)) {
+                    return true;
+                }
+                // the ownership check, the queueing and the release in one step: a signaller must
+                // own the lock, and it cannot signal before this block ends
+                if (!owners.remove(name, token)) {
+                    return false;
+                }
+                q.add(waiter);
+            }
+            announce(name);
+            return true;
+        }
+
+        @Override
+        public int signal(String name, String token, String condition, int count) {
+            java.util.LinkedHashSet<String> q = queue(name, condition);
+            List<String> woken = new java.util.ArrayList<>();
+            synchronized (q) {
+                if (!token.equals(owners.get(name))) {
+                    return -1;
+                }
+                java.util.Iterator<String> it = q.iterator();
+                while (it.hasNext() && woken.size() < count) {
+                    woken.add(it.next());
+                    it.remove();
+                }
+            }
+            for (String w : woken) {
+                Runnable r = signalWatchers.get(w);
+                if (r != null) {
+                    r.run();
+                }
+            }
+            return woken.size();
+        }
+
+        @Override
+        public boolean withdraw(String name, String condition, String waiter) {
+            java.util.LinkedHashSet<String> q = queue(name, condition);
+            synchronized (q) {
+                return q.remove(waiter);
+            }
+        }
+
+        @Override
+        public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
+            java.util.LinkedHashSet<String> q = queue(name, condition);
+            synchronized (q) {
+                return q.contains(waiter);
+            }
+        }
+
+        @Override
+        public int waiters(String name, String condition) {
+            return waiterRecords(name, condition);
+        }
+
+        @Override
+        public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
+            signalWatchers.put(waiter, onSignal);
+            return new ReleaseWatch() {
+                @Override
+                public boolean isActive() {
+                    return true;
+                }
+
+                @Override
+                public void close() {
+                    signalWatchers.remove(waiter);
+                }
+            };
+        }
+    };
+
+    @Override
+    public io.distlock.spi.ConditionBackend conditions() {
+        return conditions;
     }
 
     @Override
