@@ -56,5 +56,6 @@ java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@"
 java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.RegistryFootprint "${FOOTPRINT_NAMES:-1000000}" \
     | tee "$out/footprint.txt"
 java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff 1000 | tee "$out/crossprocess.txt"
+java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.CrossProcessSignal 500 | tee "$out/crossprocess-signal.txt"
 python3 report.py "$out"
 echo "report: $out/README.md"

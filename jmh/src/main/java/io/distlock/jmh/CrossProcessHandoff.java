@@ -22,7 +22,7 @@ public final class CrossProcessHandoff {
     private CrossProcessHandoff() {
     }
 
-    private static long micros() {
+    static long micros() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
@@ -103,7 +103,7 @@ public final class CrossProcessHandoff {
                 handoffs.get(handoffs.size() - 1));
     }
 
-    private static long pct(List<Long> sorted, int p) {
+    static long pct(List<Long> sorted, int p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 }
