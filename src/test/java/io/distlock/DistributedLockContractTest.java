@@ -1246,6 +1246,35 @@ public abstract class DistributedLockContractTest {
     }
 
     @Test
+    void withoutASignalNoWaitEndsAsSignalled() throws Exception {
+        // the spurious wake-up rate where nothing disturbs the waiters: none in 3 x 4 waits
+        DistributedLock lock = here.getLock(name);
+        java.util.concurrent.locks.Condition c = lock.newCondition("quiet");
+        List<Future<Integer>> waiters = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            waiters.add(async(() -> {
+                int spurious = 0;
+                for (int i = 0; i < 4; i++) {
+                    lock.lock();
+                    try {
+                        if (c.await(250, TimeUnit.MILLISECONDS)) {
+                            spurious++;
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return spurious;
+            }));
+        }
+        int spurious = 0;
+        for (Future<Integer> w : waiters) {
+            spurious += w.get(60, TimeUnit.SECONDS);
+        }
+        assertThat(spurious).as("waits that ended as signalled with no signal").isZero();
+    }
+
+    @Test
     void anInterruptedAwaitReacquiresBeforeThrowingAndUninterruptibleKeepsTheStatus() throws Exception {
         DistributedLock lock = here.getLock(name);
         java.util.concurrent.locks.Condition c = lock.newCondition();
