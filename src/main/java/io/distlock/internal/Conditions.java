@@ -42,28 +42,67 @@ final class Conditions {
     static final long ALIVE_MILLIS = 3 * TimeUnit.NANOSECONDS.toMillis(RECHECK_NANOS);
 
     /** What a lock gives its conditions: its name, lease slot and local part. */
-    interface Host {
-        String name();
+    abstract static class Host {
+        private final String name;
+        private final LockEngine engine;
+        private final LeaseSlot slot;
 
-        LockEngine engine();
+        Host(String name, LockEngine engine, LeaseSlot slot) {
+            this.name = name;
+            this.engine = engine;
+            this.slot = slot;
+        }
+
+        final String name() {
+            return name;
+        }
+
+        final LockEngine engine() {
+            return engine;
+        }
 
         /** The slot whose lease an await gives back. */
-        LeaseSlot slot();
+        final LeaseSlot slot() {
+            return slot;
+        }
 
         /** The message of IllegalMonitorStateException when the thread does not hold the lock. */
-        String notHeld();
+        abstract String notHeld();
 
         /** Whether the current thread holds the lock locally. */
-        boolean heldLocally();
+        abstract boolean heldLocally();
 
         /** The current thread's local holds. */
-        int holds();
+        abstract int holds();
+
+        /** Takes one more local hold (the lease is already held). */
+        abstract void lockLocally();
+
+        /** Gives up one local hold (no server call). */
+        abstract void unlockLocally();
+
+        /** Takes the lock as {@code lock()} does: the local lock and, for the first hold, a lease. */
+        abstract void lockWithLease();
+
+        /** Called once the lease went with an await, before the local holds are released. */
+        void leaseGone() {
+        }
 
         /** Releases {@code holds} local holds after the lease went with an await. */
-        void releaseLocally(int holds);
+        final void releaseLocally(int holds) {
+            leaseGone();
+            for (int i = 0; i < holds; i++) {
+                unlockLocally();
+            }
+        }
 
         /** Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly. */
-        void reacquire(int holds);
+        final void reacquire(int holds) {
+            lockWithLease();
+            for (int i = 1; i < holds; i++) {
+                lockLocally();
+            }
+        }
     }
 
     private final Host host;

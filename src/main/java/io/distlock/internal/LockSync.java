@@ -52,6 +52,7 @@ public final class LockSync implements SyncOps {
         this.name = name;
         this.local = local;
         this.slot = new LeaseSlot(engine, engine.backend, name, this);
+        this.conditions = newConditions();
     }
 
     @Override
@@ -257,54 +258,48 @@ public final class LockSync implements SyncOps {
 
     // ---- conditions ---------------------------------------------------------------------
 
-    private final Conditions conditions = new Conditions(new Conditions.Host() {
-        @Override
-        public String name() {
-            return name;
-        }
+    private final Conditions conditions;
 
-        @Override
-        public LockEngine engine() {
-            return engine;
-        }
-
-        @Override
-        public LeaseSlot slot() {
-            return slot;
-        }
-
-        @Override
-        public String notHeld() {
-            return "current thread does not hold lock '" + name + "'";
-        }
-
-        @Override
-        public boolean heldLocally() {
-            return local.isHeldByCurrentThread();
-        }
-
-        @Override
-        public int holds() {
-            return local.holdCount();
-        }
-
-        @Override
-        public void releaseLocally(int holds) {
-            // the lease went with the await: nothing is kept for a local hand-over
-            handoffs = 0;
-            for (int i = 0; i < holds; i++) {
-                local.unlock();
+    /** The conditions of this lock (made by the constructor, once the fields they use are set). */
+    private Conditions newConditions() {
+        return new Conditions(new Conditions.Host(name, engine, slot) {
+            @Override
+            String notHeld() {
+                return "current thread does not hold lock '" + name + "'";
             }
-        }
 
-        @Override
-        public void reacquire(int holds) {
-            lock();
-            for (int i = 1; i < holds; i++) {
+            @Override
+            boolean heldLocally() {
+                return local.isHeldByCurrentThread();
+            }
+
+            @Override
+            int holds() {
+                return local.holdCount();
+            }
+
+            @Override
+            void lockLocally() {
                 local.lock();
             }
-        }
-    });
+
+            @Override
+            void unlockLocally() {
+                local.unlock();
+            }
+
+            @Override
+            void lockWithLease() {
+                lock();
+            }
+
+            @Override
+            void leaseGone() {
+                // nothing is kept for a local hand-over
+                handoffs = 0;
+            }
+        });
+    }
 
     @Override
     public java.util.concurrent.locks.Condition newCondition(String conditionName) {

@@ -46,6 +46,7 @@ public final class ReadWriteSync {
         this.name = name;
         this.backend = backend;
         this.writeSlot = new LeaseSlot(engine, backend.writeSide(), name, this);
+        this.writeConditions = newConditions();
     }
 
     /** The lock name. */
@@ -281,52 +282,42 @@ public final class ReadWriteSync {
     }
 
     /** The write lock's conditions. */
-    private final Conditions writeConditions = new Conditions(new Conditions.Host() {
-        @Override
-        public String name() {
-            return name;
-        }
+    private final Conditions writeConditions;
 
-        @Override
-        public LockEngine engine() {
-            return engine;
-        }
-
-        @Override
-        public LeaseSlot slot() {
-            return writeSlot;
-        }
-
-        @Override
-        public String notHeld() {
-            return "current thread does not hold the write lock of '" + name + "'";
-        }
-
-        @Override
-        public boolean heldLocally() {
-            return local.isWriteLockedByCurrentThread();
-        }
-
-        @Override
-        public int holds() {
-            return local.writeHoldCount();
-        }
-
-        @Override
-        public void releaseLocally(int holds) {
-            for (int i = 0; i < holds; i++) {
-                local.writeLock().unlock();
+    /** The conditions of this lock (made by the constructor, once the fields they use are set). */
+    private Conditions newConditions() {
+        return new Conditions(new Conditions.Host(name, engine, writeSlot) {
+            @Override
+            String notHeld() {
+                return "current thread does not hold the write lock of '" + name + "'";
             }
-        }
 
-        @Override
-        public void reacquire(int holds) {
-            writeSide.lock();
-            for (int i = 1; i < holds; i++) {
+            @Override
+            boolean heldLocally() {
+                return local.isWriteLockedByCurrentThread();
+            }
+
+            @Override
+            int holds() {
+                return local.writeHoldCount();
+            }
+
+            @Override
+            void lockLocally() {
                 local.writeLock().lock();
             }
-        }
-    });
+
+            @Override
+            void unlockLocally() {
+                local.writeLock().unlock();
+            }
+
+            @Override
+            void lockWithLease() {
+                writeSide.lock();
+            }
+        });
+    }
 
     private final class WriteSide extends Side {
         @Override
