@@ -189,6 +189,55 @@ class EtcdLockTest {
         assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
     }
 
+    /**
+     * The server's check, not the holder's own estimate: the lock's key is deleted behind a
+     * holder whose lease still looks valid locally, another JVM takes the lock, and the stale
+     * holder's signal must be refused by the guarded transaction and wake nobody.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(EtcdFlavour.class)
+    void aSignalFromAHolderWhoseKeyIsGoneIsRefusedByTheServerAndWakesNobody(EtcdFlavour flavour) throws Exception {
+        EtcdLock waiterLock = factory(flavour, LockOptions.defaults()).getLock("stale-signal");
+        java.util.concurrent.locks.Condition waiterCondition = waiterLock.newCondition("c");
+        java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.Future<Boolean> waiter = pool.submit(() -> {
+            waiterLock.lock();
+            try {
+                queued.countDown();
+                return waiterCondition.await(20, TimeUnit.SECONDS);
+            } finally {
+                waiterLock.unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        EtcdLock stale = factory(flavour, LockOptions.defaults()).getLock("stale-signal");
+        java.util.concurrent.locks.Condition staleCondition = stale.newCondition("c");
+        stale.lock();
+        String kind = flavour == EtcdFlavour.TRANSACTION ? "x" : "q";
+        try (io.etcd.jetcd.Client client = EtcdTestSupport.client(etcd.get())) {
+            // the lock's key (transactions) or its queue (lock service), not the waiter records
+            client.getKVClient().delete(EtcdCalls.bytes(EtcdCalls.lockKey(prefix, kind, "stale-signal")),
+                    io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+        }
+        EtcdLock other = factory(flavour, LockOptions.defaults()).getLock("stale-signal");
+        ExecutorService otherJvm = Executors.newSingleThreadExecutor();
+        try {
+            assertThat(otherJvm.submit(() -> other.tryLock(10, TimeUnit.SECONDS)).get(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(stale.isHeldByCurrentThread()).as("the stale holder's own estimate still says held").isTrue();
+            assertThatThrownBy(staleCondition::signal).isInstanceOf(io.distlock.LeaseLostException.class);
+            assertThatThrownBy(stale::unlock).isInstanceOf(io.distlock.LeaseLostException.class);
+            Thread.sleep(300);
+            assertThat(waiter.isDone()).as("the refused signal woke nobody").isFalse();
+            otherJvm.submit((Runnable) () -> {
+                other.newCondition("c").signal();
+                other.unlock();
+            }).get(20, TimeUnit.SECONDS);
+        } finally {
+            otherJvm.shutdown();
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the holder's signal wakes it").isTrue();
+    }
+
     @Test
     void theBuilderRejectsIncompleteOrContradictorySettings() {
         assertThatThrownBy(() -> EtcdLockFactory.builder().build())

@@ -172,6 +172,54 @@ class RedisLockTest {
         assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
     }
 
+    /**
+     * The server's check, not the holder's own estimate: the lock key is deleted behind a holder
+     * whose lease still looks valid locally, another JVM takes the lock, and the stale holder's
+     * signal must be refused by the server and wake nobody.
+     */
+    @Test
+    void aSignalFromAHolderWhoseKeyIsGoneIsRefusedByTheServerAndWakesNobody() throws Exception {
+        RedisLockFactory waiterJvm = factory(LockOptions.defaults());
+        RedisLock waiterLock = waiterJvm.getLock("stale-signal");
+        java.util.concurrent.locks.Condition waiterCondition = waiterLock.newCondition("c");
+        java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
+            waiterLock.lock();
+            try {
+                queued.countDown();
+                return waiterCondition.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                waiterLock.unlock();
+            }
+        });
+        assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
+        RedisLock stale = factory(LockOptions.defaults()).getLock("stale-signal");
+        java.util.concurrent.locks.Condition staleCondition = stale.newCondition("c");
+        stale.lock();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            jedis.del(prefix + "{stale-signal}");
+        }
+        RedisLock other = factory(LockOptions.defaults()).getLock("stale-signal");
+        java.util.concurrent.ExecutorService otherJvm = java.util.concurrent.Executors.newSingleThreadExecutor();
+        assertThat(otherJvm.submit(() -> other.tryLock()).get(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(stale.isHeldByCurrentThread()).as("the stale holder's own estimate still says held").isTrue();
+        assertThatThrownBy(staleCondition::signal).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(stale::unlock).isInstanceOf(LeaseLostException.class);
+        Thread.sleep(300);
+        assertThat(waiter.isDone()).as("the refused signal woke nobody").isFalse();
+        try {
+            otherJvm.submit((Runnable) () -> {
+                other.newCondition("c").signal();
+                other.unlock();
+            }).get(20, TimeUnit.SECONDS);
+        } finally {
+            otherJvm.shutdown();
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the holder's signal wakes it").isTrue();
+    }
+
     @Test
     void fencingTokensKeepGrowingAfterARestartThatLostTheData() {
         RedisLockFactory f = factory(LockOptions.defaults());
