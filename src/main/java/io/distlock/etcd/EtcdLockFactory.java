@@ -1,7 +1,8 @@
 package io.distlock.etcd;
 
+import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
-import io.distlock.internal.EngineLockFactory;
+import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -59,7 +60,7 @@ import java.util.Objects;
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise. Closing also revokes the factory's session lease.
  */
-public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadWriteLock> {
+public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLock, EtcdReadWriteLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock/";
@@ -71,9 +72,7 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
     final AbstractEtcdBackend backend;
     final EtcdReadWriteBackend readWriteBackend;
 
-    private EtcdLockFactory(LockEngine engine, String keyPrefix, EtcdFlavour flavour, AbstractEtcdBackend backend,
-                            EtcdReadWriteBackend readWriteBackend) {
-        super(engine, keyPrefix, EtcdLock::new, EtcdReadWriteLock::new);
+    private EtcdLockFactory(EtcdFlavour flavour, AbstractEtcdBackend backend, EtcdReadWriteBackend readWriteBackend) {
         this.flavour = flavour;
         this.backend = backend;
         this.readWriteBackend = readWriteBackend;
@@ -214,12 +213,9 @@ public final class EtcdLockFactory extends EngineLockFactory<EtcdLock, EtcdReadW
                             sessions);
             EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, watchdog, where,
                     sessions);
-            EtcdLockFactory factory = new EtcdLockFactory(new LockEngine(backend, rw, options(), leaseListener(),
-                    "EtcdLockFactory"), keyPrefix(), flavour, backend, rw);
-            if (verifyOnBuild()) {
-                factory.verifyAccess(where);
-            }
-            return factory;
+            LockEngine engine = new LockEngine(backend, rw, options(), leaseListener(), "EtcdLockFactory");
+            return FactoryBinding.make(engine, keyPrefix(), EtcdLock::new, EtcdReadWriteLock::new,
+                    verifyOnBuild() ? where : null, () -> new EtcdLockFactory(flavour, backend, rw));
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.distlock.redis;
 
+import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
-import io.distlock.internal.EngineLockFactory;
+import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
 import java.time.Duration;
 import java.util.Objects;
@@ -71,15 +72,14 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise.
  */
-public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisReadWriteLock> {
+public final class RedisLockFactory extends AbstractDistributedLockFactory<RedisLock, RedisReadWriteLock> {
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock:";
     /** How long fencing counters are kept when no retention is given. */
     public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofHours(1);
 
-    private RedisLockFactory(LockEngine engine, String keyPrefix) {
-        super(engine, keyPrefix, RedisLock::new, RedisReadWriteLock::new);
+    private RedisLockFactory() {
     }
 
     /**
@@ -229,12 +229,10 @@ public final class RedisLockFactory extends EngineLockFactory<RedisLock, RedisRe
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
                     maxCallNanos);
-            RedisLockFactory factory = new RedisLockFactory(new LockEngine(backend, new RedisReadWriteBackend(backend),
-                    options(), leaseListener(), "RedisLockFactory"), keyPrefix());
-            if (verifyOnBuild()) {
-                factory.verifyAccess(description);
-            }
-            return factory;
+            LockEngine engine = new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
+                    leaseListener(), "RedisLockFactory");
+            return FactoryBinding.make(engine, keyPrefix(), RedisLock::new, RedisReadWriteLock::new,
+                    verifyOnBuild() ? description : null, RedisLockFactory::new);
         }
     }
 }

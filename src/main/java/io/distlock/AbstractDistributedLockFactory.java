@@ -1,0 +1,81 @@
+package io.distlock;
+
+import io.distlock.internal.FactoryBinding;
+import io.distlock.internal.LockEngine;
+
+/**
+ * The {@link DistributedLockFactory} methods, written once for every back end: a back end's
+ * factory ({@code RedisLockFactory}, {@code EtcdLockFactory}) adds its builder and narrows the
+ * types of the locks it returns.
+ *
+ * <p>Instances are made only by the back ends' builders; the constructor throws
+ * {@link IllegalStateException} when called any other way, so a subclass written outside this
+ * library cannot be instantiated.
+ *
+ * @param <L> the type of exclusive lock the factory returns
+ * @param <R> the type of read/write lock the factory returns
+ */
+public abstract class AbstractDistributedLockFactory<L extends DistributedReentrantLock,
+        R extends DistributedReentrantReadWriteLock> implements DistributedLockFactory {
+
+    /** The engine every lock of this factory runs on; closed by {@link #close()}. */
+    private final LockEngine engine;
+    private final String keyPrefix;
+
+    /**
+     * Attaches the new factory to the engine its builder made.
+     *
+     * @throws IllegalStateException unless called while a back end's builder is building
+     */
+    protected AbstractDistributedLockFactory() {
+        FactoryBinding binding = FactoryBinding.current();
+        this.engine = binding.engine();
+        this.keyPrefix = binding.keyPrefix();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws NullPointerException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IllegalStateException {@inheritDoc}
+     */
+    @Override
+    @SuppressWarnings("unchecked") // the engine makes every lock with the constructor its builder gave
+    public final L getLock(String name) {
+        return (L) engine.sync(name).lockObject();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws NullPointerException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IllegalStateException {@inheritDoc}
+     */
+    @Override
+    @SuppressWarnings("unchecked") // as getLock
+    public final R getReadWriteLock(String name) {
+        return (R) engine.readWriteSync(name).lockObject();
+    }
+
+    @Override
+    public final LockOptions options() {
+        return engine.options();
+    }
+
+    @Override
+    public final String keyPrefix() {
+        return keyPrefix;
+    }
+
+    @Override
+    public final long localRegistrySize() {
+        return engine.registrySize();
+    }
+
+    @Override
+    public final void close() {
+        engine.close();
+    }
+}
