@@ -89,6 +89,18 @@ class ReadmeQuickStartTest {
         assertThat(out.lines()).contains("in order");
     }
 
+    /** The Java block after {@code marker} in the README. */
+    static String snippet(String marker, int maxLines) throws java.io.IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int at = readme.indexOf(marker);
+        assertThat(at).as("README has " + marker).isPositive();
+        int start = readme.indexOf("```java\n", at) + "```java\n".length();
+        int end = readme.indexOf("```", start);
+        String snippet = readme.substring(start, end);
+        assertThat(snippet.lines().count()).as("snippet length").isLessThanOrEqualTo(maxLines);
+        return snippet;
+    }
+
     /** Compiles the Java block after {@code marker} with one address replaced, runs it, returns its output. */
     private static String runSnippet(String marker, String factoryClass, String address, String testAddress)
             throws Exception {
@@ -107,13 +119,7 @@ class ReadmeQuickStartTest {
 
     private static String runSnippet(String marker, String address, String testAddress,
                                      java.util.function.UnaryOperator<String> wrap, int maxLines) throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        int at = readme.indexOf(marker);
-        assertThat(at).as("README has " + marker).isPositive();
-        int start = readme.indexOf("```java\n", at) + "```java\n".length();
-        int end = readme.indexOf("```", start);
-        String snippet = readme.substring(start, end);
-        assertThat(snippet.lines().count()).as("snippet length").isLessThanOrEqualTo(maxLines);
+        String snippet = snippet(marker, maxLines);
         assertThat(snippet).contains(address);
 
         String source = wrap.apply(address.isEmpty() ? snippet : snippet.replace(address, testAddress));

@@ -2,6 +2,7 @@ package io.distlock.etcd;
 
 import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
+import io.distlock.internal.Dependencies;
 import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
 import io.etcd.jetcd.Client;
@@ -82,8 +83,11 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
      * Returns a new builder.
      *
      * @return a builder with the default prefix, flavour, options and timeout
+     * @throws IllegalStateException if jetcd-core ({@code io.etcd:jetcd-core}), an optional
+     *         dependency, is not on the class path
      */
     public static Builder builder() {
+        Dependencies.require("io.etcd.jetcd.Client", "io.etcd:jetcd-core", "EtcdLockFactory");
         return new Builder();
     }
 

@@ -2,6 +2,7 @@ package io.distlock.redis;
 
 import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
+import io.distlock.internal.Dependencies;
 import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
 import java.time.Duration;
@@ -86,8 +87,11 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
      * Returns a new builder.
      *
      * @return a builder with the default prefix, options and retention
+     * @throws IllegalStateException if Jedis ({@code redis.clients:jedis}), an optional
+     *         dependency, is not on the class path
      */
     public static Builder builder() {
+        Dependencies.require("redis.clients.jedis.UnifiedJedis", "redis.clients:jedis", "RedisLockFactory");
         return new Builder();
     }
 
