@@ -241,15 +241,49 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
         return getClass().getSimpleName();
     }
 
+    /**
+
+     * Refuses serialization: a lock is bound to its factory's connection.
+
+     *
+
+     * @param out the stream, not written to
+
+     * @throws NotSerializableException always
+
+     */
+
     private void writeObject(ObjectOutputStream out) throws NotSerializableException {
         throw new NotSerializableException(label() + " '" + getName() + "' is bound to the connection of the "
                 + "factory that made it and cannot be serialized: keep it in a transient field and call "
                 + "getLock(name) again after reading");
     }
 
+    /**
+
+     * Refuses deserialization: look the lock up with {@code getLock(name)} instead.
+
+     *
+
+     * @param in the stream, not read
+
+     * @throws InvalidObjectException always
+
+     */
+
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("a distributed lock cannot be deserialized: look it up with getLock(name)");
     }
+
+    /**
+
+     * Refuses a stream that leaves this class out of the hierarchy.
+
+     *
+
+     * @throws InvalidObjectException always
+
+     */
 
     private void readObjectNoData() throws InvalidObjectException {
         // a stream that leaves this class out of the hierarchy must not yield an unbound lock either

@@ -241,15 +241,49 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
                 + sync.writeSide().describeState();
     }
 
+    /**
+
+     * Refuses serialization: a lock is bound to its factory's connection.
+
+     *
+
+     * @param out the stream, not written to
+
+     * @throws NotSerializableException always
+
+     */
+
     private void writeObject(ObjectOutputStream out) throws NotSerializableException {
         throw new NotSerializableException(getClass().getSimpleName() + " '" + getName() + "' is bound to the "
                 + "connection of the factory that made it and cannot be serialized: keep it in a transient "
                 + "field and call getReadWriteLock(name) again after reading");
     }
 
+    /**
+
+     * Refuses deserialization: look the lock up with {@code getLock(name)} instead.
+
+     *
+
+     * @param in the stream, not read
+
+     * @throws InvalidObjectException always
+
+     */
+
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw refusedOnRead();
     }
+
+    /**
+
+     * Refuses a stream that leaves this class out of the hierarchy.
+
+     *
+
+     * @throws InvalidObjectException always
+
+     */
 
     private void readObjectNoData() throws InvalidObjectException {
         throw refusedOnRead();
@@ -388,13 +422,47 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
             return owner.getClass().getSimpleName() + ".readLock[" + side.name() + "]" + side.describeState();
         }
 
+        /**
+
+         * Refuses serialization: a lock is bound to its factory's connection.
+
+         *
+
+         * @param out the stream, not written to
+
+         * @throws NotSerializableException always
+
+         */
+
         private void writeObject(ObjectOutputStream out) throws NotSerializableException {
             throw new NotSerializableException("the read lock of '" + getName() + "' cannot be serialized");
         }
 
+        /**
+
+         * Refuses deserialization: look the lock up with {@code getLock(name)} instead.
+
+         *
+
+         * @param in the stream, not read
+
+         * @throws InvalidObjectException always
+
+         */
+
         private void readObject(ObjectInputStream in) throws InvalidObjectException {
             throw refusedOnRead();
         }
+
+        /**
+
+         * Refuses a stream that leaves this class out of the hierarchy.
+
+         *
+
+         * @throws InvalidObjectException always
+
+         */
 
         private void readObjectNoData() throws InvalidObjectException {
             throw refusedOnRead();
@@ -529,13 +597,47 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
             return owner.getClass().getSimpleName() + ".writeLock[" + side.name() + "]" + side.describeState();
         }
 
+        /**
+
+         * Refuses serialization: a lock is bound to its factory's connection.
+
+         *
+
+         * @param out the stream, not written to
+
+         * @throws NotSerializableException always
+
+         */
+
         private void writeObject(ObjectOutputStream out) throws NotSerializableException {
             throw new NotSerializableException("the write lock of '" + getName() + "' cannot be serialized");
         }
 
+        /**
+
+         * Refuses deserialization: look the lock up with {@code getLock(name)} instead.
+
+         *
+
+         * @param in the stream, not read
+
+         * @throws InvalidObjectException always
+
+         */
+
         private void readObject(ObjectInputStream in) throws InvalidObjectException {
             throw refusedOnRead();
         }
+
+        /**
+
+         * Refuses a stream that leaves this class out of the hierarchy.
+
+         *
+
+         * @throws InvalidObjectException always
+
+         */
 
         private void readObjectNoData() throws InvalidObjectException {
             throw refusedOnRead();

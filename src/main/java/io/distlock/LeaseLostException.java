@@ -14,7 +14,9 @@ public class LeaseLostException extends IllegalMonitorStateException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name of the lock whose lease was lost. */
     private final String lockName;
+    /** The fencing token of the lost hold, or zero if it is not known. */
     private final long fencingToken;
 
     /**

@@ -17,6 +17,7 @@ public class LockBackendException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Whether retrying cannot help (bad credentials, a missing permission, a read-only server). */
     private final boolean permanent;
 
     /**

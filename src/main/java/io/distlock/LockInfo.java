@@ -44,37 +44,37 @@ public final class LockInfo {
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** The lock name. */
+    /** {@return the lock name} */
     public String name() {
         return name;
     }
 
-    /** Whether the server says some JVM holds the lock. */
+    /** {@return whether the server says some JVM holds the lock} */
     public boolean isLocked() {
         return locked;
     }
 
-    /** The holder's fencing token, if the lock is held and the back end can tell it. */
+    /** {@return the holder's fencing token, if the lock is held and the back end can tell it} */
     public OptionalLong fencingToken() {
         return locked && fencingToken > 0 ? OptionalLong.of(fencingToken) : OptionalLong.empty();
     }
 
-    /** The holder's remaining lease on the server, if the lock is held and the back end can tell it. */
+    /** {@return the holder's remaining lease on the server, if the lock is held and the back end can tell it} */
     public Optional<Duration> remainingLease() {
         return locked && remainingLeaseMillis >= 0 ? Optional.of(Duration.ofMillis(remainingLeaseMillis)) : Optional.empty();
     }
 
-    /** Whether the calling thread holds the lock under a valid lease. */
+    /** {@return whether the calling thread holds the lock under a valid lease} */
     public boolean isHeldByCurrentThread() {
         return heldByCurrentThread;
     }
 
-    /** The calling thread's hold count, zero if it does not hold the lock. */
+    /** {@return the calling thread's hold count, zero if it does not hold the lock} */
     public int holdCount() {
         return holdCount;
     }
 
-    /** The options of the factory the lock comes from. */
+    /** {@return the options of the factory the lock comes from} */
     public LockOptions options() {
         return options;
     }

@@ -30,6 +30,36 @@ class ReadmeQuickStartTest {
     static final EtcdServers etcd = EtcdServers.single();
 
     @Test
+    void theDependencySnippetsAndTheConsumerBuildsNameTheVersionsThisBuildUses() throws Exception {
+        String pom = Files.readString(Path.of("pom.xml"));
+        String readme = Files.readString(Path.of("README.md"));
+        String redisConsumer = Files.readString(Path.of("src/it/redis-consumer/pom.xml"));
+        String etcdConsumer = Files.readString(Path.of("src/it/etcd-consumer/pom.xml"));
+        String version = tag(pom.substring(pom.indexOf("<artifactId>distlock</artifactId>")), "version");
+        assertThat(readme).contains("<artifactId>distlock</artifactId>\n  <version>" + version + "</version>");
+        assertThat(Files.readString(Path.of("src/it/pom.xml"))).contains("<distlock.version>" + version);
+        String jedis = tag(pom, "jedis.version");
+        String jetcd = tag(pom, "jetcd.version");
+        String netty = tag(pom, "netty.version");
+        assertThat(readme).contains("<artifactId>jedis</artifactId>\n  <version>" + jedis + "</version>",
+                "<artifactId>jetcd-core</artifactId>\n    <version>" + jetcd + "</version>",
+                "<artifactId>netty-bom</artifactId>\n      <version>" + netty + "</version>");
+        assertThat(redisConsumer).contains("<version>" + jedis + "</version>").doesNotContain("jetcd");
+        assertThat(etcdConsumer).contains("<version>" + jetcd + "</version>", "<version>" + netty + "</version>")
+                .doesNotContain("jedis");
+        assertThat(pom).containsPattern("<artifactId>jedis</artifactId>\\s*<version>\\$\\{jedis.version}</version>"
+                + "\\s*<!--[^>]*-->\\s*<optional>true</optional>");
+        assertThat(pom).containsPattern("<artifactId>jetcd-core</artifactId>\\s*<version>\\$\\{jetcd.version}</version>"
+                + "\\s*<optional>true</optional>");
+    }
+
+    private static String tag(String xml, String name) {
+        int start = xml.indexOf("<" + name + ">") + name.length() + 2;
+        assertThat(start).as(name).isGreaterThan(name.length() + 1);
+        return xml.substring(start, xml.indexOf("</" + name + ">", start));
+    }
+
+    @Test
     void theRedisQuickStartRunsAsWritten() throws Exception {
         String out = runSnippet("<!-- quickstart -->", "io.distlock.redis.RedisLockFactory",
                 "6379", Integer.toString(redis.first().port()));

@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Makes {@link EtcdLock}s that share one jetcd client, one key prefix, one set of
- * {@link LockOptions}, one background thread for lease renewal and, with
+ * {@link io.distlock.LockOptions}, one background thread for lease renewal and, with
  * {@link EtcdFlavour#TRANSACTION}, one session lease.
  *
  * <p>Build it over a jetcd client you already have, which the factory uses but does not close:

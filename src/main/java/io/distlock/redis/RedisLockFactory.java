@@ -16,7 +16,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Makes {@link RedisLock}s that share one Redis client, one key prefix, one set of
- * {@link LockOptions} and one background thread for lease renewal.
+ * {@link io.distlock.LockOptions} and one background thread for lease renewal.
  *
  * <p>Build it over a Jedis client you already have (any {@link UnifiedJedis}: a pooled
  * {@link RedisClient}, a Sentinel or Cluster client), which the factory uses but does not close:

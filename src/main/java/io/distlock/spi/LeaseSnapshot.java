@@ -37,17 +37,17 @@ public final class LeaseSnapshot {
         return new LeaseSnapshot(true, remainingLeaseMillis, Math.max(fencingToken, 0));
     }
 
-    /** Whether someone holds the lock. */
+    /** {@return whether someone holds the lock} */
     public boolean isLocked() {
         return locked;
     }
 
-    /** The holder's remaining lease in milliseconds, negative if unknown or free. */
+    /** {@return the holder's remaining lease in milliseconds, negative if unknown or free} */
     public long remainingLeaseMillis() {
         return remainingLeaseMillis;
     }
 
-    /** The holder's fencing token, zero if unknown or free. */
+    /** {@return the holder's fencing token, zero if unknown or free} */
     public long fencingToken() {
         return fencingToken;
     }

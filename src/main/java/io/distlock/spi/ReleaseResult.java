@@ -16,7 +16,7 @@ public enum ReleaseResult {
      */
     RELEASED_WITH_LISTENERS;
 
-    /** Whether the lease was deleted. */
+    /** {@return whether the lease was deleted} */
     public boolean released() {
         return this != NOT_OWNED;
     }
