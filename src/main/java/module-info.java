@@ -3,9 +3,9 @@
  *
  * <p>Exports the API ({@code io.distlock}), the two back ends ({@code io.distlock.redis},
  * {@code io.distlock.etcd}), the service layer ({@code io.distlock.service}) and the back-end
- * SPI ({@code io.distlock.spi}); the engine ({@code io.distlock.internal}) is not exported. The
- * Redis and etcd clients are optional ({@code requires static}): an application requires the one
- * of the back end it uses. jetcd has no module descriptor, so its module names are derived from
+ * SPI ({@code io.distlock.spi}) and the Micrometer binder ({@code io.distlock.micrometer}); the engine ({@code io.distlock.internal}) is not exported. The
+ * Redis and etcd clients and Micrometer are optional ({@code requires static}): an application
+ * requires the client of the back end it uses. jetcd has no module descriptor, so its module names are derived from
  * its jar names ({@code jetcd.core}, {@code jetcd.common}); gRPC's {@code io.grpc} is named by
  * its manifest.
  */
@@ -18,10 +18,12 @@ module io.distlock {
     requires static jetcd.core;
     requires static jetcd.common;
     requires static io.grpc;
+    requires static micrometer.core;
 
     exports io.distlock;
     exports io.distlock.redis;
     exports io.distlock.etcd;
     exports io.distlock.service;
     exports io.distlock.spi;
+    exports io.distlock.micrometer;
 }

@@ -75,6 +75,26 @@ public abstract class AbstractDistributedLockFactory<L extends DistributedReentr
     }
 
     @Override
+    public final int heldLeaseCount() {
+        return engine.heldLeaseCount();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws NullPointerException {@inheritDoc}
+     */
+    @Override
+    public final void addObserver(LockObserver observer) {
+        engine.addObserver(observer);
+    }
+
+    @Override
+    public final boolean removeObserver(LockObserver observer) {
+        return engine.removeObserver(observer);
+    }
+
+    @Override
     public final void close() {
         engine.close();
     }

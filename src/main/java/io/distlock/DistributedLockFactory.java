@@ -64,6 +64,35 @@ public interface DistributedLockFactory extends AutoCloseable {
     long localRegistrySize();
 
     /**
+     * Returns the number of leases this factory holds on the server now: those of threads holding
+     * a lock (exclusive, read or write) and those kept for a hand-over to a queued thread of this
+     * JVM. No network call.
+     *
+     * @return the number of held leases
+     */
+    int heldLeaseCount();
+
+    /**
+     * Registers an observer of every lock of this factory, told of acquisitions, failed
+     * {@code tryLock} calls, renewals, lost leases and server errors from then on (see
+     * {@link LockObserver} for what is reported and on which thread). An observer registered
+     * twice is told twice.
+     *
+     * @param observer the observer
+     * @throws NullPointerException if {@code observer} is {@code null}
+     */
+    void addObserver(LockObserver observer);
+
+    /**
+     * Removes an observer registered with {@link #addObserver(LockObserver)} (one registration
+     * of it, if it was registered more than once).
+     *
+     * @param observer the observer
+     * @return whether it was registered
+     */
+    boolean removeObserver(LockObserver observer);
+
+    /**
      * Releases every lease this factory still holds, reporting each as lost (their holders'
      * {@code unlock()} then throws {@link LeaseLostException}), wakes its waiting threads (which
      * give up with {@link IllegalStateException}), stops renewal and notifications, and closes

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class PublicApiTest {
 
     static final List<String> EXPORTED = List.of("io.distlock", "io.distlock.redis", "io.distlock.etcd",
-            "io.distlock.service", "io.distlock.spi");
+            "io.distlock.service", "io.distlock.spi", "io.distlock.micrometer");
     private static final String INTERNAL = "io.distlock.internal";
 
     @Test

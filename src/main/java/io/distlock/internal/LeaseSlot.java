@@ -68,6 +68,8 @@ final class LeaseSlot {
     private volatile Lease lease;
     /** The thread the lease serves now, or null while it waits for a local hand-over. */
     private volatile Thread holder;
+    /** Whether the last acquisition found the lock busy at least once; read by the acquiring thread. */
+    private boolean lastAcquireContended;
     /** Until when (nanoTime) the next acquisition lets other JVMs go first; guarded by the owner. */
     private long courtesyUntil;
     private boolean courtesyPending;
@@ -139,6 +141,7 @@ final class LeaseSlot {
         int failures = 0;
         String token = null;
         boolean lastWasBusy = false;
+        lastAcquireContended = false;
         try {
             if (courtesyPending) {
                 courtesyPending = false;
@@ -170,6 +173,7 @@ final class LeaseSlot {
                     }
                     failures = 0;
                 } catch (LockBackendException e) {
+                    engine.events.backendError(name, e);
                     // the outcome is unknown: whatever this token may hold goes, in the background
                     // (once a request the back end stopped waiting for has ended)
                     engine.discardInBackground(backend, name, token, false,
@@ -197,6 +201,7 @@ final class LeaseSlot {
                     return true;
                 }
                 lastWasBusy = true;
+                lastAcquireContended = true;
                 if (mode == AcquireMode.NO_WAIT) {
                     return false;
                 }
@@ -233,6 +238,11 @@ final class LeaseSlot {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether the last {@link #acquire} found the lock busy; for the thread that called it. */
+    boolean lastAcquireContended() {
+        return lastAcquireContended;
     }
 
     /**
@@ -545,8 +555,13 @@ final class LeaseSlot {
                     : backend.renew(name, l.token, leaseMillis);
         } catch (RuntimeException e) {
             l.endRenewal(false, 0);
+            if (!retry && e instanceof io.distlock.LockBackendException) {
+                engine.events.backendError(name, (io.distlock.LockBackendException) e);
+            }
+            engine.events.renewed(name, false);
             throw e;
         }
+        engine.events.renewed(name, granted >= 0);
         if (granted < 0) {
             l.endRenewal(false, 0);
             if (lease == l && l.markLost()) {

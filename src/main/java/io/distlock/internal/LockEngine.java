@@ -72,6 +72,8 @@ public final class LockEngine implements AutoCloseable {
     private final Cache<String, ReadWriteSync> rwRegistry = Caffeine.newBuilder().weakValues().build();
     private final io.distlock.spi.ReadWriteLockBackend rwBackend;
     private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
+    /** The observers of this engine's locks (metrics). */
+    final LockEvents events;
     private final Set<LeaseSlot> waiting = ConcurrentHashMap.newKeySet();
     private final Set<Thread> conditionWaiters = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
@@ -116,6 +118,7 @@ public final class LockEngine implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.listener = listener;
         this.owner = Objects.requireNonNull(owner, "owner");
+        this.events = new LockEvents(owner);
         this.leaseMillis = options.leaseTime().toMillis();
         this.leaseNanos = options.leaseTime().toNanos();
         int id = ENGINE_IDS.incrementAndGet();
@@ -230,7 +233,7 @@ public final class LockEngine implements AutoCloseable {
         return registry.estimatedSize() + rwRegistry.estimatedSize();
     }
 
-    /** Number of leases this engine currently holds (for monitoring and tests). */
+    /** Number of leases this engine holds on the server: held by a thread or kept for a local hand-over. */
     public int heldLeaseCount() {
         return holding.size();
     }
@@ -290,6 +293,26 @@ public final class LockEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers an observer of this engine's locks.
+     *
+     * @param observer the observer
+     * @throws NullPointerException if {@code observer} is {@code null}
+     */
+    public void addObserver(io.distlock.LockObserver observer) {
+        events.add(observer);
+    }
+
+    /**
+     * Removes an observer registered with {@link #addObserver}.
+     *
+     * @param observer the observer
+     * @return whether it was registered
+     */
+    public boolean removeObserver(io.distlock.LockObserver observer) {
+        return events.remove(observer);
+    }
+
     void registerHeld(LeaseSlot slot) {
         holding.add(slot);
     }
@@ -327,11 +350,13 @@ public final class LockEngine implements AutoCloseable {
         log.error("{}: thread '{}' terminated while holding lock '{}' (fencing token {}) without unlocking it; "
                 + "the lease is given back on the server so that other JVMs get the lock (threads of this JVM stay "
                 + "blocked, as with a ReentrantLock)", owner, thread.getName(), name, fencingToken);
+        events.leaseLost(name);
         notifyListener(name, fencingToken);
     }
 
     void reportLost(String name, long fencingToken) {
         log.warn("{}: lease of lock '{}' (fencing token {}) was lost while held", owner, name, fencingToken);
+        events.leaseLost(name);
         notifyListener(name, fencingToken);
     }
 
@@ -356,6 +381,7 @@ public final class LockEngine implements AutoCloseable {
                 try {
                     return call.get();
                 } catch (LockBackendException e) {
+                    events.backendError(name, e);
                     if (e.isPermanent() || attempt >= options.retryCount()) {
                         throw giveUp(what, name, attempt + 1, e);
                     }

@@ -63,13 +63,15 @@ public final class LockSync implements SyncOps {
     @Override
     public void lock() {
         engine.checkOpen();
+        long start = engine.events.start();
+        boolean busy = start != LockEvents.OFF && local.owner() != null;
         local.lock();
         if (local.holdCount() > 1) {
             return;
         }
         boolean acquired = false;
         try {
-            acquired = obtainLease(0L, AcquireMode.UNINTERRUPTIBLE);
+            acquired = obtainLease(0L, AcquireMode.UNINTERRUPTIBLE, start, busy);
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
         } finally {
@@ -82,6 +84,8 @@ public final class LockSync implements SyncOps {
     @Override
     public void lockInterruptibly() throws InterruptedException {
         engine.checkOpen();
+        long start = engine.events.start();
+        boolean busy = start != LockEvents.OFF && local.owner() != null;
         try {
             local.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -93,7 +97,7 @@ public final class LockSync implements SyncOps {
         }
         boolean acquired = false;
         try {
-            acquired = obtainLease(0L, AcquireMode.INTERRUPTIBLE);
+            acquired = obtainLease(0L, AcquireMode.INTERRUPTIBLE, start, busy);
         } finally {
             if (!acquired) {
                 leaveWithoutLock();
@@ -104,7 +108,9 @@ public final class LockSync implements SyncOps {
     @Override
     public boolean tryLock() {
         engine.checkOpen();
+        long start = engine.events.start();
         if (!local.tryLock()) {
+            engine.events.acquireFailed(name, start);
             return false;
         }
         if (local.holdCount() > 1) {
@@ -112,13 +118,16 @@ public final class LockSync implements SyncOps {
         }
         boolean acquired = false;
         try {
-            acquired = obtainLease(0L, AcquireMode.NO_WAIT);
+            acquired = obtainLease(0L, AcquireMode.NO_WAIT, start, false);
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
         } finally {
             if (!acquired) {
                 leaveWithoutLock();
             }
+        }
+        if (!acquired) {
+            engine.events.acquireFailed(name, start);
         }
         return acquired;
     }
@@ -131,6 +140,8 @@ public final class LockSync implements SyncOps {
         engine.checkOpen();
         long timeoutNanos = Math.max(unit.toNanos(time), 0L);
         long deadline = System.nanoTime() + timeoutNanos;
+        long start = engine.events.start();
+        boolean busy = start != LockEvents.OFF && local.owner() != null;
         boolean locked;
         try {
             locked = local.tryLock(timeoutNanos);
@@ -140,6 +151,7 @@ public final class LockSync implements SyncOps {
         }
         if (!locked) {
             releaseIdleLease();
+            engine.events.acquireFailed(name, start);
             return false;
         }
         if (local.holdCount() > 1) {
@@ -147,26 +159,36 @@ public final class LockSync implements SyncOps {
         }
         boolean acquired = false;
         try {
-            acquired = obtainLease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT);
+            acquired = obtainLease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT, start, busy);
         } finally {
             if (!acquired) {
                 leaveWithoutLock();
             }
+        }
+        if (!acquired) {
+            engine.events.acquireFailed(name, start);
         }
         return acquired;
     }
 
     /**
      * Takes a lease handed over by the previous local owner (with the next fencing token of the
-     * lease's chain), or acquires one.
+     * lease's chain), or acquires one; tells the observers of an acquisition started at
+     * {@code start} that waited locally if {@code busy}.
      */
-    private boolean obtainLease(long deadline, AcquireMode mode) throws InterruptedException {
+    private boolean obtainLease(long deadline, AcquireMode mode, long start, boolean busy)
+            throws InterruptedException {
         if (handoffs > 0 && slot.hasValidLease()) {
             slot.takeOver(handoffs);
+            engine.events.acquired(name, start, true, true);
             return true;
         }
         handoffs = 0;
-        return slot.acquire(deadline, mode);
+        boolean acquired = slot.acquire(deadline, mode);
+        if (acquired) {
+            engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false);
+        }
+        return acquired;
     }
 
     @Override

@@ -113,7 +113,13 @@ public final class ReadWriteSync {
                     + "distributed lock, which the distributed lock does not support");
         }
 
-        private boolean lease(long deadline, AcquireMode mode) throws InterruptedException {
+        /** Whether another thread of this JVM holds or waits for this lock locally (for the observers). */
+        private boolean locallyBusy(long start) {
+            return start != LockEvents.OFF && (local.owner() != null || local.readLockCount() > 0
+                    || local.hasQueuedThreads());
+        }
+
+        private boolean lease(long deadline, AcquireMode mode, long start, boolean busy) throws InterruptedException {
             LeaseSlot slot = slotForAcquire();
             boolean acquired = false;
             try {
@@ -123,6 +129,11 @@ public final class ReadWriteSync {
                     forget(slot);
                     localUnlock();
                 }
+            }
+            if (acquired) {
+                engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false);
+            } else if (mode == AcquireMode.NO_WAIT || mode == AcquireMode.TIMED) {
+                engine.events.acquireFailed(name, start);
             }
             return acquired;
         }
@@ -136,12 +147,14 @@ public final class ReadWriteSync {
         public void lock() {
             engine.checkOpen();
             mayAcquire(true);
+            long start = engine.events.start();
+            boolean busy = locallyBusy(start);
             localLock();
             if (holds() > 1 && reentered()) {
                 return;
             }
             try {
-                lease(0L, AcquireMode.UNINTERRUPTIBLE);
+                lease(0L, AcquireMode.UNINTERRUPTIBLE, start, busy);
             } catch (InterruptedException impossible) {
                 throw new AssertionError(impossible);
             }
@@ -151,24 +164,28 @@ public final class ReadWriteSync {
         public void lockInterruptibly() throws InterruptedException {
             engine.checkOpen();
             mayAcquire(true);
+            long start = engine.events.start();
+            boolean busy = locallyBusy(start);
             localLockInterruptibly();
             if (holds() > 1 && reentered()) {
                 return;
             }
-            lease(0L, AcquireMode.INTERRUPTIBLE);
+            lease(0L, AcquireMode.INTERRUPTIBLE, start, busy);
         }
 
         @Override
         public boolean tryLock() {
             engine.checkOpen();
+            long start = engine.events.start();
             if (!mayAcquire(false) || !localTryLock()) {
+                engine.events.acquireFailed(name, start);
                 return false;
             }
             if (holds() > 1 && reentered()) {
                 return true;
             }
             try {
-                return lease(0L, AcquireMode.NO_WAIT);
+                return lease(0L, AcquireMode.NO_WAIT, start, false);
             } catch (InterruptedException impossible) {
                 throw new AssertionError(impossible);
             }
@@ -182,13 +199,16 @@ public final class ReadWriteSync {
             engine.checkOpen();
             long timeoutNanos = Math.max(unit.toNanos(time), 0L);
             long deadline = System.nanoTime() + timeoutNanos;
+            long start = engine.events.start();
+            boolean busy = locallyBusy(start);
             if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
+                engine.events.acquireFailed(name, start);
                 return false;
             }
             if (holds() > 1 && reentered()) {
                 return true;
             }
-            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT);
+            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT, start, busy);
         }
 
         @Override

@@ -1,0 +1,68 @@
+package io.distlock;
+
+/**
+ * Told of what a factory's locks do, for metrics: every distributed acquisition (not the
+ * re-entrant ones, which are local and free), every acquisition that gave up, every renewal, every
+ * lost lease and every error from the server. Register one with
+ * {@link DistributedLockFactory#addObserver(LockObserver)}; the Micrometer binder
+ * {@code io.distlock.micrometer.LockMetrics} is one.
+ *
+ * <p>Methods are called on the thread the event happened on (the acquiring thread, the factory's
+ * renewal thread) while no lock state is held; they must be quick and must not block, and should
+ * not throw: an exception is logged and otherwise ignored. Every method does nothing by default.
+ * With no observer registered the locks do not read the clock for these events.
+ */
+public interface LockObserver {
+
+    /**
+     * A thread acquired the lock, read lock or write lock of {@code lockName} (its first hold; a
+     * re-entrant acquisition is not reported), including an acquisition after
+     * {@link java.util.concurrent.locks.Condition#await() await}.
+     *
+     * @param lockName the lock name
+     * @param nanos the time from the call to its return, waiting included
+     * @param contended whether the call had to wait for another holder, in this JVM or another
+     * @param localHandOver whether the lease came from the previous holder in this JVM, with no
+     *        network call
+     */
+    default void acquired(String lockName, long nanos, boolean contended, boolean localHandOver) {
+    }
+
+    /**
+     * A {@code tryLock()} or {@code tryLock(time, unit)} of {@code lockName} returned {@code false}.
+     *
+     * @param lockName the lock name
+     * @param nanos the time from the call to its return
+     */
+    default void acquireFailed(String lockName, long nanos) {
+    }
+
+    /**
+     * A held lease of {@code lockName} was renewed on the server (by the watchdog, an
+     * auto-renewal or {@code renew}), or a renewal failed.
+     *
+     * @param lockName the lock name
+     * @param succeeded whether the server extended the lease
+     */
+    default void renewed(String lockName, boolean succeeded) {
+    }
+
+    /**
+     * A lease of {@code lockName} was lost while held (the same events a {@link LeaseListener}
+     * is told of).
+     *
+     * @param lockName the lock name
+     */
+    default void leaseLost(String lockName) {
+    }
+
+    /**
+     * A call to the server about {@code lockName} failed (each failed attempt, retried or not).
+     *
+     * @param lockName the lock name
+     * @param error the failure; {@link LockBackendException#isPermanent()} tells whether
+     *        retrying could help
+     */
+    default void backendError(String lockName, LockBackendException error) {
+    }
+}

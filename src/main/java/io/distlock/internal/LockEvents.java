@@ -1,0 +1,117 @@
+package io.distlock.internal;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockObserver;
+import java.util.Arrays;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The observers of one engine and the dispatch of events to them. With no observer the hot path
+ * pays one volatile read ({@link #start()}) and reads no clock.
+ */
+final class LockEvents {
+
+    /** What {@link #start()} returns when nobody observes: events started with it are dropped. */
+    static final long OFF = Long.MIN_VALUE;
+
+    private static final Logger log = LoggerFactory.getLogger(LockEvents.class);
+    private static final LockObserver[] NONE = new LockObserver[0];
+
+    private final String owner;
+    private volatile LockObserver[] observers = NONE;
+
+    LockEvents(String owner) {
+        this.owner = owner;
+    }
+
+    synchronized void add(LockObserver observer) {
+        Objects.requireNonNull(observer, "observer");
+        LockObserver[] now = observers;
+        LockObserver[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = observer;
+        observers = next;
+    }
+
+    synchronized boolean remove(LockObserver observer) {
+        LockObserver[] now = observers;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] == observer) {
+                LockObserver[] next = new LockObserver[now.length - 1];
+                System.arraycopy(now, 0, next, 0, i);
+                System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+                observers = next;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The start of an acquisition: the clock if someone observes, else {@link #OFF}. */
+    long start() {
+        return observers.length == 0 ? OFF : System.nanoTime();
+    }
+
+    void acquired(String name, long start, boolean contended, boolean handOver) {
+        if (start == OFF) {
+            return;
+        }
+        long nanos = System.nanoTime() - start;
+        for (LockObserver o : observers) {
+            try {
+                o.acquired(name, nanos, contended, handOver);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    void acquireFailed(String name, long start) {
+        if (start == OFF) {
+            return;
+        }
+        long nanos = System.nanoTime() - start;
+        for (LockObserver o : observers) {
+            try {
+                o.acquireFailed(name, nanos);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    void renewed(String name, boolean succeeded) {
+        for (LockObserver o : observers) {
+            try {
+                o.renewed(name, succeeded);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    void leaseLost(String name) {
+        for (LockObserver o : observers) {
+            try {
+                o.leaseLost(name);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    void backendError(String name, LockBackendException error) {
+        for (LockObserver o : observers) {
+            try {
+                o.backendError(name, error);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    private void failed(LockObserver o, RuntimeException e) {
+        log.warn("{}: lock observer {} failed", owner, o, e);
+    }
+}

@@ -1,0 +1,202 @@
+package io.distlock.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import io.distlock.DistributedLock;
+import io.distlock.LeaseLostException;
+import io.distlock.LockOptions;
+import io.distlock.redis.RedisLockFactory;
+import io.distlock.testing.RedisServer;
+import io.distlock.testing.RedisServers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
+
+/** The Micrometer binder over a real Redis: every meter's value after events whose count is known. */
+@Timeout(60)
+class LockMetricsTest {
+
+    @RegisterExtension
+    static final RedisServers redis = RedisServers.start(1);
+
+    private final List<RedisLockFactory> factories = new ArrayList<>();
+    private final String prefix = "metrics-" + UUID.randomUUID() + ":";
+    private MeterRegistry registry;
+    private RedisLockFactory locks;
+    private LockMetrics metrics;
+
+    private RedisLockFactory factory(int socketTimeoutMillis) {
+        RedisServer server = redis.first();
+        RedisLockFactory f = RedisLockFactory.builder().hostAndPort(server.host(), server.port())
+                .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(socketTimeoutMillis).build())
+                .keyPrefix(prefix).options(LockOptions.builder().retryCount(1).build()).build();
+        factories.add(f);
+        return f;
+    }
+
+    @BeforeEach
+    void bind() {
+        registry = new SimpleMeterRegistry();
+        locks = factory(2_000);
+        metrics = LockMetrics.monitor(registry, locks, "orders", "app", "test");
+    }
+
+    @AfterEach
+    void close() {
+        metrics.close();
+        factories.forEach(RedisLockFactory::close);
+    }
+
+    private double count(String name, String... tags) {
+        return registry.get(name).tags("factory", "orders").tags(tags).counter().count();
+    }
+
+    private Timer timer(String name) {
+        return registry.get(name).tags("factory", "orders", "app", "test").timer();
+    }
+
+    @Test
+    void uncontendedAcquisitionsAreTimedAndReentrantOnesAreNotCounted() {
+        DistributedLock lock = locks.getLock("a");
+        for (int i = 0; i < 5; i++) {
+            lock.lock();
+            lock.lock(); // re-entrant: local, not an acquisition
+            lock.unlock();
+            lock.unlock();
+        }
+        assertThat(timer("distlock.acquire").count()).isEqualTo(5);
+        assertThat(timer("distlock.acquire").totalTime(TimeUnit.NANOSECONDS)).isPositive();
+        assertThat(timer("distlock.acquire").takeSnapshot().percentileValues()).hasSize(3);
+        assertThat(timer("distlock.acquire.wait").count()).isZero();
+        assertThat(count("distlock.acquire.contended")).isZero();
+        assertThat(count("distlock.handovers")).isZero();
+        assertThat(count("distlock.acquire.failed")).isZero();
+        assertThat(count("distlock.backend.errors", "kind", "transient")).isZero();
+    }
+
+    @Test
+    void aHolderInAnotherFactoryMakesTryLockFailAndLockWait() throws Exception {
+        DistributedLock elsewhere = factory(2_000).getLock("b");
+        elsewhere.lock();
+        DistributedLock lock = locks.getLock("b");
+        assertThat(lock.tryLock()).isFalse();
+        assertThat(lock.tryLock(50, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(count("distlock.acquire.failed")).isEqualTo(2);
+
+        CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
+            lock.lock();
+            lock.unlock();
+        });
+        Thread.sleep(300);
+        elsewhere.unlock();
+        waiter.get(10, TimeUnit.SECONDS);
+        assertThat(count("distlock.acquire.contended")).isEqualTo(1);
+        assertThat(timer("distlock.acquire.wait").count()).isEqualTo(1);
+        assertThat(timer("distlock.acquire.wait").totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(250);
+        assertThat(timer("distlock.acquire").count()).isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseHandedBetweenThreadsOfThisJvmIsAHandOver() throws Exception {
+        DistributedLock lock = locks.getLock("c");
+        lock.lock();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread second = new Thread(() -> {
+            lock.lock();
+            lock.unlock();
+            done.countDown();
+        });
+        second.start();
+        await().atMost(Duration.ofSeconds(5)).until(lock::hasQueuedThreads);
+        lock.unlock();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(count("distlock.handovers")).isEqualTo(1);
+        assertThat(count("distlock.acquire.contended")).isEqualTo(1);
+        assertThat(timer("distlock.acquire").count()).isEqualTo(2);
+    }
+
+    @Test
+    void renewalsLostLeasesAndTheHeldGaugeAreCounted() {
+        DistributedLock a = locks.getLock("d1");
+        DistributedLock b = locks.getLock("d2");
+        a.lock();
+        b.lock();
+        assertThat(registry.get("distlock.leases.held").gauge().value()).isEqualTo(2);
+        assertThat(registry.get("distlock.registry.size").gauge().value()).isGreaterThanOrEqualTo(2);
+        a.renew(Duration.ofSeconds(20));
+        assertThat(count("distlock.renewals", "result", "success")).isGreaterThanOrEqualTo(1);
+        a.unlock();
+
+        try (Jedis jedis = new Jedis(redis.first().host(), redis.first().port())) {
+            jedis.del(prefix + "{d2}"); // the lease vanishes behind its holder
+        }
+        assertThatThrownBy(() -> b.renew(Duration.ofSeconds(20))).isInstanceOf(LeaseLostException.class);
+        assertThat(count("distlock.renewals", "result", "failure")).isEqualTo(1);
+        assertThat(count("distlock.leases.lost")).isEqualTo(1);
+        assertThatThrownBy(b::unlock).isInstanceOf(LeaseLostException.class);
+        assertThat(registry.get("distlock.leases.held").gauge().value()).isZero();
+    }
+
+    @Test
+    void aFrozenServerCountsBackendErrors() throws Exception {
+        RedisServer server = redis.first();
+        assumeThat(server.controllable()).as("needs a server this test started").isTrue();
+        metrics.close();
+        RedisLockFactory impatient = factory(200);
+        metrics = LockMetrics.monitor(registry, impatient, "orders", "app", "test");
+        DistributedLock lock = impatient.getLock("e");
+        server.pause();
+        try {
+            assertThatThrownBy(() -> lock.tryLock(2, TimeUnit.SECONDS)).isInstanceOf(io.distlock.LockBackendException.class);
+        } finally {
+            server.resume();
+        }
+        assertThat(count("distlock.backend.errors", "kind", "transient")).isEqualTo(2); // a try and one retry
+        assertThat(count("distlock.backend.errors", "kind", "permanent")).isZero();
+        assertThat(timer("distlock.acquire").count()).isZero();
+    }
+
+    @Test
+    void perLockNameTagsAreBoundedAndCloseRemovesEveryMeter() {
+        metrics.close();
+        assertThat(registry.getMeters()).isEmpty();
+        metrics = LockMetrics.builder(locks, "orders").perLockName(2).build();
+        metrics.bindTo(registry);
+        for (String name : List.of("n1", "n2", "n3", "n4", "n1")) {
+            DistributedLock lock = locks.getLock(name);
+            lock.lock();
+            lock.unlock();
+        }
+        assertThat(registry.get("distlock.acquire").tags("lock", "n1").timer().count()).isEqualTo(2);
+        assertThat(registry.get("distlock.acquire").tags("lock", "n2").timer().count()).isEqualTo(1);
+        assertThat(registry.get("distlock.acquire").tags("lock", LockMetrics.OTHER_LOCKS).timer().count())
+                .isEqualTo(2);
+        assertThat(registry.find("distlock.acquire").tags("lock", "n3").timer()).isNull();
+        assertThatThrownBy(() -> metrics.bindTo(new SimpleMeterRegistry())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> LockMetrics.builder(locks, "x").perLockName(1001))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxNames");
+        metrics.close();
+        assertThat(registry.getMeters()).isEmpty();
+        DistributedLock lock = locks.getLock("n1");
+        lock.lock();
+        lock.unlock();
+        assertThat(registry.getMeters()).isEmpty();
+    }
+}
