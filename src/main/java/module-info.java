@@ -3,8 +3,9 @@
  *
  * <p>Exports the API ({@code io.distlock}), the two back ends ({@code io.distlock.redis},
  * {@code io.distlock.etcd}), the service layer ({@code io.distlock.service}) and the back-end
- * SPI ({@code io.distlock.spi}) and the Micrometer binder ({@code io.distlock.micrometer}); the engine ({@code io.distlock.internal}) is not exported. The
- * Redis and etcd clients and Micrometer are optional ({@code requires static}): an application
+ * SPI ({@code io.distlock.spi}) the Micrometer binder ({@code io.distlock.micrometer}) and the Spring Integration lock registry
+ * ({@code io.distlock.spring}); the engine ({@code io.distlock.internal}) is not exported. The
+ * Redis and etcd clients, Micrometer and Spring Integration are optional ({@code requires static}): an application
  * requires the client of the back end it uses. jetcd has no module descriptor, so its module names are derived from
  * its jar names ({@code jetcd.core}, {@code jetcd.common}); gRPC's {@code io.grpc} is named by
  * its manifest.
@@ -19,6 +20,7 @@ module io.distlock {
     requires static jetcd.common;
     requires static io.grpc;
     requires static micrometer.core;
+    requires static spring.integration.core;
 
     exports io.distlock;
     exports io.distlock.redis;
@@ -26,4 +28,5 @@ module io.distlock {
     exports io.distlock.service;
     exports io.distlock.spi;
     exports io.distlock.micrometer;
+    exports io.distlock.spring;
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class PublicApiTest {
 
     static final List<String> EXPORTED = List.of("io.distlock", "io.distlock.redis", "io.distlock.etcd",
-            "io.distlock.service", "io.distlock.spi", "io.distlock.micrometer");
+            "io.distlock.service", "io.distlock.spi", "io.distlock.micrometer",
+            "io.distlock.spring");
     private static final String INTERNAL = "io.distlock.internal";
 
     @Test
