@@ -85,6 +85,8 @@ class ExamplesTest {
     @Test
     void theDemoProvesMutualExclusionAcrossJvms() throws Exception {
         String out = run(args -> assertThat(Demo.run(2, 2, 10)).isTrue());
-        assertThat(out).contains("final counter 40, expected 40: exact", "All counts exact");
+        assertThat(out).contains("final counter 40, expected 40: exact", "All counts exact")
+                .contains("JVM  pid      increments   time ms   tokens")
+                .doesNotContain("\u001b");
     }
 }

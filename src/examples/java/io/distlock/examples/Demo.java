@@ -125,10 +125,20 @@ public final class Demo {
             long start = System.nanoTime();
             workers.forEach(w -> w.send("go"));
             long total = 0;
+            System.out.printf("  %-4s %-8s %10s %9s %8s %22s %22s%n", "JVM", "pid", "increments", "time ms",
+                    "tokens", "lowest token", "highest token");
             for (int i = 0; i < workers.size(); i++) {
                 String done = workers.get(i).awaitLine("DONE", Duration.ofMinutes(5));
-                total += Long.parseLong(done.split(" ")[1]);
-                System.out.printf("  JVM %d (pid %d): %s%n", i + 1, workers.get(i).pid(), done.substring(5));
+                // "DONE n ms=... fences=k minFence=... maxFence=..."
+                String[] parts = done.split(" ");
+                java.util.Map<String, String> values = new java.util.HashMap<>();
+                for (int p = 2; p < parts.length; p++) {
+                    int eq = parts[p].indexOf('=');
+                    values.put(parts[p].substring(0, eq), parts[p].substring(eq + 1));
+                }
+                total += Long.parseLong(parts[1]);
+                System.out.printf("  %-4d %-8d %10s %9s %8s %22s %22s%n", i + 1, workers.get(i).pid(), parts[1],
+                        values.get("ms"), values.get("fences"), values.get("minFence"), values.get("maxFence"));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("  %d increments in %.2f s: %.0f lock+unlock per second across all JVMs%n",
