@@ -29,9 +29,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * truthfully for this JVM: {@link #hasQueuedThreads()}, {@link #hasQueuedThread(Thread)} and
  * {@link #getQueueLength()} tell the threads of this JVM waiting behind the thread that holds or
  * is acquiring the lock here (threads of other JVMs, and the local thread waiting for the server,
- * are not counted), and {@link #isFair()} tells that the lock is not fair. Every other method of
+ * are not counted), and {@link #isFair()} tells whether the factory's locks are fair. Every other method of
  * {@code ReentrantLock} is overridden with its distributed meaning, stated on each method: some
  * speak for this JVM only, others ask the server and say what that costs.
+ *
+ * <p><b>Fair locks</b> ({@link LockOptions#fair()}, as {@code new ReentrantLock(true)}): every
+ * thread that must wait takes its own place in the server's queue, so threads of every JVM
+ * acquire in the order they reached the server, and none waits in the local queue (the local part
+ * is taken only once the server has granted the lease). So on a fair lock the {@code final}
+ * methods {@link #hasQueuedThreads()}, {@link #hasQueuedThread(Thread)} and
+ * {@link #getQueueLength()} do not count the waiting threads (they read the superclass's
+ * synchronizer, which they never enter); {@link #getQueuedThreads()} does. {@link #tryLock()} takes a free
+ * lock at once even when others are queued, as on a fair {@code ReentrantLock};
+ * {@code tryLock(0, unit)} honours the queue.
  *
  * <p><b>Serialization</b> is refused: a distributed lock is bound to the connection of the
  * factory that made it, which a stream cannot carry. Writing one to an
@@ -164,16 +174,18 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
     }
 
     /**
-     * Returns the threads of this JVM waiting in the local queue of this lock (the same threads
-     * that {@link #getQueueLength()} counts), in no particular order; the thread of this JVM that
-     * is acquiring the lock from the server is not included. No network call; threads of other
-     * JVMs are not seen.
+     * Returns the threads of this JVM waiting for this lock, in no particular order: those in the
+     * local queue (the same threads that {@link #getQueueLength()} counts) and, for a
+     * {@linkplain #isFair() fair} lock, those waiting in the server's queue; the thread of a
+     * non-fair lock that is acquiring the lock from the server is not included. No network call;
+     * threads of other JVMs are not seen.
      *
      * @return the queued threads of this JVM
      */
     @Override
     protected Collection<Thread> getQueuedThreads() {
-        return new Local().queuedThreads();
+        return sync instanceof io.distlock.internal.LockSync
+                ? ((io.distlock.internal.LockSync) sync).queuedThreads() : new Local().queuedThreads();
     }
 
     /**

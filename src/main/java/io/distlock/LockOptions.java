@@ -53,6 +53,7 @@ public final class LockOptions {
     private final double retryBackoff;
     private final Duration maxRetryDelay;
     private final double retryJitter;
+    private final boolean fair;
 
     private LockOptions(Builder builder) {
         this.leaseTime = builder.leaseTime;
@@ -63,6 +64,7 @@ public final class LockOptions {
         this.retryBackoff = builder.retryBackoff;
         this.maxRetryDelay = builder.maxRetryDelay;
         this.retryJitter = builder.retryJitter;
+        this.fair = builder.fair;
     }
 
     /**
@@ -98,6 +100,7 @@ public final class LockOptions {
         b.retryBackoff = retryBackoff;
         b.maxRetryDelay = maxRetryDelay;
         b.retryJitter = retryJitter;
+        b.fair = fair;
         return b;
     }
 
@@ -206,6 +209,20 @@ public final class LockOptions {
         return maxLocalHandoffs;
     }
 
+    /**
+     * Whether the factory's exclusive locks are fair, as {@code new ReentrantLock(true)} is:
+     * threads, of this JVM and of every other, acquire in the order they asked the server, and
+     * no lease is handed from thread to thread inside a JVM (each holder acquires on the server).
+     * Untimed {@link DistributedLock#tryLock()} does not honour it (it takes a free lock at once,
+     * as {@code ReentrantLock.tryLock()} does); {@code tryLock(0, unit)} does. Read/write locks
+     * keep their own policy (see their back end's documentation).
+     *
+     * @return {@code true} for fair exclusive locks; {@code false} by default
+     */
+    public boolean fair() {
+        return fair;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -216,6 +233,7 @@ public final class LockOptions {
         }
         LockOptions other = (LockOptions) o;
         return watchdog == other.watchdog
+                && fair == other.fair
                 && retryCount == other.retryCount
                 && maxLocalHandoffs == other.maxLocalHandoffs
                 && leaseTime.equals(other.leaseTime)
@@ -228,7 +246,7 @@ public final class LockOptions {
     @Override
     public int hashCode() {
         return Objects.hash(leaseTime, watchdog, retryCount, retryDelay, maxLocalHandoffs,
-                retryBackoff, maxRetryDelay, retryJitter);
+                retryBackoff, maxRetryDelay, retryJitter, fair);
     }
 
     @Override
@@ -236,7 +254,7 @@ public final class LockOptions {
         return "LockOptions[leaseTime=" + leaseTime + ", watchdog=" + watchdog
                 + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryBackoff=" + retryBackoff + ", maxRetryDelay=" + maxRetryDelay
-                + ", retryJitter=" + retryJitter + ", maxLocalHandoffs=" + maxLocalHandoffs + "]";
+                + ", retryJitter=" + retryJitter + ", maxLocalHandoffs=" + maxLocalHandoffs + ", fair=" + fair + "]";
     }
 
     /** A builder of {@link LockOptions}; not thread-safe. */
@@ -250,6 +268,7 @@ public final class LockOptions {
         private double retryBackoff = 2.0;
         private Duration maxRetryDelay = Duration.ofSeconds(1);
         private double retryJitter = 0.2;
+        private boolean fair;
 
         private Builder() {
         }
@@ -370,6 +389,19 @@ public final class LockOptions {
             requireArgument(maxLocalHandoffs >= 0 && maxLocalHandoffs <= MAX_LOCAL_HANDOFFS,
                     "maxLocalHandoffs must be between 0 and %s, was %s", MAX_LOCAL_HANDOFFS, maxLocalHandoffs);
             this.maxLocalHandoffs = maxLocalHandoffs;
+            return this;
+        }
+
+        /**
+         * Makes the factory's exclusive locks fair (default {@code false}); see
+         * {@link LockOptions#fair()}. A fair lock gives up local hand-overs, so it costs a server
+         * round trip per acquisition and per release whatever the contention.
+         *
+         * @param fair {@code true} for acquisition in arrival order across JVMs
+         * @return this builder
+         */
+        public Builder fair(boolean fair) {
+            this.fair = fair;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.distlock.etcd;
 
 import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
+import io.distlock.LockOptions;
 import io.distlock.internal.Dependencies;
 import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
@@ -193,12 +194,20 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
          *
          * @return the factory
          * @throws IllegalStateException if neither or both of {@link #client} and
-         *         {@link #clientBuilder} (or {@link #endpoints}) were given
+         *         {@link #clientBuilder} (or {@link #endpoints}) were given, or if the options ask
+         *         for {@linkplain LockOptions#fair() fair} locks with the
+         *         {@link EtcdFlavour#TRANSACTION} flavour, which has no queue (use
+         *         {@link EtcdFlavour#LOCK_SERVICE})
          */
         public EtcdLockFactory build() {
             if ((client == null) == (clientBuilder == null)) {
                 throw new IllegalStateException(
                         "exactly one of client(...) or clientBuilder(...)/endpoints(...) must be set");
+            }
+            if (options().fair() && flavour == EtcdFlavour.TRANSACTION) {
+                throw new IllegalStateException("fair locks need a queue on the server: use "
+                        + "flavour(EtcdFlavour.LOCK_SERVICE), whose queue serves every JVM in arrival order "
+                        + "(the TRANSACTION flavour has none)");
             }
             if (client != null) {
                 return create(client, false, "etcd via a supplied client");

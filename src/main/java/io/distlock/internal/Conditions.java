@@ -61,8 +61,11 @@ final class Conditions {
             return engine;
         }
 
-        /** The slot whose lease an await gives back. */
-        final LeaseSlot slot() {
+        /**
+         * The slot whose lease an await gives back: the one given to the constructor, unless the
+         * lock holds its lease in another slot for each hold (a fair lock).
+         */
+        LeaseSlot slot() {
             return slot;
         }
 

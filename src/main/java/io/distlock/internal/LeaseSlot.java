@@ -226,11 +226,13 @@ final class LeaseSlot {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
-            engine.unregisterWaiting(this);
             if (token != null && !(mode == AcquireMode.NO_WAIT && lastWasBusy)) {
-                // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued)
+                // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued);
+                // handed to the cleaner before this waiter leaves the engine's list, so that a
+                // close() waiting for the waiters still gives it its last attempt
                 engine.discardInBackground(backend, name, token, true);
             }
+            engine.unregisterWaiting(this);
             if (watch != null) {
                 watch.close();
             }

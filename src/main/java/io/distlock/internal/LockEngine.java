@@ -146,7 +146,7 @@ public final class LockEngine implements AutoCloseable {
         checkOpen();
         return registry.get(name, n -> {
             Object[] made = new Object[1];
-            Binding.make(false, local -> made[0] = new LockSync(this, n, (LocalMutex) local), lockMaker);
+            Binding.make(options.fair(), local -> made[0] = new LockSync(this, n, (LocalMutex) local), lockMaker);
             return (LockSync) made[0];
         });
     }
@@ -321,6 +321,9 @@ public final class LockEngine implements AutoCloseable {
         holding.remove(slot);
     }
 
+    /** Set by close() once the waiters have left: later clean-ups are not started. */
+    private volatile boolean cleanupsClosed;
+
     void registerWaiting(LeaseSlot slot) {
         waiting.add(slot);
     }
@@ -439,7 +442,7 @@ public final class LockEngine implements AutoCloseable {
      */
     void discardInBackground(LockBackend backend, String name, String token, boolean queued,
                              java.util.concurrent.CompletableFuture<?> inFlight) {
-        if (closed) {
+        if (cleanupsClosed) {
             return;
         }
         Cleanup c = new Cleanup(backend, name, token, queued);
@@ -580,11 +583,13 @@ public final class LockEngine implements AutoCloseable {
         // waiters re-check at once and find the engine closed
         waiting.forEach(LeaseSlot::signalRelease);
         conditionWaiters.forEach(java.util.concurrent.locks.LockSupport::unpark);
-        // condition waiters withdraw their records before the client goes (bounded)
+        // condition waiters withdraw their records, and lock waiters hand their queued requests
+        // to the cleaner, before the client goes (bounded)
         long withdrawUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (!conditionWaiters.isEmpty() && System.nanoTime() - withdrawUntil < 0) {
+        while ((!conditionWaiters.isEmpty() || !waiting.isEmpty()) && System.nanoTime() - withdrawUntil < 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
+        cleanupsClosed = true;
         scheduler.shutdownNow();
         // every clean-up still pending gets one last attempt, all within a bounded time
         for (Cleanup c : cleanups) {

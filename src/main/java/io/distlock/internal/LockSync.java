@@ -33,6 +33,16 @@ import java.util.concurrent.TimeUnit;
  * A thread that leaves the local queue without the lock (timeout, interrupt) may leave a kept
  * lease without owner; releaseIdleLease() gives such a lease back, and both the unlocking thread
  * and the leaving thread call it, so whichever comes last sees the queue empty.
+ *
+ * Fair mode (LockOptions.fair): the server's queue is the only queue. Every thread that must
+ * wait takes its own place in it, with a lease slot of its own, before it touches the local lock,
+ * so threads of this JVM and of every other are served in the order they reached the server (a
+ * thread queued locally behind another of its JVM would otherwise be overtaken by every JVM that
+ * asked in the meantime). Once the server grants it the lease, the thread takes the local lock,
+ * which is free or about to be (the previous holder gives it back right after its release on the
+ * server), and its slot becomes the name's slot until its final unlock. No lease is kept for a
+ * local hand-over and no courtesy window is needed. tryLock() takes a free lock at once, as
+ * ReentrantLock.tryLock() does on a fair lock; tryLock(0, unit) honours the queue.
  * </pre>
  */
 public final class LockSync implements SyncOps {
@@ -40,7 +50,14 @@ public final class LockSync implements SyncOps {
     private final LockEngine engine;
     private final String name;
     private final LocalMutex local;
-    private final LeaseSlot slot;
+    /**
+     * The lease slot of the name: always the same one, except in fair mode, where each waiting
+     * thread has its own and the local owner installs it here (written by the local owner only).
+     */
+    private volatile LeaseSlot slot;
+    private final boolean fair;
+    /** Fair mode: threads of this JVM waiting in the server's queue. */
+    private final java.util.Set<Thread> fairWaiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
      * Consecutive local hand-overs of the current lease, which is also the number of its current
      * holder in the lease's chain; guarded by local.
@@ -52,6 +69,7 @@ public final class LockSync implements SyncOps {
         this.name = name;
         this.local = local;
         this.slot = new LeaseSlot(engine, engine.backend, name, this);
+        this.fair = engine.options.fair();
         this.conditions = newConditions();
     }
 
@@ -64,6 +82,14 @@ public final class LockSync implements SyncOps {
     public void lock() {
         engine.checkOpen();
         long start = engine.events.start();
+        if (fair && !local.isHeldByCurrentThread()) {
+            try {
+                fairAcquire(0L, AcquireMode.UNINTERRUPTIBLE, start);
+            } catch (InterruptedException impossible) {
+                throw new AssertionError(impossible);
+            }
+            return;
+        }
         boolean busy = start != LockEvents.OFF && local.owner() != null;
         local.lock();
         if (local.holdCount() > 1) {
@@ -85,6 +111,13 @@ public final class LockSync implements SyncOps {
     public void lockInterruptibly() throws InterruptedException {
         engine.checkOpen();
         long start = engine.events.start();
+        if (fair && !local.isHeldByCurrentThread()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            fairAcquire(0L, AcquireMode.INTERRUPTIBLE, start);
+            return;
+        }
         boolean busy = start != LockEvents.OFF && local.owner() != null;
         try {
             local.lockInterruptibly();
@@ -141,6 +174,17 @@ public final class LockSync implements SyncOps {
         long timeoutNanos = Math.max(unit.toNanos(time), 0L);
         long deadline = System.nanoTime() + timeoutNanos;
         long start = engine.events.start();
+        if (fair && !local.isHeldByCurrentThread()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            // a timed wait, even of zero, honours the queue (as on a fair ReentrantLock)
+            boolean acquired = fairAcquire(deadline, AcquireMode.TIMED, start);
+            if (!acquired) {
+                engine.events.acquireFailed(name, start);
+            }
+            return acquired;
+        }
         boolean busy = start != LockEvents.OFF && local.owner() != null;
         boolean locked;
         try {
@@ -169,6 +213,50 @@ public final class LockSync implements SyncOps {
             engine.events.acquireFailed(name, start);
         }
         return acquired;
+    }
+
+    /**
+     * Fair mode: waits for this thread's turn in the server's queue with a lease slot of its
+     * own, then takes the local lock (free, or about to be given back by the previous holder)
+     * and makes the slot the name's. A thread that gets the lease but not the local lock in
+     * time (its deadline, an interrupt) gives the lease back.
+     */
+    private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
+        LeaseSlot mine = new LeaseSlot(engine, engine.backend, name, this);
+        Thread me = Thread.currentThread();
+        fairWaiters.add(me);
+        boolean leased;
+        try {
+            leased = mine.acquire(deadline, mode);
+        } finally {
+            fairWaiters.remove(me);
+        }
+        if (!leased) {
+            return false;
+        }
+        boolean locked = false;
+        try {
+            if (mode == AcquireMode.INTERRUPTIBLE) {
+                local.lockInterruptibly();
+                locked = true;
+            } else if (mode == AcquireMode.TIMED) {
+                locked = local.tryLock(Math.max(deadline - System.nanoTime(), LeaseSlot.MIN_ATTEMPT_NANOS));
+            } else {
+                local.lock();
+                locked = true;
+            }
+        } finally {
+            if (!locked) {
+                mine.releaseIdle(false);
+            }
+        }
+        if (!locked) {
+            return false;
+        }
+        handoffs = 0;
+        slot = mine;
+        engine.events.acquired(name, start, mine.lastAcquireContended(), false);
+        return true;
     }
 
     /**
@@ -206,7 +294,7 @@ public final class LockSync implements SyncOps {
             if (l == null) {
                 return;
             }
-            if (!l.isLost() && engine.options.watchdog() && handoffs < engine.options.maxLocalHandoffs()
+            if (!fair && !l.isLost() && engine.options.watchdog() && handoffs < engine.options.maxLocalHandoffs()
                     && local.hasQueuedThreads() && l.isValid()) {
                 handoffs++;
                 slot.keepForHandOver();
@@ -214,7 +302,7 @@ public final class LockSync implements SyncOps {
                 return;
             }
             boolean othersListen = slot.release();
-            if (othersListen && local.hasQueuedThreads()) {
+            if (!fair && othersListen && local.hasQueuedThreads()) {
                 slot.requestCourtesy();
             }
         } finally {
@@ -275,7 +363,7 @@ public final class LockSync implements SyncOps {
 
     @Override
     public boolean hasQueuedThreads() {
-        return local.hasQueuedThreads();
+        return local.hasQueuedThreads() || !fairWaiters.isEmpty();
     }
 
     // ---- conditions ---------------------------------------------------------------------
@@ -285,6 +373,11 @@ public final class LockSync implements SyncOps {
     /** The conditions of this lock (made by the constructor, once the fields they use are set). */
     private Conditions newConditions() {
         return new Conditions(new Conditions.Host(name, engine, slot) {
+            @Override
+            LeaseSlot slot() {
+                return slot;
+            }
+
             @Override
             String notHeld() {
                 return "current thread does not hold lock '" + name + "'";
@@ -350,7 +443,20 @@ public final class LockSync implements SyncOps {
 
     /** An estimate of the number of threads of this JVM waiting for the lock. */
     public int queueLength() {
-        return local.queueLength();
+        return local.queueLength() + fairWaiters.size();
+    }
+
+    /**
+     * The threads of this JVM waiting for the lock: in the local queue and, for a fair lock, in
+     * the server's queue.
+     */
+    public java.util.Collection<Thread> queuedThreads() {
+        if (fairWaiters.isEmpty()) {
+            return local.queuedThreads();
+        }
+        java.util.List<Thread> all = new java.util.ArrayList<>(local.queuedThreads());
+        all.addAll(fairWaiters);
+        return all;
     }
 
     @Override

@@ -27,7 +27,10 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * Keys, for lock name N under prefix P (one hash tag, so one Redis Cluster slot):
  *   P{N}        the lease: a string holding the owner token, with the lease as its TTL
  *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
- * Channel P{N} announces releases (channels are a namespace of their own).
+ *   P{N}:fq     fair locks only: the queue of waiting tokens (a sorted set, by arrival)
+ *   P{N}:fw:T   fair locks only: token T's place in the queue is alive (expires with its JVM)
+ * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
+ * names the head of its queue, so that only the head tries again.
  * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
  * P may not contain braces, so the tag is always N.
  *
@@ -55,6 +58,11 @@ final class RedisBackend implements LockBackend {
     private final boolean ownsClient;
     private final String prefix;
     final String retentionMillis;
+    /** Whether waiting acquisitions queue on the server (fair locks). */
+    private final boolean fair;
+    /** How long a fair waiter keeps its place in the queue without an attempt. */
+    static final long FAIR_ALIVE_MILLIS = 6_000;
+    private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
     private final String description;
     final RedisReleaseSubscriber subscriber;
     private final RedisConditions conditions = new RedisConditions(this);
@@ -66,7 +74,8 @@ final class RedisBackend implements LockBackend {
             new SynchronousQueue<>(), Threads.daemon("distlock-redis-call"));
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
-                 String description, long maxCallNanos) {
+                 String description, long maxCallNanos, boolean fair) {
+        this.fair = fair;
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
@@ -135,11 +144,28 @@ final class RedisBackend implements LockBackend {
         return lockKey(name) + ":fence";
     }
 
+    /** The fair queue of {@code name}: tokens by arrival. */
+    String queueKey(String name) {
+        return lockKey(name) + ":fq";
+    }
+
+    /** The prefix of the alive keys of the fair queue's entries (one per token). */
+    String queueAlivePrefix(String name) {
+        return lockKey(name) + ":fw:";
+    }
+
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
-        long reply = (Long) bounded(timeoutNanos, () -> run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
-                List.of(token, Long.toString(leaseMillis), retentionMillis)));
+        // an acquisition that will not wait takes a free lock at once, fair or not, as
+        // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
+        long reply = fair && willWait
+                ? (Long) bounded(timeoutNanos, () -> run(RedisScript.FAIR_ACQUIRE,
+                        List.of(lockKey(name), fenceKey(name), queueKey(name)),
+                        List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
+                                queueAlivePrefix(name), lockKey(name))))
+                : (Long) bounded(timeoutNanos, () -> run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
+                        List.of(token, Long.toString(leaseMillis), retentionMillis)));
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
@@ -149,7 +175,23 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
+        if (fair) {
+            // also removes a queued request of the token (an acquisition whose answer was lost)
+            return releaseResult(fairRelease(name, token));
+        }
         return releaseResult((Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name))));
+    }
+
+    @Override
+    public void cancel(String name, String token) {
+        if (fair) {
+            fairRelease(name, token);
+        }
+    }
+
+    private long fairRelease(String name, String token) {
+        return (Long) run(RedisScript.FAIR_RELEASE, List.of(lockKey(name), queueKey(name)),
+                List.of(token, lockKey(name), queueAlivePrefix(name)));
     }
 
     /** Reads a release script's answer: 0 not owned, else 1 + the subscribers told. */
@@ -187,7 +229,7 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        return subscriber.watch(lockKey(name), onRelease);
+        return fair ? subscriber.watch(lockKey(name), token, onRelease) : subscriber.watch(lockKey(name), onRelease);
     }
 
     @Override

@@ -232,7 +232,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                                         long maxCallNanos) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
-                    maxCallNanos);
+                    maxCallNanos, options().fair());
             LockEngine engine = new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
                     leaseListener(), "RedisLockFactory");
             return FactoryBinding.make(engine, keyPrefix(), RedisLock::new, RedisReadWriteLock::new,

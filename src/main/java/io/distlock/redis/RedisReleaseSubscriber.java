@@ -26,6 +26,10 @@ import redis.clients.jedis.UnifiedJedis;
  * connection breaks, every watcher is woken (so it re-checks at once) and is told the channel is
  * inactive (so it re-checks on a short timer) until the subscription is confirmed again, after
  * which every watcher is woken once more, since releases may have been missed in between.
+ *
+ * A message is "0" (every waiter of the channel re-checks) or the token of one waiter, the head
+ * of a fair lock's queue: only that waiter (and waiters of non-fair factories, which take any
+ * message) re-checks, so a release under a long queue wakes one thread, not all of them.
  * </pre>
  */
 final class RedisReleaseSubscriber {
@@ -33,6 +37,9 @@ final class RedisReleaseSubscriber {
     private static final Logger log = LoggerFactory.getLogger(RedisReleaseSubscriber.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** The message of a release meant for every waiter of the channel. */
+    static final String EVERYONE = "0";
 
     private final UnifiedJedis client;
     private final String pattern;
@@ -50,13 +57,22 @@ final class RedisReleaseSubscriber {
 
     /** Watches one channel: {@code onRelease} runs for every message published on it. */
     ReleaseWatch watch(String channel, Runnable onRelease) {
+        return watch(channel, null, onRelease);
+    }
+
+    /**
+     * Watches one channel for one waiter: {@code onRelease} runs for a message that names
+     * {@code token} (a fair lock's release wakes the head of its queue only) or names nobody
+     * ({@code "0"}); with a {@code null} token, for every message.
+     */
+    ReleaseWatch watch(String channel, String token, Runnable onRelease) {
         if (started.compareAndSet(false, true) && !closed) {
             Thread t = new Thread(this::run, "distlock-redis-pubsub");
             t.setDaemon(true);
             thread = t;
             t.start();
         }
-        Watch w = new Watch(channel, onRelease);
+        Watch w = new Watch(channel, token, onRelease);
         watchers.compute(channel, (n, list) -> {
             List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
             l.add(w);
@@ -152,7 +168,9 @@ final class RedisReleaseSubscriber {
             List<Watch> list = watchers.get(channel);
             if (list != null) {
                 for (Watch w : list) {
-                    w.onRelease.run();
+                    if (w.token == null || w.token.equals(message) || EVERYONE.equals(message)) {
+                        w.onRelease.run();
+                    }
                 }
             }
         }
@@ -160,10 +178,12 @@ final class RedisReleaseSubscriber {
 
     private final class Watch implements ReleaseWatch {
         final String channel;
+        final String token;
         final Runnable onRelease;
 
-        Watch(String channel, Runnable onRelease) {
+        Watch(String channel, String token, Runnable onRelease) {
             this.channel = channel;
+            this.token = token;
             this.onRelease = onRelease;
         }
 

@@ -25,6 +25,76 @@ final class RedisScript {
             "return -2 - redis.call('PTTL', KEYS[1])"));
 
     /**
+     * Lua that drops the dead entries at the head of the fair queue KEYS[q] (their alive key,
+     * prefix {@code alivePrefix} + token, has expired with their JVM) and sets {@code head} to
+     * the first live entry, or nil.
+     */
+    private static String liveHead(String queue, String alivePrefix) {
+        return String.join("\n",
+                "local head = nil",
+                "while true do",
+                "  local h = redis.call('ZRANGE', " + queue + ", 0, 0)",
+                "  if #h == 0 then break end",
+                "  if redis.call('EXISTS', " + alivePrefix + " .. h[1]) == 1 then head = h[1] break end",
+                "  redis.call('ZREM', " + queue + ", h[1])",
+                "end");
+    }
+
+    /**
+     * Fair acquire. KEYS: lock key, fence key, queue. ARGV: token, lease ms, fence retention ms,
+     * alive ms, alive-key prefix, release channel. Queues the token at the tail if it is not
+     * queued (score: server time in microseconds, above every score queued, so first come first
+     * served), refreshes its alive key, drops dead entries at the head, and takes the lock if the
+     * token is the live head and the lock is free: returns the fencing token. Otherwise returns
+     * {@code -2 - ms} with the time to wait before the next attempt: the holder's remaining lease,
+     * at most a third of the alive time (so that a waiter refreshes its place before it lapses).
+     * A token that is not the head and finds the lock free tells the head (its predecessor may
+     * have died or given up without anyone telling it).
+     */
+    static final RedisScript FAIR_ACQUIRE = new RedisScript(String.join("\n",
+            "local refresh = math.floor(tonumber(ARGV[4]) / 3)",
+            "if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then",
+            "  local t = redis.call('TIME')",
+            "  local s = tonumber(t[1]) * 1000000 + tonumber(t[2])",
+            "  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')",
+            "  if #last > 0 and tonumber(last[2]) >= s then s = tonumber(last[2]) + 1 end",
+            "  redis.call('ZADD', KEYS[3], string.format('%.0f', s), ARGV[1])",
+            "end",
+            "redis.call('SET', ARGV[5] .. ARGV[1], '1', 'PX', ARGV[4])",
+            "redis.call('PEXPIRE', KEYS[3], 2 * tonumber(ARGV[4]))",
+            liveHead("KEYS[3]", "ARGV[5]"),
+            "if head == ARGV[1] and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
+            "  redis.call('ZREM', KEYS[3], ARGV[1])",
+            "  redis.call('DEL', ARGV[5] .. ARGV[1])",
+            "  local t = redis.call('TIME')",
+            nextFence("KEYS[2]", "ARGV[3]"),
+            "  return fence",
+            "end",
+            "local ttl = redis.call('PTTL', KEYS[1])",
+            "if ttl == -2 and head then redis.call('PUBLISH', ARGV[6], head) end",
+            "if ttl < 0 or ttl > refresh then ttl = refresh end",
+            "return -2 - ttl"));
+
+    /**
+     * Fair release, withdrawal and clean-up. KEYS: lock key, queue. ARGV: token, release channel,
+     * alive-key prefix. Removes the token from the queue, deletes the lock key if the token owns
+     * it, and if the lock is then free tells the live head of the queue (or everyone, if the
+     * queue is empty and the token owned the lock). Returns 0 if the token did not own the lock,
+     * else 1 + the subscribers told.
+     */
+    static final RedisScript FAIR_RELEASE = new RedisScript(String.join("\n",
+            "redis.call('ZREM', KEYS[2], ARGV[1])",
+            "redis.call('DEL', ARGV[3] .. ARGV[1])",
+            "local owned = redis.call('GET', KEYS[1]) == ARGV[1]",
+            "if owned then redis.call('DEL', KEYS[1]) elseif redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
+            liveHead("KEYS[2]", "ARGV[3]"),
+            "local told = 0",
+            "if head then told = redis.call('PUBLISH', ARGV[2], head)",
+            "elseif owned then told = redis.call('PUBLISH', ARGV[2], '0') end",
+            "if owned then return 1 + told end",
+            "return 0"));
+
+    /**
      * Lua that sets {@code fence} to the next fencing token from the counter at {@code key}
      * (kept for {@code retention} ms), given {@code t}, the result of TIME.
      */

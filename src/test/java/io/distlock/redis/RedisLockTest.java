@@ -105,7 +105,7 @@ class RedisLockTest {
     @Test
     void leaseKeyFencingKeyAndChannelShareOneClusterSlot() {
         RedisLockFactory f = factory(LockOptions.defaults());
-        RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 6_000_000_000L);
+        RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 6_000_000_000L, false);
         try {
             List<String> names = List.of("plain", "with{braces}", "}odd{", "{}", "a\\(b", "a{b", "über/ключ");
             assertThat(names.stream().map(backend::lockKey).distinct()).hasSameSizeAs(names);
