@@ -31,6 +31,18 @@ public abstract class CrossProcessTest {
     /** The counter's value in the store, and deletes it. */
     protected abstract String takeCounter(String key);
 
+    /** Whether the back end offers fair locks ({@link LockOptions#fair()}). */
+    protected boolean supportsFair() {
+        return true;
+    }
+
+    /**
+     * The number of entries the server has for lock {@code lockName} under {@code prefix}: its
+     * queued waiters (and, where the back end queues the holder too, the holder). Grows by one
+     * when a fair waiter has reached the server.
+     */
+    protected abstract int queuedOnServer(String prefix, String lockName);
+
     /** Lease time for the crash tests (the server may not accept shorter ones). */
     protected long crashLeaseMillis() {
         return 2_000;
@@ -170,6 +182,121 @@ public abstract class CrossProcessTest {
         System.out.printf("%s: bounded buffer (capacity %d, notFull/notEmpty by index), 3 producer and 3 consumer "
                 + "JVMs: %d items moved exactly once in %d ms (%.0f items/s)%n", getClass().getSimpleName(),
                 LockWorker.BUFFER_CAPACITY, total, ms, total * 1000.0 / ms);
+    }
+
+    // ---- fair locks ---------------------------------------------------------------------------
+
+    /**
+     * Lets the waiters labelled {@code order} ask for the held lock one after another, each once
+     * the one before has reached the server's queue (or the local queue, for a ReentrantLock).
+     */
+    private void arriveInOrder(List<String> order, java.util.function.Consumer<String> ask,
+                               java.util.function.IntSupplier queued) {
+        int expected = queued.getAsInt();
+        for (String label : order) {
+            ask.accept(label);
+            int next = ++expected;
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> queued.getAsInt() >= next);
+        }
+    }
+
+    @Test
+    void fairLocksServeTheThreadsOfEveryJvmInTheOrderTheyAsked() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsFair(), "no fair locks on this back end");
+        // A1 B1 C1 A2 ...: a non-fair lock would let A2 follow A1 (a local hand-over)
+        List<String> order = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            for (char jvm = 'A'; jvm <= 'C'; jvm++) {
+                order.add(jvm + Integer.toString(round));
+            }
+        }
+        // what ReentrantLock(true) does with threads arriving in that order
+        java.util.concurrent.locks.ReentrantLock jdk = new java.util.concurrent.locks.ReentrantLock(true);
+        List<String> jdkOrder = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> jdkThreads = new ArrayList<>();
+        jdk.lock();
+        arriveInOrder(order, label -> {
+            Thread t = new Thread(() -> {
+                jdk.lock();
+                jdkOrder.add(label);
+                jdk.unlock();
+            });
+            jdkThreads.add(t);
+            t.start();
+        }, jdk::getQueueLength);
+        jdk.unlock();
+        for (Thread t : jdkThreads) {
+            t.join(10_000);
+        }
+        assertThat(jdkOrder).as("ReentrantLock(true)").isEqualTo(order);
+
+        String log = "xproc-fairlog-" + UUID.randomUUID();
+        String lockName = "fair";
+        List<JvmProcess> jvms = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jvms.add(worker("fair", lockName, "30000", log));
+        }
+        for (JvmProcess w : jvms) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        LockOptions fair = LockOptions.builder().fair(true).build();
+        try (DistributedLockFactory here = LockWorker.factory(spec(), prefix, fair, (n, f) -> { })) {
+            DistributedLock lock = here.getLock(lockName);
+            lock.lock();
+            arriveInOrder(order, label -> {
+                JvmProcess w = jvms.get(label.charAt(0) - 'A');
+                w.send("go " + label);
+                w.awaitLine("ASKING " + label, Duration.ofSeconds(30));
+            }, () -> queuedOnServer(prefix, lockName));
+            lock.unlock();
+            for (JvmProcess w : jvms) {
+                w.send("end");
+                assertThat(w.awaitLine("DONE", Duration.ofSeconds(120))).isEqualTo("DONE");
+                assertThat(w.waitFor(Duration.ofSeconds(30))).isZero();
+            }
+        }
+        assertThat(takeCounter(log)).as("the order in which the holders got the lock")
+                .isEqualTo(String.join(",", order));
+        System.out.printf("%s: fair lock, 9 threads of 3 JVMs served in arrival order %s, as ReentrantLock(true)%n",
+                getClass().getSimpleName(), order);
+    }
+
+    @Test
+    void aFairQueueSkipsTheWaiterOfAKilledJvm() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsFair(), "no fair locks on this back end");
+        String log = "xproc-fairlog-" + UUID.randomUUID();
+        String lockName = "fair-dead";
+        String lease = Long.toString(crashLeaseMillis());
+        JvmProcess dead = worker("fair", lockName, lease, log);
+        JvmProcess live = worker("fair", lockName, lease, log);
+        dead.awaitLine("READY", Duration.ofSeconds(60));
+        live.awaitLine("READY", Duration.ofSeconds(60));
+        LockOptions fair = LockOptions.builder().fair(true).build();
+        long start;
+        try (DistributedLockFactory here = LockWorker.factory(spec(), prefix, fair, (n, f) -> { })) {
+            DistributedLock lock = here.getLock(lockName);
+            lock.lock();
+            arriveInOrder(List.of("dead", "live"), label -> {
+                JvmProcess w = label.equals("dead") ? dead : live;
+                w.send("go " + label);
+                w.awaitLine("ASKING " + label, Duration.ofSeconds(30));
+            }, () -> queuedOnServer(prefix, lockName));
+            dead.kill();
+            start = System.nanoTime();
+            lock.unlock();
+            live.send("end");
+            assertThat(live.awaitLine("GOT", Duration.ofSeconds(60))).isEqualTo("GOT live");
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(live.awaitLine("DONE", Duration.ofSeconds(30))).isEqualTo("DONE");
+        assertThat(takeCounter(log)).isEqualTo("live");
+        assertThat(ms).as("the next waiter is served once the dead one's place has lapsed")
+                .isLessThan(deadWaiterMillis() + 20_000);
+        System.out.printf("%s: fair lock, the waiter queued behind a killed JVM's got the lock %d ms after the "
+                + "release%n", getClass().getSimpleName(), ms);
+        // what is left of the dead JVM's place goes by itself
+        org.awaitility.Awaitility.await().atMost(Duration.ofMillis(deadWaiterMillis() + 10_000))
+                .until(() -> leftovers(prefix).isEmpty());
     }
 
     /** How long after its JVM died a waiter's record is gone: Redis 6 s; etcd the session's lease. */

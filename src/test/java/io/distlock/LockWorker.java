@@ -74,7 +74,9 @@ public final class LockWorker {
         String mode = args[2];
         String name = args[3];
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        LockOptions options = mode.equals("hold") || mode.equals("await") || mode.equals("signal")
+        LockOptions options = mode.equals("fair")
+                ? LockOptions.builder().fair(true).leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
+                : mode.equals("hold") || mode.equals("await") || mode.equals("signal")
                 ? LockOptions.builder().leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
                 : mode.equals("fence")
                 ? LockOptions.builder().maxLocalHandoffs(Integer.parseInt(args[7])).build()
@@ -118,6 +120,8 @@ public final class LockWorker {
                 }
             } else if (mode.equals("hold")) {
                 hold(store, name, stdin);
+            } else if (mode.equals("fair")) {
+                fair(store, name, args[5], stdin);
             } else {
                 throw new IllegalArgumentException("unknown mode " + mode);
             }
@@ -415,6 +419,39 @@ public final class LockWorker {
             w.join(TimeUnit.MINUTES.toMillis(3));
         }
         System.out.println("DONE writes=" + writes.get() + " violations=" + violations.get());
+    }
+
+    /**
+     * Fair lock: each line "go LABEL" starts a thread that prints "ASKING LABEL", locks, appends
+     * LABEL to the comma-separated record at {@code logKey} (under the lock), prints
+     * "GOT LABEL" and unlocks; "end" waits for those threads and prints "DONE".
+     */
+    private static void fair(Store store, String name, String logKey, BufferedReader stdin) throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        System.out.println("READY");
+        for (String line = stdin.readLine(); line != null && !line.equals("end"); line = stdin.readLine()) {
+            String label = line.substring("go ".length());
+            Thread t = new Thread(() -> {
+                DistributedLock lock = store.lock(name);
+                System.out.println("ASKING " + label);
+                lock.lock();
+                try {
+                    String before = store.get(logKey);
+                    store.set(logKey, before == null ? label : before + "," + label);
+                    System.out.println("GOT " + label);
+                } catch (Exception e) {
+                    System.out.println("ERROR " + e);
+                } finally {
+                    lock.unlock();
+                }
+            }, "fair-" + label);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.MINUTES.toMillis(2));
+        }
+        System.out.println("DONE");
     }
 
     private static void hold(Store store, String name, BufferedReader stdin) throws Exception {

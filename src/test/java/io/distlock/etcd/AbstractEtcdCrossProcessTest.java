@@ -53,6 +53,12 @@ abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
         return EtcdTestSupport.keys(etcd.get(), prefix);
     }
 
+    /** Every key under the prefix: the lock-service queue has one per waiter and one for the holder. */
+    @Override
+    protected int queuedOnServer(String prefix, String lockName) {
+        return leftovers(prefix).size();
+    }
+
     @Override
     protected String takeCounter(String key) {
         try (Client client = EtcdTestSupport.client(etcd.get())) {

@@ -30,6 +30,13 @@ class RedisCrossProcessTest extends CrossProcessTest {
     }
 
     @Override
+    protected int queuedOnServer(String prefix, String lockName) {
+        try (Jedis jedis = RedisTestSupport.connect(redis.first())) {
+            return (int) jedis.zcard(prefix + "{" + lockName + "}:fq");
+        }
+    }
+
+    @Override
     protected String takeCounter(String key) {
         try (Jedis jedis = RedisTestSupport.connect(redis.first())) {
             String v = jedis.get(key);
