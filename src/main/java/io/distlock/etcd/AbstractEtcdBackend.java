@@ -45,6 +45,11 @@ abstract class AbstractEtcdBackend implements LockBackend {
         return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "c" + kind, name) + "/");
     }
 
+    /** The key range of the fair queue of lock {@code name} (waiting tokens), ending in a slash. */
+    ByteSequence fairQueue(String name) {
+        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "f" + kind, name) + "/");
+    }
+
     /** The deadline of one call to the server, given the time the caller has left. */
     long deadline(long budgetNanos) {
         return EtcdCalls.deadline(timeout, budgetNanos);

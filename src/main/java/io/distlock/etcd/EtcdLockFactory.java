@@ -2,7 +2,6 @@ package io.distlock.etcd;
 
 import io.distlock.AbstractDistributedLockFactory;
 import io.distlock.LockFactoryBuilder;
-import io.distlock.LockOptions;
 import io.distlock.internal.Dependencies;
 import io.distlock.internal.FactoryBinding;
 import io.distlock.internal.LockEngine;
@@ -194,20 +193,12 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
          *
          * @return the factory
          * @throws IllegalStateException if neither or both of {@link #client} and
-         *         {@link #clientBuilder} (or {@link #endpoints}) were given, or if the options ask
-         *         for {@linkplain LockOptions#fair() fair} locks with the
-         *         {@link EtcdFlavour#TRANSACTION} flavour, which has no queue (use
-         *         {@link EtcdFlavour#LOCK_SERVICE})
+         *         {@link #clientBuilder} (or {@link #endpoints}) were given
          */
         public EtcdLockFactory build() {
             if ((client == null) == (clientBuilder == null)) {
                 throw new IllegalStateException(
                         "exactly one of client(...) or clientBuilder(...)/endpoints(...) must be set");
-            }
-            if (options().fair() && flavour == EtcdFlavour.TRANSACTION) {
-                throw new IllegalStateException("fair locks need a queue on the server: use "
-                        + "flavour(EtcdFlavour.LOCK_SERVICE), whose queue serves every JVM in arrival order "
-                        + "(the TRANSACTION flavour has none)");
             }
             if (client != null) {
                 return create(client, false, "etcd via a supplied client");
@@ -221,7 +212,8 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
             long ttlSeconds = Math.max(1L, (leaseMillis + 999) / 1000);
             EtcdSessions sessions = new EtcdSessions(etcd, ttlSeconds, requestTimeout, where);
             AbstractEtcdBackend backend = flavour == EtcdFlavour.TRANSACTION
-                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, watchdog, where, sessions)
+                    ? new EtcdTxnBackend(etcd, ownsClient, keyPrefix(), requestTimeout, watchdog, where, sessions,
+                            options().fair())
                     : new EtcdLockServiceBackend(etcd, ownsClient, keyPrefix(), requestTimeout, watchdog, where,
                             sessions);
             EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, watchdog, where,

@@ -14,6 +14,7 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -43,6 +44,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *   fencing token: the revision of the acquiring transaction, which is the key's create
  *   revision: monotonic per name (per cluster, in fact).
  *
+ * Fair locks (LockOptions.fair) add a queue: prefix + "fx/" + length(name) + ":" + name + "/" +
+ * token, one key per waiting acquisition, on the session lease (so a dead JVM's entries go with
+ * its session). The oldest key by create revision is the head; only the head takes a free lock:
+ *
+ *   queue    txn: if createRevision(q) == 0 then put(q, session) ; get oldest(queue), get(key)
+ *   take     txn: if createRevision(key) == 0 and q exists then put(key, token, lease), delete(q)
+ *   release  txn: if value(key) == token then delete(key), delete(q) else delete(q)
+ * The check that the token is the oldest and the take are two steps, which is safe: keys only
+ * join the queue at its tail and only leave it, so the head stays the head until it leaves.
+ * Waiters watch the lock key and the queue range; an untimed tryLock() takes a free lock without
+ * queueing, as on a fair ReentrantLock.
+ *
  * Release works from the token alone, so it also removes the key of an acquisition whose answer
  * was lost (the key would otherwise live as long as the session, that is for ever).
  *
@@ -58,14 +71,26 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     /** Revision seen by the last busy attempt of each waiting token, where its watch starts. */
     private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
 
+    /** Whether waiting acquisitions queue by create revision (fair locks). */
+    private final boolean fair;
+
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
-                   String where, EtcdSessions sessions) {
+                   String where, EtcdSessions sessions, boolean fair) {
         super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
+        this.fair = fair;
     }
+
+    /** The head of a range by create revision: the oldest key. */
+    private static final GetOption OLDEST = GetOption.builder().isPrefix(true)
+            .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+            .withLimit(1).build();
 
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
+        if (fair && willWait) {
+            return fairAcquire(name, token, timeoutNanos);
+        }
         long start = System.nanoTime();
         long deadline = deadline(timeoutNanos);
         ByteSequence key = key(name);
@@ -103,6 +128,69 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         return AcquireResult.busy(-1);
     }
 
+    /**
+     * Fair acquire: queues the token's key (on the session, so it goes with a dead JVM) if it is
+     * not queued, reading the oldest queued key and the lock key in the same transaction; if the
+     * token is the oldest and the lock is free, a second transaction takes the lock and dequeues
+     * the token, provided the lock is still free and the token still queued. A key that vanished
+     * with a lost session is queued again, at the tail.
+     */
+    private AcquireResult fairAcquire(String name, String token, long timeoutNanos) {
+        long start = System.nanoTime();
+        long deadline = deadline(timeoutNanos);
+        ByteSequence key = key(name);
+        ByteSequence queue = fairQueue(name);
+        ByteSequence mine = queue.concat(EtcdCalls.bytes(token));
+        TxnResponse r = sessions.withSession(deadline, s -> await(client.getKVClient().txn()
+                .If(new Cmp(mine, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(mine, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
+                        Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
+                .Else(Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
+                .commit(), deadline, "queue"));
+        List<io.etcd.jetcd.kv.GetResponse> reads = r.getGetResponses();
+        List<KeyValue> oldest = reads.get(0).getKvs();
+        long revision = r.getHeader().getRevision();
+        if (!oldest.isEmpty() && oldest.get(0).getKey().equals(mine) && reads.get(1).getKvs().isEmpty()) {
+            EtcdSession[] used = new EtcdSession[1];
+            TxnResponse t;
+            if (watchdog) {
+                t = sessions.withSession(deadline, s -> {
+                    used[0] = s;
+                    return takeFromQueue(key, mine, token, s, deadline);
+                });
+            } else {
+                used[0] = sessions.grant(false, deadline);
+                try {
+                    t = takeFromQueue(key, mine, token, used[0], deadline);
+                } catch (LockBackendException e) {
+                    used[0].revokeInBackground();
+                    throw e;
+                }
+            }
+            if (t.isSucceeded()) {
+                busyRevisions.remove(token);
+                leases.put(token, used[0]);
+                return AcquireResult.acquired(t.getHeader().getRevision(), Math.max(used[0].millisValidFrom(start), 0L));
+            }
+            if (!watchdog) {
+                used[0].revokeInBackground();
+            }
+            revision = t.getHeader().getRevision();
+        }
+        busyRevisions.put(token, revision);
+        return AcquireResult.busy(-1);
+    }
+
+    private TxnResponse takeFromQueue(ByteSequence key, ByteSequence mine, String token, EtcdSession lease,
+                                      long deadline) {
+        return await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+                        new Cmp(mine, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
+                .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()),
+                        Op.delete(mine, DeleteOption.DEFAULT))
+                .commit(), deadline, "acquire");
+    }
+
     private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease, long deadline) {
         return await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
@@ -113,16 +201,26 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     @Override
     public void cancel(String name, String token) {
         busyRevisions.remove(token);
+        if (fair) {
+            // dequeues the token, and gives back a lock granted to it meanwhile
+            release(name, token);
+        }
     }
 
     @Override
     public ReleaseResult release(String name, String token) {
         busyRevisions.remove(token);
         ByteSequence key = key(name);
-        TxnResponse r = await(client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
-                .Then(Op.delete(key, DeleteOption.DEFAULT))
-                .commit(), "release");
+        io.etcd.jetcd.Txn txn = client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))));
+        if (fair) {
+            // also dequeues the token (an acquisition whose answer was lost, or given up)
+            Op dequeue = Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT);
+            txn.Then(Op.delete(key, DeleteOption.DEFAULT), dequeue).Else(dequeue);
+        } else {
+            txn.Then(Op.delete(key, DeleteOption.DEFAULT));
+        }
+        TxnResponse r = await(txn.commit(), "release");
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {
             lease.revokeQuietly(where);
@@ -194,7 +292,29 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         if (seen != null) {
             option.withRevision(seen + 1);
         }
-        return new KeyWatch(client, key(name), option.build(), onRelease);
+        KeyWatch lock = new KeyWatch(client, key(name), option.build(), onRelease);
+        if (!fair) {
+            return lock;
+        }
+        // a fair waiter also re-checks when a queued key goes (the head took the lock, gave up
+        // or died): every waiter of the name is woken then
+        WatchOption.Builder range = WatchOption.builder().withNoPut(true).isPrefix(true);
+        if (seen != null) {
+            range.withRevision(seen + 1);
+        }
+        KeyWatch queue = new KeyWatch(client, fairQueue(name), range.build(), onRelease);
+        return new ReleaseWatch() {
+            @Override
+            public boolean isActive() {
+                return lock.isActive() && queue.isActive();
+            }
+
+            @Override
+            public void close() {
+                lock.close();
+                queue.close();
+            }
+        };
     }
 
     /** Number of busy revisions kept for watches not yet made (for tests). */

@@ -7,10 +7,4 @@ class EtcdTxnCrossProcessTest extends AbstractEtcdCrossProcessTest {
     EtcdFlavour flavour() {
         return EtcdFlavour.TRANSACTION;
     }
-
-    /** The transaction flavour has no queue: its builder refuses fair locks. */
-    @Override
-    protected boolean supportsFair() {
-        return false;
-    }
 }
