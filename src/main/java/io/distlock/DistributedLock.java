@@ -41,8 +41,10 @@ import java.util.concurrent.locks.Lock;
  * the head talks to the server. It does not poll: it sleeps until the server announces a release,
  * with a bounded fallback re-check. While a JVM holds the lease and local threads are queued, the
  * lock is handed from thread to thread locally a bounded number of times before the lease is
- * given back to the server so that other JVMs get their turn. Acquisition is not fair, neither
- * within a JVM nor across JVMs.
+ * given back to the server so that other JVMs get their turn. By default acquisition is not fair,
+ * neither within a JVM nor across JVMs; a factory built with {@link LockOptions#fair()} makes fair
+ * locks, as {@code new ReentrantLock(true)}: every waiting thread queues on the server, and the
+ * threads of every JVM acquire in the order they reached it (no local hand-overs).
  *
  * <p><b>Errors and deadlines.</b> Failures to reach the back end are retried as configured
  * ({@link LockOptions}: by default for about 4.5 s, enough to ride out a restart or failover of a

@@ -6,7 +6,10 @@ public enum EtcdFlavour {
     /**
      * Transactions and leases: create-if-absent and compare-and-delete transactions on one key per
      * lock, all attached to one session lease per factory that is kept alive in the background.
-     * One round trip to acquire a free lock, one to release it. Waiters watch the key. Not fair.
+     * One round trip to acquire a free lock, one to release it. Waiters watch the key. Not fair,
+     * unless the factory's {@link io.distlock.LockOptions#fair()} is set: waiters then queue by
+     * create revision (two round trips to acquire), and every waiter of the name re-checks at
+     * each hand-over.
      */
     TRANSACTION,
 

@@ -25,7 +25,9 @@ import io.distlock.DistributedLock;
  *       a partition or a pause, revoked) the final {@code unlock()} throws
  *       {@link io.distlock.LeaseLostException}.</li>
  *   <li><b>Fairness:</b> with {@link EtcdFlavour#LOCK_SERVICE} JVMs acquire in the order they asked
- *       the server; with {@link EtcdFlavour#TRANSACTION} there is no order.</li>
+ *       the server; with {@link EtcdFlavour#TRANSACTION} there is no order. With
+ *       {@link io.distlock.LockOptions#fair()} set, on either flavour, every thread (not only
+ *       every JVM) acquires in the order it reached the server.</li>
  *   <li><b>Conditions:</b> not supported yet; {@link #newCondition()} throws
  *       {@link UnsupportedOperationException}.</li>
  * </ul>

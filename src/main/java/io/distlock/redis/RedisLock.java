@@ -9,7 +9,9 @@ import io.distlock.DistributedLock;
  * {@link RedisLockFactory#getLock(String)}: one object per name in each factory (while it is
  * referenced), and the objects of one name in every JVM exclude each other.
  *
- * <p>It is a {@link java.util.concurrent.locks.ReentrantLock} (non-fair), so it can be assigned
+ * <p>It is a {@link java.util.concurrent.locks.ReentrantLock} (non-fair, or fair when the
+ * factory's {@link io.distlock.LockOptions#fair()} is set: waiters then queue on the server in
+ * arrival order, and a release wakes the head of the queue only), so it can be assigned
  * where code declares one; its behaviour is that of {@code ReentrantLock} with the additions
  * described in {@link DistributedLock}, and its {@code ReentrantLock} methods are described in
  * {@link io.distlock.DistributedReentrantLock}. In the terms the {@code Lock} interface asks

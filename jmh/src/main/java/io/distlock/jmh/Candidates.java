@@ -51,6 +51,8 @@ final class Candidates {
     /** Shared clients of one benchmark state; the candidates of that state use them. */
     static final class Clients implements AutoCloseable {
         private DistributedLockFactory redisLocks;
+        private DistributedLockFactory redisFairLocks;
+        private DistributedLockFactory etcdFairTxnLocks;
         private DistributedLockFactory etcdTxnLocks;
         private DistributedLockFactory etcdServiceLocks;
         private RedissonClient redisson;
@@ -71,6 +73,24 @@ final class Candidates {
                 redisLocks = RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).keyPrefix(prefix).build();
             }
             return redisLocks;
+        }
+
+        /** Fair locks ({@code LockOptions.fair(true)}) on Redis. */
+        DistributedLockFactory redisFairLocks() {
+            if (redisFairLocks == null) {
+                redisFairLocks = RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).keyPrefix(prefix)
+                        .options(io.distlock.LockOptions.builder().fair(true).build()).build();
+            }
+            return redisFairLocks;
+        }
+
+        /** Fair locks on etcd, transaction flavour (its queue by create revision). */
+        DistributedLockFactory etcdFairTxnLocks() {
+            if (etcdFairTxnLocks == null) {
+                etcdFairTxnLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "txn/")
+                        .options(io.distlock.LockOptions.builder().fair(true).build()).build();
+            }
+            return etcdFairTxnLocks;
         }
 
         DistributedLockFactory etcdLocks(EtcdFlavour flavour) {
@@ -108,6 +128,12 @@ final class Candidates {
             if (redisLocks != null) {
                 redisLocks.close();
             }
+            if (redisFairLocks != null) {
+                redisFairLocks.close();
+            }
+            if (etcdFairTxnLocks != null) {
+                etcdFairTxnLocks.close();
+            }
             if (etcdTxnLocks != null) {
                 etcdTxnLocks.close();
             }
@@ -134,8 +160,14 @@ final class Candidates {
                 return wrap(clients.redisLocks().getReadWriteLock(name).readLock());
             case "RedisWriteLock":
                 return wrap(clients.redisLocks().getReadWriteLock(name).writeLock());
+            case "RedisFairLock":
+                return wrap(clients.redisFairLocks().getLock(name));
             case "Redisson":
                 return wrap(clients.redisson().getLock(clients.prefix + name));
+            case "RedissonFairLock":
+                return wrap(clients.redisson().getFairLock(clients.prefix + name));
+            case "EtcdFairLockTxn":
+                return wrap(clients.etcdFairTxnLocks().getLock(name));
             case "RawRedis":
                 return new RawRedis(clients.prefix + name);
             case "EtcdLockTxn":

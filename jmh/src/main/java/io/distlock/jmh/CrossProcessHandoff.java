@@ -51,17 +51,20 @@ public final class CrossProcessHandoff {
             System.exit(0);
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
-        for (String impl : List.of("RedisLock", "Redisson", "EtcdLockTxn", "EtcdLockService", "JetcdLock")) {
-            run(impl, impl.startsWith("Etcd") || impl.startsWith("Jetcd") ? Math.max(rounds / 10, 20) : rounds);
+        int jvms = Integer.getInteger("distlock.handoff.jvms", 2);
+        String impls = System.getProperty("distlock.handoff.impls",
+                "RedisLock,Redisson,EtcdLockTxn,EtcdLockService,JetcdLock");
+        for (String impl : impls.split(",")) {
+            run(impl, impl.startsWith("Etcd") || impl.startsWith("Jetcd") ? Math.max(rounds / 10, 20) : rounds, jvms);
         }
         System.exit(0);
     }
 
-    private static void run(String impl, int rounds) throws Exception {
+    private static void run(String impl, int rounds, int jvms) throws Exception {
         String name = "handoff-" + UUID.randomUUID() + "-";
         List<Process> children = new ArrayList<>();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < jvms; i++) {
             children.add(new ProcessBuilder(java, "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
                     "-Ddistlock.etcd=" + System.getProperty("distlock.etcd", "http://127.0.0.1:2379"),
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
@@ -98,9 +101,49 @@ public final class CrossProcessHandoff {
             System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions%n", impl, holds.size());
             return;
         }
-        System.out.printf("%-16s %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: p50 %d, p90 %d, p99 %d, max %d%n",
-                impl, holds.size(), handoffs.size(), overlaps, pct(handoffs, 50), pct(handoffs, 90), pct(handoffs, 99),
-                handoffs.get(handoffs.size() - 1));
+        // while every JVM still contends (from the last first acquisition to the first last
+        // release): each JVM's share of the acquisitions, and the hand-overs between JVMs per second
+        long from = Long.MIN_VALUE;
+        long to = Long.MAX_VALUE;
+        for (int c = 0; c < jvms; c++) {
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (long[] h : holds) {
+                if (h[2] == c) {
+                    first = Math.min(first, h[0]);
+                    last = Math.max(last, h[1]);
+                }
+            }
+            from = Math.max(from, first);
+            to = Math.min(to, last);
+        }
+        int[] inWindow = new int[jvms];
+        int total = 0;
+        int crossings = 0;
+        long[] previous = null;
+        for (long[] h : holds) {
+            if (h[0] >= from && h[1] <= to) {
+                inWindow[(int) h[2]]++;
+                total++;
+                if (previous != null && previous[2] != h[2]) {
+                    crossings++;
+                }
+                previous = h;
+            }
+        }
+        int least = Integer.MAX_VALUE;
+        int most = 0;
+        for (int n : inWindow) {
+            least = Math.min(least, n);
+            most = Math.max(most, n);
+        }
+        double seconds = Math.max(to - from, 1) / 1e6;
+        System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
+                        + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
+                        + "%.0f acquisitions/s, shares %.0f%%..%.0f%%%n",
+                impl, jvms, holds.size(), handoffs.size(), overlaps, pct(handoffs, 50), pct(handoffs, 90),
+                pct(handoffs, 99), handoffs.get(handoffs.size() - 1), seconds, crossings / seconds, total / seconds,
+                total == 0 ? 0.0 : 100.0 * least / total, total == 0 ? 0.0 : 100.0 * most / total);
     }
 
     static long pct(List<Long> sorted, int p) {
