@@ -41,9 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #getQueueLength()} do not count the waiting threads (they read the superclass's
  * synchronizer, which they never enter); {@link #getQueuedThreads()} does. {@link #tryLock()} takes a free
  * lock at once even when others are queued, as on a fair {@code ReentrantLock};
- * {@code tryLock(0, unit)} honours the queue. A waiter that gives up leaves the server's queue in
- * the background, one round trip after its call returned; until then {@code tryLock(0, unit)}
- * counts it as queued.
+ * {@code tryLock(0, unit)} honours the queue: it takes a free lock only if nobody is queued, and
+ * never queues. A waiter that gives up leaves the server's queue in the background, one round
+ * trip after its call returned; until then {@code tryLock(0, unit)} counts it as queued.
  *
  * <p><b>Serialization</b> is refused: a distributed lock is bound to the connection of the
  * factory that made it, which a stream cannot carry. Writing one to an

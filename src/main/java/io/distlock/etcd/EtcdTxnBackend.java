@@ -21,6 +21,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The etcd back end built from transactions and leases.
@@ -126,6 +127,28 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             busyRevisions.put(token, revision);
         }
         return AcquireResult.busy(-1);
+    }
+
+    /**
+     * A fair lock's tryLock(0, unit): takes a free lock only if nobody is queued, and never
+     * queues. The queue is read first, then the lock taken as an untimed tryLock() does; a waiter
+     * that queues between the two is overtaken, as one that reached the server a round trip
+     * later would be.
+     */
+    @Override
+    public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        if (!fair) {
+            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+        }
+        long start = System.nanoTime();
+        List<KeyValue> oldest = await(client.getKVClient().get(fairQueue(name), OLDEST), deadline(timeoutNanos),
+                "queue").getKvs();
+        if (!oldest.isEmpty()) {
+            return AcquireResult.busy(-1);
+        }
+        long left = timeoutNanos == Long.MAX_VALUE ? timeoutNanos : timeoutNanos - (System.nanoTime() - start);
+        // the least time one attempt is given, as the engine gives every attempt
+        return tryAcquire(name, token, leaseMillis, false, Math.max(left, TimeUnit.MILLISECONDS.toNanos(50)));
     }
 
     /**

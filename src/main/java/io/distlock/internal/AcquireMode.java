@@ -1,8 +1,17 @@
 package io.distlock.internal;
 
-/** How an acquisition waits: not at all, until a deadline, forever, or forever unless interrupted. */
+/**
+ * How an acquisition waits: not at all, until a deadline, forever, or forever unless interrupted.
+ * NO_WAIT_IN_TURN does not wait either, and does not overtake waiters queued on the server (a
+ * fair lock's tryLock(0, unit)).
+ */
 enum AcquireMode {
-    NO_WAIT, TIMED, UNINTERRUPTIBLE, INTERRUPTIBLE;
+    NO_WAIT, NO_WAIT_IN_TURN, TIMED, UNINTERRUPTIBLE, INTERRUPTIBLE;
+
+    /** Whether the acquisition gives up at its first busy answer. */
+    boolean noWait() {
+        return this == NO_WAIT || this == NO_WAIT_IN_TURN;
+    }
 
     boolean interruptible() {
         return this == TIMED || this == INTERRUPTIBLE;

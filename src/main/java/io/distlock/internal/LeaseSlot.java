@@ -128,7 +128,7 @@ final class LeaseSlot {
      * Obtains a new lease on the server. An existing lease that is lost or has run out is given
      * up first.
      *
-     * @return true if the lease is held, false if the deadline passed (NO_WAIT, TIMED)
+     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_IN_TURN, TIMED)
      */
     boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
         Lease current = lease;
@@ -146,7 +146,7 @@ final class LeaseSlot {
             if (courtesyPending) {
                 courtesyPending = false;
                 long left = courtesyUntil - System.nanoTime();
-                if (mode != AcquireMode.NO_WAIT && left > 0) {
+                if (!mode.noWait() && left > 0) {
                     if (mode == AcquireMode.TIMED) {
                         left = Math.min(left, Math.max(deadline - System.nanoTime(), 0L));
                     }
@@ -164,7 +164,9 @@ final class LeaseSlot {
                         ? Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS) : Long.MAX_VALUE;
                 AcquireResult result;
                 try {
-                    result = backend.tryAcquire(name, token, engine.leaseMillis, mode != AcquireMode.NO_WAIT, budget);
+                    result = mode == AcquireMode.NO_WAIT_IN_TURN
+                            ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
+                            : backend.tryAcquire(name, token, engine.leaseMillis, !mode.noWait(), budget);
                     engine.recordRoundTrip(System.nanoTime() - sentAt);
                     if (result.isAcquired() && result.validMillis() <= 0) {
                         // granted on a lease the server may already have let run out: not a hold
@@ -202,7 +204,7 @@ final class LeaseSlot {
                 }
                 lastWasBusy = true;
                 lastAcquireContended = true;
-                if (mode == AcquireMode.NO_WAIT) {
+                if (mode.noWait()) {
                     return false;
                 }
                 long now = System.nanoTime();
@@ -226,7 +228,7 @@ final class LeaseSlot {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
-            if (token != null && !(mode == AcquireMode.NO_WAIT && lastWasBusy)) {
+            if (token != null && !(mode.noWait() && lastWasBusy)) {
                 // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued);
                 // handed to the cleaner before this waiter leaves the engine's list, so that a
                 // close() waiting for the waiters still gives it its last attempt

@@ -56,6 +56,8 @@ public final class LockSync implements SyncOps {
      */
     private volatile LeaseSlot slot;
     private final boolean fair;
+    /** How long a fair thread holding a fresh lease waits for the local lock between checks. */
+    private static final long LOCAL_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Fair mode: threads of this JVM waiting in the server's queue. */
     private final java.util.Set<Thread> fairWaiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
@@ -174,11 +176,10 @@ public final class LockSync implements SyncOps {
         long timeoutNanos = Math.max(unit.toNanos(time), 0L);
         long deadline = System.nanoTime() + timeoutNanos;
         long start = engine.events.start();
-        if (fair && !local.isHeldByCurrentThread()) {
+        if (fair && timeoutNanos > 0 && !local.isHeldByCurrentThread()) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            // a timed wait, even of zero, honours the queue (as on a fair ReentrantLock)
             boolean acquired = fairAcquire(deadline, AcquireMode.TIMED, start);
             if (!acquired) {
                 engine.events.acquireFailed(name, start);
@@ -203,7 +204,9 @@ public final class LockSync implements SyncOps {
         }
         boolean acquired = false;
         try {
-            acquired = obtainLease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT, start, busy);
+            // a fair lock's tryLock(0) takes the lock only if nobody is queued, and never queues
+            acquired = obtainLease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED
+                    : fair ? AcquireMode.NO_WAIT_IN_TURN : AcquireMode.NO_WAIT, start, busy);
         } finally {
             if (!acquired) {
                 leaveWithoutLock();
@@ -218,45 +221,124 @@ public final class LockSync implements SyncOps {
     /**
      * Fair mode: waits for this thread's turn in the server's queue with a lease slot of its
      * own, then takes the local lock (free, or about to be given back by the previous holder)
-     * and makes the slot the name's. A thread that gets the lease but not the local lock in
-     * time (its deadline, an interrupt) gives the lease back.
+     * and makes the slot the name's. The local lock is waited for in short steps, never for
+     * ever while holding the lease: if its owner holds no valid lease (its lease was lost, or the
+     * thread died holding the lock), the lease is given back at once so that the other JVMs are
+     * not held up, this thread takes the local lock as a ReentrantLock would (waiting for that
+     * owner's unlock) and then queues again. A lease lost while waiting for the local lock is
+     * given back and the thread queues again; a factory closed meanwhile ends the call with
+     * IllegalStateException.
      */
     private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
-        LeaseSlot mine = new LeaseSlot(engine, engine.backend, name, this);
         Thread me = Thread.currentThread();
-        fairWaiters.add(me);
-        boolean leased;
+        boolean localHeld = false;
         try {
-            leased = mine.acquire(deadline, mode);
+            while (true) {
+                engine.checkOpen();
+                LeaseSlot mine = new LeaseSlot(engine, engine.backend, name, this);
+                boolean leased;
+                fairWaiters.add(me);
+                try {
+                    leased = mine.acquire(deadline, mode);
+                } finally {
+                    fairWaiters.remove(me);
+                }
+                if (!leased) {
+                    return false;
+                }
+                if (!localHeld) {
+                    boolean keep = false;
+                    try {
+                        localHeld = takeLocalWhileLeased(deadline, mode);
+                        if (!localHeld) {
+                            Lease stuck = slot.lease();
+                            if (engine.isClosed() || stuck == null || !stuck.isLost()) {
+                                return false;   // the deadline passed (or the factory closed)
+                            }
+                        }
+                        keep = localHeld;
+                    } finally {
+                        if (!keep) {
+                            mine.releaseIdle(false);
+                        }
+                    }
+                    if (!localHeld) {
+                        // the local owner holds no valid lease: wait for its unlock without a
+                        // lease, as a ReentrantLock would, then queue again
+                        localHeld = lockLocally(deadline, mode);
+                        if (!localHeld) {
+                            return false;
+                        }
+                        continue;
+                    }
+                }
+                if (engine.isClosed() || !mine.hasValidLease()) {
+                    mine.releaseIdle(false);
+                    engine.checkOpen();
+                    continue;   // lost while waiting for the local lock: queue again
+                }
+                handoffs = 0;
+                slot = mine;
+                localHeld = false;   // kept: the caller holds the lock now
+                engine.events.acquired(name, start, mine.lastAcquireContended(), false);
+                return true;
+            }
         } finally {
-            fairWaiters.remove(me);
+            if (localHeld) {
+                local.unlock();
+            }
         }
-        if (!leased) {
-            return false;
-        }
-        boolean locked = false;
+    }
+
+    /**
+     * Takes the local lock for a thread that holds a fresh lease, in short steps: false if the
+     * deadline passed (TIMED; the lease is then worth at least one short step more), the factory
+     * closed, or the local owner holds no valid lease (lost, or its thread died holding it).
+     */
+    private boolean takeLocalWhileLeased(long deadline, AcquireMode mode) throws InterruptedException {
+        long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + LeaseSlot.MIN_ATTEMPT_NANOS) : 0L;
+        boolean interrupted = false;
         try {
-            if (mode == AcquireMode.INTERRUPTIBLE) {
+            while (true) {
+                long step = LOCAL_STEP_NANOS;
+                if (mode == AcquireMode.TIMED) {
+                    step = Math.min(step, Math.max(end - System.nanoTime(), 0L));
+                }
+                try {
+                    if (local.tryLock(step)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    if (mode.interruptible()) {
+                        throw e;
+                    }
+                    interrupted = true;
+                }
+                Lease held = slot.lease();
+                if (engine.isClosed() || (held != null && held.isLost())
+                        || (mode == AcquireMode.TIMED && end - System.nanoTime() <= 0)) {
+                    return false;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Takes the local lock the way {@code mode} waits; false if the deadline passed. */
+    private boolean lockLocally(long deadline, AcquireMode mode) throws InterruptedException {
+        switch (mode) {
+            case INTERRUPTIBLE:
                 local.lockInterruptibly();
-                locked = true;
-            } else if (mode == AcquireMode.TIMED) {
-                locked = local.tryLock(Math.max(deadline - System.nanoTime(), LeaseSlot.MIN_ATTEMPT_NANOS));
-            } else {
+                return true;
+            case TIMED:
+                return local.tryLock(Math.max(deadline - System.nanoTime(), 0L));
+            default:
                 local.lock();
-                locked = true;
-            }
-        } finally {
-            if (!locked) {
-                mine.releaseIdle(false);
-            }
+                return true;
         }
-        if (!locked) {
-            return false;
-        }
-        handoffs = 0;
-        slot = mine;
-        engine.events.acquired(name, start, mine.lastAcquireContended(), false);
-        return true;
     }
 
     /**

@@ -174,6 +174,20 @@ final class RedisBackend implements LockBackend {
     }
 
     @Override
+    public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        if (!fair) {
+            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+        }
+        long reply = (Long) bounded(timeoutNanos, () -> run(RedisScript.FAIR_TRY,
+                List.of(lockKey(name), fenceKey(name), queueKey(name)),
+                List.of(token, Long.toString(leaseMillis), retentionMillis, queueAlivePrefix(name))));
+        if (reply > 0) {
+            return AcquireResult.acquired(reply, leaseMillis);
+        }
+        return AcquireResult.busy(reply == -1 ? -1 : Math.max(-reply - 2, 0));
+    }
+
+    @Override
     public ReleaseResult release(String name, String token) {
         if (fair) {
             // also removes a queued request of the token (an acquisition whose answer was lost)

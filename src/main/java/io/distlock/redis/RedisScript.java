@@ -76,6 +76,24 @@ final class RedisScript {
             "return -2 - ttl"));
 
     /**
+     * Fair acquire in turn, never queueing (a fair lock's tryLock(0, unit)). KEYS: lock key,
+     * fence key, queue. ARGV: token, lease ms, fence retention ms, alive-key prefix. Drops dead
+     * entries at the head of the queue; takes the lock if it is free and nobody is queued, and
+     * returns the fencing token; otherwise {@code -2 - PTTL} as ACQUIRE does (0 if the lock is
+     * free but waiters are queued).
+     */
+    static final RedisScript FAIR_TRY = new RedisScript(String.join("\n",
+            liveHead("KEYS[3]", "ARGV[4]"),
+            "if not head and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
+            "  local t = redis.call('TIME')",
+            nextFence("KEYS[2]", "ARGV[3]"),
+            "  return fence",
+            "end",
+            "local ttl = redis.call('PTTL', KEYS[1])",
+            "if ttl == -2 then return -2 end",
+            "return -2 - ttl"));
+
+    /**
      * Fair release, withdrawal and clean-up. KEYS: lock key, queue. ARGV: token, release channel,
      * alive-key prefix. Removes the token from the queue, deletes the lock key if the token owns
      * it, and if the lock is then free tells the live head of the queue (or everyone, if the

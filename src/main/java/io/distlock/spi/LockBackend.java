@@ -46,6 +46,25 @@ public interface LockBackend extends AutoCloseable {
     AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos);
 
     /**
+     * Creates the lease for {@code name} if no lease exists and no acquisition is queued for it
+     * on the server, in one attempt that never queues and never waits for another owner: a fair
+     * lock's {@code tryLock(0, unit)}, which, as on a fair {@code ReentrantLock}, does not
+     * overtake waiters. A back end whose server queues no waiters uses the default, which is
+     * {@code tryAcquire(name, token, leaseMillis, false, timeoutNanos)}.
+     *
+     * @param name the lock name
+     * @param token the new owner's token
+     * @param leaseMillis the time to live of the lease
+     * @param timeoutNanos as for {@link #tryAcquire}
+     * @return as for {@link #tryAcquire}
+     * @throws LockBackendException if the store could not be reached or did not answer in time;
+     *         the outcome is unknown
+     */
+    default AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+    }
+
+    /**
      * Withdraws an acquisition that got busy results and that the engine gives up (timeout,
      * interrupt): a back end that queued it on the server removes it, and releases the lease if
      * it was granted meanwhile. Called from a background thread, and again after a failure, until
