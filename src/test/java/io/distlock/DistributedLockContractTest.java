@@ -819,9 +819,11 @@ public abstract class DistributedLockContractTest {
         }
     }
 
-    @Test
-    void aThreadThatDiesHoldingTheLockNoLongerBlocksOtherJvms() throws Exception {
-        DistributedLockFactory s = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis())).build());
+    /**
+     * A thread of {@code s} locks the test's lock and ends without unlocking; returns its fencing
+     * token once the loss of its lease has been reported.
+     */
+    private long dieHolding(DistributedLockFactory s) throws InterruptedException {
         long[] fence = new long[1];
         Thread dies = new Thread(() -> {
             DistributedLock lock = s.getLock(name);
@@ -833,6 +835,13 @@ public abstract class DistributedLockContractTest {
         dies.join(30_000);
         assertThat(dies.isAlive()).isFalse();
         await().atMost(Duration.ofSeconds(20)).until(() -> lostLeases.contains(name + "#" + fence[0]));
+        return fence[0];
+    }
+
+    @Test
+    void aThreadThatDiesHoldingTheLockNoLongerBlocksOtherJvms() throws Exception {
+        DistributedLockFactory s = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis())).build());
+        long fence = dieHolding(s);
         long start = System.nanoTime();
         long otherFence = async(() -> {
             DistributedLock other = elsewhere.getLock(name);
@@ -845,7 +854,7 @@ public abstract class DistributedLockContractTest {
         }).get(60, TimeUnit.SECONDS);
         System.out.println(getClass().getSimpleName() + ": another JVM got the lock of a dead thread "
                 + millisSince(start) + " ms after the loss was reported");
-        assertThat(otherFence).isGreaterThan(fence[0]);
+        assertThat(otherFence).isGreaterThan(fence);
         // in its own JVM the dead thread still owns the lock, as it would own a ReentrantLock
         assertThat(async(() -> s.getLock(name).tryLock()).get(10, TimeUnit.SECONDS)).isFalse();
     }
@@ -853,15 +862,7 @@ public abstract class DistributedLockContractTest {
     @Test
     void aThreadWaitingBehindADeadHolderOfItsJvmDoesNotBlockOtherJvms() throws Exception {
         DistributedLockFactory s = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis())).build());
-        long[] fence = new long[1];
-        Thread dies = new Thread(() -> {
-            DistributedLock lock = s.getLock(name);
-            lock.lock();
-            fence[0] = lock.getFencingToken();
-        }, "dies-holding");
-        dies.start();
-        dies.join(30_000);
-        await().atMost(Duration.ofSeconds(20)).until(() -> lostLeases.contains(name + "#" + fence[0]));
+        dieHolding(s);
         // a thread of the same JVM waits: it must not take and keep the server's lock while the
         // dead thread keeps the local one (a fair lock's waiter is granted the lease first)
         CountDownLatch asking = new CountDownLatch(1);
