@@ -1,52 +1,88 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite on this machine and writes the results under docs/benchmarks/<date>/:
+# Runs the benchmark suite and writes the results under docs/benchmarks/<date>/ (or --out DIR):
 # the JMH JSON and log, a Markdown report with the target ratios, and an SVG chart.
-# It builds the library and the benchmarks, starts its own redis-server and etcd on free loopback
-# ports (data in a temporary directory), and stops them at the end. Extra arguments go to JMH
-# (for example a benchmark pattern: ./run-benchmarks.sh Uncontended).
+# It builds the library and the benchmarks. Against your own servers:
+#   jmh/run-benchmarks.sh --redis redis.example:6379 --etcd http://etcd.example:2379 [JMH args]
+# Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
+# a temporary directory) and stops them at the end. Extra arguments go to JMH (for example a
+# benchmark pattern: jmh/run-benchmarks.sh --redis 10.0.0.5:6379 Uncontended -p impl=RedisLock).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 day=$(date -u +%Y-%m-%d)
 out="$root/docs/benchmarks/$day"
+redis_target=""
+etcd_target=""
+command_line="jmh/run-benchmarks.sh $*"
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --redis) redis_target=$2; shift 2 ;;
+        --etcd) etcd_target=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --help|-h) sed -n '2,9p' "$0"; exit 0 ;;
+        *) break ;;
+    esac
+done
+if [[ -n "$redis_target" && ! "$redis_target" =~ ^[^:]+:[0-9]+$ ]]; then
+    echo "--redis wants host:port, was '$redis_target'"; exit 2
+fi
+if [[ -n "$etcd_target" && ! "$etcd_target" =~ ^https?:// ]]; then
+    echo "--etcd wants a client URL (http://host:port), was '$etcd_target'"; exit 2
+fi
 mkdir -p "$out"
 
-for tool in redis-server etcd java mvn python3; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (Debian: apt-get install redis-server etcd-server)"; exit 1; }
+tools=(redis-cli curl java mvn python3)
+[[ -n "$redis_target" ]] || tools+=(redis-server)
+[[ -n "$etcd_target" ]] || tools+=(etcd)
+for tool in "${tools[@]}"; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (Debian: apt-get install redis-server redis-tools etcd-server curl)"; exit 1; }
 done
 
 (cd "$root" && mvn -q -B install -DskipTests)
 mvn -q -B package
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-redis_port=$(free_port); client_port=$(free_port); peer_port=$(free_port)
 tmp=$(mktemp -d)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --loglevel warning > "$tmp/redis.log" 2>&1 &
-redis_pid=$!
-etcd --data-dir "$tmp/etcd" --listen-client-urls "http://127.0.0.1:$client_port" \
-    --advertise-client-urls "http://127.0.0.1:$client_port" --listen-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "default=http://127.0.0.1:$peer_port" > "$tmp/etcd.log" 2>&1 &
-etcd_pid=$!
-cleanup() { kill "$redis_pid" "$etcd_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-
+# servers of its own are started on loopback only
+if [[ -z "$redis_target" ]]; then
+    redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+        --loglevel warning > "$tmp/redis.log" 2>&1 &
+    pids+=($!)
+    redis_target="127.0.0.1:$redis_port"
+fi
+if [[ -z "$etcd_target" ]]; then
+    client_port=$(free_port); peer_port=$(free_port)
+    etcd --data-dir "$tmp/etcd" --listen-client-urls "http://127.0.0.1:$client_port" \
+        --advertise-client-urls "http://127.0.0.1:$client_port" --listen-peer-urls "http://127.0.0.1:$peer_port" \
+        --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+        --initial-cluster "default=http://127.0.0.1:$peer_port" > "$tmp/etcd.log" 2>&1 &
+    pids+=($!)
+    etcd_target="http://127.0.0.1:$client_port"
+fi
+redis_host=${redis_target%:*}
+redis_port=${redis_target##*:}
 for _ in $(seq 1 100); do
-    if redis-cli -p "$redis_port" ping >/dev/null 2>&1 \
-        && curl -fs "http://127.0.0.1:$client_port/health" >/dev/null 2>&1; then break; fi
+    if redis-cli -h "$redis_host" -p "$redis_port" ping >/dev/null 2>&1 \
+        && curl -fs "$etcd_target/health" >/dev/null 2>&1; then break; fi
     sleep 0.1
 done
+redis-cli -h "$redis_host" -p "$redis_port" ping >/dev/null 2>&1 || { echo "no Redis answers at $redis_target"; exit 1; }
+curl -fs "$etcd_target/health" >/dev/null 2>&1 || { echo "no etcd answers at $etcd_target"; exit 1; }
 
-props=(-Ddistlock.redis="127.0.0.1:$redis_port" -Ddistlock.etcd="http://127.0.0.1:$client_port"
+props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
        -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
     echo "memory: $(free -h | awk '/Mem:/ {print $2}')"
     echo "java: $(java -version 2>&1 | head -1)"
-    echo "redis: $(redis-server --version | cut -d' ' -f3)"
-    echo "etcd: $(etcd --version | head -1 | cut -d' ' -f3), data on $(df -h --output=fstype "$tmp" | tail -1)"
+    echo "redis: $redis_target, $(redis-cli -h "$redis_host" -p "$redis_port" info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
+    echo "etcd: $etcd_target, $(curl -fs "$etcd_target/version")"
+    echo "command: $command_line"
 } > "$out/machine.txt"
 
 # Redisson leaves non-daemon threads behind, and JMH dumps them at the end of each of its forks:
