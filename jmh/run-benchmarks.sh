@@ -3,6 +3,8 @@
 # the JMH JSON and log, a Markdown report with the target ratios, and an SVG chart.
 # It builds the library and the benchmarks. Against your own servers:
 #   jmh/run-benchmarks.sh --redis redis.example:6379 --etcd http://etcd.example:2379 [JMH args]
+# With credentials: --redis-user NAME / --etcd-user NAME, passwords in the environment variables
+# DISTLOCK_REDIS_PASSWORD / DISTLOCK_ETCD_PASSWORD (never on the command line).
 # Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
 # a temporary directory) and stops them at the end. Extra arguments go to JMH (for example a
 # benchmark pattern: jmh/run-benchmarks.sh --redis 10.0.0.5:6379 Uncontended -p impl=RedisLock).
@@ -13,13 +15,17 @@ day=$(date -u +%Y-%m-%d)
 out="$root/docs/benchmarks/$day"
 redis_target=""
 etcd_target=""
+redis_user=""
+etcd_user=""
 command_line="jmh/run-benchmarks.sh $*"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --redis) redis_target=$2; shift 2 ;;
         --etcd) etcd_target=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        --help|-h) sed -n '2,9p' "$0"; exit 0 ;;
+        --redis-user) redis_user=$2; shift 2 ;;
+        --etcd-user) etcd_user=$2; shift 2 ;;
+        --help|-h) sed -n '2,11p' "$0"; exit 0 ;;
         *) break ;;
     esac
 done
@@ -65,22 +71,32 @@ if [[ -z "$etcd_target" ]]; then
 fi
 redis_host=${redis_target%:*}
 redis_port=${redis_target##*:}
+rcli() {
+    if [[ -n "$redis_user" ]]; then
+        REDISCLI_AUTH="${DISTLOCK_REDIS_PASSWORD:-}" redis-cli --no-auth-warning --user "$redis_user" -h "$redis_host" -p "$redis_port" "$@"
+    elif [[ -n "${DISTLOCK_REDIS_PASSWORD:-}" ]]; then
+        REDISCLI_AUTH="$DISTLOCK_REDIS_PASSWORD" redis-cli --no-auth-warning -h "$redis_host" -p "$redis_port" "$@"
+    else
+        redis-cli -h "$redis_host" -p "$redis_port" "$@"
+    fi
+}
 for _ in $(seq 1 100); do
-    if redis-cli -h "$redis_host" -p "$redis_port" ping >/dev/null 2>&1 \
+    if [[ "$(rcli ping 2>/dev/null)" == PONG ]] \
         && curl -fs "$etcd_target/health" >/dev/null 2>&1; then break; fi
     sleep 0.1
 done
-redis-cli -h "$redis_host" -p "$redis_port" ping >/dev/null 2>&1 || { echo "no Redis answers at $redis_target"; exit 1; }
+[[ "$(rcli ping 2>/dev/null)" == PONG ]] || { echo "no Redis answers PONG at $redis_target (check the address and the credentials)"; exit 1; }
 curl -fs "$etcd_target/health" >/dev/null 2>&1 || { echo "no etcd answers at $etcd_target"; exit 1; }
 
 props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
+       ${redis_user:+-Ddistlock.redis.user="$redis_user"} ${etcd_user:+-Ddistlock.etcd.user="$etcd_user"}
        -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
     echo "memory: $(free -h | awk '/Mem:/ {print $2}')"
     echo "java: $(java -version 2>&1 | head -1)"
-    echo "redis: $redis_target, $(redis-cli -h "$redis_host" -p "$redis_port" info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
+    echo "redis: $redis_target, $(rcli info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
     echo "etcd: $etcd_target, $(curl -fs "$etcd_target/version")"
     echo "command: $command_line"
 } > "$out/machine.txt"

@@ -443,6 +443,11 @@ public final class LockEngine implements AutoCloseable {
     void discardInBackground(LockBackend backend, String name, String token, boolean queued,
                              java.util.concurrent.CompletableFuture<?> inFlight) {
         if (cleanupsClosed) {
+            // the factory is closing and its cleaner has had its last round: one attempt now,
+            // on the caller's thread (what it cannot remove expires with its lease or session)
+            if (inFlight == null || inFlight.isDone()) {
+                new Cleanup(backend, name, token, queued).run();
+            }
             return;
         }
         Cleanup c = new Cleanup(backend, name, token, queued);

@@ -48,6 +48,67 @@ final class Candidates {
         return System.getProperty("distlock.etcd", "http://127.0.0.1:2379");
     }
 
+    /**
+     * The command of a child JVM running {@code main} with {@code args}, reaching the same
+     * servers with the same users as this JVM (passwords pass in the inherited environment).
+     */
+    static List<String> childCommand(Class<?> main, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
+                "-Ddistlock.etcd=" + etcd(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        for (String user : List.of("distlock.redis.user", "distlock.etcd.user")) {
+            if (System.getProperty(user) != null) {
+                command.add("-D" + user + "=" + System.getProperty(user));
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** The Redis user ({@code distlock.redis.user}), or null for the default user. */
+    static String redisUser() {
+        return System.getProperty("distlock.redis.user");
+    }
+
+    /** The Redis password (environment variable {@code DISTLOCK_REDIS_PASSWORD}), or null. */
+    static String redisPassword() {
+        return System.getenv("DISTLOCK_REDIS_PASSWORD");
+    }
+
+    /** The client settings every Redis candidate uses: credentials if given, a 2 s timeout. */
+    static redis.clients.jedis.JedisClientConfig redisConfig() {
+        return redis.clients.jedis.DefaultJedisClientConfig.builder()
+                .user(redisUser()).password(redisPassword()).timeoutMillis(2_000).build();
+    }
+
+    /** A RedisLockFactory builder for the benchmark's server and credentials. */
+    static RedisLockFactory.Builder redisLockFactory() {
+        return RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).clientConfig(redisConfig());
+    }
+
+    /**
+     * A jetcd client builder for the benchmark's server, with the user
+     * ({@code distlock.etcd.user}) and password (environment variable
+     * {@code DISTLOCK_ETCD_PASSWORD}) if given.
+     */
+    static io.etcd.jetcd.ClientBuilder etcdClientBuilder() {
+        io.etcd.jetcd.ClientBuilder b = Client.builder().endpoints(etcd());
+        String user = System.getProperty("distlock.etcd.user");
+        if (user != null) {
+            b.user(ByteSequence.from(user, StandardCharsets.UTF_8));
+            String password = System.getenv("DISTLOCK_ETCD_PASSWORD");
+            b.password(ByteSequence.from(password == null ? "" : password, StandardCharsets.UTF_8));
+        }
+        return b;
+    }
+
+    /** An EtcdLockFactory builder for the benchmark's server and credentials. */
+    static EtcdLockFactory.Builder etcdLockFactory() {
+        return EtcdLockFactory.builder().clientBuilder(etcdClientBuilder());
+    }
+
     /** Shared clients of one benchmark state; the candidates of that state use them. */
     static final class Clients implements AutoCloseable {
         private DistributedLockFactory redisLocks;
@@ -70,7 +131,7 @@ final class Candidates {
 
         DistributedLockFactory redisLocks() {
             if (redisLocks == null) {
-                redisLocks = RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).keyPrefix(prefix).build();
+                redisLocks = redisLockFactory().keyPrefix(prefix).build();
             }
             return redisLocks;
         }
@@ -78,7 +139,7 @@ final class Candidates {
         /** Fair locks ({@code LockOptions.fair(true)}) on Redis. */
         DistributedLockFactory redisFairLocks() {
             if (redisFairLocks == null) {
-                redisFairLocks = RedisLockFactory.builder().hostAndPort(redisHost(), redisPort()).keyPrefix(prefix)
+                redisFairLocks = redisLockFactory().keyPrefix(prefix)
                         .options(io.distlock.LockOptions.builder().fair(true).build()).build();
             }
             return redisFairLocks;
@@ -87,7 +148,7 @@ final class Candidates {
         /** Fair locks on etcd, transaction flavour (its queue by create revision). */
         DistributedLockFactory etcdFairTxnLocks() {
             if (etcdFairTxnLocks == null) {
-                etcdFairTxnLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "txn/")
+                etcdFairTxnLocks = etcdLockFactory().keyPrefix(prefix + "txn/")
                         .options(io.distlock.LockOptions.builder().fair(true).build()).build();
             }
             return etcdFairTxnLocks;
@@ -96,12 +157,12 @@ final class Candidates {
         DistributedLockFactory etcdLocks(EtcdFlavour flavour) {
             if (flavour == EtcdFlavour.TRANSACTION) {
                 if (etcdTxnLocks == null) {
-                    etcdTxnLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "txn/").build();
+                    etcdTxnLocks = etcdLockFactory().keyPrefix(prefix + "txn/").build();
                 }
                 return etcdTxnLocks;
             }
             if (etcdServiceLocks == null) {
-                etcdServiceLocks = EtcdLockFactory.builder().endpoints(etcd()).keyPrefix(prefix + "svc/")
+                etcdServiceLocks = etcdLockFactory().keyPrefix(prefix + "svc/")
                         .flavour(EtcdFlavour.LOCK_SERVICE).build();
             }
             return etcdServiceLocks;
@@ -110,7 +171,8 @@ final class Candidates {
         RedissonClient redisson() {
             if (redisson == null) {
                 Config config = new Config();
-                config.useSingleServer().setAddress("redis://" + redisHost() + ":" + redisPort());
+                config.useSingleServer().setAddress("redis://" + redisHost() + ":" + redisPort())
+                        .setUsername(redisUser()).setPassword(redisPassword());
                 redisson = Redisson.create(config);
             }
             return redisson;
@@ -118,7 +180,7 @@ final class Candidates {
 
         Client etcdClient() {
             if (etcdClient == null) {
-                etcdClient = Client.builder().endpoints(etcd()).build();
+                etcdClient = etcdClientBuilder().build();
             }
             return etcdClient;
         }
@@ -227,7 +289,7 @@ final class Candidates {
     static final class RawRedis implements Candidate {
         private static final String RELEASE =
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-        private final Jedis jedis = new Jedis(redisHost(), redisPort());
+        private final Jedis jedis = new Jedis(new redis.clients.jedis.HostAndPort(redisHost(), redisPort()), redisConfig());
         private final String key;
         private String token;
 

@@ -3,7 +3,6 @@ package io.distlock.jmh;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,13 +62,9 @@ public final class CrossProcessHandoff {
     private static void run(String impl, int rounds, int jvms) throws Exception {
         String name = "handoff-" + UUID.randomUUID() + "-";
         List<Process> children = new ArrayList<>();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int i = 0; i < jvms; i++) {
-            children.add(new ProcessBuilder(java, "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
-                    "-Ddistlock.etcd=" + System.getProperty("distlock.etcd", "http://127.0.0.1:2379"),
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-cp", System.getProperty("java.class.path"), CrossProcessHandoff.class.getName(),
-                    "child", impl, name, Integer.toString(rounds)).redirectErrorStream(false).start());
+            children.add(new ProcessBuilder(Candidates.childCommand(CrossProcessHandoff.class, "child", impl, name,
+                    Integer.toString(rounds))).redirectErrorStream(false).start());
         }
         List<long[]> holds = new ArrayList<>();
         for (int c = 0; c < children.size(); c++) {

@@ -6,7 +6,6 @@ import io.distlock.etcd.EtcdFlavour;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -69,11 +68,8 @@ public final class CrossProcessSignal {
 
     private static void run(String impl, int rounds) throws Exception {
         String prefix = "signal-" + UUID.randomUUID() + "-";
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
-                "-Ddistlock.etcd=" + System.getProperty("distlock.etcd", "http://127.0.0.1:2379"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                CrossProcessSignal.class.getName(), "child", impl, prefix, Integer.toString(rounds))
+        Process child = new ProcessBuilder(Candidates.childCommand(CrossProcessSignal.class, "child", impl, prefix,
+                Integer.toString(rounds)))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Long> latencies = new ArrayList<>();
         try (Candidates.Clients clients = new Candidates.Clients(prefix);

@@ -29,8 +29,7 @@ public final class RegistryFootprint {
     public static void main(String[] args) throws Exception {
         int names = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int threads = 8;
-        try (RedisLockFactory locks = RedisLockFactory.builder()
-                .hostAndPort(Candidates.redisHost(), Candidates.redisPort())
+        try (RedisLockFactory locks = Candidates.redisLockFactory()
                 .keyPrefix("footprint-" + System.nanoTime() + ":")
                 .fencingRetention(java.time.Duration.ofMinutes(1))
                 .build()) {
