@@ -47,46 +47,7 @@ done
 (cd "$root" && mvn -q -B install -DskipTests)
 mvn -q -B package
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-# servers of its own are started on loopback only
-if [[ -z "$redis_target" ]]; then
-    redis_port=$(free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        --loglevel warning > "$tmp/redis.log" 2>&1 &
-    pids+=($!)
-    redis_target="127.0.0.1:$redis_port"
-fi
-if [[ -z "$etcd_target" ]]; then
-    client_port=$(free_port); peer_port=$(free_port)
-    etcd --data-dir "$tmp/etcd" --listen-client-urls "http://127.0.0.1:$client_port" \
-        --advertise-client-urls "http://127.0.0.1:$client_port" --listen-peer-urls "http://127.0.0.1:$peer_port" \
-        --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-        --initial-cluster "default=http://127.0.0.1:$peer_port" > "$tmp/etcd.log" 2>&1 &
-    pids+=($!)
-    etcd_target="http://127.0.0.1:$client_port"
-fi
-redis_host=${redis_target%:*}
-redis_port=${redis_target##*:}
-rcli() {
-    if [[ -n "$redis_user" ]]; then
-        REDISCLI_AUTH="${DISTLOCK_REDIS_PASSWORD:-}" redis-cli --no-auth-warning --user "$redis_user" -h "$redis_host" -p "$redis_port" "$@"
-    elif [[ -n "${DISTLOCK_REDIS_PASSWORD:-}" ]]; then
-        REDISCLI_AUTH="$DISTLOCK_REDIS_PASSWORD" redis-cli --no-auth-warning -h "$redis_host" -p "$redis_port" "$@"
-    else
-        redis-cli -h "$redis_host" -p "$redis_port" "$@"
-    fi
-}
-for _ in $(seq 1 100); do
-    if [[ "$(rcli ping 2>/dev/null)" == PONG ]] \
-        && curl -fs "$etcd_target/health" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
-[[ "$(rcli ping 2>/dev/null)" == PONG ]] || { echo "no Redis answers PONG at $redis_target (check the address and the credentials)"; exit 1; }
-curl -fs "$etcd_target/health" >/dev/null 2>&1 || { echo "no etcd answers at $etcd_target"; exit 1; }
+source ./servers.sh
 
 props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
        ${redis_user:+-Ddistlock.redis.user="$redis_user"} ${etcd_user:+-Ddistlock.etcd.user="$etcd_user"}
