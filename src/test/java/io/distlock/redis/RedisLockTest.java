@@ -103,6 +103,54 @@ class RedisLockTest {
     }
 
     @Test
+    void aFairLocksReleaseWakesOnlyTheHeadOfItsQueue() throws Exception {
+        RedisLockFactory f = factory(LockOptions.builder().fair(true).build());
+        String name = "fair-head";
+        RedisLock holder = f.getLock(name);
+        holder.lock();
+        int waiters = 8;
+        java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> threads = new java.util.ArrayList<>();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            for (int i = 0; i < waiters; i++) {
+                Thread t = new Thread(() -> {
+                    RedisLock lock = f.getLock(name);
+                    lock.lock();
+                    try {
+                        first.countDown();
+                        go.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        lock.unlock();
+                    }
+                }, "fair-waiter-" + i);
+                threads.add(t);
+                t.start();
+                int queued = i + 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> jedis.zcard(prefix + "{" + name + "}:fq") == queued);
+            }
+            Thread.sleep(300);   // every waiter is parked, watching its own token
+            jedis.configResetStat();
+            holder.unlock();
+            assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(100);
+            Map<String, Long> calls = commandCalls(jedis);
+            System.out.println("Redis commands around one release under " + waiters + " fair waiters: " + calls);
+            // the release and the head's one attempt (a waiter's periodic refresh, every 2 s, may
+            // fall in the window too); waking every waiter would cost one attempt each
+            assertThat(calls.getOrDefault("evalsha", 0L)).as("scripts run").isBetween(2L, 4L);
+            assertThat(calls.get("publish")).isEqualTo(1L);
+        } finally {
+            go.countDown();
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+        }
+    }
+
+    @Test
     void leaseKeyFencingKeyAndChannelShareOneClusterSlot() {
         RedisLockFactory f = factory(LockOptions.defaults());
         RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 6_000_000_000L, false);
