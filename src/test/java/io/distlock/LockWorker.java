@@ -17,8 +17,8 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * The program the cross-process tests run in separate JVMs. The first argument says which back
- * end: {@code redis:HOST:PORT}, {@code etcd-txn:ENDPOINTS} or {@code etcd-lock-service:ENDPOINTS}
- * (endpoints separated by commas).
+ * end: {@code redis:HOST:PORT}, {@code redis-cluster:HOST:PORT,...} (seed nodes),
+ * {@code etcd-txn:ENDPOINTS} or {@code etcd-lock-service:ENDPOINTS} (endpoints separated by commas).
  * <pre>
  * SPEC PREFIX count NAME THREADS ROUNDS COUNTER_KEY
  *     THREADS threads each do ROUNDS read-modify-write increments of COUNTER_KEY (a get, then a
@@ -143,18 +143,35 @@ public final class LockWorker {
             return RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix).options(options)
                     .leaseListener(listener).build();
         }
+        if (kind.equals("redis-cluster")) {
+            return RedisLockFactory.builder().clusterNodes(seeds(where)).keyPrefix(prefix).options(options)
+                    .leaseListener(listener).build();
+        }
         EtcdFlavour flavour = kind.equals("etcd-txn") ? EtcdFlavour.TRANSACTION : EtcdFlavour.LOCK_SERVICE;
         return EtcdLockFactory.builder().endpoints(where.split(",")).keyPrefix(prefix).flavour(flavour)
                 .options(options).leaseListener(listener).build();
     }
 
+    private static java.util.Set<redis.clients.jedis.HostAndPort> seeds(String where) {
+        java.util.Set<redis.clients.jedis.HostAndPort> seeds = new java.util.LinkedHashSet<>();
+        for (String s : where.split(",")) {
+            seeds.add(redis.clients.jedis.HostAndPort.from(s));
+        }
+        return seeds;
+    }
+
     private static Store open(String spec, String prefix, LockOptions options) {
         String kind = spec.substring(0, spec.indexOf(':'));
         String where = spec.substring(spec.indexOf(':') + 1);
-        if (kind.equals("redis")) {
-            String host = where.substring(0, where.lastIndexOf(':'));
-            int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
-            RedisClient data = RedisClient.create(host, port);
+        if (kind.startsWith("redis")) {
+            redis.clients.jedis.UnifiedJedis data;
+            if (kind.equals("redis-cluster")) {
+                data = redis.clients.jedis.RedisClusterClient.create(seeds(where));
+            } else {
+                String host = where.substring(0, where.lastIndexOf(':'));
+                int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+                data = RedisClient.create(host, port);
+            }
             DistributedLockFactory locks = factory(spec, prefix, options, (n, f) -> { });
             return new Store() {
                 public DistributedLock lock(String name) {

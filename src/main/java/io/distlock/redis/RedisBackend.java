@@ -64,7 +64,9 @@ final class RedisBackend implements LockBackend {
     static final long FAIR_ALIVE_MILLIS = 6_000;
     private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
     private final String description;
-    final RedisReleaseSubscriber subscriber;
+    final ReleaseSubscriber subscriber;
+    /** Whether the client is a Redis Cluster client: releases go out by sharded pub/sub. */
+    private final boolean cluster;
     private final RedisConditions conditions = new RedisConditions(this);
 
     /** How long one Jedis call may block at most (from the client's timeouts), or Long.MAX_VALUE if unknown. */
@@ -81,8 +83,26 @@ final class RedisBackend implements LockBackend {
         this.prefix = prefix;
         this.retentionMillis = Long.toString(retentionMillis);
         this.description = description;
-        this.subscriber = new RedisReleaseSubscriber(client, prefix);
+        java.util.function.IntFunction<redis.clients.jedis.Connection> slotRouting = slotRouting(client);
+        this.cluster = slotRouting != null;
+        this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting) : new RedisReleaseSubscriber(client, prefix);
         this.maxCallNanos = maxCallNanos;
+    }
+
+    /** How a Redis Cluster client reaches the master of a slot; {@code null} for other clients. */
+    static java.util.function.IntFunction<redis.clients.jedis.Connection> slotRouting(UnifiedJedis client) {
+        if (client instanceof redis.clients.jedis.RedisClusterClient) {
+            return ((redis.clients.jedis.RedisClusterClient) client)::getConnectionFromSlot;
+        }
+        if (client instanceof redis.clients.jedis.JedisCluster) {
+            return ((redis.clients.jedis.JedisCluster) client)::getConnectionFromSlot;
+        }
+        return null;
+    }
+
+    /** Whether the factory runs on Redis Cluster. */
+    boolean cluster() {
+        return cluster;
     }
 
     /**
@@ -191,9 +211,10 @@ final class RedisBackend implements LockBackend {
     public ReleaseResult release(String name, String token) {
         if (fair) {
             // also removes a queued request of the token (an acquisition whose answer was lost)
-            return releaseResult(fairRelease(name, token));
+            return releaseResult(fairRelease(name, token), lockKey(name));
         }
-        return releaseResult((Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name))));
+        return releaseResult((Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name))),
+                lockKey(name));
     }
 
     @Override
@@ -209,12 +230,12 @@ final class RedisBackend implements LockBackend {
     }
 
     /** Reads a release script's answer: 0 not owned, else 1 + the subscribers told. */
-    ReleaseResult releaseResult(long reply) {
+    ReleaseResult releaseResult(long reply, String channel) {
         if (reply == 0) {
             return ReleaseResult.NOT_OWNED;
         }
         // receivers of the announcement, less this factory's own subscription
-        long others = reply - 1 - (subscriber.isActive() ? 1 : 0);
+        long others = reply - 1 - subscriber.ownReceivers(channel);
         return others > 0 ? ReleaseResult.RELEASED_WITH_LISTENERS : ReleaseResult.RELEASED;
     }
 
@@ -266,6 +287,9 @@ final class RedisBackend implements LockBackend {
     }
 
     Object run(RedisScript script, List<String> keys, List<String> args) {
+        if (cluster) {
+            script = script.sharded;
+        }
         try {
             try {
                 return client.evalsha(script.sha1, keys, args);

@@ -1,6 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.AbstractDistributedLockFactory;
+import io.distlock.LockBackendException;
 import io.distlock.LockFactoryBuilder;
 import io.distlock.internal.Dependencies;
 import io.distlock.internal.FactoryBinding;
@@ -42,6 +43,15 @@ import redis.clients.jedis.UnifiedJedis;
  * is always the whole name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a
  * thread first has to wait.
+ *
+ * <p><b>Redis Cluster.</b> Given {@link Builder#clusterNodes seed nodes}, or a
+ * {@code RedisClusterClient} or {@code JedisCluster} as its client, the factory runs on a
+ * cluster (Redis 7.0 or later): each lock lives on its hash tag's slot, and releases are announced
+ * with sharded pub/sub ({@code SPUBLISH}) on that slot, received by a {@code SSUBSCRIBE} on the
+ * master that serves it while the lock has waiters in this factory (and for a few seconds after),
+ * so a release reaches only that shard. (The access-control list below is for a single server;
+ * on a cluster the scripts publish with {@code SPUBLISH} and the factory subscribes with
+ * {@code SSUBSCRIBE}, and the cluster client needs its routing commands.)
  *
  * <p><b>Access control.</b> An ACL user needs the commands the lock sends and those its scripts
  * run, on keys and channels under the prefix (a pattern subscription is matched literally, hence
@@ -105,6 +115,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
 
         private UnifiedJedis client;
         private HostAndPort hostAndPort;
+        private java.util.Set<HostAndPort> clusterNodes;
         private JedisClientConfig clientConfig;
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
 
@@ -154,8 +165,40 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         }
 
         /**
+         * Connects to a Redis Cluster, with a cluster client the factory creates and closes. The
+         * nodes are seeds: any of the cluster's masters or replicas, from which the client learns
+         * the rest and which master serves each slot. Every key of one lock carries the lock's hash
+         * tag, so a lock lives on one slot and each of its operations is one script on its master;
+         * releases are announced with sharded pub/sub on that slot, which needs Redis 7.0 or
+         * later. What a failover of a master means for the locks it holds is in
+         * {@code docs/deployments.md}: a lock whose acquisition had not reached the replica that
+         * takes over is lost, and its holder is told.
+         *
+         * <p>The client learns the slots when the factory is built, so {@link #build()} fails with
+         * a {@link LockBackendException} if no seed answers then; after that, the factory rides
+         * out nodes that are down like any other failure of the server.
+         *
+         * @param seeds at least one node address
+         * @return this builder
+         * @throws NullPointerException if {@code seeds} or one of them is {@code null}
+         * @throws IllegalArgumentException if {@code seeds} is empty
+         */
+        public Builder clusterNodes(java.util.Collection<HostAndPort> seeds) {
+            Objects.requireNonNull(seeds, "seeds");
+            if (seeds.isEmpty()) {
+                throw new IllegalArgumentException("clusterNodes needs at least one seed node");
+            }
+            java.util.Set<HostAndPort> copy = new java.util.LinkedHashSet<>();
+            for (HostAndPort seed : seeds) {
+                copy.add(Objects.requireNonNull(seed, "seed node"));
+            }
+            this.clusterNodes = copy;
+            return this;
+        }
+
+        /**
          * Sets the Jedis configuration (password, user, TLS, database, timeouts) of the client
-         * created for {@link #hostAndPort}. Defaults to Jedis' defaults.
+         * created for {@link #hostAndPort} or {@link #clusterNodes}. Defaults to Jedis' defaults.
          *
          * @param clientConfig the configuration
          * @return this builder
@@ -191,13 +234,17 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * Builds the factory.
          *
          * @return the factory
-         * @throws IllegalStateException if neither or both of {@link #client} and
-         *         {@link #hostAndPort} were given, or {@link #clientConfig} was given with a client
+         * @throws IllegalStateException if not exactly one of {@link #client},
+         *         {@link #hostAndPort} and {@link #clusterNodes} was given, or
+         *         {@link #clientConfig} was given with a client
+         * @throws LockBackendException if {@link #clusterNodes} were given and none of them
+         *         answered with the cluster's slots
          */
         public RedisLockFactory build() {
-            if ((client == null) == (hostAndPort == null)) {
+            int given = (client != null ? 1 : 0) + (hostAndPort != null ? 1 : 0) + (clusterNodes != null ? 1 : 0);
+            if (given != 1) {
                 throw new IllegalStateException(
-                        "exactly one of client(...) or hostAndPort(...) must be set");
+                        "exactly one of client(...), hostAndPort(...) or clusterNodes(...) must be set");
             }
             if (client != null) {
                 if (clientConfig != null) {
@@ -219,6 +266,30 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 pool.setMaxWait(Duration.ofMillis(socketTimeout));
                 maxCall = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
                         Math.max(config.getConnectionTimeoutMillis(), 0) + 3 * socketTimeout);
+            }
+            if (clusterNodes != null) {
+                // the cluster client retries redirections and failed nodes for at most this long,
+                // and a call in flight then may take a connect, a pool wait and a socket timeout more
+                Duration retries = Duration.ofMillis(socketTimeout > 0 ? 2 * socketTimeout : 4_000);
+                long maxClusterCall = socketTimeout > 0
+                        ? retries.toNanos() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+                                Math.max(config.getConnectionTimeoutMillis(), 0) + 2 * socketTimeout)
+                        : Long.MAX_VALUE;
+                redis.clients.jedis.RedisClusterClient cluster;
+                try {
+                    cluster = redis.clients.jedis.RedisClusterClient.builder()
+                            .nodes(clusterNodes)
+                            .clientConfig(config)
+                            .poolConfig(pool)
+                            .maxTotalRetriesDuration(retries)
+                            .build();
+                } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    String fix = RedisBackend.permanentCause(e);
+                    throw new LockBackendException("Redis Cluster at " + clusterNodes + ": no seed node told the "
+                            + "cluster's slots (" + e.getMessage() + ")" + (fix != null ? " (" + fix + ")" : ""),
+                            e, fix != null);
+                }
+                return create(cluster, true, "Redis Cluster at " + clusterNodes, maxClusterCall);
             }
             RedisClient created = RedisClient.builder()
                     .hostAndPort(hostAndPort)

@@ -132,7 +132,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
             writerTokens.remove(name, token);
             cancel(name, token);
             return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(keys(name).get(0)),
-                    List.of(token, base(name))));
+                    List.of(token, base(name))), base(name));
         }
 
         @Override
@@ -164,7 +164,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         public ReleaseResult release(String name, String token) {
             List<String> k = keys(name);
             return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE, k.subList(0, 2),
-                    List.of(token, base(name))));
+                    List.of(token, base(name))), base(name));
         }
 
         @Override

@@ -32,14 +32,11 @@ import redis.clients.jedis.UnifiedJedis;
  * message) re-checks, so a release under a long queue wakes one thread, not all of them.
  * </pre>
  */
-final class RedisReleaseSubscriber {
+final class RedisReleaseSubscriber implements ReleaseSubscriber {
 
     private static final Logger log = LoggerFactory.getLogger(RedisReleaseSubscriber.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
-
-    /** The message of a release meant for every waiter of the channel. */
-    static final String EVERYONE = "0";
 
     private final UnifiedJedis client;
     private final String pattern;
@@ -55,17 +52,8 @@ final class RedisReleaseSubscriber {
         this.pattern = escapeGlob(keyPrefix) + "{*";
     }
 
-    /** Watches one channel: {@code onRelease} runs for every message published on it. */
-    ReleaseWatch watch(String channel, Runnable onRelease) {
-        return watch(channel, null, onRelease);
-    }
-
-    /**
-     * Watches one channel for one waiter: {@code onRelease} runs for a message that names
-     * {@code token} (a fair lock's release wakes the head of its queue only) or names nobody
-     * ({@code "0"}); with a {@code null} token, for every message.
-     */
-    ReleaseWatch watch(String channel, String token, Runnable onRelease) {
+    @Override
+    public ReleaseWatch watch(String channel, String token, Runnable onRelease) {
         if (started.compareAndSet(false, true) && !closed) {
             Thread t = new Thread(this::run, "distlock-redis-pubsub");
             t.setDaemon(true);
@@ -81,8 +69,10 @@ final class RedisReleaseSubscriber {
         return w;
     }
 
-    boolean isActive() {
-        return active;
+    /** The pattern subscription receives every channel under the prefix, once. */
+    @Override
+    public int ownReceivers(String channel) {
+        return active ? 1 : 0;
     }
 
     private void run() {
@@ -119,7 +109,8 @@ final class RedisReleaseSubscriber {
         }
     }
 
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         Listener l = current;
         if (l != null && l.isSubscribed()) {
@@ -168,7 +159,7 @@ final class RedisReleaseSubscriber {
             List<Watch> list = watchers.get(channel);
             if (list != null) {
                 for (Watch w : list) {
-                    if (w.token == null || w.token.equals(message) || EVERYONE.equals(message)) {
+                    if (ReleaseSubscriber.wakes(w.token, message)) {
                         w.onRelease.run();
                     }
                 }

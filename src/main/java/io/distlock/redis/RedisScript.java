@@ -330,9 +330,21 @@ final class RedisScript {
 
     final String source;
     final String sha1;
+    /**
+     * The same script for Redis Cluster: releases announced with SPUBLISH on the lock's own slot
+     * (sharded pub/sub, Redis 7), so a release reaches the one shard that serves the lock, not every
+     * node of the cluster. Every channel a script announces on carries the lock's hash tag.
+     */
+    final RedisScript sharded;
 
     private RedisScript(String source) {
+        this(source, false);
+    }
+
+    private RedisScript(String source, boolean sharded) {
         this.source = source;
+        this.sharded = sharded || !source.contains("'PUBLISH'")
+                ? this : new RedisScript(source.replace("'PUBLISH'", "'SPUBLISH'"), true);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
             this.sha1 = HexFormat.of().formatHex(digest);

@@ -11,7 +11,6 @@ import io.distlock.testing.Holder;
 import io.distlock.testing.RedisServer;
 import io.distlock.testing.RedisServers;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,21 +59,6 @@ class RedisLockTest {
         assertThat(RedisTestSupport.leftovers(server(), prefix)).isEmpty();
     }
 
-    private static Map<String, Long> commandCalls(Jedis jedis) {
-        Map<String, Long> calls = new LinkedHashMap<>();
-        for (String line : jedis.info("commandstats").split("\r\n")) {
-            if (line.startsWith("cmdstat_")) {
-                String cmd = line.substring("cmdstat_".length(), line.indexOf(':'));
-                String stats = line.substring(line.indexOf(':') + 1);
-                long n = Long.parseLong(stats.substring(stats.indexOf("calls=") + 6, stats.indexOf(',')));
-                calls.put(cmd, n);
-            }
-        }
-        calls.remove("info");
-        calls.remove("config|resetstat");
-        return calls;
-    }
-
     @Test
     void oneLockAndUnlockCostTwoRoundTripsAndReacquiresCostNone() {
         RedisLockFactory f = factory(LockOptions.defaults());
@@ -91,7 +75,7 @@ class RedisLockTest {
                 lock.unlock();
             }
             lock.unlock();
-            Map<String, Long> calls = commandCalls(jedis);
+            Map<String, Long> calls = RedisTestSupport.commandCalls(jedis);
             System.out.println("Redis commands for one lock+unlock with 100 nested re-acquisitions: " + calls);
             // two scripts sent; the other entries are the commands those scripts ran inside Redis
             // (acquire: SET NX PX, TIME, SET ... GET of the fence; release: GET, DEL, PUBLISH)
@@ -136,7 +120,7 @@ class RedisLockTest {
             holder.unlock();
             assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(100);
-            Map<String, Long> calls = commandCalls(jedis);
+            Map<String, Long> calls = RedisTestSupport.commandCalls(jedis);
             System.out.println("Redis commands around one release under " + waiters + " fair waiters: " + calls);
             // the release and the head's one attempt (a waiter's periodic refresh, every 2 s, may
             // fall in the window too); waking every waiter would cost one attempt each

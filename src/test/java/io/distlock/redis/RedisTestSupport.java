@@ -20,6 +20,22 @@ final class RedisTestSupport {
                 DefaultJedisClientConfig.builder().timeoutMillis(5_000).autoNegotiateProtocol(false).build());
     }
 
+    /** Calls per command since the last CONFIG RESETSTAT (commands of scripts included), without INFO's own. */
+    static java.util.Map<String, Long> commandCalls(Jedis jedis) {
+        java.util.Map<String, Long> calls = new java.util.LinkedHashMap<>();
+        for (String line : jedis.info("commandstats").split("\r\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String cmd = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String stats = line.substring(line.indexOf(':') + 1);
+                long n = Long.parseLong(stats.substring(stats.indexOf("calls=") + 6, stats.indexOf(',')));
+                calls.put(cmd, n);
+            }
+        }
+        calls.remove("info");
+        calls.remove("config|resetstat");
+        return calls;
+    }
+
     /** All keys under a prefix. */
     static List<String> keys(RedisServer server, String prefix) {
         List<String> found = new ArrayList<>();
@@ -33,6 +49,23 @@ final class RedisTestSupport {
             } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
         }
         return found;
+    }
+
+    /** What {@link #leftovers(RedisServer, String)} finds, on every master of a cluster. */
+    static List<String> leftovers(io.distlock.testing.RedisCluster cluster, String prefix) {
+        List<String> left = new ArrayList<>();
+        for (String key : cluster.keys(prefix, RedisReleaseSubscriber.escapeGlob(prefix) + "*")) {
+            if (!key.endsWith(":fence")) {
+                left.add(key);
+                continue;
+            }
+            try (Jedis jedis = io.distlock.testing.RedisCluster.connect(cluster.masterOf(key))) {
+                if (jedis.pttl(key) < 0) {
+                    left.add(key);
+                }
+            }
+        }
+        return left;
     }
 
     /**

@@ -105,12 +105,19 @@ public abstract class RedisServer implements AutoCloseable {
     /** A redis-server child process on a free loopback port, without persistence. */
     static final class Local extends RedisServer {
         private final Path binary;
+        private final List<String> extraArgs;
         private final Path dir;
         private final int port;
         private Process process;
 
         Local(Path binary) {
+            this(binary, List.of());
+        }
+
+        /** A server started with {@code extraArgs} after the defaults (a restart keeps its directory). */
+        Local(Path binary, List<String> extraArgs) {
             this.binary = binary;
+            this.extraArgs = List.copyOf(extraArgs);
             try {
                 this.dir = Files.createTempDirectory("distlock-redis-");
             } catch (IOException e) {
@@ -134,10 +141,11 @@ public abstract class RedisServer implements AutoCloseable {
         }
 
         private void start(int p) {
-            List<String> cmd = List.of(binary.toString(),
+            List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(),
                     "--port", Integer.toString(p), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                    "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning");
+                    "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"));
+            cmd.addAll(extraArgs);
             try {
                 process = new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
@@ -193,6 +201,11 @@ public abstract class RedisServer implements AutoCloseable {
                 kill();
             }
             start(port);
+        }
+
+        /** Whether the process is running (it may be paused). */
+        boolean alive() {
+            return process != null && process.isAlive();
         }
 
         @Override

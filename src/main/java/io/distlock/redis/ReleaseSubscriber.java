@@ -1,0 +1,37 @@
+package io.distlock.redis;
+
+import io.distlock.spi.ReleaseWatch;
+
+/**
+ * How one factory receives the releases announced on the server: one pattern subscription on a
+ * standalone or Sentinel-managed server ({@link RedisReleaseSubscriber}), per-channel sharded
+ * subscriptions on the node that serves each lock on Redis Cluster ({@link ShardedReleaseSubscriber}).
+ */
+interface ReleaseSubscriber {
+
+    /** The message of a release meant for every waiter of the channel. */
+    String EVERYONE = "0";
+
+    /** Whether {@code message} wakes a waiter watching for {@code token} ({@code null}: any message). */
+    static boolean wakes(String token, String message) {
+        return token == null || token.equals(message) || EVERYONE.equals(message);
+    }
+
+    /** Watches one channel: {@code onRelease} runs for every message published on it. */
+    default ReleaseWatch watch(String channel, Runnable onRelease) {
+        return watch(channel, null, onRelease);
+    }
+
+    /**
+     * Watches one channel for one waiter: {@code onRelease} runs for a message that names
+     * {@code token} (a fair lock's release wakes the head of its queue only) or names nobody
+     * ({@code "0"}); with a {@code null} token, for every message.
+     */
+    ReleaseWatch watch(String channel, String token, Runnable onRelease);
+
+    /** How many of the receivers a publish on {@code channel} counts are this factory's own subscription. */
+    int ownReceivers(String channel);
+
+    /** Ends the subscriptions and their threads. */
+    void close();
+}

@@ -1,0 +1,400 @@
+package io.distlock.redis;
+
+import io.distlock.spi.ReleaseWatch;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisShardedPubSub;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Release announcements on Redis Cluster: sharded pub/sub (SSUBSCRIBE, Redis 7), each channel
+ * subscribed on the node that serves its slot, so a release travels to that shard's subscribers
+ * only instead of being broadcast over the cluster bus to every node.
+ *
+ * <pre>
+ * Sharded pub/sub has no patterns, so a channel is subscribed while it has watchers (and for
+ * LINGER after the last leaves, so a lock contended again soon does not pay a new round trip),
+ * on one connection per node, each read by a thread of its own.
+ *
+ * Every decision (subscribe, unsubscribe, re-route) runs on one control thread, in order; the
+ * node threads only read: messages are dispatched at once, confirmations and failures are handed
+ * to the control thread. A watch is active only while its channel's subscription is confirmed;
+ * until then, the engine re-checks the lock on a short timer, so an announcement lost to a
+ * reconnect or a slot move costs latency, never a missed release: when a subscription is
+ * confirmed, the channel's watchers are woken once to re-check.
+ *
+ * A subscription moves with its slot: when a slot migrates or its master fails over, the node
+ * ends the subscription (the server's own SUNSUBSCRIBE) or its connection breaks; the channel
+ * is then subscribed again on the node the client's slot map names, after a back-off while that
+ * map may still be stale (the client refreshes it on the next redirection or failure of a
+ * command). A subscription sent to the wrong node fails with a redirection and is retried the same way.
+ * Subscription connections are borrowed from the cluster client's pools and destroyed after use,
+ * never returned, since a connection that was subscribed may still receive pushes.
+ * </pre>
+ */
+final class ShardedReleaseSubscriber implements ReleaseSubscriber {
+
+    private static final Logger log = LoggerFactory.getLogger(ShardedReleaseSubscriber.class);
+    private static final long LINGER_MILLIS = 10_000;
+    private static final long MIN_BACKOFF_MILLIS = 50;
+    private static final long MAX_BACKOFF_MILLIS = 2_000;
+
+    /** A connection to the master serving a slot (the cluster client's routing). */
+    private final IntFunction<Connection> connectionForSlot;
+    private final ConcurrentHashMap<String, List<Watch>> watchers = new ConcurrentHashMap<>();
+    /** Channel states; written by the control thread only. */
+    private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    /** Node connections by address; control thread only. */
+    private final Map<HostAndPort, Node> nodes = new HashMap<>();
+    private final ScheduledThreadPoolExecutor control;
+    private volatile boolean closed;
+    /** Consecutive failures to subscribe; control thread only. */
+    private int failures;
+
+    ShardedReleaseSubscriber(IntFunction<Connection> connectionForSlot) {
+        this.connectionForSlot = connectionForSlot;
+        this.control = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "distlock-redis-sharded-pubsub");
+            t.setDaemon(true);
+            return t;
+        });
+        control.setRemoveOnCancelPolicy(true);
+    }
+
+    @Override
+    public ReleaseWatch watch(String channel, String token, Runnable onRelease) {
+        Watch w = new Watch(channel, token, onRelease);
+        watchers.compute(channel, (n, list) -> {
+            List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
+            l.add(w);
+            return l;
+        });
+        Subscription s = subscriptions.get(channel);
+        if (s == null || s.leaving) {
+            submit(() -> subscribe(channel));
+        }
+        return w;
+    }
+
+    @Override
+    public int ownReceivers(String channel) {
+        Subscription s = subscriptions.get(channel);
+        return s != null && s.active ? 1 : 0;
+    }
+
+    private void submit(Runnable task) {
+        schedule(task, 0);
+    }
+
+    private void schedule(Runnable task, long delayMillis) {
+        if (closed) {
+            return;
+        }
+        try {
+            control.schedule(() -> {
+                try {
+                    if (!closed) {
+                        task.run();
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("release subscription bookkeeping failed; waiters fall back to re-checking on a timer", e);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    // ---- control thread ------------------------------------------------------------------------
+
+    /** Makes sure {@code channel} is subscribed (or being subscribed) while it has watchers. */
+    private void subscribe(String channel) {
+        if (!watchers.containsKey(channel)) {
+            return;
+        }
+        Subscription s = subscriptions.get(channel);
+        if (s != null) {
+            s.leaving = false;   // a pending unsubscribe, if any, is kept from ending it (see unsubscribed)
+            return;
+        }
+        int slot = JedisClusterCRC16.getSlot(channel);
+        Connection probe;
+        try {
+            probe = connectionForSlot.apply(slot);
+        } catch (RuntimeException e) {
+            log.debug("no connection for the slot of {}; retrying", channel, e);
+            retry(channel);
+            return;
+        }
+        HostAndPort address = probe.getHostAndPort();
+        Node node = nodes.get(address);
+        if (node != null) {
+            probe.close();   // unused: back to the pool
+        } else {
+            node = new Node(address, probe);
+            nodes.put(address, node);
+        }
+        Subscription created = new Subscription(node);
+        subscriptions.put(channel, created);
+        node.subscribe(channel);
+    }
+
+    private void retry(String channel) {
+        long delay = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failures, 6));
+        failures++;
+        schedule(() -> subscribe(channel), delay);
+    }
+
+    private void confirmed(Node node, String channel) {
+        Subscription s = subscriptions.get(channel);
+        if (s == null || s.node != node) {
+            return;
+        }
+        failures = 0;
+        s.active = true;
+        wake(channel);   // a release may have come before the subscription did
+    }
+
+    /** The node ended one channel's subscription: asked for, or because its slot moved away. */
+    private void unsubscribed(Node node, String channel) {
+        Subscription s = subscriptions.get(channel);
+        if (s == null || s.node != node) {
+            return;
+        }
+        subscriptions.remove(channel, s);
+        if (watchers.containsKey(channel)) {
+            wake(channel);
+            retry(channel);
+        }
+    }
+
+    private void lingerOver(String channel) {
+        Subscription s = subscriptions.get(channel);
+        if (s != null && s.leaving && !watchers.containsKey(channel)) {
+            s.node.unsubscribe(channel);
+        }
+    }
+
+    /** A node's connection ended (broken, or its last channel unsubscribed). */
+    private void nodeEnded(Node node, RuntimeException cause) {
+        nodes.remove(node.address, node);
+        List<String> lost = new ArrayList<>();
+        subscriptions.forEach((channel, s) -> {
+            if (s.node == node) {
+                lost.add(channel);
+            }
+        });
+        if (cause != null && !lost.isEmpty()) {
+            log.debug("release subscriptions on {} broke; subscribing again", node.address, cause);
+        }
+        for (String channel : lost) {
+            subscriptions.remove(channel);
+            if (watchers.containsKey(channel)) {
+                wake(channel);
+                retry(channel);
+            }
+        }
+    }
+
+    private void wake(String channel) {
+        List<Watch> list = watchers.get(channel);
+        if (list != null) {
+            for (Watch w : list) {
+                w.onRelease.run();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        control.shutdownNow();
+        try {
+            control.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Node node : List.copyOf(nodes.values())) {
+            node.stop();
+        }
+        nodes.clear();
+        subscriptions.clear();
+    }
+
+    /** One channel's subscription: on which node, and whether the node confirmed it. */
+    private static final class Subscription {
+        final Node node;
+        volatile boolean active;
+        /** No watchers since; unsubscribed when the linger is over, unless watched again. */
+        volatile boolean leaving;
+
+        Subscription(Node node) {
+            this.node = node;
+        }
+    }
+
+    /** The subscription connection to one node, read by its own thread. */
+    private final class Node extends JedisShardedPubSub {
+        final HostAndPort address;
+        private final Connection connection;
+        /** Channels to subscribe once the connection is being read; control thread only. */
+        private final List<String> pending = new ArrayList<>();
+        private Thread reader;
+        private volatile boolean reading;
+
+        Node(HostAndPort address, Connection connection) {
+            this.address = address;
+            this.connection = connection;
+        }
+
+        /** Control thread. */
+        void subscribe(String channel) {
+            if (reader == null) {
+                reader = new Thread(() -> run(channel), "distlock-redis-sharded-pubsub-" + address);
+                reader.setDaemon(true);
+                reader.start();
+            } else if (!reading) {
+                pending.add(channel);
+            } else {
+                send(() -> ssubscribe(channel));
+            }
+        }
+
+        /** Control thread. */
+        void unsubscribe(String channel) {
+            if (reading) {
+                send(() -> sunsubscribe(channel));
+            }
+        }
+
+        private void send(Runnable write) {
+            try {
+                write.run();
+            } catch (RuntimeException e) {
+                // the connection is breaking: its reader ends and the channels are re-subscribed
+                log.debug("could not write to the release subscription on {}", address, e);
+                connection.setBroken();
+            }
+        }
+
+        private void run(String first) {
+            RuntimeException cause = null;
+            try {
+                proceed(connection, first);
+            } catch (RuntimeException e) {
+                cause = e;
+            } finally {
+                reading = false;
+                connection.setBroken();   // destroyed, never back in the pool
+                try {
+                    connection.close();
+                } catch (RuntimeException ignored) {
+                    // already gone
+                }
+                RuntimeException c = cause;
+                submit(() -> nodeEnded(this, c));
+            }
+        }
+
+        void stop() {
+            if (reading) {
+                send(this::sunsubscribe);
+            }
+            Thread t = reader;
+            if (t != null) {
+                try {
+                    t.join(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (t.isAlive()) {
+                    connection.disconnect();
+                }
+            }
+        }
+
+        @Override
+        public void onSSubscribe(String channel, int subscribedChannels) {
+            if (!reading) {
+                // from now on the control thread writes further channels on the connection at
+                // once; those it queued before are flushed by the task submitted here
+                reading = true;
+                submit(this::flushPending);
+            }
+            submit(() -> confirmed(this, channel));
+        }
+
+        /** Control thread: the channels queued before the connection was being read. */
+        private void flushPending() {
+            if (!pending.isEmpty()) {
+                String[] channels = pending.toArray(String[]::new);
+                pending.clear();
+                send(() -> ssubscribe(channels));
+            }
+        }
+
+        @Override
+        public void onSUnsubscribe(String channel, int subscribedChannels) {
+            submit(() -> unsubscribed(this, channel));
+        }
+
+        @Override
+        public void onSMessage(String channel, String message) {
+            List<Watch> list = watchers.get(channel);
+            if (list != null) {
+                for (Watch w : list) {
+                    if (ReleaseSubscriber.wakes(w.token, message)) {
+                        w.onRelease.run();
+                    }
+                }
+            }
+        }
+    }
+
+    private final class Watch implements ReleaseWatch {
+        final String channel;
+        final String token;
+        final Runnable onRelease;
+
+        Watch(String channel, String token, Runnable onRelease) {
+            this.channel = channel;
+            this.token = token;
+            this.onRelease = onRelease;
+        }
+
+        @Override
+        public boolean isActive() {
+            Subscription s = subscriptions.get(channel);
+            return s != null && s.active;
+        }
+
+        @Override
+        public void close() {
+            boolean last = watchers.computeIfPresent(channel, (n, list) -> {
+                list.remove(this);
+                return list.isEmpty() ? null : list;
+            }) == null;
+            if (last) {
+                submit(() -> {
+                    Subscription s = subscriptions.get(channel);
+                    if (s != null && !watchers.containsKey(channel)) {
+                        s.leaving = true;
+                        schedule(() -> lingerOver(channel), LINGER_MILLIS);
+                    }
+                });
+            }
+        }
+    }
+}
