@@ -85,7 +85,8 @@ final class RedisBackend implements LockBackend {
         this.description = description;
         java.util.function.IntFunction<redis.clients.jedis.Connection> slotRouting = slotRouting(client);
         this.cluster = slotRouting != null;
-        this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting) : new RedisReleaseSubscriber(client, prefix);
+        this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting, topologyRefresh(client))
+                : new RedisReleaseSubscriber(client, prefix);
         this.maxCallNanos = maxCallNanos;
     }
 
@@ -98,6 +99,14 @@ final class RedisBackend implements LockBackend {
             return ((redis.clients.jedis.JedisCluster) client)::getConnectionFromSlot;
         }
         return null;
+    }
+
+    /** How a Redis Cluster client reads its slot map again. */
+    private static Runnable topologyRefresh(UnifiedJedis client) {
+        if (client instanceof redis.clients.jedis.RedisClusterClient) {
+            return ((redis.clients.jedis.RedisClusterClient) client)::refreshClusterTopology;
+        }
+        return ((redis.clients.jedis.JedisCluster) client)::refreshClusterTopology;
     }
 
     /** Whether the factory runs on Redis Cluster. */

@@ -95,6 +95,6 @@ final class RedisConditions implements ConditionBackend {
 
     @Override
     public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
-        return redis.subscriber.watch(channelPrefix(name) + waiter, onSignal);
+        return redis.subscriber.watchOnce(channelPrefix(name) + waiter, onSignal);
     }
 }

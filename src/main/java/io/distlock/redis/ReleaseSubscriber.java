@@ -29,6 +29,14 @@ interface ReleaseSubscriber {
      */
     ReleaseWatch watch(String channel, String token, Runnable onRelease);
 
+    /**
+     * Watches a channel that only one waiter ever uses (a condition waiter's own): where
+     * subscriptions are per channel, it ends as soon as the watch closes.
+     */
+    default ReleaseWatch watchOnce(String channel, Runnable onRelease) {
+        return watch(channel, onRelease);
+    }
+
     /** How many of the receivers a publish on {@code channel} counts are this factory's own subscription. */
     int ownReceivers(String channel);
 

@@ -37,9 +37,12 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *
  * A subscription moves with its slot: when a slot migrates or its master fails over, the node
  * ends the subscription (the server's own SUNSUBSCRIBE) or its connection breaks; the channel
- * is then subscribed again on the node the client's slot map names, after a back-off while that
- * map may still be stale (the client refreshes it on the next redirection or failure of a
- * command). A subscription sent to the wrong node fails with a redirection and is retried the same way.
+ * is then subscribed again, after a back-off, on the node the client's slot map names once it
+ * has been read again (a redirection the subscriber receives never reaches the client's own
+ * routing, so the subscriber asks for the refresh). A host that vanishes without a reset leaves
+ * a connection that looks alive: every node's subscription is confirmed again every 5 s, and a
+ * node that did not answer by the next time is dropped and its channels subscribed again.
+ * A channel of one waiter only (a condition's) is unsubscribed as soon as its watch closes.
  * Subscription connections are borrowed from the cluster client's pools and destroyed after use,
  * never returned, since a connection that was subscribed may still receive pushes.
  * </pre>
@@ -48,34 +51,50 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
     private static final Logger log = LoggerFactory.getLogger(ShardedReleaseSubscriber.class);
     private static final long LINGER_MILLIS = 10_000;
+    /** How often each node's subscription is confirmed again; unanswered by the next time, the connection is dropped. */
+    private static final long HEARTBEAT_MILLIS = 5_000;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2_000;
 
     /** A connection to the master serving a slot (the cluster client's routing). */
     private final IntFunction<Connection> connectionForSlot;
+    /** Asks the cluster client to read the slot map again. */
+    private final Runnable refreshTopology;
     private final ConcurrentHashMap<String, List<Watch>> watchers = new ConcurrentHashMap<>();
     /** Channel states; written by the control thread only. */
     private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
-    /** Node connections by address; control thread only. */
-    private final Map<HostAndPort, Node> nodes = new HashMap<>();
+    /** Node connections by address; written by the control thread only. */
+    private final Map<HostAndPort, Node> nodes = new ConcurrentHashMap<>();
+    /** Consecutive failures to subscribe, per channel; control thread only. */
+    private final Map<String, Integer> failures = new HashMap<>();
     private final ScheduledThreadPoolExecutor control;
     private volatile boolean closed;
-    /** Consecutive failures to subscribe; control thread only. */
-    private int failures;
 
-    ShardedReleaseSubscriber(IntFunction<Connection> connectionForSlot) {
+    ShardedReleaseSubscriber(IntFunction<Connection> connectionForSlot, Runnable refreshTopology) {
         this.connectionForSlot = connectionForSlot;
+        this.refreshTopology = refreshTopology;
         this.control = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "distlock-redis-sharded-pubsub");
             t.setDaemon(true);
             return t;
         });
         control.setRemoveOnCancelPolicy(true);
+        control.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public ReleaseWatch watch(String channel, String token, Runnable onRelease) {
-        Watch w = new Watch(channel, token, onRelease);
+        return watch(channel, token, onRelease, LINGER_MILLIS);
+    }
+
+    /** A channel of one waiter only (a condition's): unsubscribed as soon as its watch closes. */
+    @Override
+    public ReleaseWatch watchOnce(String channel, Runnable onRelease) {
+        return watch(channel, null, onRelease, 0);
+    }
+
+    private ReleaseWatch watch(String channel, String token, Runnable onRelease, long lingerMillis) {
+        Watch w = new Watch(channel, token, onRelease, lingerMillis);
         watchers.compute(channel, (n, list) -> {
             List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
             l.add(w);
@@ -135,7 +154,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             probe = connectionForSlot.apply(slot);
         } catch (RuntimeException e) {
             log.debug("no connection for the slot of {}; retrying", channel, e);
-            retry(channel);
+            retry(channel, true);
+            return;
+        }
+        if (closed) {
+            probe.close();
             return;
         }
         HostAndPort address = probe.getHostAndPort();
@@ -151,10 +174,24 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         node.subscribe(channel);
     }
 
-    private void retry(String channel) {
-        long delay = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failures, 6));
-        failures++;
-        schedule(() -> subscribe(channel), delay);
+    /**
+     * Subscribes {@code channel} again after a back-off that grows with its own failures; with
+     * {@code stale}, the client's slot map is read again first, since it may name a node that no
+     * longer serves the slot (a subscriber's redirection never reaches the client's own routing).
+     */
+    private void retry(String channel, boolean stale) {
+        int failed = failures.merge(channel, 1, Integer::sum) - 1;
+        long delay = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failed, 6));
+        schedule(() -> {
+            if (stale) {
+                try {
+                    refreshTopology.run();
+                } catch (RuntimeException e) {
+                    log.debug("could not refresh the cluster's slot map", e);
+                }
+            }
+            subscribe(channel);
+        }, delay);
     }
 
     private void confirmed(Node node, String channel) {
@@ -162,9 +199,41 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         if (s == null || s.node != node) {
             return;
         }
-        failures = 0;
-        s.active = true;
-        wake(channel);   // a release may have come before the subscription did
+        node.heartbeat = null;
+        failures.remove(channel);
+        if (!s.active) {
+            s.active = true;
+            wake(channel);   // a release may have come before the subscription did
+        }
+    }
+
+    /**
+     * Control thread, periodically: confirms each node's subscriptions are still served, by
+     * subscribing one of its channels again (the node answers with a confirmation). A node that
+     * did not answer the previous one is dropped, so a connection left half-open by a host that
+     * vanished (no reset ever arrives) is not taken for a live one for longer than two periods.
+     */
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        for (Node node : nodes.values()) {
+            if (!node.reading) {
+                continue;
+            }
+            if (node.heartbeat != null) {
+                log.debug("release subscription on {} stopped answering; reconnecting", node.address);
+                node.drop();
+                continue;
+            }
+            for (Map.Entry<String, Subscription> e : subscriptions.entrySet()) {
+                if (e.getValue().node == node && e.getValue().active && !e.getValue().leaving) {
+                    node.heartbeat = e.getKey();
+                    node.send(() -> node.ssubscribe(e.getKey()));
+                    break;
+                }
+            }
+        }
     }
 
     /** The node ended one channel's subscription: asked for, or because its slot moved away. */
@@ -175,15 +244,24 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         }
         subscriptions.remove(channel, s);
         if (watchers.containsKey(channel)) {
+            // not asked for (or watched again since): the slot may have moved
             wake(channel);
-            retry(channel);
+            retry(channel, true);
         }
     }
 
-    private void lingerOver(String channel) {
+    private void lingerOver(String channel, long lingerMillis) {
         Subscription s = subscriptions.get(channel);
-        if (s != null && s.leaving && !watchers.containsKey(channel)) {
+        if (s == null || !s.leaving || watchers.containsKey(channel)) {
+            return;
+        }
+        if (s.node.reading) {
             s.node.unsubscribe(channel);
+        } else if (s.node.pending.remove(channel)) {
+            subscriptions.remove(channel, s);   // never sent
+        } else {
+            // the node's first channel, not confirmed yet: try again later
+            schedule(() -> lingerOver(channel, lingerMillis), Math.max(lingerMillis, MIN_BACKOFF_MILLIS));
         }
     }
 
@@ -203,7 +281,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             subscriptions.remove(channel);
             if (watchers.containsKey(channel)) {
                 wake(channel);
-                retry(channel);
+                retry(channel, cause != null);
             }
         }
     }
@@ -227,7 +305,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             Thread.currentThread().interrupt();
         }
         for (Node node : List.copyOf(nodes.values())) {
-            node.stop();
+            node.drop();
         }
         nodes.clear();
         subscriptions.clear();
@@ -250,9 +328,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         final HostAndPort address;
         private final Connection connection;
         /** Channels to subscribe once the connection is being read; control thread only. */
-        private final List<String> pending = new ArrayList<>();
+        final List<String> pending = new ArrayList<>();
         private Thread reader;
-        private volatile boolean reading;
+        volatile boolean reading;
+        /** The channel of an unanswered heartbeat; control thread only. */
+        String heartbeat;
 
         Node(HostAndPort address, Connection connection) {
             this.address = address;
@@ -261,6 +341,9 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
         /** Control thread. */
         void subscribe(String channel) {
+            if (closed) {
+                return;
+            }
             if (reader == null) {
                 reader = new Thread(() -> run(channel), "distlock-redis-sharded-pubsub-" + address);
                 reader.setDaemon(true);
@@ -279,13 +362,22 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             }
         }
 
-        private void send(Runnable write) {
+        void send(Runnable write) {
             try {
                 write.run();
             } catch (RuntimeException e) {
-                // the connection is breaking: its reader ends and the channels are re-subscribed
                 log.debug("could not write to the release subscription on {}", address, e);
-                connection.setBroken();
+                drop();
+            }
+        }
+
+        /** Closes the socket: the reader fails at once, and its channels are subscribed again elsewhere. */
+        void drop() {
+            connection.setBroken();
+            try {
+                connection.forceDisconnect();
+            } catch (java.io.IOException | RuntimeException e) {
+                log.debug("closing the release subscription on {}", address, e);
             }
         }
 
@@ -308,23 +400,6 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             }
         }
 
-        void stop() {
-            if (reading) {
-                send(this::sunsubscribe);
-            }
-            Thread t = reader;
-            if (t != null) {
-                try {
-                    t.join(500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (t.isAlive()) {
-                    connection.disconnect();
-                }
-            }
-        }
-
         @Override
         public void onSSubscribe(String channel, int subscribedChannels) {
             if (!reading) {
@@ -338,10 +413,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
         /** Control thread: the channels queued before the connection was being read. */
         private void flushPending() {
-            if (!pending.isEmpty()) {
-                String[] channels = pending.toArray(String[]::new);
-                pending.clear();
-                send(() -> ssubscribe(channels));
+            // one command per channel: the channels of one SSUBSCRIBE must share a slot
+            List<String> channels = List.copyOf(pending);
+            pending.clear();
+            for (String c : channels) {
+                send(() -> ssubscribe(c));
             }
         }
 
@@ -367,11 +443,13 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         final String channel;
         final String token;
         final Runnable onRelease;
+        final long lingerMillis;
 
-        Watch(String channel, String token, Runnable onRelease) {
+        Watch(String channel, String token, Runnable onRelease, long lingerMillis) {
             this.channel = channel;
             this.token = token;
             this.onRelease = onRelease;
+            this.lingerMillis = lingerMillis;
         }
 
         @Override
@@ -391,7 +469,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
                     Subscription s = subscriptions.get(channel);
                     if (s != null && !watchers.containsKey(channel)) {
                         s.leaving = true;
-                        schedule(() -> lingerOver(channel), LINGER_MILLIS);
+                        schedule(() -> lingerOver(channel, lingerMillis), lingerMillis);
                     }
                 });
             }

@@ -261,6 +261,7 @@ public abstract class RedisCluster implements AutoCloseable {
     static final class Local extends RedisCluster {
         private final List<RedisServer.Local> nodes = new ArrayList<>();
         private final List<String> seeds = new ArrayList<>();
+        private final List<Integer> busPorts = new ArrayList<>();
 
         Local(Path redisServer, Path redisCli, int masters, int replicas, Duration nodeTimeout) {
             if (masters < 1 || masters > 16 || replicas < 0) {
@@ -269,10 +270,12 @@ public abstract class RedisCluster implements AutoCloseable {
             int total = masters * (1 + replicas);
             try {
                 for (int i = 0; i < total; i++) {
+                    int busPort = ProcessControl.freePort();
+                    busPorts.add(busPort);
                     RedisServer.Local node = new RedisServer.Local(redisServer, List.of(
                             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                             "--cluster-node-timeout", Long.toString(nodeTimeout.toMillis()),
-                            "--cluster-port", Integer.toString(ProcessControl.freePort())));
+                            "--cluster-port", Integer.toString(busPort)));
                     nodes.add(node);
                     seeds.add(node.host() + ":" + node.port());
                 }
@@ -302,7 +305,9 @@ public abstract class RedisCluster implements AutoCloseable {
             HostAndPort firstAddress = HostAndPort.from(first);
             for (int i = 1; i < seeds.size(); i++) {
                 try (Jedis jedis = connect(seeds.get(i))) {
-                    jedis.clusterMeet(firstAddress.getHost(), firstAddress.getPort());
+                    // with the bus port named: it is not the data port + 10000
+                    jedis.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "MEET", firstAddress.getHost(),
+                            Integer.toString(firstAddress.getPort()), Integer.toString(busPorts.get(0)));
                 }
             }
             int per = 16384 / masters;
