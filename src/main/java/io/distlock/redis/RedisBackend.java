@@ -75,8 +75,20 @@ final class RedisBackend implements LockBackend {
     private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
             new SynchronousQueue<>(), Threads.daemon("distlock-redis-call"));
 
+    /** Replicas that must acknowledge an acquisition or a renewal (0: none asked for). */
+    private final int replicaAcks;
+    /** How long the server waits for those acknowledgements (WAIT's timeout). */
+    private final long replicaWaitMillis;
+
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos, boolean fair) {
+        this(client, ownsClient, prefix, retentionMillis, description, maxCallNanos, fair, 0, 0);
+    }
+
+    RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
+                 String description, long maxCallNanos, boolean fair, int replicaAcks, long replicaWaitMillis) {
+        this.replicaAcks = replicaAcks;
+        this.replicaWaitMillis = replicaWaitMillis;
         this.fair = fair;
         this.client = client;
         this.ownsClient = ownsClient;
@@ -189,12 +201,13 @@ final class RedisBackend implements LockBackend {
         // an acquisition that will not wait takes a free lock at once, fair or not, as
         // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
         long reply = fair && willWait
-                ? (Long) bounded(timeoutNanos, () -> run(RedisScript.FAIR_ACQUIRE,
+                ? (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
                         List.of(lockKey(name), fenceKey(name), queueKey(name)),
                         List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
-                                queueAlivePrefix(name), lockKey(name))))
-                : (Long) bounded(timeoutNanos, () -> run(RedisScript.ACQUIRE, List.of(lockKey(name), fenceKey(name)),
-                        List.of(token, Long.toString(leaseMillis), retentionMillis)));
+                                queueAlivePrefix(name), lockKey(name)), RedisBackend::acquired))
+                : (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
+                        List.of(lockKey(name), fenceKey(name)),
+                        List.of(token, Long.toString(leaseMillis), retentionMillis), RedisBackend::acquired));
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
@@ -207,9 +220,10 @@ final class RedisBackend implements LockBackend {
         if (!fair) {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
-        long reply = (Long) bounded(timeoutNanos, () -> run(RedisScript.FAIR_TRY,
+        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_TRY,
                 List.of(lockKey(name), fenceKey(name), queueKey(name)),
-                List.of(token, Long.toString(leaseMillis), retentionMillis, queueAlivePrefix(name))));
+                List.of(token, Long.toString(leaseMillis), retentionMillis, queueAlivePrefix(name)),
+                RedisBackend::acquired));
         if (reply > 0) {
             return AcquireResult.acquired(reply, leaseMillis);
         }
@@ -250,9 +264,57 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public long renew(String name, String token, long leaseMillis) {
-        Object reply = run(RedisScript.RENEW, List.of(lockKey(name)),
-                List.of(token, Long.toString(leaseMillis)));
+        Object reply = runReplicated(RedisScript.RENEW, List.of(lockKey(name)),
+                List.of(token, Long.toString(leaseMillis)), Long.valueOf(1L)::equals);
         return Long.valueOf(1L).equals(reply) ? leaseMillis : -1;
+    }
+
+    /** Whether an acquire script's answer says it took the lock (a fencing token). */
+    private static boolean acquired(Object reply) {
+        return reply instanceof Long && (Long) reply > 0;
+    }
+
+    /**
+     * Runs a script that may write the lease and, when replica acknowledgements are asked for,
+     * WAIT on the same connection right after it: an answer for which {@code wrote} holds counts
+     * only once that many replicas have acknowledged the write. Fewer in time is a failure (the
+     * write stands on the primary: the engine treats the outcome as unknown and gives the
+     * acquisition back, and a renewal that keeps failing ends in a lost lease). Answers that wrote
+     * nothing (the lock is busy) are returned as they are.
+     */
+    private Object runReplicated(RedisScript script, List<String> keys, List<String> args,
+                                 java.util.function.Predicate<Object> wrote) {
+        if (replicaAcks == 0) {
+            return run(script, keys, args);
+        }
+        RedisScript s = cluster ? script.sharded : script;
+        try {
+            Object[] answer;
+            try {
+                answer = scriptThenWait(s, keys, args, true);
+            } catch (JedisNoScriptException e) {
+                answer = scriptThenWait(s, keys, args, false);
+            }
+            long acked = (Long) answer[1];
+            if (wrote.test(answer[0]) && acked < replicaAcks) {
+                throw new LockBackendException(description + ": only " + acked + " of the " + replicaAcks
+                        + " replicas asked for acknowledged the write within " + replicaWaitMillis
+                        + " ms (replicaAcknowledgements)", null);
+            }
+            return answer[0];
+        } catch (JedisException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The script and WAIT, pipelined on one connection (WAIT counts that connection's writes). */
+    private Object[] scriptThenWait(RedisScript s, List<String> keys, List<String> args, boolean bySha) {
+        try (redis.clients.jedis.AbstractPipeline p = client.pipelined()) {
+            redis.clients.jedis.Response<Object> reply = bySha ? p.evalsha(s.sha1, keys, args) : p.eval(s.source, keys, args);
+            redis.clients.jedis.Response<Long> acked = p.waitReplicas(keys.get(0), replicaAcks, replicaWaitMillis);
+            p.sync();
+            return new Object[] {reply.get(), acked.get()};
+        }
     }
 
     @Override

@@ -116,8 +116,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         private UnifiedJedis client;
         private HostAndPort hostAndPort;
         private java.util.Set<HostAndPort> clusterNodes;
+        private String sentinelMaster;
+        private java.util.Set<HostAndPort> sentinels;
         private JedisClientConfig clientConfig;
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
+        private int replicaAcks;
+        private Duration replicaWait = Duration.ZERO;
 
         private Builder() {
             super(DEFAULT_KEY_PREFIX);
@@ -197,8 +201,45 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         }
 
         /**
+         * Connects to the primary that Redis Sentinel names {@code masterName}, with a Sentinel
+         * client the factory creates and closes: it asks the sentinels for the primary, and moves
+         * to the new one when they announce a failover. The
+         * {@linkplain #clientConfig client configuration} applies to the primary and its
+         * replicas; the sentinels are reached with its timeouts and TLS settings but without
+         * its credentials (for sentinels that need credentials, build the Jedis Sentinel client
+         * yourself and pass it to {@link #client}). What a failover means for the locks held on
+         * the old primary is in {@code docs/deployments.md}: replication is asynchronous, so a
+         * lock whose acquisition had not reached the promoted replica is lost, and its holder is
+         * told; {@link #replicaAcknowledgements} narrows that window.
+         *
+         * @param masterName the name the sentinels monitor the primary under
+         * @param sentinels at least one sentinel address
+         * @return this builder
+         * @throws NullPointerException if an argument or a sentinel is {@code null}
+         * @throws IllegalArgumentException if {@code masterName} is empty or {@code sentinels} is empty
+         */
+        public Builder sentinel(String masterName, java.util.Collection<HostAndPort> sentinels) {
+            Objects.requireNonNull(masterName, "masterName");
+            Objects.requireNonNull(sentinels, "sentinels");
+            if (masterName.isEmpty()) {
+                throw new IllegalArgumentException("masterName must not be empty");
+            }
+            if (sentinels.isEmpty()) {
+                throw new IllegalArgumentException("sentinel needs at least one sentinel address");
+            }
+            java.util.Set<HostAndPort> copy = new java.util.LinkedHashSet<>();
+            for (HostAndPort sentinel : sentinels) {
+                copy.add(Objects.requireNonNull(sentinel, "sentinel"));
+            }
+            this.sentinelMaster = masterName;
+            this.sentinels = copy;
+            return this;
+        }
+
+        /**
          * Sets the Jedis configuration (password, user, TLS, database, timeouts) of the client
-         * created for {@link #hostAndPort} or {@link #clusterNodes}. Defaults to Jedis' defaults.
+         * created for {@link #hostAndPort}, {@link #clusterNodes} or {@link #sentinel}. Defaults
+         * to Jedis' defaults.
          *
          * @param clientConfig the configuration
          * @return this builder
@@ -231,20 +272,65 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         }
 
         /**
+         * Makes every acquisition and every renewal wait until {@code replicas} replicas of the
+         * primary have acknowledged it ({@code WAIT replicas timeout} on the connection that
+         * wrote, after the script). Off by default. An acquisition the replicas did not
+         * acknowledge in time fails like any other failed call: it is given back on the primary
+         * and retried under the {@linkplain io.distlock.LockOptions retry settings}, then
+         * {@code lock()} throws {@link LockBackendException}; a renewal that keeps failing so ends
+         * in a lost lease. So while fewer replicas are reachable, no lock is granted.
+         *
+         * <p>What it narrows: a lock the caller holds is on at least {@code replicas} replicas,
+         * so a failover to one of them keeps it. What it cannot promise: a failover to another
+         * replica (with fewer replicas asked for than there are), or one that happens while the
+         * write is on its way, still loses the lock; Redis replication stays asynchronous, and
+         * {@code WAIT} does not make it consistent ({@code docs/deployments.md}). Each
+         * acquisition and renewal costs the replicas' acknowledgement time; keep the timeout below
+         * the client's socket timeout, since the connection waits for the answer. Exclusive locks
+         * (fair or not) wait for the replicas; read/write locks and conditions do not yet.
+         *
+         * @param replicas how many replicas must acknowledge, 0 (off) to 16
+         * @param timeout how long the server waits for them, positive and shorter than the lease
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is {@code null}
+         * @throws IllegalArgumentException if {@code replicas} is out of range, or {@code timeout}
+         *         is not positive while {@code replicas} is
+         */
+        public Builder replicaAcknowledgements(int replicas, Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (replicas < 0 || replicas > 16) {
+                throw new IllegalArgumentException("replicas must be between 0 and 16, was " + replicas);
+            }
+            if (replicas > 0 && (timeout.isNegative() || timeout.isZero())) {
+                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+            this.replicaAcks = replicas;
+            this.replicaWait = timeout;
+            return this;
+        }
+
+        /**
          * Builds the factory.
          *
          * @return the factory
          * @throws IllegalStateException if not exactly one of {@link #client},
          *         {@link #hostAndPort} and {@link #clusterNodes} was given, or
-         *         {@link #clientConfig} was given with a client
+         *         {@link #clientConfig} was given with a client, or the
+         *         {@linkplain #replicaAcknowledgements replicas' timeout} is not shorter than the lease
          * @throws LockBackendException if {@link #clusterNodes} were given and none of them
-         *         answered with the cluster's slots
+         *         answered with the cluster's slots, or {@link #sentinel} was given and no
+         *         sentinel named the primary
          */
         public RedisLockFactory build() {
-            int given = (client != null ? 1 : 0) + (hostAndPort != null ? 1 : 0) + (clusterNodes != null ? 1 : 0);
+            if (replicaAcks > 0 && replicaWait.compareTo(options().leaseTime()) >= 0) {
+                throw new IllegalStateException("the replicas' acknowledgement timeout (" + replicaWait
+                        + ") must be shorter than the lease time (" + options().leaseTime() + ")");
+            }
+            int given = (client != null ? 1 : 0) + (hostAndPort != null ? 1 : 0) + (clusterNodes != null ? 1 : 0)
+                    + (sentinels != null ? 1 : 0);
             if (given != 1) {
                 throw new IllegalStateException(
-                        "exactly one of client(...), hostAndPort(...) or clusterNodes(...) must be set");
+                        "exactly one of client(...), hostAndPort(...), clusterNodes(...) or sentinel(...) must be set");
             }
             if (client != null) {
                 if (clientConfig != null) {
@@ -291,6 +377,30 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 }
                 return create(cluster, true, "Redis Cluster at " + clusterNodes, maxClusterCall);
             }
+            if (sentinels != null) {
+                JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                        .connectionTimeoutMillis(config.getConnectionTimeoutMillis())
+                        .socketTimeoutMillis(config.getSocketTimeoutMillis())
+                        .ssl(config.isSsl())
+                        .sslSocketFactory(config.getSslSocketFactory())
+                        .sslParameters(config.getSslParameters())
+                        .hostnameVerifier(config.getHostnameVerifier())
+                        .build();
+                redis.clients.jedis.RedisSentinelClient sentinel;
+                try {
+                    sentinel = redis.clients.jedis.RedisSentinelClient.builder()
+                            .masterName(sentinelMaster)
+                            .sentinels(sentinels)
+                            .clientConfig(config)
+                            .sentinelClientConfig(sentinelConfig)
+                            .poolConfig(pool)
+                            .build();
+                } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    throw new LockBackendException("Redis Sentinel " + sentinels + ": no sentinel named the primary '"
+                            + sentinelMaster + "' (" + e.getMessage() + ")", e);
+                }
+                return create(sentinel, true, "Redis primary '" + sentinelMaster + "' via Sentinel " + sentinels, maxCall);
+            }
             RedisClient created = RedisClient.builder()
                     .hostAndPort(hostAndPort)
                     .clientConfig(config)
@@ -302,8 +412,10 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
                                         long maxCallNanos) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
+            long waitNanos = replicaAcks > 0 ? replicaWait.toNanos() : 0;
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
-                    maxCallNanos, options().fair());
+                    maxCallNanos == Long.MAX_VALUE ? maxCallNanos : maxCallNanos + waitNanos, options().fair(),
+                    replicaAcks, replicaWait.toMillis());
             LockEngine engine = new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
                     leaseListener(), "RedisLockFactory");
             return FactoryBinding.make(engine, keyPrefix(), RedisLock::new, RedisReadWriteLock::new,

@@ -32,13 +32,13 @@ abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
     }
 
     /**
-     * 1,000 in CI: 10,000 items took 240 s (transactions) and 503 s (lock service) here, every
-     * critical section being several etcd writes; {@code -Ddistlock.bufferItems=10000} runs the
-     * full count.
+     * 500 in CI: 10,000 items took 240 s (transactions) and 503 s (lock service) here, 1,000 about
+     * 50 s each, every critical section being several etcd writes; {@code -Ddistlock.bufferItems=10000}
+     * runs the full count.
      */
     @Override
     protected int defaultBufferItems() {
-        return 1_000;
+        return 500;
     }
 
     @Override

@@ -135,4 +135,69 @@ class EtcdClusterTest {
         }
         assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
     }
+
+    @ParameterizedTest
+    @EnumSource(EtcdFlavour.class)
+    void aFrozenMemberNeitherStopsAFactoryOfEveryEndpointNorAnswersForTheCluster(EtcdFlavour flavour) throws Exception {
+        String prefix = "frozen/" + UUID.randomUUID() + "/";
+        // a lease longer than the freeze: a session whose keep-alive goes to the frozen member
+        // must not expire meanwhile (that would be a real loss, not a stale answer)
+        LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(30))
+                .retryCount(20).retryDelay(Duration.ofMillis(200)).build();
+        List<String> endpoints = etcd.get().endpoints();
+        int frozen = (leader() + 1) % endpoints.size();   // a follower (the leader's loss is the test above)
+        try (EtcdLockFactory all = EtcdLockFactory.builder().endpoints(endpoints.toArray(String[]::new))
+                     .keyPrefix(prefix).flavour(flavour).options(options).requestTimeout(Duration.ofSeconds(2)).build();
+             EtcdLockFactory alone = EtcdLockFactory.builder().endpoints(endpoints.get(frozen))
+                     .keyPrefix(prefix).flavour(flavour).options(options).requestTimeout(Duration.ofSeconds(1)).build()) {
+            DistributedLock held = all.getLock("held");
+            held.lock();
+            assertThat(alone.getLock("held").tryLock()).isFalse();   // both factories are up
+            long worst = 0;
+            long aloneMillis;
+            Object aloneAnswer;
+            etcd.get().pause(frozen);
+            try {
+                for (int i = 0; i < 6; i++) {
+                    long start = System.nanoTime();
+                    DistributedLock lock = all.getLock("n" + i);
+                    assertThat(lock.tryLock(10, TimeUnit.SECONDS)).as("acquisition %d with member %d frozen", i, frozen).isTrue();
+                    lock.unlock();
+                    worst = Math.max(worst, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+                // the frozen member's own factory gets nothing, and says so by its deadline
+                long start = System.nanoTime();
+                try {
+                    aloneAnswer = alone.getLock("free-" + UUID.randomUUID()).tryLock(2, TimeUnit.SECONDS);
+                } catch (LockBackendException e) {
+                    aloneAnswer = e.getClass().getSimpleName();
+                }
+                aloneMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(aloneAnswer).isNotEqualTo(Boolean.TRUE);
+                assertThat(aloneMillis).isLessThan(2_000 + 1_500);
+            } finally {
+                etcd.get().resume(frozen);
+            }
+            // thawed, the member answers as the cluster does: "held" is held, never free
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            boolean answered = false;
+            while (!answered && System.nanoTime() - end < 0) {
+                try {
+                    assertThat(alone.getLock("held").tryLock()).as("a stale answer from the thawed member").isFalse();
+                    answered = true;
+                } catch (LockBackendException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertThat(answered).as("the thawed member answers again").isTrue();
+            held.unlock();
+            DistributedLock after = alone.getLock("held");
+            assertThat(after.tryLock(10, TimeUnit.SECONDS)).isTrue();
+            after.unlock();
+            System.out.printf("%s: member %d frozen: 6 acquisitions through every endpoint, the slowest %d ms; the "
+                    + "frozen member's own factory answered %s after %d ms; thawed, it saw the lock held%n",
+                    flavour, frozen, worst, aloneAnswer, aloneMillis);
+        }
+        assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+    }
 }

@@ -105,6 +105,7 @@ public abstract class RedisServer implements AutoCloseable {
     /** A redis-server child process on a free loopback port, without persistence. */
     static final class Local extends RedisServer {
         private final Path binary;
+        private final List<String> leadingArgs;
         private final List<String> extraArgs;
         private final Path dir;
         private final int port;
@@ -116,7 +117,16 @@ public abstract class RedisServer implements AutoCloseable {
 
         /** A server started with {@code extraArgs} after the defaults (a restart keeps its directory). */
         Local(Path binary, List<String> extraArgs) {
+            this(binary, List.of(), extraArgs);
+        }
+
+        /**
+         * A server started with {@code leadingArgs} right after the binary (a configuration file,
+         * {@code --sentinel}) and {@code extraArgs} after the defaults.
+         */
+        Local(Path binary, List<String> leadingArgs, List<String> extraArgs) {
             this.binary = binary;
+            this.leadingArgs = List.copyOf(leadingArgs);
             this.extraArgs = List.copyOf(extraArgs);
             try {
                 this.dir = Files.createTempDirectory("distlock-redis-");
@@ -141,7 +151,9 @@ public abstract class RedisServer implements AutoCloseable {
         }
 
         private void start(int p) {
-            List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(),
+            List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString()));
+            cmd.addAll(leadingArgs);
+            cmd.addAll(List.of(
                     "--port", Integer.toString(p), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                     "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"));
