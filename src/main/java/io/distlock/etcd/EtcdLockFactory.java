@@ -142,7 +142,12 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
         }
 
         /**
-         * Shorthand for {@code clientBuilder(Client.builder().endpoints(endpoints))}.
+         * Shorthand for {@code clientBuilder(Client.builder().endpoints(endpoints))}, with
+         * gRPC keep-alive pings every 5 s (the shortest interval an etcd server accepts by
+         * default) that fail a connection unanswered for 3 s: a member that stops answering
+         * without closing its connections (frozen, or cut off by a partition) is then skipped
+         * within about 8 s, where without pings calls routed to it would time out one after
+         * another. Give a client builder of your own to choose otherwise.
          *
          * @param endpoints client URLs such as {@code http://127.0.0.1:2379}
          * @return this builder
@@ -154,7 +159,10 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
             if (endpoints.length == 0) {
                 throw new IllegalArgumentException("endpoints must name at least one etcd member");
             }
-            return clientBuilder(Client.builder().endpoints(endpoints));
+            return clientBuilder(Client.builder().endpoints(endpoints)
+                    .keepaliveTime(Duration.ofSeconds(5))
+                    .keepaliveTimeout(Duration.ofSeconds(3))
+                    .keepaliveWithoutCalls(true));
         }
 
         /**
