@@ -26,6 +26,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** What is particular to Redis Cluster: where locks live and how releases travel. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -180,6 +181,42 @@ class RedisClusterTest {
             held.unlock();
             assertThat(waited.get(10, TimeUnit.SECONDS)).isTrue();
             f.close();
+        }
+    }
+
+    @Test
+    void aWaitersSubscriptionFollowsItsSlotToTheNewMasterAndTheReleaseStillWakesIt() throws Exception {
+        RedisLockFactory holderSide = factory(LockOptions.defaults());
+        RedisLockFactory waiterSide = factory(LockOptions.defaults());
+        String name = "migrating";
+        String channel = prefix + "{" + name + "}";
+        int slot = JedisClusterCRC16.getSlot(channel);
+        String source = redis.cluster().masterOf(channel);
+        String target = redis.cluster().masters().stream().filter(m -> !m.equals(source)).findFirst().orElseThrow();
+        RedisLock held = holderSide.getLock(name);
+        held.lock();
+        CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+            RedisLock lock = waiterSide.getLock(name);
+            lock.lock();
+            long at = System.nanoTime();
+            lock.unlock();
+            return at;
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> shardSubscribers(source, channel) == 1);
+        try {
+            redis.cluster().migrateSlot(slot, target);
+            // the old master ends the subscription when it loses the slot; the waiter subscribes on the new one
+            await().atMost(Duration.ofSeconds(20)).until(() -> shardSubscribers(target, channel) == 1);
+            assertThat(shardSubscribers(source, channel)).isZero();
+            long released = System.nanoTime();
+            held.unlock();   // a redirection takes the release to the new master
+            long wokenMillis = TimeUnit.NANOSECONDS.toMillis(waited.get(20, TimeUnit.SECONDS) - released);
+            System.out.println("RedisClusterTest: slot " + slot + " moved from " + source + " to " + target
+                    + " under a waiter; the release woke it " + wokenMillis + " ms later");
+            // the lease the waiter watched had 30 s left: a waiter woken by its timer would take that long
+            assertThat(wokenMillis).isLessThan(5_000);
+        } finally {
+            redis.cluster().migrateSlot(slot, source);
         }
     }
 

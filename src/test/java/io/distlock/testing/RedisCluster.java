@@ -103,6 +103,63 @@ public abstract class RedisCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves {@code slot} and its keys to {@code target} (a master), as a resharding does:
+     * importing and migrating states, MIGRATE of every key, then the new owner announced to
+     * every master.
+     */
+    public void migrateSlot(int slot, String target) {
+        String source = masterOfSlot(slot);
+        if (source.equals(target)) {
+            throw new IllegalArgumentException("slot " + slot + " is not served by another master than " + target);
+        }
+        String sourceId;
+        String targetId;
+        try (Jedis s = connect(source); Jedis t = connect(target)) {
+            sourceId = s.clusterMyId();
+            targetId = t.clusterMyId();
+            t.clusterSetSlotImporting(slot, sourceId);
+            s.clusterSetSlotMigrating(slot, targetId);
+            HostAndPort to = HostAndPort.from(target);
+            for (List<String> keys = s.clusterGetKeysInSlot(slot, 100); !keys.isEmpty();
+                 keys = s.clusterGetKeysInSlot(slot, 100)) {
+                s.migrate(to.getHost(), to.getPort(), 5_000,
+                        new redis.clients.jedis.params.MigrateParams(), keys.toArray(String[]::new));
+            }
+            t.clusterSetSlotNode(slot, targetId);
+            s.clusterSetSlotNode(slot, targetId);
+        }
+        for (String master : masters()) {
+            try (Jedis jedis = connect(master)) {
+                jedis.clusterSetSlotNode(slot, targetId);
+            } catch (RuntimeException e) {
+                // the epoch spreads it anyway
+            }
+        }
+    }
+
+    /** The {@code host:port} of the master serving {@code slot}. */
+    public String masterOfSlot(int slot) {
+        for (String[] node : nodeTable()) {
+            if (!node[2].contains("master") || node[2].contains("fail")) {
+                continue;
+            }
+            for (int i = 8; i < node.length; i++) {
+                String range = node[i];
+                if (range.startsWith("[")) {
+                    continue;   // a slot being migrated or imported
+                }
+                int dash = range.indexOf('-');
+                int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+                int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
+                if (slot >= from && slot <= to) {
+                    return address(node[1]);
+                }
+            }
+        }
+        throw new IllegalStateException("no master serves slot " + slot);
+    }
+
     /** The {@code host:port} of a replica of {@code master}, as the cluster reports it. */
     public String replicaOf(String master) {
         String masterId = null;
@@ -154,25 +211,7 @@ public abstract class RedisCluster implements AutoCloseable {
 
     /** The {@code host:port} of the master serving {@code key}'s slot. */
     public String masterOf(String key) {
-        int slot = JedisClusterCRC16.getSlot(key);
-        for (String[] node : nodeTable()) {
-            if (!node[2].contains("master") || node[2].contains("fail")) {
-                continue;
-            }
-            for (int i = 8; i < node.length; i++) {
-                String range = node[i];
-                if (range.startsWith("[")) {
-                    continue;   // a slot being migrated or imported
-                }
-                int dash = range.indexOf('-');
-                int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
-                int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
-                if (slot >= from && slot <= to) {
-                    return address(node[1]);
-                }
-            }
-        }
-        throw new IllegalStateException("no master serves slot " + slot + " of " + key);
+        return masterOfSlot(JedisClusterCRC16.getSlot(key));
     }
 
     /** Every key under {@code prefix}, from every master. */
