@@ -192,11 +192,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             if (seeds.isEmpty()) {
                 throw new IllegalArgumentException("clusterNodes needs at least one seed node");
             }
-            java.util.Set<HostAndPort> copy = new java.util.LinkedHashSet<>();
-            for (HostAndPort seed : seeds) {
-                copy.add(Objects.requireNonNull(seed, "seed node"));
-            }
-            this.clusterNodes = copy;
+            this.clusterNodes = addresses(seeds, "seed node");
             return this;
         }
 
@@ -227,13 +223,17 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             if (sentinels.isEmpty()) {
                 throw new IllegalArgumentException("sentinel needs at least one sentinel address");
             }
-            java.util.Set<HostAndPort> copy = new java.util.LinkedHashSet<>();
-            for (HostAndPort sentinel : sentinels) {
-                copy.add(Objects.requireNonNull(sentinel, "sentinel"));
-            }
             this.sentinelMaster = masterName;
-            this.sentinels = copy;
+            this.sentinels = addresses(sentinels, "sentinel");
             return this;
+        }
+
+        private static java.util.Set<HostAndPort> addresses(java.util.Collection<HostAndPort> given, String what) {
+            java.util.Set<HostAndPort> copy = new java.util.LinkedHashSet<>();
+            for (HostAndPort address : given) {
+                copy.add(Objects.requireNonNull(address, what));
+            }
+            return copy;
         }
 
         /**

@@ -1,9 +1,6 @@
 package io.distlock.redis;
 
 import io.distlock.spi.ReleaseWatch;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -40,7 +37,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
 
     private final UnifiedJedis client;
     private final String pattern;
-    private final ConcurrentHashMap<String, List<Watch>> watchers = new ConcurrentHashMap<>();
+    private final ReleaseWatchers watchers = new ReleaseWatchers();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean active;
     private volatile boolean closed;
@@ -61,11 +58,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
             t.start();
         }
         Watch w = new Watch(channel, token, onRelease);
-        watchers.compute(channel, (n, list) -> {
-            List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
-            l.add(w);
-            return l;
-        });
+        watchers.add(w);
         return w;
     }
 
@@ -102,11 +95,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     }
 
     private void wakeAll() {
-        for (List<Watch> list : watchers.values()) {
-            for (Watch w : list) {
-                w.onRelease.run();
-            }
-        }
+        watchers.wakeAll();
     }
 
     @Override
@@ -156,26 +145,13 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
 
         @Override
         public void onPMessage(String pattern, String channel, String message) {
-            List<Watch> list = watchers.get(channel);
-            if (list != null) {
-                for (Watch w : list) {
-                    if (ReleaseSubscriber.wakes(w.token, message)) {
-                        w.onRelease.run();
-                    }
-                }
-            }
+            watchers.deliver(channel, message);
         }
     }
 
-    private final class Watch implements ReleaseWatch {
-        final String channel;
-        final String token;
-        final Runnable onRelease;
-
+    private final class Watch extends ReleaseWatchers.Watcher {
         Watch(String channel, String token, Runnable onRelease) {
-            this.channel = channel;
-            this.token = token;
-            this.onRelease = onRelease;
+            super(channel, token, onRelease);
         }
 
         @Override
@@ -185,10 +161,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
 
         @Override
         public void close() {
-            watchers.computeIfPresent(channel, (n, list) -> {
-                list.remove(this);
-                return list.isEmpty() ? null : list;
-            });
+            watchers.remove(this);
         }
     }
 }

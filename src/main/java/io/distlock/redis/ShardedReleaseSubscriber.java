@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +59,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
     private final IntFunction<Connection> connectionForSlot;
     /** Asks the cluster client to read the slot map again. */
     private final Runnable refreshTopology;
-    private final ConcurrentHashMap<String, List<Watch>> watchers = new ConcurrentHashMap<>();
+    private final ReleaseWatchers watchers = new ReleaseWatchers();
     /** Channel states; written by the control thread only. */
     private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     /** Node connections by address; written by the control thread only. */
@@ -95,11 +94,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
     private ReleaseWatch watch(String channel, String token, Runnable onRelease, long lingerMillis) {
         Watch w = new Watch(channel, token, onRelease, lingerMillis);
-        watchers.compute(channel, (n, list) -> {
-            List<Watch> l = list == null ? new CopyOnWriteArrayList<>() : list;
-            l.add(w);
-            return l;
-        });
+        watchers.add(w);
         Subscription s = subscriptions.get(channel);
         if (s == null || s.leaving) {
             submit(() -> subscribe(channel));
@@ -140,7 +135,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
     /** Makes sure {@code channel} is subscribed (or being subscribed) while it has watchers. */
     private void subscribe(String channel) {
-        if (!watchers.containsKey(channel)) {
+        if (!watchers.watched(channel)) {
             return;
         }
         Subscription s = subscriptions.get(channel);
@@ -243,7 +238,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             return;
         }
         subscriptions.remove(channel, s);
-        if (watchers.containsKey(channel)) {
+        if (watchers.watched(channel)) {
             // not asked for (or watched again since): the slot may have moved
             wake(channel);
             retry(channel, true);
@@ -252,7 +247,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
     private void lingerOver(String channel, long lingerMillis) {
         Subscription s = subscriptions.get(channel);
-        if (s == null || !s.leaving || watchers.containsKey(channel)) {
+        if (s == null || !s.leaving || watchers.watched(channel)) {
             return;
         }
         if (s.node.reading) {
@@ -279,7 +274,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         }
         for (String channel : lost) {
             subscriptions.remove(channel);
-            if (watchers.containsKey(channel)) {
+            if (watchers.watched(channel)) {
                 wake(channel);
                 retry(channel, cause != null);
             }
@@ -287,12 +282,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
     }
 
     private void wake(String channel) {
-        List<Watch> list = watchers.get(channel);
-        if (list != null) {
-            for (Watch w : list) {
-                w.onRelease.run();
-            }
-        }
+        watchers.wake(channel);
     }
 
     @Override
@@ -428,27 +418,15 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
         @Override
         public void onSMessage(String channel, String message) {
-            List<Watch> list = watchers.get(channel);
-            if (list != null) {
-                for (Watch w : list) {
-                    if (ReleaseSubscriber.wakes(w.token, message)) {
-                        w.onRelease.run();
-                    }
-                }
-            }
+            watchers.deliver(channel, message);
         }
     }
 
-    private final class Watch implements ReleaseWatch {
-        final String channel;
-        final String token;
-        final Runnable onRelease;
+    private final class Watch extends ReleaseWatchers.Watcher {
         final long lingerMillis;
 
         Watch(String channel, String token, Runnable onRelease, long lingerMillis) {
-            this.channel = channel;
-            this.token = token;
-            this.onRelease = onRelease;
+            super(channel, token, onRelease);
             this.lingerMillis = lingerMillis;
         }
 
@@ -460,14 +438,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
         @Override
         public void close() {
-            boolean last = watchers.computeIfPresent(channel, (n, list) -> {
-                list.remove(this);
-                return list.isEmpty() ? null : list;
-            }) == null;
+            boolean last = watchers.remove(this);
             if (last) {
                 submit(() -> {
                     Subscription s = subscriptions.get(channel);
-                    if (s != null && !watchers.containsKey(channel)) {
+                    if (s != null && !watchers.watched(channel)) {
                         s.leaving = true;
                         schedule(() -> lingerOver(channel, lingerMillis), lingerMillis);
                     }
