@@ -136,6 +136,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
     /** Makes sure {@code channel} is subscribed (or being subscribed) while it has watchers. */
     private void subscribe(String channel) {
         if (!watchers.watched(channel)) {
+            failures.remove(channel);
             return;
         }
         Subscription s = subscriptions.get(channel);
