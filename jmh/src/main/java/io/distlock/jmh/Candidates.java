@@ -109,7 +109,12 @@ final class Candidates {
         return EtcdLockFactory.builder().clientBuilder(etcdClientBuilder());
     }
 
-    /** Shared clients of one benchmark state; the candidates of that state use them. */
+    /**
+     * Shared clients of one benchmark state; the candidates of that state use them. Each client
+     * is made on first use, under the state's monitor: JMH runs the thread-scoped set-ups of a
+     * benchmark's threads at the same time, and without it each thread could build a factory of
+     * its own (threads of one JVM would then contend as separate processes do).
+     */
     static final class Clients implements AutoCloseable {
         private DistributedLockFactory redisLocks;
         private DistributedLockFactory redisFairLocks;
@@ -129,7 +134,7 @@ final class Candidates {
             this.prefix = prefix;
         }
 
-        DistributedLockFactory redisLocks() {
+        synchronized DistributedLockFactory redisLocks() {
             if (redisLocks == null) {
                 redisLocks = redisLockFactory().keyPrefix(prefix).build();
             }
@@ -137,7 +142,7 @@ final class Candidates {
         }
 
         /** Fair locks ({@code LockOptions.fair(true)}) on Redis. */
-        DistributedLockFactory redisFairLocks() {
+        synchronized DistributedLockFactory redisFairLocks() {
             if (redisFairLocks == null) {
                 redisFairLocks = redisLockFactory().keyPrefix(prefix)
                         .options(io.distlock.LockOptions.builder().fair(true).build()).build();
@@ -146,7 +151,7 @@ final class Candidates {
         }
 
         /** Fair locks on etcd, transaction flavour (its queue by create revision). */
-        DistributedLockFactory etcdFairTxnLocks() {
+        synchronized DistributedLockFactory etcdFairTxnLocks() {
             if (etcdFairTxnLocks == null) {
                 etcdFairTxnLocks = etcdLockFactory().keyPrefix(prefix + "txn/")
                         .options(io.distlock.LockOptions.builder().fair(true).build()).build();
@@ -154,7 +159,7 @@ final class Candidates {
             return etcdFairTxnLocks;
         }
 
-        DistributedLockFactory etcdLocks(EtcdFlavour flavour) {
+        synchronized DistributedLockFactory etcdLocks(EtcdFlavour flavour) {
             if (flavour == EtcdFlavour.TRANSACTION) {
                 if (etcdTxnLocks == null) {
                     etcdTxnLocks = etcdLockFactory().keyPrefix(prefix + "txn/").build();
@@ -168,7 +173,7 @@ final class Candidates {
             return etcdServiceLocks;
         }
 
-        RedissonClient redisson() {
+        synchronized RedissonClient redisson() {
             if (redisson == null) {
                 Config config = new Config();
                 config.useSingleServer().setAddress("redis://" + redisHost() + ":" + redisPort())
@@ -178,7 +183,7 @@ final class Candidates {
             return redisson;
         }
 
-        Client etcdClient() {
+        synchronized Client etcdClient() {
             if (etcdClient == null) {
                 etcdClient = etcdClientBuilder().build();
             }
@@ -186,7 +191,7 @@ final class Candidates {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (redisLocks != null) {
                 redisLocks.close();
             }
