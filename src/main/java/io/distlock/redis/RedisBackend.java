@@ -29,8 +29,16 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
  *   P{N}:fq     fair locks only: the queue of waiting tokens (a sorted set, by arrival)
  *   P{N}:fw:T   fair locks only: token T's place in the queue is alive (expires with its JVM)
+ *   P{N}:w      who waits for N: the ids of the factories whose waiting acquisition found N
+ *               busy (a fair waiter adds its token), each leaving it when it takes N; lives
+ *               the holder's lease (at least 1 s) + 1 s, never shortened; cleared by a release
+ *   P{N}:r      the id of the factory that released N while someone waited: a waiting
+ *               acquisition of that factory is refused for HAND_OVER_WINDOW_MILLIS or until
+ *               someone else takes N, so that a waiter of another process, which first has to
+ *               hear the release, is not beaten to it by the releasing process
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
- * names the head of its queue, so that only the head tries again.
+ * names the head of its queue, so that only the head tries again. An exclusive lock's release is
+ * announced only if someone waits (P{N}:w).
  * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
  * P may not contain braces, so the tag is always N.
  *
@@ -60,6 +68,15 @@ final class RedisBackend implements LockBackend {
     final String retentionMillis;
     /** Whether waiting acquisitions queue on the server (fair locks). */
     private final boolean fair;
+    /**
+     * How long a release for which another process waited keeps the lock from the releasing
+     * factory's next waiting acquisition (unless someone else takes it first): a waiter needs
+     * the announcement's hop and one acquire round trip.
+     */
+    static final long HAND_OVER_WINDOW_MILLIS = 10;
+    private static final String HAND_OVER_WINDOW = Long.toString(HAND_OVER_WINDOW_MILLIS);
+    /** This factory's id in reservations (P{N}:r). */
+    private final String factoryId = java.util.UUID.randomUUID().toString();
     /** How long a fair waiter keeps its place in the queue without an attempt. */
     static final long FAIR_ALIVE_MILLIS = 6_000;
     private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
@@ -185,6 +202,16 @@ final class RedisBackend implements LockBackend {
         return lockKey(name) + ":fence";
     }
 
+    /** The mark that someone waits for {@code name}. */
+    String waitingKey(String name) {
+        return lockKey(name) + ":w";
+    }
+
+    /** The reservation of {@code name} for the processes that waited when it was released. */
+    String reservationKey(String name) {
+        return lockKey(name) + ":r";
+    }
+
     /** The fair queue of {@code name}: tokens by arrival. */
     String queueKey(String name) {
         return lockKey(name) + ":fq";
@@ -202,12 +229,13 @@ final class RedisBackend implements LockBackend {
         // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
         long reply = fair && willWait
                 ? (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
-                        List.of(lockKey(name), fenceKey(name), queueKey(name)),
+                        List.of(lockKey(name), fenceKey(name), queueKey(name), waitingKey(name)),
                         List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
                                 queueAlivePrefix(name), lockKey(name)), RedisBackend::acquired))
                 : (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
-                        List.of(lockKey(name), fenceKey(name)),
-                        List.of(token, Long.toString(leaseMillis), retentionMillis), RedisBackend::acquired));
+                        List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name)),
+                        List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
+                                factoryId), RedisBackend::acquired));
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
@@ -236,8 +264,12 @@ final class RedisBackend implements LockBackend {
             // also removes a queued request of the token (an acquisition whose answer was lost)
             return releaseResult(fairRelease(name, token), lockKey(name));
         }
-        return releaseResult((Long) run(RedisScript.RELEASE, List.of(lockKey(name)), List.of(token, lockKey(name))),
-                lockKey(name));
+        // the server itself holds the lock back for other processes' waiters: no courtesy window
+        // is needed here
+        long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
+                List.of(lockKey(name), waitingKey(name), reservationKey(name)),
+                List.of(token, lockKey(name), factoryId, HAND_OVER_WINDOW));
+        return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
     }
 
     @Override

@@ -60,6 +60,7 @@ import redis.clients.jedis.UnifiedJedis;
  * ACL SETUSER locker on &gt;secret resetkeys ~locks:* resetchannels &amp;locks:* &amp;locks:{* -@all
  *     +evalsha +eval +exists +psubscribe +punsubscribe +ping +hello +auth +client|setinfo
  *     +set +get +del +publish +time +pttl +pexpire +zadd +zrem +zscore +zcard +zrange +zremrangebyscore
+ *     +sadd +srem
  * </pre>
  * ({@code +client|setinfo} only on Redis 7.2 and later.) Bad credentials, a missing permission
  * and a read-only replica are permanent errors: they fail at once, never retried, with a message

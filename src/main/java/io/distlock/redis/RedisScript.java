@@ -9,20 +9,52 @@ import java.util.HexFormat;
 final class RedisScript {
 
     /**
-     * Acquire. KEYS: lock key, fence key. ARGV: token, lease ms, fence retention ms.
-     * Returns the fencing token (positive) when the lock was free; when busy, {@code -2 - PTTL}
-     * of the holder (0: the key just vanished, -1: no TTL, else -(ms + 2)). A single integer,
-     * since building a Lua table reply costs measurably on this hot path.
+     * Acquire. KEYS: lock key, fence key, waiting mark, reservation. ARGV: token, lease ms, fence
+     * retention ms, '1' if the caller waits when busy (else '0'), the caller's factory id.
+     * Returns the fencing token (positive) when it took the lock; when busy, {@code -2 - ms} with
+     * the time to wait before trying again (0: the key just vanished, -1: the holder's key has no
+     * TTL): the holder's PTTL, or, while the lock is free but reserved, the reservation's. A
+     * single integer, since building a Lua table reply costs measurably on this hot path.
+     *
+     * Hand-over between processes: a caller that waits adds its factory to the set of those
+     * waiting (see markWaiting), and leaves it when it takes the lock; a release that finds the
+     * set (someone else waits) reserves the free lock for the others for a short window, during
+     * which a waiting acquisition of the releasing factory is refused (an attempt that will not wait, a tryLock(),
+     * is not: it takes a free lock at once, as ReentrantLock.tryLock() does). Whoever takes the
+     * lock ends the reservation. Without this the releasing process, one round trip away, wins
+     * the free lock over a waiter that first has to hear the release, nearly every time.
      * The fencing token is max(last + 1, server time in microseconds): monotonic while the fence
      * key lives, and still growing after a restart that lost it, as long as the clock does.
      */
     static final RedisScript ACQUIRE = new RedisScript(String.join("\n",
-            "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
+            "local reserved = redis.call('GET', KEYS[4])",
+            "local refused = reserved == ARGV[5] and ARGV[4] == '1'",
+            "if not refused and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
+            "  if reserved then redis.call('DEL', KEYS[4]) end",
+            "  redis.call('SREM', KEYS[3], ARGV[5])",
             "  local t = redis.call('TIME')",
             nextFence("KEYS[2]", "ARGV[3]"),
             "  return fence",
             "end",
-            "return -2 - redis.call('PTTL', KEYS[1])"));
+            "local ttl = redis.call('PTTL', KEYS[1])",
+            "if refused and ttl == -2 then ttl = redis.call('PTTL', KEYS[4]) end",
+            markWaiting("KEYS[3]", "ARGV[4] == '1'", "ARGV[5]", "ttl"),
+            "return -2 - ttl"));
+
+    /**
+     * Lua that, when {@code condition} holds, adds {@code member} to the set of those waiting for
+     * the lock (key {@code mark}) and keeps the set at least {@code ttl} (the holder's PTTL,
+     * negative if none), at least 1 s, + 1 s: past the time every waiter in it tries again. Its
+     * life is only ever extended, so that a later waiter never shortens an earlier one's.
+     */
+    private static String markWaiting(String mark, String condition, String member, String ttl) {
+        return String.join("\n",
+                "if " + condition + " then",
+                "  redis.call('SADD', " + mark + ", " + member + ")",
+                "  local want = math.max(" + ttl + ", 1000) + 1000",
+                "  if redis.call('PTTL', " + mark + ") < want then redis.call('PEXPIRE', " + mark + ", want) end",
+                "end");
+    }
 
     /**
      * Lua that drops the dead entries at the head of the fair queue KEYS[q] (their alive key,
@@ -41,7 +73,8 @@ final class RedisScript {
     }
 
     /**
-     * Fair acquire. KEYS: lock key, fence key, queue. ARGV: token, lease ms, fence retention ms,
+     * Fair acquire. KEYS: lock key, fence key, queue, waiting mark (see ACQUIRE: set while busy,
+     * so that a non-fair factory's release of the same name announces itself). ARGV: token, lease ms, fence retention ms,
      * alive ms, alive-key prefix, release channel. Queues the token at the tail if it is not
      * queued (score: server time in microseconds, above every score queued, so first come first
      * served), refreshes its alive key, drops dead entries at the head, and takes the lock if the
@@ -65,6 +98,7 @@ final class RedisScript {
             liveHead("KEYS[3]", "ARGV[5]"),
             "if head == ARGV[1] and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
             "  redis.call('ZREM', KEYS[3], ARGV[1])",
+            "  redis.call('SREM', KEYS[4], ARGV[1])",
             "  redis.call('DEL', ARGV[5] .. ARGV[1])",
             "  local t = redis.call('TIME')",
             nextFence("KEYS[2]", "ARGV[3]"),
@@ -72,6 +106,7 @@ final class RedisScript {
             "end",
             "local ttl = redis.call('PTTL', KEYS[1])",
             "if ttl == -2 and head then redis.call('PUBLISH', ARGV[6], head) end",
+            markWaiting("KEYS[4]", "ttl ~= -2", "ARGV[1]", "ttl"),
             "if ttl < 0 or ttl > refresh then ttl = refresh end",
             "return -2 - ttl"));
 
@@ -245,6 +280,22 @@ final class RedisScript {
             "  return 1 + redis.call('PUBLISH', ARGV[2], '0')",
             "end",
             "return 0"));
+
+    /**
+     * Release of an exclusive lock. KEYS: lock key, waiting mark, reservation. ARGV: token,
+     * channel, the releasing factory's id, the reservation window in ms. Deletes the key only if
+     * it holds the token; if another process marked the lock as waited for, reserves it for the
+     * others (see ACQUIRE) and announces the release. Returns 1 if released, 0 if the token did
+     * not own the key. A release nobody waits for announces nothing.
+     */
+    static final RedisScript EXCLUSIVE_RELEASE = new RedisScript(String.join("\n",
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end",
+            "redis.call('DEL', KEYS[1])",
+            "if redis.call('DEL', KEYS[2]) == 1 then",
+            "  redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])",
+            "  redis.call('PUBLISH', ARGV[2], '0')",
+            "end",
+            "return 1"));
 
     /**
      * Inspect. KEYS: lock key, fence key. Returns {-2, 0} when free, else {PTTL, last fencing

@@ -6,7 +6,11 @@ public enum ReleaseResult {
     /** The token did not own the lease: it had been lost. Nothing was changed. */
     NOT_OWNED,
 
-    /** The lease was deleted, and no other process was listening for its release. */
+    /**
+     * The lease was deleted, and the engine need not hold this JVM back: no other process was
+     * listening for the release, or the server itself keeps the free lock from this JVM's next
+     * waiting acquisition for a while (the Redis back end does when another process waited).
+     */
     RELEASED,
 
     /**

@@ -33,7 +33,7 @@ class RedisAccessTest {
     /** The commands the lock sends (EVALSHA, EVAL, EXISTS, PSUBSCRIBE), those its scripts run, and the handshake's. */
     static final String MINIMAL_COMMANDS = "+evalsha +eval +exists +psubscribe +punsubscribe +ping +hello +auth "
             + "+client|setinfo +set +get +del +publish +time +pttl +pexpire +zadd +zrem +zscore +zcard +zrange "
-            + "+zremrangebyscore";
+            + "+zremrangebyscore +sadd +srem";
 
     @BeforeAll
     static void createUsers() {

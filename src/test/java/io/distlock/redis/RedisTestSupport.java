@@ -10,7 +10,7 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /** Direct access to a test Redis server, for checks the lock API does not offer. */
-final class RedisTestSupport {
+public final class RedisTestSupport {
 
     private RedisTestSupport() {
     }
@@ -51,11 +51,19 @@ final class RedisTestSupport {
         return found;
     }
 
+    /**
+     * Whether a key is bookkeeping that may outlive a test as long as it has a time to live: the
+     * fencing counter, the mark that someone waited for a lock, the reservation of a released lock.
+     */
+    public static boolean expiring(String key) {
+        return key.endsWith(":fence") || key.endsWith("}:w") || key.endsWith("}:r");
+    }
+
     /** What {@link #leftovers(RedisServer, String)} finds, on every master of a cluster. */
     static List<String> leftovers(io.distlock.testing.RedisCluster cluster, String prefix) {
         List<String> left = new ArrayList<>();
         for (String key : cluster.keys(prefix, RedisReleaseSubscriber.escapeGlob(prefix) + "*")) {
-            if (!key.endsWith(":fence")) {
+            if (!expiring(key)) {
                 left.add(key);
                 continue;
             }
@@ -69,14 +77,14 @@ final class RedisTestSupport {
     }
 
     /**
-     * Lease keys under a prefix, plus any fencing counter without a time to live (which would
-     * stay forever): both must be absent after a test.
+     * Lease keys under a prefix, plus any fencing counter, waiting mark or reservation without a
+     * time to live (which would stay forever): both must be absent after a test.
      */
     static List<String> leftovers(RedisServer server, String prefix) {
         List<String> left = new ArrayList<>();
         try (Jedis jedis = connect(server)) {
             for (String key : keys(server, prefix)) {
-                if (!key.endsWith(":fence") || jedis.pttl(key) < 0) {
+                if (!expiring(key) || jedis.pttl(key) < 0) {
                     left.add(key);
                 }
             }
