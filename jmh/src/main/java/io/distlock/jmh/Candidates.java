@@ -123,6 +123,8 @@ final class Candidates {
         private DistributedLockFactory etcdServiceLocks;
         private RedissonClient redisson;
         private Client etcdClient;
+        private org.springframework.integration.redis.util.RedisLockRegistry springRegistry;
+        private org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory springConnections;
         final String prefix;
 
         Clients() {
@@ -183,6 +185,29 @@ final class Candidates {
             return redisson;
         }
 
+        /**
+         * Spring Integration's {@code RedisLockRegistry} in its pub/sub mode (waiters are woken by
+         * a release message instead of polling), over a Lettuce connection factory of its own.
+         */
+        synchronized org.springframework.integration.redis.util.RedisLockRegistry springRegistry() {
+            if (springRegistry == null) {
+                org.springframework.data.redis.connection.RedisStandaloneConfiguration config =
+                        new org.springframework.data.redis.connection.RedisStandaloneConfiguration(redisHost(), redisPort());
+                config.setUsername(redisUser());
+                if (redisPassword() != null) {
+                    config.setPassword(redisPassword());
+                }
+                springConnections = new org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory(config);
+                springConnections.afterPropertiesSet();
+                springConnections.start();
+                springRegistry = new org.springframework.integration.redis.util.RedisLockRegistry(
+                        springConnections, prefix + "spring", 30_000L);
+                springRegistry.setRedisLockType(
+                        org.springframework.integration.redis.util.RedisLockRegistry.RedisLockType.PUB_SUB_LOCK);
+            }
+            return springRegistry;
+        }
+
         synchronized Client etcdClient() {
             if (etcdClient == null) {
                 etcdClient = etcdClientBuilder().build();
@@ -213,6 +238,10 @@ final class Candidates {
             if (etcdClient != null) {
                 etcdClient.close();
             }
+            if (springRegistry != null) {
+                springRegistry.destroy();
+                springConnections.destroy();
+            }
         }
     }
 
@@ -231,6 +260,8 @@ final class Candidates {
                 return wrap(clients.redisFairLocks().getLock(name));
             case "Redisson":
                 return wrap(clients.redisson().getLock(clients.prefix + name));
+            case "SpringRedisLock":
+                return wrap(clients.springRegistry().obtain(name));
             case "RedissonFairLock":
                 return wrap(clients.redisson().getFairLock(clients.prefix + name));
             case "EtcdFairLockTxn":

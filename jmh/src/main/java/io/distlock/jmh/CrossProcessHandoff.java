@@ -26,10 +26,17 @@ public final class CrossProcessHandoff {
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
-    /** Child: lock, note the time, unlock, note the time, ROUNDS times; prints "a,r" lines. */
+    /**
+     * Child: lock, note the time, unlock, note the time, ROUNDS times after a fifth as many rounds
+     * of warm-up (contending all the same, not reported); prints "a,r" lines.
+     */
     static void child(String impl, String name, int rounds) throws Exception {
         try (Candidates.Clients clients = new Candidates.Clients(name)) {
             Candidate lock = Candidates.create(impl, "handoff", clients, new HashMap<>());
+            for (int i = 0; i < rounds / 5; i++) {
+                lock.lock();
+                lock.unlock();
+            }
             StringBuilder out = new StringBuilder();
             for (int i = 0; i < rounds; i++) {
                 lock.lock();
@@ -52,7 +59,10 @@ public final class CrossProcessHandoff {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int jvms = Integer.getInteger("distlock.handoff.jvms", 2);
         String impls = System.getProperty("distlock.handoff.impls",
-                "RedisLock,Redisson,EtcdLockTxn,EtcdLockService,JetcdLock");
+                "RedisLock,SpringRedisLock,Redisson,EtcdLockTxn,EtcdLockService,JetcdLock");
+        if (impls.contains("Redis")) {
+            ping();
+        }
         for (String impl : impls.split(",")) {
             run(impl, impl.startsWith("Etcd") || impl.startsWith("Jetcd") ? Math.max(rounds / 10, 20) : rounds, jvms);
         }
@@ -91,7 +101,6 @@ public final class CrossProcessHandoff {
                 handoffs.add(cur[0] - prev[1]);
             }
         }
-        handoffs.sort(Long::compare);
         if (handoffs.isEmpty()) {
             System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions%n", impl, holds.size());
             return;
@@ -133,14 +142,42 @@ public final class CrossProcessHandoff {
             most = Math.max(most, n);
         }
         double seconds = Math.max(to - from, 1) / 1e6;
+        org.HdrHistogram.Histogram latency = new org.HdrHistogram.Histogram(3);
+        for (long us : handoffs) {
+            latency.recordValue(Math.max(us, 0));
+        }
         System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
                         + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
                         + "%.0f acquisitions/s, shares %.0f%%..%.0f%%%n",
-                impl, jvms, holds.size(), handoffs.size(), overlaps, pct(handoffs, 50), pct(handoffs, 90),
-                pct(handoffs, 99), handoffs.get(handoffs.size() - 1), seconds, crossings / seconds, total / seconds,
+                impl, jvms, holds.size(), handoffs.size(), overlaps, latency.getValueAtPercentile(50),
+                latency.getValueAtPercentile(90), latency.getValueAtPercentile(99), latency.getMaxValue(),
+                seconds, crossings / seconds, total / seconds,
                 total == 0 ? 0.0 : 100.0 * least / total, total == 0 ? 0.0 : 100.0 * most / total);
     }
 
+    /**
+     * The Redis PING round trip from this JVM, the yardstick of the hand-over latency targets:
+     * 1,000 PINGs of warm-up, then the percentiles of 5,000.
+     */
+    static void ping() {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(
+                new redis.clients.jedis.HostAndPort(Candidates.redisHost(), Candidates.redisPort()),
+                Candidates.redisConfig())) {
+            for (int i = 0; i < 1_000; i++) {
+                jedis.ping();
+            }
+            org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+            for (int i = 0; i < 5_000; i++) {
+                long t = System.nanoTime();
+                jedis.ping();
+                h.recordValue((System.nanoTime() - t) / 1_000);
+            }
+            System.out.printf("%-16s round trip us: p50 %d, p90 %d, p99 %d, max %d%n", "PING",
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getMaxValue());
+        }
+    }
+
+    /** The {@code p}th percentile of sorted values (nearest rank). */
     static long pct(List<Long> sorted, int p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
