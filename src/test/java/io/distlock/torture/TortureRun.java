@@ -99,7 +99,7 @@ final class TortureRun {
                     do {
                         ScanResult<String> page = jedis.scan(cursor, new ScanParams().match(prefix + "*").count(1000));
                         for (String key : page.getResult()) {
-                            if (!io.distlock.redis.RedisTestSupport.expiring(key) || jedis.pttl(key) < 0) {
+                            if (!io.distlock.redis.RedisTestSupport.expiring(key) || jedis.pttl(key) == -1) {
                                 left.add(key);
                             }
                         }
