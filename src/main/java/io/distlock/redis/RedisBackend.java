@@ -31,14 +31,14 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *   P{N}:fw:T   fair locks only: token T's place in the queue is alive (expires with its JVM)
  *   P{N}:w      who waits for N: the ids of the factories whose waiting acquisition found N
  *               busy (a fair waiter adds its token), each leaving it when it takes N; lives
- *               the holder's lease (at least 1 s) + 1 s, never shortened; cleared by a release
+ *               the holder's lease (at least 1 s) + 1 s, never shortened; cleared by a
+ *               non-fair release (a fair release or withdrawal removes its own token)
  *   P{N}:r      the id of the factory that released N while someone waited: a waiting
  *               acquisition of that factory is refused for HAND_OVER_WINDOW_MILLIS or until
  *               someone else takes N, so that a waiter of another process, which first has to
  *               hear the release, is not beaten to it by the releasing process
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
- * names the head of its queue, so that only the head tries again. An exclusive lock's release is
- * announced only if someone waits (P{N}:w).
+ * names the head of its queue, so that only the head tries again.
  * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
  * P may not contain braces, so the tag is always N.
  *
@@ -280,7 +280,7 @@ final class RedisBackend implements LockBackend {
     }
 
     private long fairRelease(String name, String token) {
-        return (Long) run(RedisScript.FAIR_RELEASE, List.of(lockKey(name), queueKey(name)),
+        return (Long) run(RedisScript.FAIR_RELEASE, List.of(lockKey(name), queueKey(name), waitingKey(name)),
                 List.of(token, lockKey(name), queueAlivePrefix(name)));
     }
 

@@ -20,8 +20,8 @@ final class RedisScript {
      * waiting (see markWaiting), and leaves it when it takes the lock; a release that finds the
      * set (someone else waits) reserves the free lock for the others for a short window, during
      * which a waiting acquisition of the releasing factory is refused (an attempt that will not wait, a tryLock(),
-     * is not: it takes a free lock at once, as ReentrantLock.tryLock() does). Whoever takes the
-     * lock ends the reservation. Without this the releasing process, one round trip away, wins
+     * is not: it takes a free lock at once, as ReentrantLock.tryLock() does). A non-fair
+     * acquisition that takes the lock ends the reservation. Without this the releasing process, one round trip away, wins
      * the free lock over a waiter that first has to hear the release, nearly every time.
      * The fencing token is max(last + 1, server time in microseconds): monotonic while the fence
      * key lives, and still growing after a restart that lost it, as long as the clock does.
@@ -129,14 +129,16 @@ final class RedisScript {
             "return -2 - ttl"));
 
     /**
-     * Fair release, withdrawal and clean-up. KEYS: lock key, queue. ARGV: token, release channel,
-     * alive-key prefix. Removes the token from the queue, deletes the lock key if the token owns
+     * Fair release, withdrawal and clean-up. KEYS: lock key, queue, waiting set (see ACQUIRE).
+     * ARGV: token, release channel, alive-key prefix. Removes the token from the queue and from
+     * the waiting set (so that waiters that gave up do not pile up in it), deletes the lock key if the token owns
      * it, and if the lock is then free tells the live head of the queue (or everyone, if the
      * queue is empty and the token owned the lock). Returns 0 if the token did not own the lock,
      * else 1 + the subscribers told.
      */
     static final RedisScript FAIR_RELEASE = new RedisScript(String.join("\n",
             "redis.call('ZREM', KEYS[2], ARGV[1])",
+            "redis.call('SREM', KEYS[3], ARGV[1])",
             "redis.call('DEL', ARGV[3] .. ARGV[1])",
             "local owned = redis.call('GET', KEYS[1]) == ARGV[1]",
             "if owned then redis.call('DEL', KEYS[1]) elseif redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
@@ -285,16 +287,16 @@ final class RedisScript {
      * Release of an exclusive lock. KEYS: lock key, waiting mark, reservation. ARGV: token,
      * channel, the releasing factory's id, the reservation window in ms. Deletes the key only if
      * it holds the token; if another process marked the lock as waited for, reserves it for the
-     * others (see ACQUIRE) and announces the release. Returns 1 if released, 0 if the token did
-     * not own the key. A release nobody waits for announces nothing.
+     * others (see ACQUIRE). Every release is announced, also when the set is empty: a waiter that
+     * does not join the set (a JVM on an earlier version of this library, a fair waiter that
+     * found the lock free) must still hear it. Returns 1 if released, 0 if the token did not own
+     * the key.
      */
     static final RedisScript EXCLUSIVE_RELEASE = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end",
             "redis.call('DEL', KEYS[1])",
-            "if redis.call('DEL', KEYS[2]) == 1 then",
-            "  redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])",
-            "  redis.call('PUBLISH', ARGV[2], '0')",
-            "end",
+            "if redis.call('DEL', KEYS[2]) == 1 then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end",
+            "redis.call('PUBLISH', ARGV[2], '0')",
             "return 1"));
 
     /**

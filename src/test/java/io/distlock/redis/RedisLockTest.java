@@ -79,12 +79,11 @@ class RedisLockTest {
             System.out.println("Redis commands for one lock+unlock with 100 nested re-acquisitions: " + calls);
             // two scripts sent; the other entries are the commands those scripts ran inside Redis
             // (acquire: GET of the reservation, SET NX PX, SREM from the waiters, TIME, SET ... GET
-            // of the fence; release: GET, DEL, DEL of the waiters; nobody waited, so nothing is
-            // announced)
+            // of the fence; release: GET, DEL, DEL of the waiters, PUBLISH)
             assertThat(calls).containsEntry("evalsha", 2L)
-                    .containsOnlyKeys("evalsha", "set", "time", "get", "del", "srem")
+                    .containsOnlyKeys("evalsha", "set", "time", "get", "del", "srem", "publish")
                     .containsEntry("set", 2L).containsEntry("get", 2L).containsEntry("time", 1L)
-                    .containsEntry("del", 2L).containsEntry("srem", 1L);
+                    .containsEntry("del", 2L).containsEntry("srem", 1L).containsEntry("publish", 1L);
         }
     }
 
@@ -158,6 +157,27 @@ class RedisLockTest {
             // ended with it: nothing of the hand-over is left
             assertThat(jedis.exists(prefix + "{" + name + "}:w")).isFalse();
             assertThat(jedis.exists(prefix + "{" + name + "}:r")).isFalse();
+        }
+    }
+
+    @Test
+    void fairWaitersThatGiveUpLeaveTheSetOfWaiters() throws Exception {
+        RedisLockFactory f = factory(LockOptions.builder().fair(true).build());
+        RedisLockFactory other = factory(LockOptions.builder().fair(true).build());
+        String name = "fair-gave-up";
+        RedisLock holder = f.getLock(name);
+        holder.lock();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            String waiting = prefix + "{" + name + "}:w";
+            for (int i = 0; i < 5; i++) {
+                assertThat(CompletableFuture.supplyAsync(() -> tryFor(other.getLock(name), 100))
+                        .get(10, TimeUnit.SECONDS)).isFalse();
+            }
+            // each withdrawal (in the background) takes its token out again: on a lock that stays
+            // contended the set would otherwise grow with every waiter that gave up
+            await().atMost(Duration.ofSeconds(10)).until(() -> jedis.scard(waiting) == 0);
+        } finally {
+            holder.unlock();
         }
     }
 
