@@ -202,7 +202,7 @@ final class RedisBackend implements LockBackend {
         return lockKey(name) + ":fence";
     }
 
-    /** The mark that someone waits for {@code name}. */
+    /** The set of those waiting for {@code name} (factory ids; fair waiters' tokens). */
     String waitingKey(String name) {
         return lockKey(name) + ":w";
     }

@@ -19,10 +19,11 @@ final class RedisScript {
      * Hand-over between processes: a caller that waits adds its factory to the set of those
      * waiting (see markWaiting), and leaves it when it takes the lock; a release that finds the
      * set (someone else waits) reserves the free lock for the others for a short window, during
-     * which a waiting acquisition of the releasing factory is refused (an attempt that will not wait, a tryLock(),
-     * is not: it takes a free lock at once, as ReentrantLock.tryLock() does). A non-fair
-     * acquisition that takes the lock ends the reservation. Without this the releasing process, one round trip away, wins
-     * the free lock over a waiter that first has to hear the release, nearly every time.
+     * which a waiting acquisition of the releasing factory is refused (an attempt that will not
+     * wait, a tryLock(), is not: it takes a free lock at once, as ReentrantLock.tryLock() does).
+     * A non-fair acquisition that takes the lock ends the reservation. Without this the releasing
+     * process, one round trip away, wins the free lock over a waiter that first has to hear the
+     * release, nearly every time.
      * The fencing token is max(last + 1, server time in microseconds): monotonic while the fence
      * key lives, and still growing after a restart that lost it, as long as the clock does.
      */
@@ -73,11 +74,11 @@ final class RedisScript {
     }
 
     /**
-     * Fair acquire. KEYS: lock key, fence key, queue, waiting mark (see ACQUIRE: set while busy,
-     * so that a non-fair factory's release of the same name announces itself). ARGV: token, lease ms, fence retention ms,
-     * alive ms, alive-key prefix, release channel. Queues the token at the tail if it is not
-     * queued (score: server time in microseconds, above every score queued, so first come first
-     * served), refreshes its alive key, drops dead entries at the head, and takes the lock if the
+     * Fair acquire. KEYS: lock key, fence key, queue, waiting set (see ACQUIRE: joined while
+     * busy, so that a non-fair factory's release reserves the lock for fair waiters too). ARGV:
+     * token, lease ms, fence retention ms, alive ms, alive-key prefix, release channel. Queues
+     * the token at the tail if it is not queued (score: server time in microseconds, above every
+     * score queued, so first come first served), refreshes its alive key, drops dead entries at the head, and takes the lock if the
      * token is the live head and the lock is free: returns the fencing token. Otherwise returns
      * {@code -2 - ms} with the time to wait before the next attempt: the holder's remaining lease,
      * at most a third of the alive time (so that a waiter refreshes its place before it lapses).
@@ -131,8 +132,8 @@ final class RedisScript {
     /**
      * Fair release, withdrawal and clean-up. KEYS: lock key, queue, waiting set (see ACQUIRE).
      * ARGV: token, release channel, alive-key prefix. Removes the token from the queue and from
-     * the waiting set (so that waiters that gave up do not pile up in it), deletes the lock key if the token owns
-     * it, and if the lock is then free tells the live head of the queue (or everyone, if the
+     * the waiting set (so that waiters that gave up do not pile up in it), deletes the lock key
+     * if the token owns it, and if the lock is then free tells the live head of the queue (or everyone, if the
      * queue is empty and the token owned the lock). Returns 0 if the token did not own the lock,
      * else 1 + the subscribers told.
      */
