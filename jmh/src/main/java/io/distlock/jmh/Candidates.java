@@ -262,6 +262,10 @@ final class Candidates {
                 return wrap(clients.redisson().getLock(clients.prefix + name));
             case "SpringRedisLock":
                 return wrap(clients.springRegistry().obtain(name));
+            case "RedissonReadLock":
+                return wrap(clients.redisson().getReadWriteLock(clients.prefix + name).readLock());
+            case "RedissonWriteLock":
+                return wrap(clients.redisson().getReadWriteLock(clients.prefix + name).writeLock());
             case "RedissonFairLock":
                 return wrap(clients.redisson().getFairLock(clients.prefix + name));
             case "EtcdFairLockTxn":

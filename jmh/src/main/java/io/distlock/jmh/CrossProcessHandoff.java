@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  * other JVM's lock returning (wall clock in microseconds, comparable across processes on one
  * machine). JMH cannot host two JVMs, hence this small harness. Run:
  * {@code java -Ddistlock.redis=.. -Ddistlock.etcd=.. -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff [rounds]}.
+ * With {@code -Ddistlock.handoff.json=FILE} it also appends one JSON object per candidate (and
+ * one for the PING round trip) to FILE, the report's input: the figures printed, plus the
+ * latency distribution as percentile points.
  */
 public final class CrossProcessHandoff {
 
@@ -103,6 +106,8 @@ public final class CrossProcessHandoff {
         }
         if (handoffs.isEmpty()) {
             System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions%n", impl, holds.size());
+            record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0}",
+                    impl, jvms, holds.size()));
             return;
         }
         // while every JVM still contends (from the last first acquisition to the first last
@@ -146,6 +151,11 @@ public final class CrossProcessHandoff {
         for (long us : handoffs) {
             latency.recordValue(Math.max(us, 0));
         }
+        record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":%d,"
+                        + "\"overlaps\":%d,\"seconds\":%.4f,\"handoffsPerSecond\":%.1f,\"acquisitionsPerSecond\":%.1f,"
+                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"latencyUs\":%s}",
+                impl, jvms, holds.size(), handoffs.size(), overlaps, seconds, crossings / seconds, total / seconds,
+                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, percentiles(latency)));
         System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
                         + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
                         + "%.0f acquisitions/s, shares %.0f%%..%.0f%%%n",
@@ -172,8 +182,37 @@ public final class CrossProcessHandoff {
                 jedis.ping();
                 h.recordValue((System.nanoTime() - t) / 1_000);
             }
+            record("{\"impl\":\"PING\",\"latencyUs\":" + percentiles(h) + "}");
             System.out.printf("%-16s round trip us: p50 %d, p90 %d, p99 %d, max %d%n", "PING",
                     h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getMaxValue());
+        }
+    }
+
+    /** The percentile points of a latency distribution, as a JSON object "percentile": microseconds. */
+    static String percentiles(org.HdrHistogram.Histogram h) {
+        StringBuilder json = new StringBuilder("{");
+        double[] points = {0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9, 100};
+        for (double p : points) {
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            long us = p == 0 ? h.getMinValue() : p == 100 ? h.getMaxValue() : h.getValueAtPercentile(p);
+            json.append('"').append(p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p)).append("\":").append(us);
+        }
+        return json.append('}').toString();
+    }
+
+    /** Appends one JSON line to the file named by {@code distlock.handoff.json}, if set. */
+    static void record(String json) {
+        String file = System.getProperty("distlock.handoff.json");
+        if (file == null || file.isEmpty()) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(file), json + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not write " + file, e);
         }
     }
 

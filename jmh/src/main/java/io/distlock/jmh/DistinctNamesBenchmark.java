@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class DistinctNamesBenchmark extends SharedClientsState {
 
-    @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn"})
+    @Param({"ReentrantLock", "RedisLock", "Redisson", "SpringRedisLock", "EtcdLockTxn", "EtcdLockService", "JetcdLock"})
     public String impl;
 
     final AtomicInteger names = new AtomicInteger();

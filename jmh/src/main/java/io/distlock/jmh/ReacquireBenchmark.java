@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class ReacquireBenchmark extends OneLockState {
 
-    @Param({"ReentrantLock", "RedisLock", "Redisson", "EtcdLockTxn"})
+    @Param({"ReentrantLock", "RedisLock", "Redisson", "SpringRedisLock", "EtcdLockTxn", "EtcdLockService"})
     public String impl;
 
     @Override

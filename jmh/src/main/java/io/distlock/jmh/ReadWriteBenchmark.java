@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class ReadWriteBenchmark extends OneLockState {
 
-    @Param({"RedisReadLock", "RedisWriteLock", "EtcdReadLock", "EtcdWriteLock"})
+    @Param({"RedisReadLock", "RedisWriteLock", "RedissonReadLock", "RedissonWriteLock", "EtcdReadLock", "EtcdWriteLock"})
     public String impl;
 
     @Override

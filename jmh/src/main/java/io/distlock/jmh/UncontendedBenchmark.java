@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class UncontendedBenchmark extends OneLockState {
 
-    @Param({"ReentrantLock", "RawRedis", "RedisLock", "Redisson", "RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"})
+    @Param({"ReentrantLock", "RawRedis", "RedisLock", "Redisson", "SpringRedisLock", "RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"})
     public String impl;
 
     @Override
