@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite and writes the results under docs/benchmarks/<date>/ (or --out DIR):
-# the JMH JSON and log, a Markdown report with the target ratios, and an SVG chart.
+# Runs the benchmark scenarios and writes the results under docs/benchmarks/<date>/ (or --out DIR):
+# JMH JSON and logs, the cross-JVM figures, the machine and the command, README.md with the target
+# ratios, index.html with linear-axis SVG charts (error bars) and every result in a table.
 # It builds the library and the benchmarks. Against your own servers:
-#   jmh/run-benchmarks.sh --redis redis.example:6379 --etcd http://etcd.example:2379 [JMH args]
+#   jmh/run-benchmarks.sh --redis redis.example:6379 --etcd http://etcd.example:2379
 # With credentials: --redis-user NAME / --etcd-user NAME, passwords in the environment variables
 # DISTLOCK_REDIS_PASSWORD / DISTLOCK_ETCD_PASSWORD (never on the command line).
 # Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
-# a temporary directory) and stops them at the end. Extra arguments go to JMH (for example a
-# benchmark pattern: jmh/run-benchmarks.sh --redis 10.0.0.5:6379 Uncontended -p impl=RedisLock).
+# a temporary directory) and stops them at the end.
+#   --scenarios LIST  uncontended,reacquire,contended,names,readwrite,processes,footprint,signal
+#                     (default: all; "processes" is N JVMs on one name: hand-overs/s, shares and
+#                     the hand-over latency distribution)
+#   --threads LIST    thread counts of the one-JVM contended scenario (default 1,2,4,8)
+#   --processes LIST  JVM counts of the processes scenario (default 2,4,8)
+#   --repeats N       runs of each JVM count, for the error bars (default 3)
+#   --rounds N        acquisitions per JVM and run (default 1000; etcd candidates a tenth)
+#   --impls LIST      candidates of the JMH scenarios (default: each scenario's own list); IMPLS
+#                     (environment) for the processes scenario
+#   --duration S      seconds per measured JMH iteration (default 2)
+#   --forks N         JMH forks (default 3 for uncontended, 1 for the others)
+#   -- ARGS           passed to every JMH run
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -17,6 +29,15 @@ redis_target=""
 etcd_target=""
 redis_user=""
 etcd_user=""
+scenarios="uncontended,reacquire,contended,names,readwrite,processes,footprint,signal"
+threads="1,2,4,8"
+processes="2,4,8"
+repeats=3
+rounds=1000
+impls=""
+duration=2
+forks=""
+jmh_extra=()
 command_line="jmh/run-benchmarks.sh $*"
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -25,8 +46,17 @@ while [[ $# -gt 0 ]]; do
         --out) out=$2; shift 2 ;;
         --redis-user) redis_user=$2; shift 2 ;;
         --etcd-user) etcd_user=$2; shift 2 ;;
-        --help|-h) sed -n '2,11p' "$0"; exit 0 ;;
-        *) break ;;
+        --scenarios) scenarios=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --processes) processes=$2; shift 2 ;;
+        --repeats) repeats=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        --impls) impls=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --forks) forks=$2; shift 2 ;;
+        --help|-h) sed -n '2,/^set -e/{/^set -e/!p}' "$0"; exit 0 ;;
+        --) shift; jmh_extra=("$@"); break ;;
+        *) echo "unknown option '$1' (--help lists them; JMH arguments go after --)"; exit 2 ;;
     esac
 done
 if [[ -n "$redis_target" && ! "$redis_target" =~ ^[^:]+:[0-9]+$ ]]; then
@@ -35,6 +65,14 @@ fi
 if [[ -n "$etcd_target" && ! "$etcd_target" =~ ^https?:// ]]; then
     echo "--etcd wants a client URL (http://host:port), was '$etcd_target'"; exit 2
 fi
+for list in "$threads" "$processes" "$repeats" "$rounds" "$duration" ${forks:+"$forks"}; do
+    [[ "$list" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "wanted positive whole numbers, was '$list'"; exit 2; }
+done
+for s in ${scenarios//,/ }; do
+    [[ ",uncontended,reacquire,contended,names,readwrite,processes,footprint,signal," == *",$s,"* ]] \
+        || { echo "unknown scenario '$s'"; exit 2; }
+done
+has() { [[ ",$scenarios," == *",$1,"* ]]; }
 mkdir -p "$out"
 
 tools=(redis-cli curl java mvn python3)
@@ -64,11 +102,37 @@ props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
 
 # Redisson leaves non-daemon threads behind, and JMH dumps them at the end of each of its forks:
 # keep those dumps out of the committed log
-java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh.json" "$@" \
-    | tee >(grep -vE '^\s+at |^Thread\[|^\s*$' > "$out/jmh.log")
-java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.RegistryFootprint "${FOOTPRINT_NAMES:-1000000}" \
-    | tee "$out/footprint.txt"
-java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff 1000 | tee "$out/crossprocess.txt"
-java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.CrossProcessSignal 500 | tee "$out/crossprocess-signal.txt"
+jmh() {
+    local name=$1; shift
+    java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh-$name.json" "$@" \
+        ${impls:+-p impl="$impls"} -r "$duration" ${jmh_extra[@]+"${jmh_extra[@]}"} \
+        | tee >(grep -vE '^\s+at |^Thread\[|^\s*$' > "$out/jmh-$name.log")
+}
+short=(-f "${forks:-1}" -wi 2 -w 1 -i 3)
+has uncontended && jmh uncontended 'UncontendedBenchmark.lockUnlock' -f "${forks:-3}" -wi 5 -w 1 -i 8
+has reacquire && jmh reacquire ReacquireBenchmark "${short[@]}"
+if has contended; then
+    for t in ${threads//,/ }; do jmh "contended-t$t" 'ContendedBenchmark.contended' -t "$t" "${short[@]}"; done
+fi
+has names && jmh names DistinctNamesBenchmark "${short[@]}"
+has readwrite && jmh readwrite ReadWriteBenchmark "${short[@]}"
+if has processes; then
+    rm -f "$out/handoff.json" "$out/crossprocess.txt"
+    for n in ${processes//,/ }; do
+        for r in $(seq 1 "$repeats"); do
+            java "${props[@]}" -Ddistlock.handoff.jvms="$n" -Ddistlock.handoff.json="$out/handoff.json" \
+                ${IMPLS:+-Ddistlock.handoff.impls="$IMPLS"} \
+                -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff "$rounds" | tee -a "$out/crossprocess.txt"
+        done
+    done
+fi
+if has footprint; then
+    java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.RegistryFootprint "${FOOTPRINT_NAMES:-1000000}" \
+        | tee "$out/footprint.txt"
+fi
+if has signal; then
+    java "${props[@]}" -cp target/benchmarks.jar io.distlock.jmh.CrossProcessSignal 500 | tee "$out/crossprocess-signal.txt"
+fi
 python3 report.py "$out"
-echo "report: $out/README.md"
+python3 report_html.py "$out" > /dev/null
+echo "report: $out/index.html and $out/README.md"
