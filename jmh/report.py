@@ -18,6 +18,15 @@ def load(run_dir):
     return results
 
 
+def load_handoff(run_dir):
+    """The lines of the cross-JVM program (handoff.json), one run of one candidate each; [] if not run."""
+    path = os.path.join(run_dir, "handoff.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def key(result):
     bench = result["benchmark"].rsplit(".", 2)
     return bench[-2].replace("Benchmark", ""), bench[-1], result.get("params", {}).get("impl", "")
@@ -84,10 +93,7 @@ def chart(results, path):
 
 def cross_targets(run_dir):
     """Rows for the cross-JVM targets, from handoff.json (means over the repeats of each JVM count)."""
-    path = os.path.join(run_dir, "handoff.json")
-    if not os.path.exists(path):
-        return []
-    runs = [json.loads(line) for line in open(path) if line.strip()]
+    runs = load_handoff(run_dir)
     ping = next((r["latencyUs"] for r in runs if r["impl"] == "PING"), None)
     rows = []
 

@@ -6,11 +6,11 @@ the cross-JVM program), machine.txt (the machine, the servers and the command). 
 linear axes; error bars are JMH's 99.9% confidence intervals, or for the cross-JVM runs the
 lowest and highest of the repeats around their mean.
 """
-import glob
 import html
-import json
 import os
 import sys
+
+from report import load, load_handoff
 
 COLORS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#744210", "#4a5568", "#e53e3e", "#718096"]
 OURS = ("RedisLock", "RedisFairLock", "EtcdLockTxn", "EtcdLockService", "EtcdFairLockTxn", "RedisReadLock", "RedisWriteLock",
@@ -25,24 +25,6 @@ FIXED = {"RedisLock": "#2b6cb0", "EtcdLockTxn": "#2f855a", "EtcdLockService": "#
 def color(name):
     """The same colour for a candidate in every chart."""
     return FIXED.get(name, COLORS[sum(map(ord, name)) % len(COLORS)])
-
-
-def load_jmh(run_dir):
-    results = []
-    for path in sorted(glob.glob(os.path.join(run_dir, "jmh*.json"))):
-        with open(path) as f:
-            text = f.read().strip()
-        if text:
-            results += json.loads(text)
-    return results
-
-
-def load_handoff(run_dir):
-    path = os.path.join(run_dir, "handoff.json")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def bench(r):
@@ -73,6 +55,14 @@ def fmt(x):
     return f"{x:.2f}"
 
 
+def svg_open(width, height, title, title_x):
+    """The first elements of a chart: the SVG element, a white background and the title."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            'font-family="sans-serif" font-size="12">',
+            f'<rect width="{width}" height="{height}" fill="white"/>',
+            f'<text x="{title_x}" y="22" font-size="14" font-weight="bold">{html.escape(title)}</text>']
+
+
 def line_chart(title, xlabel, ylabel, series, width=760, height=420):
     """series: list of (name, [(x, y, lo, hi)]); linear axes starting at 0, error bars lo..hi."""
     left, right, top, bottom = 80, 190, 40, 50
@@ -85,9 +75,7 @@ def line_chart(title, xlabel, ylabel, series, width=760, height=420):
     ymax = nice_max(max(ys))
     sx = lambda x: left + pw * x / xmax
     sy = lambda y: top + ph - ph * y / ymax
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="14" font-weight="bold">{html.escape(title)}</text>']
+    out = svg_open(width, height, title, left)
     for i in range(6):
         y = ymax * i / 5
         out.append(f'<line x1="{left}" y1="{sy(y):.1f}" x2="{left + pw}" y2="{sy(y):.1f}" stroke="#e2e8f0"/>')
@@ -128,9 +116,7 @@ def bar_chart(title, unit, rows, floor_name=None, width=760):
     pw = width - left - right
     vmax = nice_max(max(v + (e or 0) for _, v, e in rows))
     sx = lambda v: left + pw * v / vmax
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="10" y="22" font-size="14" font-weight="bold">{html.escape(title)}</text>']
+    out = svg_open(width, height, title, 10)
     for i in range(6):
         v = vmax * i / 5
         out.append(f'<line x1="{sx(v):.1f}" y1="{top}" x2="{sx(v):.1f}" y2="{top + bar_h * len(rows)}" stroke="#e2e8f0"/>')
@@ -236,7 +222,7 @@ def table(results, handoff):
 
 
 def main(run_dir, targets_md=None):
-    results = load_jmh(run_dir)
+    results = load(run_dir)
     handoff = load_handoff(run_dir)
     machine_path = os.path.join(run_dir, "machine.txt")
     machine = open(machine_path).read().strip() if os.path.exists(machine_path) else "(machine.txt missing)"
