@@ -172,14 +172,19 @@ def charts(results, handoff):
             for h in handoff:
                 if "latencyUs" in h and (h.get("jvms") == fewest or h["impl"] == "PING") and h["impl"] not in first:
                     first[h["impl"]] = h["latencyUs"]
-            p99 = max(v["99"] for v in first.values())
-            series = [(impl + (" round trip" if impl == "PING" else ""),
-                       [(min(us, p99), float(p), None, None) for p, us in lat.items() if float(p) <= 99])
-                      for impl, lat in sorted(first.items())]
-            made.append(("handover-latency.svg", f"Hand-over latency, {fewest} JVMs",
-                         line_chart(f"Hand-over latency distribution, {fewest} JVMs, up to p99 (left is better)",
-                                    "microseconds from one JVM's unlock to the other's lock returning",
-                                    "percent of hand-overs at or below", series)))
+            etcd = lambda impl: impl.startswith(("Etcd", "Jetcd"))
+            for backend, members in (("Redis", {i: v for i, v in first.items() if not etcd(i)}),
+                                     ("etcd", {i: v for i, v in first.items() if etcd(i)})):
+                if not [i for i in members if i != "PING"]:
+                    continue
+                p99 = max(v["99"] for v in members.values())
+                series = [(impl + (" round trip" if impl == "PING" else ""),
+                           [(min(us, p99), float(p), None, None) for p, us in lat.items() if float(p) <= 99])
+                          for impl, lat in sorted(members.items())]
+                made.append((f"handover-latency-{backend.lower()}.svg", f"Hand-over latency, {fewest} JVMs, {backend}",
+                             line_chart(f"Hand-over latency distribution on {backend}, {fewest} JVMs, up to p99 (left is better)",
+                                        "microseconds from one JVM's unlock to the other's lock returning",
+                                        "percent of hand-overs at or below", series)))
     for backend, floor, names in (("Redis", "RawRedis", ("RawRedis", "RedisLock", "Redisson", "SpringRedisLock")),
                                   ("etcd", "RawEtcd", ("RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"))):
         rows = []

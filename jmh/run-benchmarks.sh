@@ -40,6 +40,7 @@ forks=""
 jmh_extra=()
 command_line="jmh/run-benchmarks.sh $*"
 while [[ $# -gt 0 ]]; do
+    if [[ "$1" == --?* && "$1" != --help && $# -lt 2 ]]; then echo "$1 wants a value"; exit 2; fi
     case "$1" in
         --redis) redis_target=$2; shift 2 ;;
         --etcd) etcd_target=$2; shift 2 ;;
