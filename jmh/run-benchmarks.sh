@@ -55,7 +55,7 @@ while [[ $# -gt 0 ]]; do
         --impls) impls=$2; shift 2 ;;
         --duration) duration=$2; shift 2 ;;
         --forks) forks=$2; shift 2 ;;
-        --help|-h) sed -n '2,/^set -e/{/^set -e/!p}' "$0"; exit 0 ;;
+        --help|-h) sed -n '2,/^set -e/{/^set -e/!p}' "$(basename "$0")"; exit 0 ;;
         --) shift; jmh_extra=("$@"); break ;;
         *) echo "unknown option '$1' (--help lists them; JMH arguments go after --)"; exit 2 ;;
     esac
