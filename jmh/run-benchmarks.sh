@@ -15,8 +15,9 @@
 #   --processes LIST  JVM counts of the processes scenario (default 2,4,8)
 #   --repeats N       runs of each JVM count, for the error bars (default 3)
 #   --rounds N        acquisitions per JVM and run (default 1000; etcd candidates a tenth)
-#   --impls LIST      candidates of the JMH scenarios (default: each scenario's own list); IMPLS
-#                     (environment) for the processes scenario
+#   --impls LIST      candidates of the JMH scenarios (default: each scenario's own list; a name
+#                     must be one every chosen scenario knows, see jmh/README.md: read/write
+#                     takes RedisReadLock and the like); IMPLS (environment) for processes
 #   --duration S      seconds per measured JMH iteration (default 2)
 #   --forks N         JMH forks (default 3 for uncontended, 1 for the others)
 #   -- ARGS           passed to every JMH run
