@@ -23,8 +23,18 @@ def load_handoff(run_dir):
     path = os.path.join(run_dir, "handoff.json")
     if not os.path.exists(path):
         return []
+    runs, run = [], 0
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                # each run of the program measures PING first (when a Redis candidate is in it):
+                # a PING line starts the next run, so each run's latencies meet their own PING
+                if r["impl"] == "PING":
+                    run += 1
+                r["run"] = run
+                runs.append(r)
+    return runs
 
 
 def key(result):
@@ -91,16 +101,29 @@ def chart(results, path):
         f.write("\n".join(parts) + "\n")
 
 
+def median(results, impl):
+    """The median of the uncontended lock+unlock samples of a candidate, or None."""
+    for r in results:
+        if key(r) == ("Uncontended", "lockUnlock", impl):
+            return r["primaryMetric"].get("scorePercentiles", {}).get("50.0")
+    return None
+
+
 def cross_targets(run_dir):
     """Rows for the cross-JVM targets, from handoff.json (means over the repeats of each JVM count)."""
     runs = load_handoff(run_dir)
-    ping = next((r["latencyUs"] for r in runs if r["impl"] == "PING"), None)
+    ping = {r["run"]: r["latencyUs"] for r in runs if r["impl"] == "PING"}
     rows = []
 
     def mean(impl, jvms, field):
         v = [r[field] for r in runs if r["impl"] == impl and r.get("jvms") == jvms and field in r]
         return sum(v) / len(v) if v else None
     for jvms in sorted({r["jvms"] for r in runs if r.get("jvms")}):
+        for impl in sorted({r["impl"] for r in runs if r.get("jvms") == jvms}):
+            failed = [r for r in runs if r["impl"] == impl and r.get("jvms") == jvms and not r.get("handoffs")]
+            if failed:
+                total = len([r for r in runs if r["impl"] == impl and r.get("jvms") == jvms])
+                rows.append(f"| {jvms} JVMs: {impl} runs without a hand-over between the JVMs | {len(failed)} of {total} | 0 | NOT met |")
         ours = mean("RedisLock", jvms, "handoffsPerSecond")
         for other, bound in (("SpringRedisLock", 2), ("Redisson", 3)):
             theirs = mean(other, jvms, "handoffsPerSecond")
@@ -117,10 +140,12 @@ def cross_targets(run_dir):
                 ok = min(low) >= 0.5 / jvms
                 rows.append(f"| {jvms} JVMs: RedisLock lowest share, every run | {100 * min(low):.0f}% | >= {50 / jvms:.1f}% | {'met' if ok else 'NOT met'} |")
     two = [r for r in runs if r["impl"] == "RedisLock" and r.get("jvms") == 2 and "latencyUs" in r]
-    if two and ping:
+    two = [r for r in two if r["run"] in ping]
+    if two:
         for p, bound in (("50", 3), ("99", 10)):
-            q = sum(r["latencyUs"][p] for r in two) / len(two) / ping[p]
-            rows.append(f"| 2 JVMs: RedisLock hand-over latency p{p} / PING p{p} | {q:.1f}x | <= {bound}x | {'met' if q <= bound else 'NOT met'} |")
+            q = sum(r["latencyUs"][p] / ping[r["run"]][p] for r in two) / len(two)
+            rows.append(f"| 2 JVMs: RedisLock hand-over latency p{p} / PING p{p} of the same run (mean of {len(two)} runs) "
+                        f"| {q:.1f}x | <= {bound}x | {'met' if q <= bound else 'NOT met'} |")
     return rows
 
 
@@ -134,7 +159,14 @@ def main(run_dir):
              "[index.html](index.html). Only ratios within this run mean anything.", "",
              "## Targets", "", "| target | measured | wanted | |", "| --- | --- | --- | --- |"]
     red, raw, rsn = s("Uncontended", "lockUnlock", "RedisLock"), s("Uncontended", "lockUnlock", "RawRedis"), s("Uncontended", "lockUnlock", "Redisson")
-    lines.append(ratio_line("RedisLock lock+unlock / raw Redis floor (scores)", red, raw, "<= 1.10x"))
+    lines.append(ratio_line("RedisLock lock+unlock / raw Redis floor (medians)", median(results, "RedisLock"),
+                            median(results, "RawRedis"), "<= 1.10x"))
+    for impl in ("RawRedis", "RedisLock"):
+        r = next((r for r in results if key(r) == ("Uncontended", "lockUnlock", impl)), None)
+        err = r and r["primaryMetric"].get("scoreError")
+        if isinstance(err, (int, float)) and r["primaryMetric"]["score"] > 0:
+            q = err / r["primaryMetric"]["score"]
+            lines.append(f"| {impl} lock+unlock: 99.9% interval / score | {100 * q:.1f}% | < 10% | {'met' if q < 0.1 else 'NOT met'} |")
     lines += cross_targets(run_dir)
     lines.append(ratio_line("RedisLock lock+unlock / Redisson", red, rsn, "<= 1.00x"))
     lines.append(ratio_line("RedisLock re-acquire by holder / ReentrantLock",
@@ -166,7 +198,7 @@ def main(run_dir):
                      f"{fmt(handoffs(results, cls, method, impl))} |")
     cross_path = os.path.join(run_dir, "crossprocess.txt")
     cross = open(cross_path).read().strip() if os.path.exists(cross_path) else "not run"
-    lines += ["", "## Two JVMs on one name: hand-over latency", "", "```", cross, "```"]
+    lines += ["", "## Separate JVMs on one name (every run)", "", "```", cross, "```"]
     lines += ["", "## Registry footprint (a large number of distinct names locked once)", "", "```", footprint, "```", "",
               "![uncontended lock+unlock](chart.svg)", ""]
     with open(os.path.join(run_dir, "README.md"), "w") as f:

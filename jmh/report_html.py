@@ -68,7 +68,7 @@ def line_chart(title, xlabel, ylabel, series, width=760, height=420):
     left, right, top, bottom = 80, 190, 40, 50
     pw, ph = width - left - right, height - top - bottom
     xs = [p[0] for _, pts in series for p in pts]
-    ys = [p[3] if p[3] is not None else p[1] for _, pts in series for p in pts]
+    ys = [max(p[1], p[3] or 0) for _, pts in series for p in pts]
     if not xs:
         return None
     xmax = nice_max(max(xs) * 1.05)
@@ -115,6 +115,7 @@ def bar_chart(title, unit, rows, floor_name=None, width=760):
     height = top + bar_h * len(rows) + 40
     pw = width - left - right
     vmax = nice_max(max(v + (e or 0) for _, v, e in rows))
+    rows = [(n, v, e if isinstance(e, (int, float)) and e == e else None) for n, v, e in rows]  # NaN: no interval
     sx = lambda v: left + pw * v / vmax
     out = svg_open(width, height, title, 10)
     for i in range(6):
@@ -128,8 +129,8 @@ def bar_chart(title, unit, rows, floor_name=None, width=760):
         out.append(f'<text x="{left - 8}" y="{y + 18}" text-anchor="end">{html.escape(name)}</text>')
         out.append(f'<rect x="{left}" y="{y + 5}" width="{max(1, sx(v) - left):.1f}" height="{bar_h - 10}" fill="{color}"/>')
         if e:
-            out.append(f'<line x1="{sx(v - e):.1f}" y1="{y + bar_h / 2}" x2="{sx(v + e):.1f}" y2="{y + bar_h / 2}" stroke="black"/>')
-            for xx in (v - e, v + e):
+            out.append(f'<line x1="{sx(max(v - e, 0)):.1f}" y1="{y + bar_h / 2}" x2="{sx(v + e):.1f}" y2="{y + bar_h / 2}" stroke="black"/>')
+            for xx in (max(v - e, 0), v + e):
                 out.append(f'<line x1="{sx(xx):.1f}" y1="{y + 8}" x2="{sx(xx):.1f}" y2="{y + bar_h - 8}" stroke="black"/>')
         out.append(f'<text x="{sx(v + (e or 0)) + 6:.1f}" y="{y + 18}">{fmt(v)}</text>')
     floor = next((v for n, v, _ in rows if n == floor_name), None)
@@ -147,7 +148,7 @@ def charts(results, handoff):
         cls, method, impl = bench(r)
         if cls == "Contended" and method in ("contended", "threads2", "threads8") and impl != "ReentrantLock":
             pm = r["primaryMetric"]
-            ci = pm.get("scoreConfidence") or [None, None]
+            ci = [c if isinstance(c, (int, float)) else None for c in (pm.get("scoreConfidence") or [None, None])]
             contended.setdefault(impl, []).append((r.get("threads", 1), pm["score"], ci[0], ci[1]))
     if contended:
         made.append(("contended-threads.svg", "Threads of one JVM on one name",
@@ -182,7 +183,7 @@ def charts(results, handoff):
                            [(min(us, p99), float(p), None, None) for p, us in lat.items() if float(p) <= 99])
                           for impl, lat in sorted(members.items())]
                 made.append((f"handover-latency-{backend.lower()}.svg", f"Hand-over latency, {fewest} JVMs, {backend}",
-                             line_chart(f"Hand-over latency distribution on {backend}, {fewest} JVMs, up to p99 (left is better)",
+                             line_chart(f"Hand-over latency on {backend}, {fewest} JVMs, first run, up to p99 (left is better)",
                                         "microseconds from one JVM's unlock to the other's lock returning",
                                         "percent of hand-overs at or below", series)))
     for backend, floor, names in (("Redis", "RawRedis", ("RawRedis", "RedisLock", "Redisson", "SpringRedisLock")),

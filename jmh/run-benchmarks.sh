@@ -22,6 +22,8 @@
 #   --forks N         JMH forks (default 3 for uncontended, 1 for the others)
 #   -- ARGS           passed to every JMH run
 set -euo pipefail
+invoked_from=$PWD
+command_line="jmh/run-benchmarks.sh$(printf ' %q' "$@")"
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 day=$(date -u +%Y-%m-%d)
@@ -39,7 +41,6 @@ impls=""
 duration=2
 forks=""
 jmh_extra=()
-command_line="jmh/run-benchmarks.sh $*"
 while [[ $# -gt 0 ]]; do
     if [[ "$1" == --?* && "$1" != --help && $# -lt 2 ]]; then echo "$1 wants a value"; exit 2; fi
     case "$1" in
@@ -67,15 +68,23 @@ fi
 if [[ -n "$etcd_target" && ! "$etcd_target" =~ ^https?:// ]]; then
     echo "--etcd wants a client URL (http://host:port), was '$etcd_target'"; exit 2
 fi
-for list in "$threads" "$processes" "$repeats" "$rounds" "$duration" ${forks:+"$forks"}; do
+for list in "$threads" "$processes"; do
     [[ "$list" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "wanted positive whole numbers, was '$list'"; exit 2; }
 done
+for number in "$repeats" "$rounds" "$duration" ${forks:+"$forks"}; do
+    [[ "$number" =~ ^[1-9][0-9]*$ ]] || { echo "wanted one positive whole number, was '$number'"; exit 2; }
+done
+[[ "$out" == /* ]] || out="$invoked_from/$out"
 for s in ${scenarios//,/ }; do
     [[ ",uncontended,reacquire,contended,names,readwrite,processes,footprint,signal," == *",$s,"* ]] \
         || { echo "unknown scenario '$s'"; exit 2; }
 done
 has() { [[ ",$scenarios," == *",$1,"* ]]; }
 mkdir -p "$out"
+# a run's files only: results an earlier run left in the same directory would join this report
+rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/jmh.json "$out"/jmh.log "$out"/handoff.json "$out"/crossprocess.txt \
+    "$out"/footprint.txt "$out"/crossprocess-signal.txt "$out"/chart.svg "$out"/contended-threads.svg \
+    "$out"/processes.svg "$out"/handover-latency-*.svg "$out"/uncontended-*.svg "$out"/index.html
 
 tools=(redis-cli curl java mvn python3)
 [[ -n "$redis_target" ]] || tools+=(redis-server)
