@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Turns a benchmark run directory (jmh*.json, machine.txt, footprint.txt) into README.md and chart.svg
-(report_html.py writes the HTML page with the linear-axis charts)."""
+"""Turns a benchmark run directory (jmh*.json, machine.txt, footprint.txt) into README.md, the targets
+table (report_html.py writes the HTML page with the linear-axis charts)."""
 import glob
 import json
 import os
@@ -74,31 +74,6 @@ def ratio_line(label, num, den, target):
     r = num / den
     bound = float(target.split()[-1].rstrip("x"))
     return f"| {label} | {r:.2f}x | {target} | {'met' if r <= bound else 'NOT met'} |"
-
-
-def chart(results, path):
-    rows = [(impl, score(results, "Uncontended", "lockUnlock", impl)) for impl in
-            ["ReentrantLock", "RawRedis", "RedisLock", "Redisson", "RawEtcd", "EtcdLockTxn", "EtcdLockService", "JetcdLock"]]
-    rows = [(n, v) for n, v in rows if v is not None]
-    if not rows:
-        return
-    width, bar_h, left = 760, 26, 150
-    height = 60 + bar_h * len(rows)
-    import math
-    top = max(v for _, v in rows)
-    floor = min(v for _, v in rows) / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             f'<text x="10" y="20" font-size="14" font-weight="bold">Uncontended lock+unlock, microseconds, log scale (lower is better)</text>']
-    for i, (name, v) in enumerate(rows):
-        y = 40 + i * bar_h
-        w = max(1, (width - left - 90) * math.log10(v / floor) / math.log10(top / floor))
-        color = "#2b6cb0" if name in ("RedisLock", "EtcdLockTxn", "EtcdLockService") else "#a0aec0"
-        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{name}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{bar_h - 8}" fill="{color}"/>')
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}">{fmt(v)} us</text>')
-    parts.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(parts) + "\n")
 
 
 def median(results, impl):
@@ -200,10 +175,9 @@ def main(run_dir):
     cross = open(cross_path).read().strip() if os.path.exists(cross_path) else "not run"
     lines += ["", "## Separate JVMs on one name (every run)", "", "```", cross, "```"]
     lines += ["", "## Registry footprint (a large number of distinct names locked once)", "", "```", footprint, "```", "",
-              "![uncontended lock+unlock](chart.svg)", ""]
+              "Charts (linear axes, error bars): [index.html](index.html).", ""]
     with open(os.path.join(run_dir, "README.md"), "w") as f:
         f.write("\n".join(lines))
-    chart(results, os.path.join(run_dir, "chart.svg"))
 
 
 if __name__ == "__main__":

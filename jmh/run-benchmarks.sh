@@ -83,7 +83,7 @@ has() { [[ ",$scenarios," == *",$1,"* ]]; }
 mkdir -p "$out"
 # a run's files only: results an earlier run left in the same directory would join this report
 rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/jmh.json "$out"/jmh.log "$out"/handoff.json "$out"/crossprocess.txt \
-    "$out"/footprint.txt "$out"/crossprocess-signal.txt "$out"/chart.svg "$out"/contended-threads.svg \
+    "$out"/footprint.txt "$out"/crossprocess-signal.txt "$out"/contended-threads.svg \
     "$out"/processes.svg "$out"/handover-latency-*.svg "$out"/uncontended-*.svg "$out"/index.html
 
 tools=(redis-cli curl java mvn python3)
