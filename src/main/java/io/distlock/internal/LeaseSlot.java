@@ -35,7 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * Every network wait of a timed acquisition is bounded by the time it has left (at least
  * MIN_ATTEMPT_NANOS, so that a short timeout still gets one real attempt), and a retry after an
- * error is not started when the pause before it would reach the deadline.
+ * error is not started when the pause before it would reach the deadline. The attempt at the
+ * deadline is made as one that will not wait when the back end holds released locks back for
+ * waiting attempts (LockBackend.holdsReleasedLocksBack): a free lock is then taken, not refused.
  *
  * The lease field is written only by the owner, except that the renewal thread and close() may
  * mark a lease lost. A lost lease stays in place until the owner's release, which reports it.
@@ -162,11 +164,16 @@ final class LeaseSlot {
                 long sentAt = System.nanoTime();
                 long budget = mode == AcquireMode.TIMED
                         ? Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS) : Long.MAX_VALUE;
+                // the attempt at the deadline will not be followed by a wait: a back end that
+                // holds free locks back from waiting attempts must not refuse it (below: a
+                // waiting attempt that ends past the deadline is followed by one such attempt)
+                boolean willWait = !mode.noWait()
+                        && !(mode == AcquireMode.TIMED && deadline - sentAt <= 0 && backend.holdsReleasedLocksBack());
                 AcquireResult result;
                 try {
                     result = mode == AcquireMode.NO_WAIT_IN_TURN
                             ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
-                            : backend.tryAcquire(name, token, engine.leaseMillis, !mode.noWait(), budget);
+                            : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
                     engine.recordRoundTrip(System.nanoTime() - sentAt);
                     if (result.isAcquired() && result.validMillis() <= 0) {
                         // granted on a lease the server may already have let run out: not a hold
@@ -209,6 +216,11 @@ final class LeaseSlot {
                 }
                 long now = System.nanoTime();
                 if (mode == AcquireMode.TIMED && now - deadline >= 0) {
+                    if (willWait && backend.holdsReleasedLocksBack()) {
+                        // this waiting attempt may have been refused a free lock: the last one,
+                        // at the deadline, is one that does not wait
+                        continue;
+                    }
                     return false;
                 }
                 if (watch == null) {

@@ -88,7 +88,7 @@ public final class LockEngine implements AutoCloseable {
     private volatile Supplier<? extends io.distlock.DistributedReentrantReadWriteLock> readWriteLockMaker =
             PlainReadWriteLock::new;
     /** Smoothed duration of an acquire round trip, for the courtesy window. */
-    private volatile long roundTripNanos = COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR;
+    private final RoundTripEstimate roundTrips = new RoundTripEstimate(COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR);
 
     /**
      * Creates an engine over a back end.
@@ -257,8 +257,7 @@ public final class LockEngine implements AutoCloseable {
 
     /** Feeds one measured acquire round trip into the smoothed estimate. */
     void recordRoundTrip(long nanos) {
-        long rtt = roundTripNanos;
-        roundTripNanos = rtt + (nanos - rtt) / 8;
+        roundTrips.record(nanos);
     }
 
     /**
@@ -268,7 +267,7 @@ public final class LockEngine implements AutoCloseable {
      * turn: several round trips.
      */
     long courtesyNanos() {
-        return Math.min(COURTESY_MAX_NANOS, Math.max(COURTESY_MIN_NANOS, COURTESY_RTT_FACTOR * roundTripNanos));
+        return roundTrips.scaled(COURTESY_RTT_FACTOR, COURTESY_MIN_NANOS, COURTESY_MAX_NANOS);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.internal.RoundTripEstimate;
 import io.distlock.internal.Threads;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LeaseSnapshot;
@@ -29,14 +30,18 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
  *   P{N}:fq     fair locks only: the queue of waiting tokens (a sorted set, by arrival)
  *   P{N}:fw:T   fair locks only: token T's place in the queue is alive (expires with its JVM)
- *   P{N}:w      who waits for N: the ids of the factories whose waiting acquisition found N
- *               busy (a fair waiter adds its token), each leaving it when it takes N; lives
- *               the holder's lease (at least 1 s) + 1 s, never shortened; cleared by a
- *               non-fair release (a fair release or withdrawal removes its own token)
+ *   P{N}:w      who waits for N: the tokens of the waiting acquisitions that found N busy,
+ *               each taken out when its acquisition takes N or gives up; lives the holder's
+ *               lease (at least 1 s) + 1 s, never shortened; cleared by a non-fair release
  *   P{N}:r      the id of the factory that released N while someone waited: a waiting
- *               acquisition of that factory is refused for HAND_OVER_WINDOW_MILLIS or until
+ *               acquisition of that factory is refused for the hand-over window or until
  *               someone else takes N, so that a waiter of another process, which first has to
- *               hear the release, is not beaten to it by the releasing process
+ *               hear the release, is not beaten to it by the releasing process. The window is
+ *               three of this factory's smoothed acquire round trips, between
+ *               HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last attempt of
+ *               a timed acquisition, at its deadline, is not refused (see
+ *               holdsReleasedLocksBack): a timed tryLock shorter than the window still takes a
+ *               free lock
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
  * names the head of its queue, so that only the head tries again.
  * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
@@ -69,12 +74,17 @@ final class RedisBackend implements LockBackend {
     /** Whether waiting acquisitions queue on the server (fair locks). */
     private final boolean fair;
     /**
-     * How long a release for which another process waited keeps the lock from the releasing
-     * factory's next waiting acquisition (unless someone else takes it first): a waiter needs
-     * the announcement's hop and one acquire round trip.
+     * The least time a release for which another process waited keeps the lock from the
+     * releasing factory's next waiting acquisition (unless someone else takes it first): a waiter
+     * needs the announcement's hop and one acquire round trip, and its JVM may be slower to wake
+     * than the network is.
      */
-    static final long HAND_OVER_WINDOW_MILLIS = 10;
-    private static final String HAND_OVER_WINDOW = Long.toString(HAND_OVER_WINDOW_MILLIS);
+    static final long HAND_OVER_WINDOW_MIN_MILLIS = 10;
+    /** The most time a release holds the lock back for the waiters of other processes. */
+    static final long HAND_OVER_WINDOW_MAX_MILLIS = 50;
+    /** This factory's acquire round trips, smoothed: the hand-over window is three of them. */
+    private final RoundTripEstimate roundTrips = new RoundTripEstimate(
+            TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3);
     /** This factory's id in reservations (P{N}:r). */
     private final String factoryId = java.util.UUID.randomUUID().toString();
     /** How long a fair waiter keeps its place in the queue without an attempt. */
@@ -232,15 +242,45 @@ final class RedisBackend implements LockBackend {
                         List.of(lockKey(name), fenceKey(name), queueKey(name), waitingKey(name)),
                         List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
                                 queueAlivePrefix(name), lockKey(name)), RedisBackend::acquired))
-                : (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
-                        List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name)),
-                        List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
-                                factoryId), RedisBackend::acquired));
+                : acquire(name, token, leaseMillis, willWait, timeoutNanos);
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
         }
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
+    }
+
+    private long acquire(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
+        long sentAt = System.nanoTime();
+        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
+                List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name)),
+                List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0", factoryId),
+                RedisBackend::acquired));
+        roundTrips.record(System.nanoTime() - sentAt);
+        return reply;
+    }
+
+    /**
+     * How long this factory's release holds the lock back for the waiters of other processes:
+     * three smoothed acquire round trips (a waiter hears the release one hop after it and then
+     * needs a round trip to take the lock), between HAND_OVER_WINDOW_MIN_MILLIS and
+     * HAND_OVER_WINDOW_MAX_MILLIS.
+     */
+    long handOverWindowMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(roundTrips.scaled(3,
+                TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS),
+                TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MAX_MILLIS)));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A non-fair Redis lock released while a waiter of another process was marked on the
+     * server is reserved for that process for the hand-over window.
+     */
+    @Override
+    public boolean holdsReleasedLocksBack() {
+        return !fair;
     }
 
     @Override
@@ -268,7 +308,7 @@ final class RedisBackend implements LockBackend {
         // is needed here
         long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
                 List.of(lockKey(name), waitingKey(name), reservationKey(name)),
-                List.of(token, lockKey(name), factoryId, HAND_OVER_WINDOW));
+                List.of(token, lockKey(name), factoryId, Long.toString(handOverWindowMillis())));
         return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
     }
 
@@ -276,6 +316,9 @@ final class RedisBackend implements LockBackend {
     public void cancel(String name, String token) {
         if (fair) {
             fairRelease(name, token);
+        } else {
+            // out of the set of those waiting, so that the next release holds nothing back for it
+            run(RedisScript.CANCEL_WAITING, List.of(waitingKey(name)), List.of(token));
         }
     }
 

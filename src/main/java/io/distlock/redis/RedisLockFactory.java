@@ -38,7 +38,7 @@ import redis.clients.jedis.UnifiedJedis;
  * }</pre>
  *
  * <p>Keys are {@code prefix + "{" + name + "}"} for the lease and the same with
- * {@code ":fence"} appended for the fencing counter, {@code ":w"} for the set of processes waiting
+ * {@code ":fence"} appended for the fencing counter, {@code ":w"} for the set of acquisitions waiting
  * and {@code ":r"} for a release's short reservation for one of them (fair locks add
  * {@code ":fq"} and {@code ":fw:"} keys for their queue); the braces make all of them one Redis
  * Cluster hash slot (braces and backslashes inside a name are escaped with a backslash, so that the hash tag

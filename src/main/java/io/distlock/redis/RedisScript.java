@@ -16,8 +16,8 @@ final class RedisScript {
      * TTL): the holder's PTTL, or, while the lock is free but reserved, the reservation's. A
      * single integer, since building a Lua table reply costs measurably on this hot path.
      *
-     * Hand-over between processes: a caller that waits adds its factory to the set of those
-     * waiting (see markWaiting), and leaves it when it takes the lock; a release that finds the
+     * Hand-over between processes: a caller that waits adds its token to the set of those
+     * waiting (see markWaiting), and takes it out when it takes the lock or gives up (CANCEL_WAITING); a release that finds the
      * set (someone else waits) reserves the free lock for the others for a short window, during
      * which a waiting acquisition of the releasing factory is refused (an attempt that will not
      * wait, a tryLock(), is not: it takes a free lock at once, as ReentrantLock.tryLock() does).
@@ -32,14 +32,14 @@ final class RedisScript {
             "local refused = reserved == ARGV[5] and ARGV[4] == '1'",
             "if not refused and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
             "  if reserved then redis.call('DEL', KEYS[4]) end",
-            "  redis.call('SREM', KEYS[3], ARGV[5])",
+            "  redis.call('SREM', KEYS[3], ARGV[1])",
             "  local t = redis.call('TIME')",
             nextFence("KEYS[2]", "ARGV[3]"),
             "  return fence",
             "end",
             "local ttl = redis.call('PTTL', KEYS[1])",
             "if refused and ttl == -2 then ttl = redis.call('PTTL', KEYS[4]) end",
-            markWaiting("KEYS[3]", "ARGV[4] == '1'", "ARGV[5]", "ttl"),
+            markWaiting("KEYS[3]", "ARGV[4] == '1'", "ARGV[1]", "ttl"),
             "return -2 - ttl"));
 
     /**
@@ -299,6 +299,14 @@ final class RedisScript {
             "if redis.call('DEL', KEYS[2]) == 1 then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end",
             "redis.call('PUBLISH', ARGV[2], '0')",
             "return 1"));
+
+    /**
+     * A waiting acquisition of an exclusive lock gives up. KEYS: waiting set. ARGV: token. Takes
+     * the token out of the set of those waiting, so that the next release does not hold the lock
+     * back for a waiter that has left. Returns the number removed (0 or 1).
+     */
+    static final RedisScript CANCEL_WAITING = new RedisScript(
+            "return redis.call('SREM', KEYS[1], ARGV[1])");
 
     /**
      * Inspect. KEYS: lock key, fence key. Returns {-2, 0} when free, else {PTTL, last fencing

@@ -79,6 +79,22 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * Whether a waiting attempt ({@code willWait} true) may be refused while the lock is free: a
+     * back end that holds a released lock back for a short while for the waiters of other
+     * processes, so that the releasing process does not take it straight back. For such a back
+     * end the engine makes the last attempt of a timed acquisition, the one at its deadline, with
+     * {@code willWait} false, so that a timed {@code tryLock} shorter than that while still takes
+     * a free lock, as {@code ReentrantLock.tryLock(long, TimeUnit)} does (if that attempt finds
+     * the lock busy, the engine gives up and calls {@link #cancel} as for any waiting
+     * acquisition). The default is {@code false}: every attempt of a waiting acquisition waits.
+     *
+     * @return whether waiting attempts may be refused on a free lock
+     */
+    default boolean holdsReleasedLocksBack() {
+        return false;
+    }
+
+    /**
      * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters. Also used to
      * clean up after an acquisition whose outcome is unknown: it then removes whatever that
      * acquisition left on the server (a lease, a queued request), knowing only the token.

@@ -134,29 +134,84 @@ class RedisLockTest {
     }
 
     @Test
-    void aWaiterThatGaveUpHoldsTheReleaserBackOnlyBrieflyAndTryLockIsNeverHeldBack() throws Exception {
+    void aWaiterThatGaveUpLeavesTheSetOfWaitersSoTheReleaseHoldsNothingBack() throws Exception {
         RedisLockFactory a = factory(LockOptions.defaults());
         RedisLockFactory b = factory(LockOptions.defaults());
         String name = "gave-up";
         RedisLock lock = a.getLock(name);
         RedisLock other = b.getLock(name);
-        lock.lock();
-        assertThat(CompletableFuture.supplyAsync(() -> tryFor(other, 200)).get(10, TimeUnit.SECONDS)).isFalse();
-        lock.unlock();   // released while the other process seemed to wait: held back for it
-        assertThat(lock.tryLock()).as("tryLock() takes a free lock at once, reserved or not").isTrue();
-        assertThat(CompletableFuture.supplyAsync(() -> tryFor(other, 200)).get(10, TimeUnit.SECONDS)).isFalse();
-        lock.unlock();
-        long before = System.nanoTime();
-        lock.lock();   // refused while reserved for a waiter that is gone, then taken
-        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
-        System.out.println("lock() after a release reserved for a waiter that gave up: " + waitedMillis + " ms");
-        assertThat(waitedMillis).isLessThan(2_000);
-        lock.unlock();
+        String waiting = prefix + "{" + name + "}:w";
+        String reservation = prefix + "{" + name + "}:r";
         try (Jedis jedis = RedisTestSupport.connect(server())) {
-            // the releaser left the set of waiters when it took the lock, and the reservation
-            // ended with it: nothing of the hand-over is left
-            assertThat(jedis.exists(prefix + "{" + name + "}:w")).isFalse();
-            assertThat(jedis.exists(prefix + "{" + name + "}:r")).isFalse();
+            lock.lock();
+            for (int i = 0; i < 3; i++) {
+                assertThat(CompletableFuture.supplyAsync(() -> tryFor(other, 100)).get(10, TimeUnit.SECONDS)).isFalse();
+            }
+            // each waiter that gave up takes its token out again (in the background)
+            await().atMost(Duration.ofSeconds(10)).until(() -> jedis.scard(waiting) == 0);
+            lock.unlock();
+            // nobody waits any more: the release reserves the lock for nobody, so the releaser's
+            // next lock() is not held back
+            assertThat(jedis.exists(reservation)).as("a reservation for waiters that left").isFalse();
+            assertThat(lock.tryLock(1, TimeUnit.MILLISECONDS)).isTrue();
+            lock.unlock();
+            assertThat(lock.tryLock()).isTrue();
+            lock.unlock();
+            assertThat(jedis.exists(waiting)).isFalse();
+            assertThat(jedis.exists(reservation)).isFalse();
+        }
+    }
+
+    @Test
+    void aReleaseHeldBackForTheWaiterOfAFrozenJvmStillLetsATimedTryLockTakeTheFreeLock() throws Exception {
+        // ReentrantLock first: released while another thread waits, the lock is free, and the
+        // releaser's timed tryLock takes it
+        java.util.concurrent.locks.ReentrantLock jdk = new java.util.concurrent.locks.ReentrantLock();
+        jdk.lock();
+        Thread jdkWaiter = new Thread(() -> {
+            jdk.lock();
+            jdk.unlock();
+        });
+        jdkWaiter.start();
+        await().atMost(Duration.ofSeconds(10)).until(jdk::hasQueuedThreads);
+        jdk.unlock();
+        assertThat(jdk.tryLock(2, TimeUnit.MILLISECONDS)).as("ReentrantLock").isTrue();
+        jdk.unlock();
+        jdkWaiter.join(10_000);
+
+        RedisLockFactory f = factory(LockOptions.defaults());
+        String name = "frozen-waiter";
+        String waiting = prefix + "{" + name + "}:w";
+        String reservation = prefix + "{" + name + "}:r";
+        RedisLock lock = f.getLock(name);
+        lock.lock();
+        try (Jedis jedis = RedisTestSupport.connect(server());
+             io.distlock.testing.JvmProcess waiter = io.distlock.testing.JvmProcess.start(io.distlock.LockWorker.class,
+                     "redis:" + server().host() + ":" + server().port(), prefix, "hold", name, "30000")) {
+            // the other JVM waits in lock(), marked on the server as waiting, and then stops
+            await().atMost(Duration.ofSeconds(60)).until(() -> jedis.scard(waiting) == 1);
+            waiter.freeze();
+            try {
+                lock.unlock();   // held back for the frozen waiter, which cannot take it
+                long ttl = jedis.pttl(reservation);
+                long before = System.nanoTime();
+                boolean got = lock.tryLock(2, TimeUnit.MILLISECONDS);
+                long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+                System.out.printf("reservation for a frozen waiter: %d ms left after the release; tryLock(2 ms)"
+                        + " %s after %d ms%n", ttl, got, tookMillis);
+                // as ReentrantLock.tryLock(timeout): a lock nobody holds is taken within the time
+                assertThat(got).as("tryLock(2 ms) on a lock nobody holds").isTrue();
+                assertThat(lock.isHeldByCurrentThread()).isTrue();
+                assertThat(tookMillis).isLessThan(2_000);
+                lock.unlock();
+            } finally {
+                waiter.thaw();
+            }
+            // thawed, the waiter gets the lock and lets it go
+            assertThat(waiter.awaitLine("LOCKED", Duration.ofSeconds(60))).startsWith("LOCKED");
+            waiter.send("unlock");
+            assertThat(waiter.awaitLine("UNLOCKED", Duration.ofSeconds(30))).isEqualTo("UNLOCKED");
+            assertThat(waiter.waitFor(Duration.ofSeconds(30))).isZero();
         }
     }
 
