@@ -5,7 +5,10 @@
 # It builds the library and the benchmarks. Against your own servers:
 #   jmh/run-benchmarks.sh --redis redis.example:6379 --etcd http://etcd.example:2379
 # With credentials: --redis-user NAME / --etcd-user NAME, passwords in the environment variables
-# DISTLOCK_REDIS_PASSWORD / DISTLOCK_ETCD_PASSWORD (never on the command line).
+# DISTLOCK_REDIS_PASSWORD / DISTLOCK_ETCD_PASSWORD (never on the command line). With TLS:
+# --redis rediss://host:port and --etcd https://host:port; --redis-ca FILE / --etcd-ca FILE (PEM)
+# for servers whose certificates a private CA signed (else the JVM's default trust store). Every
+# candidate checks that the certificate names the host.
 # Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
 # a temporary directory) and stops them at the end.
 #   --scenarios LIST  uncontended,reacquire,contended,names,readwrite,processes,footprint,signal
@@ -32,6 +35,9 @@ redis_target=""
 etcd_target=""
 redis_user=""
 etcd_user=""
+redis_tls=""
+redis_ca=""
+etcd_ca=""
 scenarios="uncontended,reacquire,contended,names,readwrite,processes,footprint,signal"
 threads="1,2,4,8"
 processes="2,4,8"
@@ -41,14 +47,19 @@ impls=""
 duration=2
 forks=""
 jmh_extra=()
+value_options="--redis --etcd --out --redis-user --etcd-user --redis-ca --etcd-ca --scenarios --threads --processes
+    --repeats --rounds --impls --duration --forks"
+value_options=$(echo $value_options)
 while [[ $# -gt 0 ]]; do
-    if [[ "$1" == --?* && "$1" != --help && $# -lt 2 ]]; then echo "$1 wants a value"; exit 2; fi
+    if [[ " $value_options " == *" $1 "* && $# -lt 2 ]]; then echo "$1 wants a value"; exit 2; fi
     case "$1" in
         --redis) redis_target=$2; shift 2 ;;
         --etcd) etcd_target=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --redis-user) redis_user=$2; shift 2 ;;
         --etcd-user) etcd_user=$2; shift 2 ;;
+        --redis-ca) redis_ca=$2; shift 2 ;;
+        --etcd-ca) etcd_ca=$2; shift 2 ;;
         --scenarios) scenarios=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
         --processes) processes=$2; shift 2 ;;
@@ -62,12 +73,24 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown option '$1' (--help lists them; JMH arguments go after --)"; exit 2 ;;
     esac
 done
-if [[ -n "$redis_target" && ! "$redis_target" =~ ^[^:]+:[0-9]+$ ]]; then
-    echo "--redis wants host:port, was '$redis_target'"; exit 2
+case "$redis_target" in
+    rediss://*) redis_tls=true; redis_target=${redis_target#rediss://} ;;
+    redis://*) redis_target=${redis_target#redis://} ;;
+esac
+if [[ -n "$redis_target" && ! "$redis_target" =~ ^[^:/]+:[0-9]+$ ]]; then
+    echo "--redis wants host:port, redis://host:port or rediss://host:port (TLS), was '$redis_target'"; exit 2
 fi
-if [[ -n "$etcd_target" && ! "$etcd_target" =~ ^https?:// ]]; then
-    echo "--etcd wants a client URL (http://host:port), was '$etcd_target'"; exit 2
+if [[ -n "$etcd_target" && ! "$etcd_target" =~ ^https?://[^/]+(:[0-9]+)?/?$ ]]; then
+    echo "--etcd wants a client URL (http://host:port, https://host:port for TLS), was '$etcd_target'"; exit 2
 fi
+etcd_target=${etcd_target%/}
+if [[ -n "$redis_ca" && -z "$redis_tls" ]]; then echo "--redis-ca wants a TLS server: --redis rediss://host:port"; exit 2; fi
+if [[ -n "$etcd_ca" && "$etcd_target" != https://* ]]; then echo "--etcd-ca wants a TLS server: --etcd https://host:port"; exit 2; fi
+for ca in "$redis_ca" "$etcd_ca"; do
+    [[ -z "$ca" || -r "$ca" ]] || { echo "cannot read the CA file '$ca'"; exit 2; }
+done
+[[ -z "$redis_ca" || "$redis_ca" == /* ]] || redis_ca="$PWD/$redis_ca"
+[[ -z "$etcd_ca" || "$etcd_ca" == /* ]] || etcd_ca="$PWD/$etcd_ca"
 for list in "$threads" "$processes"; do
     [[ "$list" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "wanted positive whole numbers, was '$list'"; exit 2; }
 done
@@ -80,12 +103,6 @@ for s in ${scenarios//,/ }; do
         || { echo "unknown scenario '$s'"; exit 2; }
 done
 has() { [[ ",$scenarios," == *",$1,"* ]]; }
-mkdir -p "$out"
-# a run's files only: results an earlier run left in the same directory would join this report
-rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/jmh.json "$out"/jmh.log "$out"/handoff.json "$out"/crossprocess.txt \
-    "$out"/footprint.txt "$out"/crossprocess-signal.txt "$out"/contended-threads.svg \
-    "$out"/processes.svg "$out"/handover-latency-*.svg "$out"/uncontended-*.svg "$out"/index.html
-
 tools=(redis-cli curl java mvn python3)
 [[ -n "$redis_target" ]] || tools+=(redis-server)
 [[ -n "$etcd_target" ]] || tools+=(etcd)
@@ -98,16 +115,25 @@ mvn -q -B package
 
 source ./servers.sh
 
+mkdir -p "$out"
+# a run's files only: results an earlier run left in the same directory would join this report
+# (removed once the build is done and both servers answer, so that a run that cannot start
+# leaves an earlier one alone)
+rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/jmh.json "$out"/jmh.log "$out"/handoff.json "$out"/crossprocess.txt \
+    "$out"/footprint.txt "$out"/crossprocess-signal.txt "$out"/contended-threads.svg \
+    "$out"/processes.svg "$out"/handover-latency-*.svg "$out"/uncontended-*.svg "$out"/index.html
+
 props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
        ${redis_user:+-Ddistlock.redis.user="$redis_user"} ${etcd_user:+-Ddistlock.etcd.user="$etcd_user"}
-       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+       ${redis_tls:+-Ddistlock.redis.tls=true} ${redis_ca:+-Ddistlock.redis.ca="$redis_ca"}
+       ${etcd_ca:+-Ddistlock.etcd.ca="$etcd_ca"} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
     echo "memory: $(free -h | awk '/Mem:/ {print $2}')"
     echo "java: $(java -version 2>&1 | sed -n 1p)"
-    echo "redis: $redis_target, $(rcli info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
-    echo "etcd: $etcd_target, $(curl -fs "$etcd_target/version")"
+    echo "redis: ${redis_tls:+rediss://}$redis_target, $(rcli info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
+    echo "etcd: $etcd_target, $(ecurl "$etcd_target/version")"
     echo "command: $command_line"
 } > "$out/machine.txt"
 

@@ -1,7 +1,9 @@
 # Sourced by the run scripts: the servers a run uses. In: redis_target (host:port), etcd_target
-# (a client URL), redis_user; empty targets make it start its own redis-server / etcd on free
-# loopback ports (data in a temporary directory, stopped on exit). Out: redis_target, etcd_target,
-# redis_host, redis_port, rcli (redis-cli with the credentials), tmp; it exits unless both answer.
+# (a client URL), redis_user, and optionally redis_tls (non-empty: TLS), redis_ca and etcd_ca (CA
+# files, PEM); empty targets make it start its own redis-server / etcd on free loopback ports
+# (data in a temporary directory, stopped on exit). Out: redis_target, etcd_target, redis_host,
+# redis_port, rcli (redis-cli with the credentials and TLS settings), ecurl (curl with the etcd
+# CA), tmp; it exits unless both answer.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 tmp=$(mktemp -d)
 pids=()
@@ -27,19 +29,25 @@ fi
 redis_host=${redis_target%:*}
 redis_port=${redis_target##*:}
 rcli() {
+    local tls=()
+    [[ -z "${redis_tls:-}" ]] || tls=(--tls)
+    [[ -z "${redis_ca:-}" ]] || tls+=(--cacert "$redis_ca")
     if [[ -n "$redis_user" ]]; then
-        REDISCLI_AUTH="${DISTLOCK_REDIS_PASSWORD:-}" redis-cli --no-auth-warning --user "$redis_user" -h "$redis_host" -p "$redis_port" "$@"
+        REDISCLI_AUTH="${DISTLOCK_REDIS_PASSWORD:-}" redis-cli --no-auth-warning --user "$redis_user" ${tls[@]+"${tls[@]}"} -h "$redis_host" -p "$redis_port" "$@"
     elif [[ -n "${DISTLOCK_REDIS_PASSWORD:-}" ]]; then
-        REDISCLI_AUTH="$DISTLOCK_REDIS_PASSWORD" redis-cli --no-auth-warning -h "$redis_host" -p "$redis_port" "$@"
+        REDISCLI_AUTH="$DISTLOCK_REDIS_PASSWORD" redis-cli --no-auth-warning ${tls[@]+"${tls[@]}"} -h "$redis_host" -p "$redis_port" "$@"
     else
-        redis-cli -h "$redis_host" -p "$redis_port" "$@"
+        redis-cli ${tls[@]+"${tls[@]}"} -h "$redis_host" -p "$redis_port" "$@"
     fi
+}
+ecurl() {
+    if [[ -n "${etcd_ca:-}" ]]; then curl -fs --cacert "$etcd_ca" "$@"; else curl -fs "$@"; fi
 }
 for _ in $(seq 1 100); do
     if [[ "$(rcli ping 2>/dev/null)" == PONG ]] \
-        && curl -fs "$etcd_target/health" >/dev/null 2>&1; then break; fi
+        && ecurl "$etcd_target/health" >/dev/null 2>&1; then break; fi
     sleep 0.1
 done
-[[ "$(rcli ping 2>/dev/null)" == PONG ]] || { echo "no Redis answers PONG at $redis_target (check the address and the credentials)"; exit 1; }
-curl -fs "$etcd_target/health" >/dev/null 2>&1 || { echo "no etcd answers at $etcd_target"; exit 1; }
+[[ "$(rcli ping 2>/dev/null)" == PONG ]] || { echo "no Redis answers PONG at $redis_target (check the address, the credentials and, for TLS, --redis-ca)"; exit 1; }
+ecurl "$etcd_target/health" >/dev/null 2>&1 || { echo "no etcd answers at $etcd_target (check the address and, for TLS, --etcd-ca)"; exit 1; }
 

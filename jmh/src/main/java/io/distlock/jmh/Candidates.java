@@ -27,7 +27,11 @@ import redis.clients.jedis.params.SetParams;
 /**
  * The candidates, by the names used in the benchmarks' {@code @Param}s. Servers come from the
  * system properties {@code distlock.redis} ({@code host:port}) and {@code distlock.etcd} (a
- * client URL), which the run script sets.
+ * client URL), which the run script sets. TLS: {@code distlock.redis.tls=true} makes every Redis
+ * candidate connect with TLS, and an {@code https://} etcd URL every etcd candidate; each trusts
+ * the CA certificates of the PEM file in {@code distlock.redis.ca} / {@code distlock.etcd.ca}, or
+ * without one the JVM's default trust store, and checks that the server's certificate names the
+ * host it connects to.
  */
 final class Candidates {
 
@@ -57,7 +61,8 @@ final class Candidates {
                 java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
                 "-Ddistlock.etcd=" + etcd(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        for (String user : List.of("distlock.redis.user", "distlock.etcd.user")) {
+        for (String user : List.of("distlock.redis.user", "distlock.etcd.user", "distlock.redis.tls",
+                "distlock.redis.ca", "distlock.etcd.ca")) {
             if (System.getProperty(user) != null) {
                 command.add("-D" + user + "=" + System.getProperty(user));
             }
@@ -77,10 +82,59 @@ final class Candidates {
         return System.getenv("DISTLOCK_REDIS_PASSWORD");
     }
 
-    /** The client settings every Redis candidate uses: credentials if given, a 2 s timeout. */
+    /** Whether the Redis candidates connect with TLS ({@code distlock.redis.tls}). */
+    static boolean redisTls() {
+        return Boolean.getBoolean("distlock.redis.tls");
+    }
+
+    /**
+     * The trust for TLS connections: the CA certificates of the PEM file named by system
+     * property {@code caProperty}, or the JVM's default trust store if it is not set.
+     */
+    static javax.net.ssl.TrustManagerFactory trust(String caProperty) {
+        String ca = System.getProperty(caProperty);
+        try {
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            if (ca == null || ca.isEmpty()) {
+                tmf.init((java.security.KeyStore) null);
+                return tmf;
+            }
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(ca))) {
+                for (java.security.cert.Certificate c
+                        : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    store.setCertificateEntry("ca-" + i++, c);
+                }
+            }
+            if (i == 0) {
+                throw new IllegalArgumentException(caProperty + ": no certificate in " + ca);
+            }
+            tmf.init(store);
+            return tmf;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(caProperty + ": cannot read the CA certificates in " + ca + ": " + e, e);
+        }
+    }
+
+    /** The client settings every Redis candidate uses: credentials if given, TLS if asked, a 2 s timeout. */
     static redis.clients.jedis.JedisClientConfig redisConfig() {
-        return redis.clients.jedis.DefaultJedisClientConfig.builder()
-                .user(redisUser()).password(redisPassword()).timeoutMillis(2_000).build();
+        redis.clients.jedis.DefaultJedisClientConfig.Builder b = redis.clients.jedis.DefaultJedisClientConfig.builder()
+                .user(redisUser()).password(redisPassword()).timeoutMillis(2_000);
+        if (redisTls()) {
+            try {
+                javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+                tls.init(null, trust("distlock.redis.ca").getTrustManagers(), null);
+                javax.net.ssl.SSLParameters checkHost = new javax.net.ssl.SSLParameters();
+                checkHost.setEndpointIdentificationAlgorithm("HTTPS");
+                b.ssl(true).sslSocketFactory(tls.getSocketFactory()).sslParameters(checkHost);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("no TLS context: " + e, e);
+            }
+        }
+        return b.build();
     }
 
     /** A RedisLockFactory builder for the benchmark's server and credentials. */
@@ -95,6 +149,14 @@ final class Candidates {
      */
     static io.etcd.jetcd.ClientBuilder etcdClientBuilder() {
         io.etcd.jetcd.ClientBuilder b = Client.builder().endpoints(etcd());
+        if (etcd().startsWith("https://")) {
+            javax.net.ssl.TrustManagerFactory tmf = trust("distlock.etcd.ca");
+            try {
+                b.sslContext(ssl -> ssl.trustManager(tmf));
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("no TLS context for " + etcd() + ": " + e, e);
+            }
+        }
         String user = System.getProperty("distlock.etcd.user");
         if (user != null) {
             b.user(ByteSequence.from(user, StandardCharsets.UTF_8));
@@ -178,8 +240,11 @@ final class Candidates {
         synchronized RedissonClient redisson() {
             if (redisson == null) {
                 Config config = new Config();
-                config.useSingleServer().setAddress("redis://" + redisHost() + ":" + redisPort())
+                config.useSingleServer().setAddress((redisTls() ? "rediss://" : "redis://") + redisHost() + ":" + redisPort())
                         .setUsername(redisUser()).setPassword(redisPassword());
+                if (redisTls()) {
+                    config.useSingleServer().setSslTrustManagerFactory(trust("distlock.redis.ca"));
+                }
                 redisson = Redisson.create(config);
             }
             return redisson;
@@ -197,7 +262,15 @@ final class Candidates {
                 if (redisPassword() != null) {
                     config.setPassword(redisPassword());
                 }
-                springConnections = new org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory(config);
+                org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration.LettuceClientConfigurationBuilder
+                        client = org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration.builder();
+                if (redisTls()) {
+                    client.useSsl().and().clientOptions(io.lettuce.core.ClientOptions.builder()
+                            .sslOptions(io.lettuce.core.SslOptions.builder().trustManager(trust("distlock.redis.ca")).build())
+                            .build());
+                }
+                springConnections = new org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory(
+                        config, client.build());
                 springConnections.afterPropertiesSet();
                 springConnections.start();
                 springRegistry = new org.springframework.integration.redis.util.RedisLockRegistry(
