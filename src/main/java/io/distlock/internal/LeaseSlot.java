@@ -38,6 +38,10 @@ import java.util.concurrent.locks.LockSupport;
  * error is not started when the pause before it would reach the deadline. The attempt at the
  * deadline is made as one that will not wait when the back end holds released locks back for
  * waiting attempts (LockBackend.holdsReleasedLocksBack): a free lock is then taken, not refused.
+ * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
+ * it is followed by one non-waiting attempt, bounded so that the call still ends within
+ * MIN_ATTEMPT_NANOS of the deadline; an error in that attempt returns false, as the busy answer
+ * would have.
  *
  * The lease field is written only by the owner, except that the renewal thread and close() may
  * mark a lease lost. A lost lease stays in place until the owner's release, which reports it.
@@ -55,6 +59,11 @@ final class LeaseSlot {
     static final long EXPIRY_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** The least time one attempt of a timed acquisition may wait for the server. */
     static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * The least time left of the allowance past the deadline (MIN_ATTEMPT_NANOS) for which a
+     * timed acquisition whose last waiting attempt ended past its deadline tries once more.
+     */
+    static final long MIN_EXTRA_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final LockEngine engine;
     private final LockBackend backend;
@@ -143,6 +152,8 @@ final class LeaseSlot {
         int failures = 0;
         String token = null;
         boolean lastWasBusy = false;
+        // the one attempt after the deadline (see below), within the same overrun allowance
+        boolean extraAttempt = false;
         lastAcquireContended = false;
         try {
             if (courtesyPending) {
@@ -163,7 +174,8 @@ final class LeaseSlot {
                 }
                 long sentAt = System.nanoTime();
                 long budget = mode == AcquireMode.TIMED
-                        ? Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS) : Long.MAX_VALUE;
+                        ? extraAttempt ? deadline + MIN_ATTEMPT_NANOS - sentAt : Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS)
+                        : Long.MAX_VALUE;
                 // the attempt at the deadline will not be followed by a wait: a back end that
                 // holds free locks back from waiting attempts must not refuse it (below: a
                 // waiting attempt that ends past the deadline is followed by one such attempt)
@@ -194,6 +206,10 @@ final class LeaseSlot {
                         watch.close();
                         watch = null;
                     }
+                    if (extraAttempt && !e.isPermanent()) {
+                        // the deadline had passed with a busy answer: that answer stands
+                        return false;
+                    }
                     failures++;
                     long pause = engine.retryPauseNanos(failures - 1);
                     if (e.isPermanent() || failures > engine.options.retryCount()
@@ -216,9 +232,12 @@ final class LeaseSlot {
                 }
                 long now = System.nanoTime();
                 if (mode == AcquireMode.TIMED && now - deadline >= 0) {
-                    if (willWait && backend.holdsReleasedLocksBack()) {
-                        // this waiting attempt may have been refused a free lock: the last one,
-                        // at the deadline, is one that does not wait
+                    if (willWait && backend.holdsReleasedLocksBack()
+                            && deadline + MIN_ATTEMPT_NANOS - now >= MIN_EXTRA_ATTEMPT_NANOS) {
+                        // this waiting attempt may have been refused a free lock: one more, that
+                        // does not wait, in what is left of the allowance past the deadline
+                        // (an error in it counts as the busy answer already had)
+                        extraAttempt = true;
                         continue;
                     }
                     return false;

@@ -212,7 +212,7 @@ final class RedisBackend implements LockBackend {
         return lockKey(name) + ":fence";
     }
 
-    /** The set of those waiting for {@code name} (factory ids; fair waiters' tokens). */
+    /** The set of those waiting for {@code name}: the tokens of waiting acquisitions. */
     String waitingKey(String name) {
         return lockKey(name) + ":w";
     }

@@ -288,13 +288,18 @@ final class RedisScript {
      * Release of an exclusive lock. KEYS: lock key, waiting mark, reservation. ARGV: token,
      * channel, the releasing factory's id, the reservation window in ms. Deletes the key only if
      * it holds the token; if another process marked the lock as waited for, reserves it for the
-     * others (see ACQUIRE). Every release is announced, also when the set is empty: a waiter that
+     * others (see ACQUIRE). A token that does not own the key (the clean-up after an acquisition
+     * whose outcome was unknown) is taken out of the set of those waiting. Every release is
+     * announced, also when the set is empty: a waiter that
      * does not join the set (a JVM on an earlier version of this library, a fair waiter that
      * found the lock free) must still hear it. Returns 1 if released, 0 if the token did not own
      * the key.
      */
     static final RedisScript EXCLUSIVE_RELEASE = new RedisScript(String.join("\n",
-            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end",
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then",
+            "  redis.call('SREM', KEYS[2], ARGV[1])",
+            "  return 0",
+            "end",
             "redis.call('DEL', KEYS[1])",
             "if redis.call('DEL', KEYS[2]) == 1 then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end",
             "redis.call('PUBLISH', ARGV[2], '0')",

@@ -127,6 +127,73 @@ class EngineFaultTest {
         assertThat(budgets).isNotEmpty().allSatisfy(b -> assertThat(b).isEqualTo(Long.MAX_VALUE));
     }
 
+    /**
+     * A back end that holds released locks back: waiting attempts are refused (answered after
+     * {@code answerMillis}), attempts that will not wait get {@code notWaiting}'s answer.
+     */
+    private static Scripted holdingBack(boolean holdsBack, long answerMillis, List<Boolean> willWaits,
+                                        List<Long> budgets, java.util.function.Supplier<AcquireResult> notWaiting) {
+        return new Scripted(call -> AcquireResult.busy(10)) {
+            @Override
+            public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                            long timeoutNanos) {
+                willWaits.add(willWait);
+                budgets.add(timeoutNanos);
+                if (!willWait) {
+                    acquireTokens.add(token);
+                    return notWaiting.get();
+                }
+                try {
+                    Thread.sleep(answerMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.tryAcquire(name, token, leaseMillis, willWait, timeoutNanos);
+            }
+
+            @Override
+            public boolean holdsReleasedLocksBack() {
+                return holdsBack;
+            }
+        };
+    }
+
+    @Test
+    void aRefusedWaitingAttemptAnsweredPastTheDeadlineIsFollowedByOneThatDoesNotWait() throws Exception {
+        List<Boolean> willWaits = new CopyOnWriteArrayList<>();
+        List<Long> budgets = new CopyOnWriteArrayList<>();
+        // the waiting attempt is sent before a 5 ms deadline and answered after it
+        Scripted backend = holdingBack(true, 20, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        long start = System.nanoTime();
+        assertThat(sync.tryLock(5, TimeUnit.MILLISECONDS)).as("the free lock, taken at the deadline").isTrue();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        sync.unlock();
+        assertThat(willWaits).startsWith(true).endsWith(false);
+        assertThat(willWaits.stream().filter(w -> !w).count()).as("one attempt that does not wait").isEqualTo(1);
+        // that attempt gets only what is left of the allowance past the deadline
+        assertThat(budgets.get(budgets.size() - 1)).isLessThan(LeaseSlot.MIN_ATTEMPT_NANOS);
+        assertThat(tookMillis).as("within the allowance past the deadline (generous bound)").isLessThan(5 + 50 + 500);
+
+        // an error in that attempt: the busy answer stands, no exception, the token is cleaned up
+        willWaits.clear();
+        budgets.clear();
+        Scripted failing = holdingBack(true, 20, willWaits, budgets, () -> {
+            throw new LockBackendException("lost answer", null);
+        });
+        LockSync other = engine(failing, LockOptions.defaults()).sync("n");
+        assertThat(other.tryLock(5, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(willWaits).endsWith(false);
+        String lost = failing.acquireTokens.get(failing.acquireTokens.size() - 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> failing.releasedTokens.contains(lost));
+
+        // a back end that holds nothing back: every attempt of a timed acquisition waits
+        willWaits.clear();
+        Scripted plain = holdingBack(false, 20, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
+        assertThat(engine(plain, LockOptions.defaults()).sync("n").tryLock(5, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(willWaits).isNotEmpty().containsOnly(true);
+    }
+
     @Test
     void aPermanentErrorIsNotRetried() {
         Scripted backend = new Scripted(call -> {
