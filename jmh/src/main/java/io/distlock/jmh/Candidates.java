@@ -240,10 +240,12 @@ final class Candidates {
         synchronized RedissonClient redisson() {
             if (redisson == null) {
                 Config config = new Config();
-                config.useSingleServer().setAddress((redisTls() ? "rediss://" : "redis://") + redisHost() + ":" + redisPort())
-                        .setUsername(redisUser()).setPassword(redisPassword());
+                // Redisson 4 takes credentials and TLS settings on the Config (those on the server
+                // config are deprecated and logged as such)
+                config.setUsername(redisUser()).setPassword(redisPassword());
+                config.useSingleServer().setAddress((redisTls() ? "rediss://" : "redis://") + redisHost() + ":" + redisPort());
                 if (redisTls()) {
-                    config.useSingleServer().setSslTrustManagerFactory(trust("distlock.redis.ca"));
+                    config.setSslTrustManagerFactory(trust("distlock.redis.ca"));
                 }
                 redisson = Redisson.create(config);
             }
