@@ -17,8 +17,9 @@ final class RedisScript {
      * single integer, since building a Lua table reply costs measurably on this hot path.
      *
      * Hand-over between processes: a caller that waits adds its token to the set of those
-     * waiting (see markWaiting), and takes it out when it takes the lock or gives up (CANCEL_WAITING); a release that finds the
-     * set (someone else waits) reserves the free lock for the others for a short window, during
+     * waiting (see markWaiting), and takes it out when it takes the lock or gives up
+     * (CANCEL_WAITING); a release that finds the set (someone else waits) reserves the free
+     * lock for the others for a short window, during
      * which a waiting acquisition of the releasing factory is refused (an attempt that will not
      * wait, a tryLock(), is not: it takes a free lock at once, as ReentrantLock.tryLock() does).
      * A non-fair acquisition that takes the lock ends the reservation. Without this the releasing
