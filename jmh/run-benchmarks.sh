@@ -145,7 +145,10 @@ jmh() {
         ${impls:+-p impl="$impls"} -r "$duration" ${jmh_extra[@]+"${jmh_extra[@]}"} \
         | tee >(grep -vE '^\s+at |^Thread\[|^\s*$' > "$out/jmh-$name.log")
 }
-short=(-f "${forks:-1}" -wi 2 -w 1 -i 3)
+# five measured iterations, not three: JMH's 99.9% interval is Student's t with n-1 degrees of
+# freedom, 31.6 standard errors for three iterations against 8.6 for five (the 2026-12-03 full
+# run's contended intervals, with three, were wider than the scores)
+short=(-f "${forks:-1}" -wi 2 -w 1 -i 5)
 has uncontended && jmh uncontended 'UncontendedBenchmark.lockUnlock' -f "${forks:-3}" -wi 5 -w 1 -i 8
 has reacquire && jmh reacquire ReacquireBenchmark "${short[@]}"
 if has contended; then
