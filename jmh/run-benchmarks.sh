@@ -86,11 +86,12 @@ fi
 etcd_target=${etcd_target%/}
 if [[ -n "$redis_ca" && -z "$redis_tls" ]]; then echo "--redis-ca wants a TLS server: --redis rediss://host:port"; exit 2; fi
 if [[ -n "$etcd_ca" && "$etcd_target" != https://* ]]; then echo "--etcd-ca wants a TLS server: --etcd https://host:port"; exit 2; fi
+# relative CA files are taken from where the command was called, as --out is
+[[ -z "$redis_ca" || "$redis_ca" == /* ]] || redis_ca="$invoked_from/$redis_ca"
+[[ -z "$etcd_ca" || "$etcd_ca" == /* ]] || etcd_ca="$invoked_from/$etcd_ca"
 for ca in "$redis_ca" "$etcd_ca"; do
     [[ -z "$ca" || -r "$ca" ]] || { echo "cannot read the CA file '$ca'"; exit 2; }
 done
-[[ -z "$redis_ca" || "$redis_ca" == /* ]] || redis_ca="$PWD/$redis_ca"
-[[ -z "$etcd_ca" || "$etcd_ca" == /* ]] || etcd_ca="$PWD/$etcd_ca"
 for list in "$threads" "$processes"; do
     [[ "$list" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "wanted positive whole numbers, was '$list'"; exit 2; }
 done
