@@ -41,8 +41,12 @@ class RedisSentinelTest {
     private final List<RedisLockFactory> factories = new ArrayList<>();
 
     private RedisLockFactory.Builder builder(LockOptions options, LeaseListener listener) {
+        return builder(options, listener, 1_000);
+    }
+
+    private RedisLockFactory.Builder builder(LockOptions options, LeaseListener listener, int timeoutMillis) {
         return RedisLockFactory.builder().sentinel(RedisSentinels.MASTER_NAME, redis.sentinels())
-                .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(1_000).build())
+                .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(timeoutMillis).build())
                 .keyPrefix(prefix).options(options).leaseListener(listener);
     }
 
@@ -126,10 +130,14 @@ class RedisSentinelTest {
         List<String> lost = new CopyOnWriteArrayList<>();
         LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(3))
                 .retryCount(1).retryDelay(Duration.ofMillis(50)).build();
-        RedisLockFactory both = built(builder(options, (n, fence) -> lost.add(n))
-                .replicaAcknowledgements(2, Duration.ofMillis(300)));
-        RedisLockFactory one = built(builder(options, (n, fence) -> { })
-                .replicaAcknowledgements(1, Duration.ofMillis(300)));
+        // WAIT's timeout is generous (and the client's read timeout longer still): on a loaded
+        // 2-core CI machine healthy replicas once took more than 300 ms to acknowledge, twice,
+        // and the first lock() below failed
+        Duration ackWait = Duration.ofSeconds(1);
+        RedisLockFactory both = built(builder(options, (n, fence) -> lost.add(n), 3_000)
+                .replicaAcknowledgements(2, ackWait));
+        RedisLockFactory one = built(builder(options, (n, fence) -> { }, 3_000)
+                .replicaAcknowledgements(1, ackWait));
 
         RedisLock acked = both.getLock("acked");
         acked.lock();
