@@ -134,7 +134,7 @@ public abstract class CrossProcessTest {
 
     /** The number of items the bounded buffer moves in CI. */
     protected int defaultBufferItems() {
-        return 10_000;
+        return 5_000;
     }
 
     @Test

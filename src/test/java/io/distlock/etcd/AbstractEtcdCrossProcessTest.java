@@ -38,7 +38,7 @@ abstract class AbstractEtcdCrossProcessTest extends CrossProcessTest {
      */
     @Override
     protected int defaultBufferItems() {
-        return 500;
+        return 300;
     }
 
     @Override
