@@ -30,8 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * etcd over TLS, on a real server whose client URL is https only, with certificates made at test
  * time: both flavours and the read/write locks work, a waiter is woken over the TLS watch; a
- * client that does not trust the server's certificate fails at once with a permanent error naming
- * the server and leaves no factory behind.
+ * client that does not trust the server's certificate, or a server whose certificate (signed by a
+ * trusted CA) names another host, fails at once with a permanent error naming the server, and
+ * leaves no factory behind.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdTlsTest {
@@ -133,5 +134,26 @@ class EtcdTlsTest {
                 .matches(e -> ((LockBackendException) e).isPermanent(), "is permanent");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> before.containsAll(factoryThreads()));
+    }
+
+    /** As above, for a server whose certificate the trusted CA signed but which names another host. */
+    @Test
+    void aServerWhoseCertificateNamesAnotherHostIsRefusedAtOnce() {
+        Path[] otherHost = certs.otherHostCertificateAndKey();
+        try (TlsServer impostor = TlsServer.etcd(certs, otherHost[0], otherHost[1], TlsServer::accepts)) {
+            Set<String> before = factoryThreads();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> EtcdLockFactory.builder()
+                    .clientBuilder(clientBuilder(certs.caCertificate(), impostor.httpsEndpoint()).waitForReady(false))
+                    .keyPrefix("tls/").requestTimeout(Duration.ofSeconds(2)).verifyOnBuild(true).build())
+                    .isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("etcd at ip:///127.0.0.1:" + impostor.port())
+                    .hasMessageContaining("TLS certificate was refused")
+                    // the JDK's words for a certificate that does not name the address
+                    .hasMessageContaining("No subject alternative names matching IP address 127.0.0.1")
+                    .matches(e -> ((LockBackendException) e).isPermanent(), "is permanent");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> before.containsAll(factoryThreads()));
+        }
     }
 }

@@ -28,8 +28,9 @@ import redis.clients.jedis.JedisClientConfig;
 /**
  * Redis over TLS, on a real server that accepts TLS only, with certificates made at test time:
  * the locks, their release notifications and the read/write locks work over TLS; a client that
- * does not trust the server's certificate fails at once with a permanent error naming the server
- * and leaves no factory behind; a plain-text client is refused within its retries.
+ * does not trust the server's certificate, or a server whose certificate (signed by a trusted CA)
+ * names another host, fails at once with a permanent error naming the server and leaves no
+ * factory behind; a plain-text client is refused within its retries.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisTlsTest {
@@ -124,6 +125,26 @@ class RedisTlsTest {
         // no retries (the default 8 and their pauses take about 4.5 s)
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> before.containsAll(factoryThreads()));
+    }
+
+    @Test
+    void aServerWhoseCertificateNamesAnotherHostIsRefusedAtOnce() {
+        Path[] otherHost = certs.otherHostCertificateAndKey();
+        // the certificate is signed by the trusted CA; only the name it carries is wrong
+        try (TlsServer impostor = TlsServer.redis(certs, otherHost[0], otherHost[1], TlsServer::accepts)) {
+            Set<String> before = factoryThreads();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> RedisLockFactory.builder().hostAndPort("127.0.0.1", impostor.port())
+                    .clientConfig(config(certs.caCertificate())).keyPrefix("tls:").verifyOnBuild(true).build())
+                    .isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("127.0.0.1:" + impostor.port())
+                    .hasMessageContaining("TLS certificate was refused")
+                    // the JDK's words for a certificate that does not name the address
+                    .hasMessageContaining("No subject alternative names matching IP address 127.0.0.1")
+                    .matches(e -> ((LockBackendException) e).isPermanent(), "is permanent");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> before.containsAll(factoryThreads()));
+        }
     }
 
     @Test

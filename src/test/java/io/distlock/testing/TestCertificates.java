@@ -48,6 +48,13 @@ public final class TestCertificates {
                     "-subj", "/CN=localhost");
             run(dir, openssl, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
                     "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
+            // signed by the same CA but naming another host: refused by a client that checks host names
+            Files.writeString(dir.resolve("other-host.ext"),
+                    "subjectAltName=DNS:other.example\nextendedKeyUsage=serverAuth\n");
+            run(dir, openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-host.key", "-out",
+                    "other-host.csr", "-subj", "/CN=other.example");
+            run(dir, openssl, "x509", "-req", "-in", "other-host.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", "other-host.crt", "-days", "2", "-extfile", "other-host.ext");
             return new TestCertificates(dir);
         } catch (IOException e) {
             throw new IllegalStateException("cannot make test certificates", e);
@@ -89,6 +96,16 @@ public final class TestCertificates {
     /** The server's private key (PEM, unencrypted). */
     public Path serverKey() {
         return dir.resolve("server.key");
+    }
+
+    /**
+     * A server certificate signed by the test CA that names only {@code other.example} (not
+     * 127.0.0.1 or localhost), and its key as the second element.
+     *
+     * @return the certificate and the key (PEM)
+     */
+    public Path[] otherHostCertificateAndKey() {
+        return new Path[] {dir.resolve("other-host.crt"), dir.resolve("other-host.key")};
     }
 
     /** The directory holding the files. */

@@ -44,12 +44,26 @@ public final class TlsServer implements AutoCloseable {
      * @return the running server
      */
     public static TlsServer redis(TestCertificates certs, java.util.function.IntPredicate ready) {
+        return redis(certs, certs.serverCertificate(), certs.serverKey(), ready);
+    }
+
+    /**
+     * Starts a Redis that accepts TLS connections only, presenting the given certificate.
+     *
+     * @param certs the certificates (the CA and the directory)
+     * @param certificate the server's certificate (PEM)
+     * @param key its private key (PEM)
+     * @param ready true once the server answers on the given port
+     * @return the running server
+     */
+    public static TlsServer redis(TestCertificates certs, Path certificate, Path key,
+                                  java.util.function.IntPredicate ready) {
         Path binary = binary(RedisServers.BINARY_VARIABLE, "redis-server");
         int port = ProcessControl.freePort();
         Path dir = certs.directory();
         List<String> cmd = List.of(binary.toString(), "--port", "0", "--tls-port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--tls-cert-file", certs.serverCertificate().toString(),
-                "--tls-key-file", certs.serverKey().toString(), "--tls-ca-cert-file", certs.caCertificate().toString(),
+                "--bind", "127.0.0.1", "--tls-cert-file", certificate.toString(),
+                "--tls-key-file", key.toString(), "--tls-ca-cert-file", certs.caCertificate().toString(),
                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--protected-mode", "no", "--loglevel", "warning");
         return start(cmd, port, dir.resolve("redis-tls.log"), () -> ready.test(port));
@@ -63,6 +77,21 @@ public final class TlsServer implements AutoCloseable {
      * @return the running server
      */
     public static TlsServer etcd(TestCertificates certs, java.util.function.IntPredicate ready) {
+        return etcd(certs, certs.serverCertificate(), certs.serverKey(), ready);
+    }
+
+    /**
+     * Starts a one-member etcd cluster whose client URL is {@code https://} only, presenting the
+     * given certificate.
+     *
+     * @param certs the certificates (the directory)
+     * @param certificate the server's certificate (PEM)
+     * @param key its private key (PEM)
+     * @param ready true once the server answers on the given port
+     * @return the running server
+     */
+    public static TlsServer etcd(TestCertificates certs, Path certificate, Path key,
+                                 java.util.function.IntPredicate ready) {
         Path binary = binary(EtcdServers.BINARY_VARIABLE, "etcd");
         int port = ProcessControl.freePort();
         int peer = ProcessControl.freePort();
@@ -78,9 +107,25 @@ public final class TlsServer implements AutoCloseable {
                 "--listen-peer-urls", "http://127.0.0.1:" + peer,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
                 "--initial-cluster", "tls=http://127.0.0.1:" + peer,
-                "--cert-file", certs.serverCertificate().toString(), "--key-file", certs.serverKey().toString(),
+                "--cert-file", certificate.toString(), "--key-file", key.toString(),
                 "--log-level", "warn");
         return start(cmd, port, certs.directory().resolve("etcd-tls.log"), () -> ready.test(port));
+    }
+
+    /**
+     * A readiness check that only asks whether the port accepts TCP connections (for a server
+     * whose certificate a checking client would refuse).
+     *
+     * @param port the port on 127.0.0.1
+     * @return whether a connection was accepted
+     */
+    public static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     private static Path binary(String variable, String name) {
