@@ -186,9 +186,13 @@ final class LeaseSlot {
                     result = mode == AcquireMode.NO_WAIT_IN_TURN
                             ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
                             : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
-                    engine.recordRoundTrip(System.nanoTime() - sentAt);
-                    if (result.isAcquired() && result.validMillis() <= 0) {
-                        // granted on a lease the server may already have let run out: not a hold
+                    long took = System.nanoTime() - sentAt;
+                    engine.recordRoundTrip(took);
+                    if (result.isAcquired() && (result.validMillis() <= 0
+                            || TimeUnit.MILLISECONDS.toNanos(Math.min(result.validMillis(), engine.leaseMillis)) <= took)) {
+                        // granted on a lease the server may already have let run out (the back
+                        // end said so, or the answer took longer than the lease counted from
+                        // the request): not a hold
                         throw new LockBackendException(backend.describe() + ": the lease of lock '" + name
                                 + "' ran out before its acquisition was confirmed", null);
                     }
