@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -131,7 +132,7 @@ class EngineFaultTest {
      * A back end that holds released locks back: waiting attempts are refused (answered after
      * {@code answerMillis}), attempts that will not wait get {@code notWaiting}'s answer.
      */
-    private static Scripted holdingBack(boolean holdsBack, long answerMillis, List<Boolean> willWaits,
+    private static Scripted holdingBack(boolean holdsBack, AtomicLong answerAt, List<Boolean> willWaits,
                                         List<Long> budgets, java.util.function.Supplier<AcquireResult> notWaiting) {
         return new Scripted(call -> AcquireResult.busy(10)) {
             @Override
@@ -143,10 +144,10 @@ class EngineFaultTest {
                     acquireTokens.add(token);
                     return notWaiting.get();
                 }
-                try {
-                    Thread.sleep(answerMillis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                // a waiting attempt's busy answer comes at a set time (System.nanoTime())
+                long left = answerAt.get() - System.nanoTime();
+                if (left > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(left);
                 }
                 return super.tryAcquire(name, token, leaseMillis, willWait, timeoutNanos);
             }
@@ -162,35 +163,40 @@ class EngineFaultTest {
     void aRefusedWaitingAttemptAnsweredPastTheDeadlineIsFollowedByOneThatDoesNotWait() throws Exception {
         List<Boolean> willWaits = new CopyOnWriteArrayList<>();
         List<Long> budgets = new CopyOnWriteArrayList<>();
-        // the waiting attempt is sent before a 5 ms deadline and answered after it
-        Scripted backend = holdingBack(true, 20, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
+        // the waiting attempt is sent before a 100 ms deadline and answered 20 ms after it (an
+        // absolute time, so that a slow start on a loaded machine does not move the answer)
+        AtomicLong answerAt = new AtomicLong();
+        Scripted backend = holdingBack(true, answerAt, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
         LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
         long start = System.nanoTime();
-        assertThat(sync.tryLock(5, TimeUnit.MILLISECONDS)).as("the free lock, taken at the deadline").isTrue();
+        answerAt.set(start + TimeUnit.MILLISECONDS.toNanos(120));
+        assertThat(sync.tryLock(100, TimeUnit.MILLISECONDS)).as("the free lock, taken at the deadline").isTrue();
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         sync.unlock();
         assertThat(willWaits).startsWith(true).endsWith(false);
         assertThat(willWaits.stream().filter(w -> !w).count()).as("one attempt that does not wait").isEqualTo(1);
         // that attempt gets only what is left of the allowance past the deadline
         assertThat(budgets.get(budgets.size() - 1)).isLessThan(LeaseSlot.MIN_ATTEMPT_NANOS);
-        assertThat(tookMillis).as("within the allowance past the deadline (generous bound)").isLessThan(5 + 50 + 500);
+        assertThat(tookMillis).as("within the allowance past the deadline (generous bound)").isLessThan(100 + 50 + 500);
 
         // an error in that attempt: the busy answer stands, no exception, the token is cleaned up
         willWaits.clear();
         budgets.clear();
-        Scripted failing = holdingBack(true, 20, willWaits, budgets, () -> {
+        Scripted failing = holdingBack(true, answerAt, willWaits, budgets, () -> {
             throw new LockBackendException("lost answer", null);
         });
         LockSync other = engine(failing, LockOptions.defaults()).sync("n");
-        assertThat(other.tryLock(5, TimeUnit.MILLISECONDS)).isFalse();
+        answerAt.set(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(120));
+        assertThat(other.tryLock(100, TimeUnit.MILLISECONDS)).isFalse();
         assertThat(willWaits).endsWith(false);
         String lost = failing.acquireTokens.get(failing.acquireTokens.size() - 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> failing.releasedTokens.contains(lost));
 
         // a back end that holds nothing back: every attempt of a timed acquisition waits
         willWaits.clear();
-        Scripted plain = holdingBack(false, 20, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
-        assertThat(engine(plain, LockOptions.defaults()).sync("n").tryLock(5, TimeUnit.MILLISECONDS)).isFalse();
+        Scripted plain = holdingBack(false, answerAt, willWaits, budgets, () -> AcquireResult.acquired(3, 30_000));
+        answerAt.set(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(120));
+        assertThat(engine(plain, LockOptions.defaults()).sync("n").tryLock(100, TimeUnit.MILLISECONDS)).isFalse();
         assertThat(willWaits).isNotEmpty().containsOnly(true);
     }
 
@@ -302,6 +308,39 @@ class EngineFaultTest {
             assertThat(sync.getFencingToken()).isEqualTo(51L << 10);
             String first = backend.acquireTokens.get(0);
             await().atMost(Duration.ofSeconds(5)).until(() -> backend.releasedTokens.contains(first));
+        } finally {
+            sync.unlock();
+        }
+    }
+
+    /**
+     * A grant whose answer comes back after the whole lease has passed since the request was
+     * sent (a client paused by GC, a slow network): the server may already have let the lease
+     * run out and granted the lock to another, so it is no hold. The back end reports the full
+     * lease as valid (Redis cannot know how long the answer took); the engine must count from
+     * when it sent the request.
+     */
+    @Test
+    void aGrantAnsweredAfterItsWholeLeaseHasPassedIsNoHold() throws Exception {
+        LockOptions shortLease = LockOptions.builder().leaseTime(Duration.ofMillis(300)).build();
+        Scripted backend = new Scripted(call -> {
+            if (call == 0) {
+                try {
+                    Thread.sleep(450);   // the answer to the first request arrives past its lease
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return AcquireResult.acquired(50 + call, 300);
+        });
+        LockSync sync = engine(backend, shortLease).sync("n");
+        sync.lock();
+        try {
+            assertThat(sync.isHeldByCurrentThread()).as("lock() returned holding a lease it can still count on").isTrue();
+            assertThat(backend.acquireTokens).hasSize(2);
+            assertThat(sync.getFencingToken()).isEqualTo(51L << 10);
+            String late = backend.acquireTokens.get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.releasedTokens.contains(late));
         } finally {
             sync.unlock();
         }
