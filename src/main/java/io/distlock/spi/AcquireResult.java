@@ -31,7 +31,9 @@ public final class AcquireResult {
      *        {@link #MAX_FENCING_TOKEN}, and greater than every token issued before for the name
      * @param validMillis how long the server keeps the lease at least, counted from before the
      *        request was sent; never more than the server's own expiry (the engine trusts the
-     *        lease that long without asking), and at most the requested lease
+     *        lease that long without asking), and at most the requested lease. A grant whose
+     *        validity has passed by the time its answer arrives (or is 0) is not taken as a hold:
+     *        the engine gives the token back in the background and tries again with a new one
      * @return the result
      * @throws IllegalArgumentException if the token is out of range or the validity negative
      */
