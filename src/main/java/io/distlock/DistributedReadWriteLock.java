@@ -23,7 +23,9 @@ import java.util.concurrent.locks.ReadWriteLock;
  * </ul>
  * How waiting writers are protected from a stream of readers depends on the back end and is
  * stated by each implementation. Both locks return a {@link DistributedLock}, with fencing
- * tokens and the rest of its monitoring methods. Conditions are not supported.
+ * tokens and the rest of its monitoring methods. As with {@code ReentrantReadWriteLock}, the
+ * write lock supports conditions and the read lock's {@code newCondition} throws
+ * {@link UnsupportedOperationException}.
  */
 public interface DistributedReadWriteLock extends ReadWriteLock {
 

@@ -11,13 +11,16 @@ import io.distlock.DistributedReadWriteLock;
  * {@link RedisLockFactory#getReadWriteLock(String)}.
  *
  * <p><b>Fairness.</b> Writers are preferred: a writer that finds the lock busy marks its intent on
- * the server, and from then on new readers from every JVM wait until that writer has acquired and
- * released the lock (readers already holding it keep it; the writer waits for them). So a stream
- * of readers cannot starve a writer. Among writers, and among readers, there is no order. A writer
- * that dies while waiting leaves its intent to run out within 3 seconds.
+ * the server, and while the intent stands new readers from every JVM wait (readers already
+ * holding the lock keep it; the writer waits for them). One intent is marked at a time: it ends
+ * when its writer takes the lock, and a second waiting writer marks its own at its next attempt,
+ * so readers arriving in between may get in first, but a stream of readers cannot starve a
+ * writer. Among writers, and among readers, there is no order. A writer that dies while waiting
+ * leaves its intent to run out within 3 seconds.
  *
- * <p><b>Cost.</b> Each first acquisition by a thread is one round trip (one Lua script), each final
- * release one more; re-acquisitions by a holder are local. Every reading thread holds a lease of
+ * <p><b>Cost.</b> Each first acquisition by a thread is one round trip (one Lua script); each final
+ * release of a read lock one more, of the write lock two (it also clears its writer's intent);
+ * re-acquisitions by a holder are local. Every reading thread holds a lease of
  * its own, renewed by the watchdog.
  */
 public final class RedisReadWriteLock extends DistributedReentrantReadWriteLock {
