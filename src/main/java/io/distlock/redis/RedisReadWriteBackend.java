@@ -112,11 +112,9 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                                         long timeoutNanos) {
             AcquireResult r = acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_WRITE_ACQUIRE,
                     keys(name), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
-                            Long.toString(INTENT_MS)))), leaseMillis);
+                            Long.toString(INTENT_MS), willWait ? "1" : "0"))), leaseMillis);
             if (r.isAcquired()) {
                 writerTokens.put(name, token);
-            } else if (!willWait) {
-                cancel(name, token);
             }
             return r;
         }

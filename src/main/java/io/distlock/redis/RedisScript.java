@@ -184,9 +184,10 @@ final class RedisScript {
 
     /**
      * Read/write lock, write side. KEYS: writer, readers, intent, fence. ARGV: token, lease ms,
-     * fence retention ms, intent ms. Free (no writer, no live reader): takes the writer key,
-     * clears its own intent, returns {1, fence}. Busy: marks the intent to write (which keeps new
-     * readers out) unless another writer's intent is there, and returns {0, ms} with the time
+     * fence retention ms, intent ms, '1' if the caller waits when busy (else '0'). Free (no
+     * writer, no live reader): takes the writer key, clears its own intent, returns {1, fence}.
+     * Busy: a caller that waits marks the intent to write (which keeps new readers out) unless
+     * another writer's intent is there (a tryLock() marks nothing), and returns {0, ms} with the time
      * until the holder's lease ends, at most half the intent's life (so a waiting writer renews
      * its intent before it lapses).
      */
@@ -200,7 +201,7 @@ final class RedisScript {
             "  return {1, fence}",
             "end",
             "local i = redis.call('GET', KEYS[3])",
-            "if not i or i == ARGV[1] then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4]) end",
+            "if ARGV[5] == '1' and (not i or i == ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4]) end",
             "local wait",
             "if w then wait = redis.call('PTTL', KEYS[1]) else",
             "  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
