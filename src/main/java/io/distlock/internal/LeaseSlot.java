@@ -189,7 +189,7 @@ final class LeaseSlot {
                     long took = System.nanoTime() - sentAt;
                     engine.recordRoundTrip(took);
                     if (result.isAcquired() && (result.validMillis() <= 0
-                            || TimeUnit.MILLISECONDS.toNanos(Math.min(result.validMillis(), engine.leaseMillis)) <= took)) {
+                            || validNanos(result) <= took)) {
                         // granted on a lease the server may already have let run out (the back
                         // end said so, or the answer took longer than the lease counted from
                         // the request): not a hold
@@ -224,7 +224,7 @@ final class LeaseSlot {
                     continue;
                 }
                 if (result.isAcquired()) {
-                    long valid = TimeUnit.MILLISECONDS.toNanos(Math.min(result.validMillis(), engine.leaseMillis));
+                    long valid = validNanos(result);
                     installLease(new Lease(token, result.fencingToken(), sentAt + valid));
                     token = null;
                     return true;
@@ -277,6 +277,11 @@ final class LeaseSlot {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** How long a grant is valid, counted from its request: the back end's figure, at most the lease. */
+    private long validNanos(AcquireResult granted) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.min(granted.validMillis(), engine.leaseMillis));
     }
 
     /** Whether the last {@link #acquire} found the lock busy; for the thread that called it. */
