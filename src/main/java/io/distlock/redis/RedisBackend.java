@@ -30,6 +30,12 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *   P{N}:fence  the last fencing token issued for N, kept for the fencing retention
  *   P{N}:fq     fair locks only: the queue of waiting tokens (a sorted set, by arrival)
  *   P{N}:fw:T   fair locks only: token T's place in the queue is alive (expires with its JVM)
+ *   P{N}:g      tokens given up: a sorted set of the tokens whose acquisition ended with its
+ *               outcome unknown (and of lost leases' tokens), recorded by the release that
+ *               cleaned up after them and found nothing to delete, each for
+ *               RedisScript.GIVEN_UP_MILLIS; an acquire request of such a token that reaches the
+ *               server late is refused (the network or a frozen server held it back past the
+ *               client's timeout, and the clean-up, sent on another connection, ran first)
  *   P{N}:w      who waits for N: the tokens of the waiting acquisitions that found N busy,
  *               each taken out when its acquisition takes N or gives up; lives the holder's
  *               lease (at least 1 s) + 1 s, never shortened; cleared by a non-fair release
@@ -222,6 +228,14 @@ final class RedisBackend implements LockBackend {
         return lockKey(name) + ":r";
     }
 
+    /**
+     * The tokens of {@code name}'s acquisitions that were given up with their outcome unknown,
+     * which a late request must not use (see RedisScript.refuseGivenUp).
+     */
+    String givenUpKey(String name) {
+        return lockKey(name) + ":g";
+    }
+
     /** The fair queue of {@code name}: tokens by arrival. */
     String queueKey(String name) {
         return lockKey(name) + ":fq";
@@ -239,7 +253,7 @@ final class RedisBackend implements LockBackend {
         // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
         long reply = fair && willWait
                 ? (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
-                        List.of(lockKey(name), fenceKey(name), queueKey(name), waitingKey(name)),
+                        List.of(lockKey(name), fenceKey(name), queueKey(name), waitingKey(name), givenUpKey(name)),
                         List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
                                 queueAlivePrefix(name), lockKey(name)), RedisBackend::acquired))
                 : acquire(name, token, leaseMillis, willWait, timeoutNanos);
@@ -253,7 +267,7 @@ final class RedisBackend implements LockBackend {
     private long acquire(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
         long sentAt = System.nanoTime();
         long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
-                List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name)),
+                List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name), givenUpKey(name)),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0", factoryId),
                 RedisBackend::acquired));
         // a first call (connection set-up, script loading) or a stall counts as the longest
@@ -291,7 +305,7 @@ final class RedisBackend implements LockBackend {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
         long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_TRY,
-                List.of(lockKey(name), fenceKey(name), queueKey(name)),
+                List.of(lockKey(name), fenceKey(name), queueKey(name), givenUpKey(name)),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, queueAlivePrefix(name)),
                 RedisBackend::acquired));
         if (reply > 0) {
@@ -304,12 +318,12 @@ final class RedisBackend implements LockBackend {
     public ReleaseResult release(String name, String token) {
         if (fair) {
             // also removes a queued request of the token (an acquisition whose answer was lost)
-            return releaseResult(fairRelease(name, token), lockKey(name));
+            return releaseResult(fairRelease(name, token, true), lockKey(name));
         }
         // the server itself holds the lock back for other processes' waiters: no courtesy window
         // is needed here
         long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                List.of(lockKey(name), waitingKey(name), reservationKey(name)),
+                List.of(lockKey(name), waitingKey(name), reservationKey(name), givenUpKey(name)),
                 List.of(token, lockKey(name), factoryId, Long.toString(handOverWindowMillis())));
         return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
     }
@@ -317,16 +331,21 @@ final class RedisBackend implements LockBackend {
     @Override
     public void cancel(String name, String token) {
         if (fair) {
-            fairRelease(name, token);
+            fairRelease(name, token, false);
         } else {
             // out of the set of those waiting, so that the next release holds nothing back for it
             run(RedisScript.CANCEL_WAITING, List.of(waitingKey(name)), List.of(token));
         }
     }
 
-    private long fairRelease(String name, String token) {
-        return (Long) run(RedisScript.FAIR_RELEASE, List.of(lockKey(name), queueKey(name), waitingKey(name)),
-                List.of(token, lockKey(name), queueAlivePrefix(name)));
+    /**
+     * The fair release script: a release ({@code release} true; a token owning nothing is then
+     * recorded as given up) or the withdrawal of a waiter whose every attempt was answered.
+     */
+    private long fairRelease(String name, String token, boolean release) {
+        return (Long) run(RedisScript.FAIR_RELEASE,
+                List.of(lockKey(name), queueKey(name), waitingKey(name), givenUpKey(name)),
+                List.of(token, lockKey(name), queueAlivePrefix(name), release ? "1" : "0"));
     }
 
     /** Reads a release script's answer: 0 not owned, else 1 + the subscribers told. */
@@ -478,7 +497,8 @@ final class RedisBackend implements LockBackend {
                 if (m.startsWith("READONLY")) {
                     return "the server is a read-only replica: point the factory at the primary";
                 }
-                if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
+                if (m.startsWith(RedisScript.GIVEN_UP_ERROR)
+                        || m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
                         || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN") || m.startsWith("NOREPLICAS")
                         || m.startsWith("OOM") || m.startsWith("MISCONF")
                         || m.startsWith("ERR max number of clients")) {

@@ -39,8 +39,10 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>Keys are {@code prefix + "{" + name + "}"} for the lease and the same with
  * {@code ":fence"} appended for the fencing counter, {@code ":w"} for the set of acquisitions waiting
- * and {@code ":r"} for a release's short reservation for one of them (fair locks add
- * {@code ":fq"} and {@code ":fw:"} keys for their queue); the braces make all of them one Redis
+ * and {@code ":r"} for a release's short reservation for one of them, {@code ":g"} for the tokens
+ * of acquisitions given up with their outcome unknown, which a request of theirs that reaches
+ * the server late may not use (fair locks add {@code ":fq"} and {@code ":fw:"} keys for their
+ * queue); the braces make all of them one Redis
  * Cluster hash slot (braces and backslashes inside a name are escaped with a backslash, so that the hash tag
  * is always the whole name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a

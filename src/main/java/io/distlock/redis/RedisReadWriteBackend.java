@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *               (server time, ms); expired readers are dropped by every script that looks
  *   P{N}:rw:i   a waiting writer's intent: while it lives, new readers are refused
  *   P{N}:fence  the fencing counter, shared with the exclusive lock of the same name
+ *   P{N}:g      tokens given up, shared with the exclusive lock (see RedisBackend)
  * Channel P{N}:rw announces releases and withdrawn intents.
  *
  * Writer preference: a writer that finds the lock busy marks its intent (for INTENT_MS, and it
@@ -59,7 +60,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
     private List<String> keys(String name) {
         String base = base(name);
-        return List.of(base + ":w", base + ":r", base + ":i", redis.fenceKey(name));
+        return List.of(base + ":w", base + ":r", base + ":i", redis.fenceKey(name), redis.givenUpKey(name));
     }
 
     private static AcquireResult acquireResult(Object reply, long leaseMillis) {
@@ -129,7 +130,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         public ReleaseResult release(String name, String token) {
             writerTokens.remove(name, token);
             cancel(name, token);
-            return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(keys(name).get(0)),
+            List<String> k = keys(name);
+            return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(k.get(0), k.get(4)),
                     List.of(token, base(name))), base(name));
         }
 
@@ -161,7 +163,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public ReleaseResult release(String name, String token) {
             List<String> k = keys(name);
-            return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE, k.subList(0, 2),
+            return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE, List.of(k.get(0), k.get(1), k.get(4)),
                     List.of(token, base(name))), base(name));
         }
 

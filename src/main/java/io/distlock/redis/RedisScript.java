@@ -9,8 +9,9 @@ import java.util.HexFormat;
 final class RedisScript {
 
     /**
-     * Acquire. KEYS: lock key, fence key, waiting mark, reservation. ARGV: token, lease ms, fence
-     * retention ms, '1' if the caller waits when busy (else '0'), the caller's factory id.
+     * Acquire. KEYS: lock key, fence key, waiting mark, reservation, given-up tokens. ARGV: token,
+     * lease ms, fence retention ms, '1' if the caller waits when busy (else '0'), the caller's
+     * factory id. A token given up (see refuseGivenUp) gets an error reply and changes nothing.
      * Returns the fencing token (positive) when it took the lock; when busy, {@code -2 - ms} with
      * the time to wait before trying again (0: the key just vanished, -1: the holder's key has no
      * TTL): the holder's PTTL, or, while the lock is free but reserved, the reservation's. A
@@ -29,6 +30,7 @@ final class RedisScript {
      * key lives, and still growing after a restart that lost it, as long as the clock does.
      */
     static final RedisScript ACQUIRE = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
             "local reserved = redis.call('GET', KEYS[4])",
             "local refused = reserved == ARGV[5] and ARGV[4] == '1'",
             "if not refused and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
@@ -76,7 +78,8 @@ final class RedisScript {
 
     /**
      * Fair acquire. KEYS: lock key, fence key, queue, waiting set (see ACQUIRE: joined while
-     * busy, so that a non-fair factory's release reserves the lock for fair waiters too). ARGV:
+     * busy, so that a non-fair factory's release reserves the lock for fair waiters too), given-up
+     * tokens (see refuseGivenUp). ARGV:
      * token, lease ms, fence retention ms, alive ms, alive-key prefix, release channel. Queues
      * the token at the tail if it is not queued (score: server time in microseconds, above every
      * score queued, so first come first served), refreshes its alive key, drops dead entries at the head, and takes the lock if the
@@ -87,6 +90,7 @@ final class RedisScript {
      * have died or given up without anyone telling it).
      */
     static final RedisScript FAIR_ACQUIRE = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
             "local refresh = math.floor(tonumber(ARGV[4]) / 3)",
             "if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then",
             "  local t = redis.call('TIME')",
@@ -114,12 +118,13 @@ final class RedisScript {
 
     /**
      * Fair acquire in turn, never queueing (a fair lock's tryLock(0, unit)). KEYS: lock key,
-     * fence key, queue. ARGV: token, lease ms, fence retention ms, alive-key prefix. Drops dead
+     * fence key, queue, given-up tokens (see refuseGivenUp). ARGV: token, lease ms, fence retention ms, alive-key prefix. Drops dead
      * entries at the head of the queue; takes the lock if it is free and nobody is queued, and
      * returns the fencing token; otherwise {@code -2 - PTTL} as ACQUIRE does (0 if the lock is
      * free but waiters are queued).
      */
     static final RedisScript FAIR_TRY = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[4]", "ARGV[1]"),
             liveHead("KEYS[3]", "ARGV[4]"),
             "if not head and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then",
             "  local t = redis.call('TIME')",
@@ -131,18 +136,23 @@ final class RedisScript {
             "return -2 - ttl"));
 
     /**
-     * Fair release, withdrawal and clean-up. KEYS: lock key, queue, waiting set (see ACQUIRE).
-     * ARGV: token, release channel, alive-key prefix. Removes the token from the queue and from
-     * the waiting set (so that waiters that gave up do not pile up in it), deletes the lock key
-     * if the token owns it, and if the lock is then free tells the live head of the queue (or everyone, if the
-     * queue is empty and the token owned the lock). Returns 0 if the token did not own the lock,
-     * else 1 + the subscribers told.
+     * Fair release, withdrawal and clean-up. KEYS: lock key, queue, waiting set (see ACQUIRE),
+     * given-up tokens. ARGV: token, release channel, alive-key prefix, '1' for a release ('0' for
+     * the withdrawal of a waiter whose every attempt was answered). Removes the token from the
+     * queue and from the waiting set (so that waiters that gave up do not pile up in it), deletes
+     * the lock key if the token owns it, else (a release) records the token as given up (see
+     * markGivenUp), and if the lock is then free tells the live head of the queue (or everyone,
+     * if the queue is empty and the token owned the lock). Returns 0 if the token did not own the
+     * lock, else 1 + the subscribers told.
      */
     static final RedisScript FAIR_RELEASE = new RedisScript(String.join("\n",
             "redis.call('ZREM', KEYS[2], ARGV[1])",
             "redis.call('SREM', KEYS[3], ARGV[1])",
             "redis.call('DEL', ARGV[3] .. ARGV[1])",
             "local owned = redis.call('GET', KEYS[1]) == ARGV[1]",
+            "if not owned and ARGV[4] == '1' then",
+            markGivenUp("KEYS[4]", "ARGV[1]"),
+            "end",
             "if owned then redis.call('DEL', KEYS[1]) elseif redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
             liveHead("KEYS[2]", "ARGV[3]"),
             "local told = 0",
@@ -169,6 +179,47 @@ final class RedisScript {
                 "  end");
     }
 
+    /**
+     * How long a token stays recorded as given up: longer than any request of it can be held up
+     * between the client and Redis, short of a server frozen or a network stalled for longer (a
+     * request delivered later still takes nothing for more than its lease).
+     */
+    static final long GIVEN_UP_MILLIS = 15 * 60_000;
+
+    /** The start of the error reply to an acquire request whose token was given up. */
+    static final String GIVEN_UP_ERROR = "DISTLOCK-GIVEN-UP";
+
+    /**
+     * Lua that answers an error and changes nothing if {@code token} is in the sorted set of
+     * given-up tokens {@code givenUp}: an acquire request that reaches the server after the
+     * factory gave up waiting for its answer and cleaned up after it (the clean-up's release ran
+     * first and found nothing to delete). Without this the late request would take the lock (or
+     * a reader's place, or a place in the fair queue) for a token nobody holds, which would shut
+     * every JVM out for a whole lease. No live acquisition ever uses a given-up token (each
+     * acquisition after an unknown outcome takes a new one); if one did, the error reply makes
+     * the engine drop it and go on with a new token.
+     */
+    private static String refuseGivenUp(String givenUp, String token) {
+        return "if redis.call('ZSCORE', " + givenUp + ", " + token + ") then return redis.error_reply('"
+                + GIVEN_UP_ERROR + " this acquisition was given up') end";
+    }
+
+    /**
+     * Lua that records {@code token} as given up (see refuseGivenUp) for GIVEN_UP_MILLIS, in the
+     * sorted set {@code givenUp} scored by when each record ends, dropping the records that have
+     * ended. Run by a release that finds the token owning nothing: the clean-up after an
+     * acquisition whose answer was lost (or the unlock of a lost lease, whose token nobody uses
+     * again either).
+     */
+    private static String markGivenUp(String givenUp, String token) {
+        return String.join("\n",
+                "  local gt = redis.call('TIME')",
+                "  local gnow = tonumber(gt[1]) * 1000 + math.floor(tonumber(gt[2]) / 1000)",
+                "  redis.call('ZREMRANGEBYSCORE', " + givenUp + ", '-inf', gnow)",
+                "  redis.call('ZADD', " + givenUp + ", gnow + " + GIVEN_UP_MILLIS + ", " + token + ")",
+                "  redis.call('PEXPIRE', " + givenUp + ", " + GIVEN_UP_MILLIS + ")");
+    }
+
     /** Lua that sets {@code nowms} to the server time in milliseconds and drops expired readers of KEYS[n]. */
     private static String nowAndPurge(String readers) {
         return String.join("\n",
@@ -183,7 +234,8 @@ final class RedisScript {
             "redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(top[2]) - nowms) + 1000)");
 
     /**
-     * Read/write lock, write side. KEYS: writer, readers, intent, fence. ARGV: token, lease ms,
+     * Read/write lock, write side. KEYS: writer, readers, intent, fence, given-up tokens (see
+     * refuseGivenUp). ARGV: token, lease ms,
      * fence retention ms, intent ms, '1' if the caller waits when busy (else '0'). Free (no
      * writer, no live reader): takes the writer key, clears its own intent, returns {1, fence}.
      * Busy: a caller that waits marks the intent to write (which keeps new readers out) unless
@@ -192,6 +244,7 @@ final class RedisScript {
      * its intent before it lapses).
      */
     static final RedisScript RW_WRITE_ACQUIRE = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
             nowAndPurge("KEYS[2]"),
             "local w = redis.call('GET', KEYS[1])",
             "if not w and redis.call('ZCARD', KEYS[2]) == 0 then",
@@ -210,12 +263,14 @@ final class RedisScript {
             "return {0, math.min(wait, math.floor(tonumber(ARGV[4]) / 2))}"));
 
     /**
-     * Read/write lock, read side. KEYS: writer, readers, intent, fence. ARGV: token, lease ms,
+     * Read/write lock, read side. KEYS: writer, readers, intent, fence, given-up tokens (see
+     * refuseGivenUp). ARGV: token, lease ms,
      * fence retention ms, this factory's writer token ('' if none). Refused while another writer
      * holds the lock or a writer's intent is marked, except for this factory's own writer
      * (a downgrade). Otherwise adds the reader with its lease end as score.
      */
     static final RedisScript RW_READ_ACQUIRE = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
             nowAndPurge("KEYS[2]"),
             "local w = redis.call('GET', KEYS[1])",
             "local downgrade = ARGV[4] ~= '' and w == ARGV[4]",
@@ -230,14 +285,18 @@ final class RedisScript {
             "return {1, fence}"));
 
     /**
-     * Read/write lock, read release. KEYS: writer, readers. ARGV: token, channel. Returns 0 if the
-     * reader was not there or its lease had ended, else 1 + the subscribers told.
+     * Read/write lock, read release. KEYS: writer, readers, given-up tokens. ARGV: token, channel.
+     * Returns 0 if the reader was not there (then records the token as given up, see
+     * markGivenUp) or its lease had ended, else 1 + the subscribers told.
      */
     static final RedisScript RW_READ_RELEASE = new RedisScript(String.join("\n",
             "local t = redis.call('TIME')",
             "local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
             "local s = redis.call('ZSCORE', KEYS[2], ARGV[1])",
-            "if not s then return 0 end",
+            "if not s then",
+            markGivenUp("KEYS[3]", "ARGV[1]"),
+            "  return 0",
+            "end",
             "redis.call('ZREM', KEYS[2], ARGV[1])",
             "if tonumber(s) < nowms then return 0 end",
             "return 1 + redis.call('PUBLISH', ARGV[2], '0')"));
@@ -275,23 +334,26 @@ final class RedisScript {
             "return 0"));
 
     /**
-     * Release. KEYS: lock key. ARGV: token, channel. Deletes the key only if it holds the token,
-     * then announces the release. Returns 0 if the token did not own the key, else 1 + the number
-     * of subscribers that received the announcement.
+     * Release. KEYS: lock key, given-up tokens. ARGV: token, channel. Deletes the key only if it
+     * holds the token, then announces the release. Returns 0 if the token did not own the key
+     * (and records it as given up, see markGivenUp), else 1 + the number of subscribers that
+     * received the announcement.
      */
     static final RedisScript RELEASE = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) == ARGV[1] then",
             "  redis.call('DEL', KEYS[1])",
             "  return 1 + redis.call('PUBLISH', ARGV[2], '0')",
             "end",
+            markGivenUp("KEYS[2]", "ARGV[1]"),
             "return 0"));
 
     /**
-     * Release of an exclusive lock. KEYS: lock key, waiting mark, reservation. ARGV: token,
+     * Release of an exclusive lock. KEYS: lock key, waiting mark, reservation, given-up tokens. ARGV: token,
      * channel, the releasing factory's id, the reservation window in ms. Deletes the key only if
      * it holds the token; if another process marked the lock as waited for, reserves it for the
      * others (see ACQUIRE). A token that does not own the key (the clean-up after an acquisition
-     * whose outcome was unknown) is taken out of the set of those waiting. Every release is
+     * whose outcome was unknown) is taken out of the set of those waiting and recorded as given
+     * up (see markGivenUp). Every release is
      * announced, also when the set is empty: a waiter that
      * does not join the set (a JVM on an earlier version of this library, a fair waiter that
      * found the lock free) must still hear it. Returns 1 if released, 0 if the token did not own
@@ -300,6 +362,7 @@ final class RedisScript {
     static final RedisScript EXCLUSIVE_RELEASE = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) ~= ARGV[1] then",
             "  redis.call('SREM', KEYS[2], ARGV[1])",
+            markGivenUp("KEYS[4]", "ARGV[1]"),
             "  return 0",
             "end",
             "redis.call('DEL', KEYS[1])",

@@ -36,6 +36,20 @@ public final class RedisTestSupport {
         return calls;
     }
 
+    /**
+     * Clean-ups a factory has handed to its background cleaner and the server has not yet
+     * confirmed (read from the factory's engine, which no public type exposes).
+     */
+    static long pendingCleanups(io.distlock.AbstractDistributedLockFactory<?, ?> factory) {
+        try {
+            java.lang.reflect.Field f = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
+            f.setAccessible(true);
+            return ((io.distlock.internal.LockEngine) f.get(factory)).pendingCleanups();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** All keys under a prefix. */
     static List<String> keys(RedisServer server, String prefix) {
         List<String> found = new ArrayList<>();
@@ -53,10 +67,11 @@ public final class RedisTestSupport {
 
     /**
      * Whether a key is bookkeeping that may outlive a test as long as it has a time to live: the
-     * fencing counter, the mark that someone waited for a lock, the reservation of a released lock.
+     * fencing counter, the mark that someone waited for a lock, the reservation of a released lock,
+     * the record of given-up tokens.
      */
     public static boolean expiring(String key) {
-        return key.endsWith(":fence") || key.endsWith("}:w") || key.endsWith("}:r");
+        return key.endsWith(":fence") || key.endsWith("}:w") || key.endsWith("}:r") || key.endsWith("}:g");
     }
 
     /** What {@link #leftovers(RedisServer, String)} finds, on every master of a cluster. */
