@@ -34,7 +34,9 @@ import java.util.Objects;
  * ({@link EtcdFlavour#TRANSACTION}) or under {@code prefix + "q/" + name.length() + ":" + name + "/"}
  * ({@link EtcdFlavour#LOCK_SERVICE}); read/write lock {@code name} under
  * {@code prefix + "rw/" + name.length() + ":" + name + "/"}. The length makes names prefix-free:
- * no lock's keys lie in another lock's key range, whatever the names. Locks of the two flavours
+ * no lock's keys lie in another lock's key range, whatever the names. After an acquisition whose
+ * answer was lost, {@code prefix + "g/" + token} records its token, on the factory's session, so
+ * that a request of it that reaches etcd late writes nothing. Locks of the two flavours
  * do not exclude each other, so factories that must exclude each other use the same flavour.
  * Lease times are rounded up to whole seconds, and etcd raises very short ones to its own
  * minimum (about 2 s with default settings).

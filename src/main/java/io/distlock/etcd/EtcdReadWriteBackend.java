@@ -49,7 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *             still the one I created, and its revision is my fencing token
  *   wait      watch deletes of the blocking range from R + 1
  *   release   delete my key (computed from the token, so an acquisition whose answer was lost
- *             is removed too); give up: the same
+ *             is removed too, and a request of it that arrives later writes nothing: see
+ *             GivenUpTokens); give up: the same
  *   downgrade the write holder's reader puts B d/token in a txn guarded by its own writer key:
  *             granted at once. Writers queued behind the write holder were created before it,
  *             so they would not see it by revision: every writer waits for every d/ key.
@@ -75,6 +76,8 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     /** The token of this factory's current writer of each name (for downgrades). */
     private final ConcurrentHashMap<String, String> writers = new ConcurrentHashMap<>();
+    /** The tokens whose late requests may not write (see GivenUpTokens). */
+    private final GivenUpTokens givenUp;
     private final Side readSide = new Side(false);
     private final Side writeSide = new Side(true);
 
@@ -86,6 +89,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         this.watchdog = watchdog;
         this.where = where;
         this.sessions = sessions;
+        this.givenUp = new GivenUpTokens(prefix);
     }
 
     @Override
@@ -305,13 +309,13 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                     used[0] = s;
                     Op put = Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build());
                     io.etcd.jetcd.Txn txn = client.getKVClient().txn();
-                    if (guard != null) {
-                        txn = txn.If(guard);
-                    }
+                    txn = guard != null ? txn.If(guard, givenUp.notGivenUp(token)) : txn.If(givenUp.notGivenUp(token));
                     txn = read == null ? txn.Then(put) : txn.Then(put, read);
                     return await(txn.commit(), deadline, "enqueue");
                 };
-                r = own != null ? write.apply(own) : sessions.withSession(deadline, write);
+                // an own lease is revoked after an unknown outcome: no record is needed for it
+                r = own != null ? write.apply(own)
+                        : sessions.withSession(deadline, s -> givenUp.sending(token, s, () -> write.apply(s)));
             } catch (LockBackendException ex) {
                 if (own != null) {
                     own.revokeInBackground();
@@ -353,16 +357,31 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             }
         }
 
-        /** Deletes the key (or keys) of {@code token} on this side: the count deleted. */
+        /**
+         * Deletes the key (or keys) of {@code token} on this side, and records the token as given
+         * up if a write of it went unanswered (see GivenUpTokens): the count deleted.
+         */
         private long deleteKeys(String name, String token, long deadline) {
-            TxnResponse r;
-            if (writer) {
-                r = await(client.getKVClient().txn().Then(Op.delete(keyOf(name, "w", token), DeleteOption.DEFAULT))
-                        .commit(), deadline, "release");
-            } else {
-                r = await(client.getKVClient().txn().Then(Op.delete(keyOf(name, "r", token), DeleteOption.DEFAULT),
-                        Op.delete(keyOf(name, "d", token), DeleteOption.DEFAULT)).commit(), deadline, "release");
-            }
+            ByteSequence queued = keyOf(name, writer ? "w" : "r", token);
+            TxnResponse r = givenUp.releasing(token, record -> {
+                List<Op> ops = new java.util.ArrayList<>();
+                ops.add(Op.delete(queued, DeleteOption.DEFAULT));
+                if (!writer) {
+                    ops.add(Op.delete(keyOf(name, "d", token), DeleteOption.DEFAULT));
+                }
+                io.etcd.jetcd.Txn txn = client.getKVClient().txn();
+                if (record == null) {
+                    txn = txn.Then(ops.toArray(Op[]::new));
+                } else {
+                    // a token whose queued key exists was applied already: only one without it is
+                    // recorded (a reader's downgrade key, if any, is deleted either way)
+                    List<Op> notQueued = new java.util.ArrayList<>(ops);
+                    notQueued.add(record);
+                    txn = txn.If(new Cmp(queued, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
+                            .Then(ops.toArray(Op[]::new)).Else(notQueued.toArray(Op[]::new));
+                }
+                return await(txn.commit(), deadline, "release");
+            });
             return r.getDeleteResponses().stream().mapToLong(io.etcd.jetcd.kv.DeleteResponse::getDeleted).sum();
         }
 

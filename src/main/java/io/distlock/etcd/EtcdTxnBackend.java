@@ -58,7 +58,10 @@ import java.util.concurrent.TimeUnit;
  * queueing, as on a fair ReentrantLock.
  *
  * Release works from the token alone, so it also removes the key of an acquisition whose answer
- * was lost (the key would otherwise live as long as the session, that is for ever).
+ * was lost (the key would otherwise live as long as the session, that is for ever). A request of
+ * that acquisition still under way when the release runs first must then write nothing: the
+ * release records the token as given up and every acquire transaction checks the record (see
+ * GivenUpTokens).
  *
  * Waiters watch the key from the revision after the busy transaction, so a delete between the
  * failed attempt and the watch is still delivered. That revision is kept only between a busy
@@ -74,11 +77,14 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     /** Whether waiting acquisitions queue by create revision (fair locks). */
     private final boolean fair;
+    /** The tokens whose late requests may not write (see GivenUpTokens). */
+    private final GivenUpTokens givenUp;
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
                    String where, EtcdSessions sessions, boolean fair) {
         super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
         this.fair = fair;
+        this.givenUp = new GivenUpTokens(prefix);
     }
 
     /** The head of a range by create revision: the oldest key. */
@@ -101,7 +107,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             EtcdSession[] used = new EtcdSession[1];
             r = sessions.withSession(deadline, s -> {
                 used[0] = s;
-                return createIfAbsent(key, token, s, deadline);
+                return givenUp.sending(token, s, () -> createIfAbsent(key, token, s, deadline));
             });
             lease = used[0];
         } else {
@@ -164,12 +170,12 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         ByteSequence key = key(name);
         ByteSequence queue = fairQueue(name);
         ByteSequence mine = queue.concat(EtcdCalls.bytes(token));
-        TxnResponse r = sessions.withSession(deadline, s -> await(client.getKVClient().txn()
-                .If(new Cmp(mine, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+        TxnResponse r = sessions.withSession(deadline, s -> givenUp.sending(token, s, () -> await(client.getKVClient().txn()
+                .If(new Cmp(mine, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
                 .Then(Op.put(mine, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
                         Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
                 .Else(Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
-                .commit(), deadline, "queue"));
+                .commit(), deadline, "queue")));
         List<io.etcd.jetcd.kv.GetResponse> reads = r.getGetResponses();
         List<KeyValue> oldest = reads.get(0).getKvs();
         long revision = r.getHeader().getRevision();
@@ -179,7 +185,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             if (watchdog) {
                 t = sessions.withSession(deadline, s -> {
                     used[0] = s;
-                    return takeFromQueue(key, mine, token, s, deadline);
+                    return givenUp.sending(token, s, () -> takeFromQueue(key, mine, token, s, deadline));
                 });
             } else {
                 used[0] = sessions.grant(false, deadline);
@@ -216,7 +222,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease, long deadline) {
         return await(client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
                 .Then(Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build()))
                 .commit(), deadline, "acquire");
     }
@@ -234,16 +240,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     public ReleaseResult release(String name, String token) {
         busyRevisions.remove(token);
         ByteSequence key = key(name);
-        io.etcd.jetcd.Txn txn = client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))));
-        if (fair) {
-            // also dequeues the token (an acquisition whose answer was lost, or given up)
-            Op dequeue = Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT);
-            txn.Then(Op.delete(key, DeleteOption.DEFAULT), dequeue).Else(dequeue);
-        } else {
-            txn.Then(Op.delete(key, DeleteOption.DEFAULT));
-        }
-        TxnResponse r = await(txn.commit(), "release");
+        TxnResponse r = givenUp.releasing(token, record -> {
+            List<Op> owned = new java.util.ArrayList<>(List.of(Op.delete(key, DeleteOption.DEFAULT)));
+            List<Op> notOwned = new java.util.ArrayList<>();
+            if (fair) {
+                // also dequeues the token (an acquisition whose answer was lost, or given up)
+                Op dequeue = Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT);
+                owned.add(dequeue);
+                notOwned.add(dequeue);
+            }
+            if (record != null) {
+                // a token that owns the key was applied already: only one that owns nothing is
+                // recorded
+                notOwned.add(record);
+            }
+            return await(client.getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
+                    .Then(owned.toArray(Op[]::new)).Else(notOwned.toArray(Op[]::new)).commit(), "release");
+        });
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {
             lease.revokeQuietly(where);
@@ -338,6 +352,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 queue.close();
             }
         };
+    }
+
+    /** Tokens with a write whose answer has not come and no release since (for tests). */
+    int unansweredTokens() {
+        return givenUp.noted();
     }
 
     /** Number of busy revisions kept for watches not yet made (for tests). */
