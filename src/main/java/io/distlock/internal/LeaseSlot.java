@@ -225,7 +225,7 @@ final class LeaseSlot {
                 }
                 if (result.isAcquired()) {
                     long valid = validNanos(result);
-                    installLease(new Lease(token, result.fencingToken(), sentAt + valid));
+                    installLease(new Lease(token, result.fencingToken(), sentAt + valid), sentAt);
                     token = null;
                     return true;
                 }
@@ -530,13 +530,15 @@ final class LeaseSlot {
     }
 
     /**
-     * Installs a new lease for the current thread. Renewal (watchdog) or expiry (fixed lease) is
-     * the engine's sweeper's job: it visits held slots on a short period and acts on leases that
-     * are due, so acquiring and releasing never touch a scheduler.
+     * Installs a new lease for the current thread, granted by a request sent at {@code sentAt}.
+     * Renewal (watchdog) or expiry (fixed lease) is the engine's sweeper's job: it visits held
+     * slots on a short period and acts on leases that are due, so acquiring and releasing never
+     * touch a scheduler. The first renewal is due one renewal interval after the request, like
+     * the lease's own end: a late answer brings it forward, not the lease's end back.
      */
-    private void installLease(Lease l) {
+    private void installLease(Lease l, long sentAt) {
         l.dueAt(engine.options.watchdog()
-                ? System.nanoTime() + engine.options.renewInterval().toNanos() : l.validUntilNanos());
+                ? sentAt + engine.options.renewInterval().toNanos() : l.validUntilNanos());
         holder = Thread.currentThread();
         lease = l;
         engine.registerHeld(this);

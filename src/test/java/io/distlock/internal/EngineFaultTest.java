@@ -346,6 +346,47 @@ class EngineFaultTest {
         }
     }
 
+    /**
+     * A grant answered late, but within its lease, is renewed one renewal interval after its
+     * request was sent, not after the answer came: otherwise the first renewal would fall after
+     * the lease the engine can count on has ended, and a healthy lock would be reported not held.
+     */
+    @Test
+    void aGrantAnsweredLateIsRenewedOnTheScheduleOfItsRequest() throws Exception {
+        LockOptions shortLease = LockOptions.builder().leaseTime(Duration.ofMillis(600)).build();
+        List<Long> renewedAt = new CopyOnWriteArrayList<>();
+        long[] sentAt = new long[1];
+        Scripted backend = new Scripted(call -> {
+            sentAt[0] = System.nanoTime();
+            try {
+                Thread.sleep(450);   // the answer comes late, but within the 600 ms lease
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return AcquireResult.acquired(60, 600);
+        }) {
+            @Override
+            public long renew(String name, String token, long leaseMillis) {
+                renewedAt.add(System.nanoTime());
+                return super.renew(name, token, leaseMillis);
+            }
+        };
+        LockSync sync = engine(backend, shortLease).sync("n");
+        sync.lock();
+        try {
+            // the first renewal is due 200 ms after the request: at once, once the answer is in
+            // (before, 200 ms after the answer: 650 ms after the request, past the lease)
+            await().atMost(Duration.ofSeconds(5)).until(() -> !renewedAt.isEmpty());
+            long firstRenewalMillis = TimeUnit.NANOSECONDS.toMillis(renewedAt.get(0) - sentAt[0]);
+            assertThat(firstRenewalMillis).as("first renewal, ms after the request").isLessThan(600);
+            // past the end of the lease counted from the request
+            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(sentAt[0] - System.nanoTime()) + 700));
+            assertThat(sync.isHeldByCurrentThread()).as("held past the first lease, renewed").isTrue();
+        } finally {
+            sync.unlock();
+        }
+    }
+
     @Test
     void anAcquisitionThatEndsWhileTheFactoryClosesIsLost() throws Exception {
         java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
