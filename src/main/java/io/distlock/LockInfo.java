@@ -54,7 +54,17 @@ public final class LockInfo {
         return locked;
     }
 
-    /** {@return the holder's fencing token, if the lock is held and the back end can tell it} */
+    /**
+     * Returns the holder's fencing token, if the lock is held and the back end can tell it. A JVM
+     * whose thread holds the lock sees that thread's own token. Seen from elsewhere, a Redis
+     * lock reports the last token issued for its name, which is the holder's first (a hand-over
+     * between threads of the holder's JVM adds to it) unless, since the holder's acquisition,
+     * the lock of the other kind with the same name (the exclusive lock, or the read/write lock)
+     * was acquired, or a write lock's holder took the read lock (a downgrade): the kinds of one
+     * name share one counter.
+     *
+     * @return the token, or empty if the lock is free or the back end cannot tell
+     */
     public OptionalLong fencingToken() {
         return locked && fencingToken > 0 ? OptionalLong.of(fencingToken) : OptionalLong.empty();
     }

@@ -16,8 +16,8 @@ import io.distlock.DistributedReadWriteLock;
  * writer for everyone queued before it. Neither readers nor writers can be starved.
  *
  * <p><b>Keys.</b> Read/write lock {@code name} keeps its queue under
- * {@code prefix + "rw/" + name.length() + ":" + name + "/"}; exclusive locks of the same factory
- * should not use names that begin with {@code "rw/"}.
+ * {@code prefix + "rw/" + name.length() + ":" + name + "/"}, apart from the keys of exclusive
+ * locks ({@code "x/"} and {@code "q/"} ranges) whatever the names.
  *
  * <p><b>Cost.</b> A first acquisition that finds nothing in its way is one transaction (put and
  * count), a release one delete; a waiter counts again after each relevant delete it watches.

@@ -380,7 +380,9 @@ final class RedisScript {
 
     /**
      * Inspect. KEYS: lock key, fence key. Returns {-2, 0} when free, else {PTTL, last fencing
-     * token}: the fence key is written with the lock key, so it holds the holder's token.
+     * token issued for the name}: the holder's, unless the lock of the other kind with the same
+     * name (exclusive or read/write, which share the counter) or a downgrade's reader was
+     * acquired since (see LockInfo.fencingToken).
      */
     static final RedisScript INSPECT = new RedisScript(String.join("\n",
             "local ttl = redis.call('PTTL', KEYS[1])",
