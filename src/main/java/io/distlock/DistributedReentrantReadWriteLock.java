@@ -27,8 +27,24 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>As with {@link DistributedReentrantLock}, a factory returns one object per name while it is
  * referenced, and the superclass's own synchronizer is the queue in which this JVM's threads wait:
  * the {@code final} methods {@link #hasQueuedThreads()}, {@link #hasQueuedThread(Thread)},
- * {@link #getQueueLength()} and {@link #isFair()} answer truthfully for this JVM (the lock is not
- * fair). {@link #readLock()} and {@link #writeLock()} return locks that are at once the
+ * {@link #getQueueLength()} and {@link #isFair()} answer truthfully for this JVM.
+ *
+ * <p><b>Fair locks</b> ({@link LockOptions#fair()}, as {@code new ReentrantReadWriteLock(true)}):
+ * every thread whose first hold of either lock must wait takes its own place in the server's
+ * queue, so readers and writers of every JVM acquire in the order they reached the server: a
+ * reader waits for every writer queued before it, a writer for everyone queued before it, and
+ * readers that follow each other get in together (tested with readers and writers of three JVMs
+ * against {@code ReentrantReadWriteLock(true)} itself). None of them waits in the local queue, so
+ * on a fair lock the {@code final} methods {@link #hasQueuedThreads()},
+ * {@link #hasQueuedThread(Thread)} and {@link #getQueueLength()} do not count them (they read
+ * the superclass's synchronizer, which they never enter); {@link #getQueuedThreads()},
+ * {@link #getQueuedReaderThreads()} and {@link #getQueuedWriterThreads()} do. A write holder
+ * taking the read lock (a downgrade) does not queue. The locks' {@code tryLock()} takes a free
+ * lock at once even when others are queued, as on a fair {@code ReentrantReadWriteLock};
+ * {@code tryLock(0, unit)} honours the queue. Fairness holds among the factories of a name that
+ * are all fair: a non-fair factory's readers and writers do not look at the queue.
+ *
+ * <p>{@link #readLock()} and {@link #writeLock()} return locks that are at once the
  * superclass's {@code ReadLock} / {@code WriteLock} types and {@link DistributedLock}s. Every
  * other method is overridden with its distributed meaning, stated on each. Serialization is
  * refused with {@link NotSerializableException}, as for {@link DistributedReentrantLock}.
@@ -151,36 +167,48 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
     }
 
     /**
-     * Returns the threads of this JVM waiting in the local queue for the write lock. No network
-     * call; threads of other JVMs are not seen.
+     * Returns the threads of this JVM waiting for the write lock: in the local queue and, for a
+     * {@linkplain #isFair() fair} lock, in the server's queue. No network call; threads of other
+     * JVMs are not seen.
      *
      * @return the queued writers of this JVM
      */
     @Override
     protected Collection<Thread> getQueuedWriterThreads() {
-        return new Local().queuedWriterThreads();
+        return joined(new Local().queuedWriterThreads(), sync.serverQueuedWriters());
     }
 
     /**
-     * Returns the threads of this JVM waiting in the local queue for the read lock. No network
-     * call; threads of other JVMs are not seen.
+     * Returns the threads of this JVM waiting for the read lock: in the local queue and, for a
+     * {@linkplain #isFair() fair} lock, in the server's queue. No network call; threads of other
+     * JVMs are not seen.
      *
      * @return the queued readers of this JVM
      */
     @Override
     protected Collection<Thread> getQueuedReaderThreads() {
-        return new Local().queuedReaderThreads();
+        return joined(new Local().queuedReaderThreads(), sync.serverQueuedReaders());
     }
 
     /**
-     * Returns the threads of this JVM waiting in the local queue for either lock (the threads
-     * {@link #getQueueLength()} counts). No network call; threads of other JVMs are not seen.
+     * Returns the threads of this JVM waiting for either lock: in the local queue (the threads
+     * {@link #getQueueLength()} counts) and, for a {@linkplain #isFair() fair} lock, in the
+     * server's queue. No network call; threads of other JVMs are not seen.
      *
      * @return the queued threads of this JVM
      */
     @Override
     protected Collection<Thread> getQueuedThreads() {
-        return new Local().queuedThreads();
+        return joined(new Local().queuedThreads(), sync.serverQueuedWriters(), sync.serverQueuedReaders());
+    }
+
+    @SafeVarargs
+    private static Collection<Thread> joined(Collection<Thread> local, Collection<Thread>... server) {
+        java.util.List<Thread> all = new java.util.ArrayList<>(local);
+        for (Collection<Thread> s : server) {
+            all.addAll(s);
+        }
+        return all;
     }
 
     /**

@@ -210,14 +210,16 @@ public final class LockOptions {
     }
 
     /**
-     * Whether the factory's exclusive locks are fair, as {@code new ReentrantLock(true)} is:
-     * threads, of this JVM and of every other, acquire in the order they asked the server, and
-     * no lease is handed from thread to thread inside a JVM (each holder acquires on the server).
-     * Untimed {@link DistributedLock#tryLock()} does not honour it (it takes a free lock at once,
-     * as {@code ReentrantLock.tryLock()} does); {@code tryLock(0, unit)} does. Read/write locks
-     * keep their own policy (see their back end's documentation).
+     * Whether the factory's locks are fair, as {@code new ReentrantLock(true)} and
+     * {@code new ReentrantReadWriteLock(true)} are: threads, of this JVM and of every other,
+     * acquire in the order they asked the server, and no lease is handed from thread to thread
+     * inside a JVM (each holder acquires on the server). On a read/write lock a reader waits for
+     * every writer that asked before it, a writer for everyone, and readers that asked one after
+     * another get in together. Untimed {@link DistributedLock#tryLock()} does not honour it (it
+     * takes a free lock at once, as {@code ReentrantLock.tryLock()} does); {@code tryLock(0, unit)}
+     * does.
      *
-     * @return {@code true} for fair exclusive locks; {@code false} by default
+     * @return {@code true} for fair locks; {@code false} by default
      */
     public boolean fair() {
         return fair;
@@ -393,9 +395,9 @@ public final class LockOptions {
         }
 
         /**
-         * Makes the factory's exclusive locks fair (default {@code false}); see
-         * {@link LockOptions#fair()}. A fair lock gives up local hand-overs, so it costs a server
-         * round trip per acquisition and per release whatever the contention.
+         * Makes the factory's locks fair, exclusive and read/write alike (default {@code false});
+         * see {@link LockOptions#fair()}. A fair lock gives up local hand-overs, so it costs a
+         * server round trip per acquisition and per release whatever the contention.
          *
          * @param fair {@code true} for acquisition in arrival order across JVMs
          * @return this builder

@@ -43,6 +43,14 @@ public abstract class CrossProcessTest {
      */
     protected abstract int queuedOnServer(String prefix, String lockName);
 
+    /**
+     * The number of entries the server has for read/write lock {@code lockName}: grows by one
+     * when a fair waiter has reached the server. The default counts as {@link #queuedOnServer}.
+     */
+    protected int queuedReadWriteOnServer(String prefix, String lockName) {
+        return queuedOnServer(prefix, lockName);
+    }
+
     /** Lease time for the crash tests (the server may not accept shorter ones). */
     protected long crashLeaseMillis() {
         return 2_000;
@@ -259,6 +267,60 @@ public abstract class CrossProcessTest {
                 .isEqualTo(String.join(",", order));
         System.out.printf("%s: fair lock, 9 threads of 3 JVMs served in arrival order %s, as ReentrantLock(true)%n",
                 getClass().getSimpleName(), order);
+    }
+
+    @Test
+    void fairReadWriteLocksServeTheReadersAndWritersOfEveryJvmInTheOrderTheyAsked() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsFair(), "no fair locks on this back end");
+        // labels: JVM, r(ead) or w(rite), number. Served in arrival order: each writer alone,
+        // readers that asked one after another together; a non-fair lock would let A's threads
+        // follow each other, or readers overtake the writers waiting before them
+        List<String> order = List.of("Ar1", "Bw1", "Cr2", "Ar3", "Bw2", "Cw3", "Ar4", "Br5", "Cr6", "Aw4");
+        String log = "xproc-fairrwlog-" + UUID.randomUUID();
+        String lockName = "fair-rw";
+        List<JvmProcess> jvms = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jvms.add(worker("fairrw", lockName, "30000", log));
+        }
+        for (JvmProcess w : jvms) {
+            w.awaitLine("READY", Duration.ofSeconds(60));
+        }
+        LockOptions fair = LockOptions.builder().fair(true).build();
+        try (DistributedLockFactory here = LockWorker.factory(spec(), prefix, fair, (n, f) -> { })) {
+            DistributedReadWriteLock lock = here.getReadWriteLock(lockName);
+            lock.writeLock().lock();
+            arriveInOrder(order, label -> {
+                JvmProcess w = jvms.get(label.charAt(0) - 'A');
+                w.send("go " + label);
+                w.awaitLine("ASKING " + label, Duration.ofSeconds(30));
+            }, () -> queuedReadWriteOnServer(prefix, lockName));
+            lock.writeLock().unlock();
+            for (JvmProcess w : jvms) {
+                w.send("end");
+                assertThat(w.awaitLine("DONE", Duration.ofSeconds(120))).isEqualTo("DONE");
+                assertThat(w.waitFor(Duration.ofSeconds(30))).isZero();
+            }
+        }
+        List<String> served = List.of(takeCounter(log).split(","));
+        // the groups: each writer alone, consecutive readers as one set
+        List<java.util.Set<String>> expected = new ArrayList<>();
+        List<java.util.Set<String>> actual = new ArrayList<>();
+        int at = 0;
+        for (int i = 0; i < order.size(); i++) {
+            boolean joins = i > 0 && order.get(i).charAt(1) == 'r' && order.get(i - 1).charAt(1) == 'r';
+            if (!joins) {
+                expected.add(new java.util.HashSet<>());
+            }
+            expected.get(expected.size() - 1).add(order.get(i));
+        }
+        for (java.util.Set<String> group : expected) {
+            actual.add(new java.util.HashSet<>(served.subList(at, Math.min(at + group.size(), served.size()))));
+            at += group.size();
+        }
+        assertThat(served).as("every thread served once").hasSameSizeAs(order);
+        assertThat(actual).as("the groups in which the holders got the lock, served " + served).isEqualTo(expected);
+        System.out.printf("%s: fair read/write lock, 10 readers and writers of 3 JVMs served %s, arrived %s%n",
+                getClass().getSimpleName(), served, order);
     }
 
     @Test

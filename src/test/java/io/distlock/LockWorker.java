@@ -74,7 +74,7 @@ public final class LockWorker {
         String mode = args[2];
         String name = args[3];
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        LockOptions options = mode.equals("fair")
+        LockOptions options = mode.equals("fair") || mode.equals("fairrw")
                 ? LockOptions.builder().fair(true).leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
                 : mode.equals("hold") || mode.equals("await") || mode.equals("signal")
                 ? LockOptions.builder().leaseTime(Duration.ofMillis(Long.parseLong(args[4]))).build()
@@ -120,8 +120,8 @@ public final class LockWorker {
                 }
             } else if (mode.equals("hold")) {
                 hold(store, name, stdin);
-            } else if (mode.equals("fair")) {
-                fair(store, name, args[5], stdin);
+            } else if (mode.equals("fair") || mode.equals("fairrw")) {
+                fair(store, name, args[5], mode.equals("fairrw"), stdin);
             } else {
                 throw new IllegalArgumentException("unknown mode " + mode);
             }
@@ -443,18 +443,37 @@ public final class LockWorker {
      * LABEL to the comma-separated record at {@code logKey} (under the lock), prints
      * "GOT LABEL" and unlocks; "end" waits for those threads and prints "DONE".
      */
-    private static void fair(Store store, String name, String logKey, BufferedReader stdin) throws Exception {
+    /**
+     * Fair locks: each line "go LABEL" starts a thread that takes the lock and appends LABEL to
+     * the log. With {@code readWrite}, the lock is read/write lock {@code name}, and the label's
+     * second letter says which side ('r' read, 'w' write); readers append under an exclusive lock
+     * of their own, since several hold the read lock at once.
+     */
+    private static void fair(Store store, String name, String logKey, boolean readWrite, BufferedReader stdin)
+            throws Exception {
         List<Thread> threads = new ArrayList<>();
         System.out.println("READY");
         for (String line = stdin.readLine(); line != null && !line.equals("end"); line = stdin.readLine()) {
             String label = line.substring("go ".length());
             Thread t = new Thread(() -> {
-                DistributedLock lock = store.lock(name);
+                java.util.concurrent.locks.Lock lock = !readWrite ? store.lock(name)
+                        : label.charAt(1) == 'r' ? store.readWriteLock(name).readLock()
+                        : store.readWriteLock(name).writeLock();
                 System.out.println("ASKING " + label);
                 lock.lock();
                 try {
-                    String before = store.get(logKey);
-                    store.set(logKey, before == null ? label : before + "," + label);
+                    java.util.concurrent.locks.Lock log = readWrite ? store.lock(logKey + "-lock") : null;
+                    if (log != null) {
+                        log.lock();
+                    }
+                    try {
+                        String before = store.get(logKey);
+                        store.set(logKey, before == null ? label : before + "," + label);
+                    } finally {
+                        if (log != null) {
+                            log.unlock();
+                        }
+                    }
                     System.out.println("GOT " + label);
                 } catch (Exception e) {
                     System.out.println("ERROR " + e);

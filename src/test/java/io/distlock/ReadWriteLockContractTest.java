@@ -50,8 +50,26 @@ public abstract class ReadWriteLockContractTest {
     protected DistributedLockFactory elsewhere;
     protected String name;
 
+    /**
+     * Whether this run's factories make {@linkplain LockOptions#fair() fair} locks: a back end's
+     * fair suite overrides it and runs every test again, plus the fair-only ones.
+     */
+    protected boolean fair() {
+        return false;
+    }
+
+    /**
+     * The entries the server has for read/write lock {@code lockName} of the test's factories:
+     * queued acquisitions (and, where the back end queues holders too, the holders). Grows by one
+     * when a fair waiter has reached the server. Only the fair suites call it.
+     */
+    protected int queuedOnServer(String lockName) {
+        throw new UnsupportedOperationException("the fair suite of a back end says how to count its queue");
+    }
+
     protected DistributedLockFactory factory(LockOptions options) {
-        DistributedLockFactory f = newFactory(options, (n, fence) -> lost.add(n + "#" + fence));
+        LockOptions used = fair() ? options.toBuilder().fair(true).build() : options;
+        DistributedLockFactory f = newFactory(used, (n, fence) -> lost.add(n + "#" + fence));
         factories.add(f);
         return f;
     }
@@ -450,8 +468,12 @@ public abstract class ReadWriteLockContractTest {
         DistributedReentrantReadWriteLock rw = reentrant(here);
         assertThat(reentrant(here)).as("one object per name while referenced").isSameAs(rw);
         assertThat(rw.readLock()).isSameAs(rw.readLock());
-        ReentrantReadWriteLock plain = new ReentrantReadWriteLock();
-        assertThat(queueScenario(rw)).isEqualTo(queueScenario(plain));
+        assertThat(rw.isFair()).isEqualTo(fair());
+        if (!fair()) {
+            // a fair lock's waiters queue on the server, not in the local queue these methods read
+            ReentrantReadWriteLock plain = new ReentrantReadWriteLock();
+            assertThat(queueScenario(rw)).isEqualTo(queueScenario(plain));
+        }
         assertThat(rw.isWriteLocked()).isFalse();
         rw.writeLock().lock();
         try {
@@ -521,7 +543,8 @@ public abstract class ReadWriteLockContractTest {
         try {
             reader.start();
             writer.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> rw.getQueueLength() == 2);
+            // a fair lock's waiters are in the server's queue: getQueueLength() does not count them
+            await().atMost(Duration.ofSeconds(20)).until(() -> rw.getQueuedThreads().size() == 2);
             assertThat(rw.getQueuedReaderThreads()).containsExactly(reader);
             assertThat(rw.getQueuedWriterThreads()).containsExactly(writer);
             assertThat(rw.getQueuedThreads()).containsExactlyInAnyOrder(reader, writer);
@@ -647,5 +670,113 @@ public abstract class ReadWriteLockContractTest {
         } finally {
             read.unlock();
         }
+    }
+
+    // ---- fair locks ---------------------------------------------------------------------------
+
+    /** One arrival of the fair-order test: a label, whose first letter says read or write. */
+    private static void enter(java.util.concurrent.locks.ReadWriteLock rw, String label, List<String> log) {
+        java.util.concurrent.locks.Lock side = label.startsWith("r") ? rw.readLock() : rw.writeLock();
+        side.lock();
+        try {
+            log.add(label);
+        } finally {
+            side.unlock();
+        }
+    }
+
+    /**
+     * Checks that {@code log} enters in the groups of {@code arrivals}: a writer alone, readers
+     * that arrived one after another together (in any order within the group).
+     */
+    private static void assertServedInGroups(List<String> arrivals, List<String> log, String who) {
+        assertThat(log).as(who).hasSameSizeAs(arrivals);
+        int i = 0;
+        while (i < arrivals.size()) {
+            int end = i + 1;
+            if (arrivals.get(i).startsWith("r")) {
+                while (end < arrivals.size() && arrivals.get(end).startsWith("r")) {
+                    end++;
+                }
+            }
+            assertThat(new java.util.HashSet<>(log.subList(i, end))).as(who + ": group " + arrivals.subList(i, end)
+                    + " of " + log).isEqualTo(new java.util.HashSet<>(arrivals.subList(i, end)));
+            i = end;
+        }
+    }
+
+    @Test
+    void fairLocksServeReadersAndWritersOfEveryJvmInArrivalOrderAsReentrantReadWriteLockDoes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(fair(), "for fair locks");
+        // A writer holds; readers and writers of two JVMs arrive one after another. Served in
+        // arrival order: a writer alone, readers that arrived together at once; a non-fair lock
+        // would let the late readers in before the writers (or the local thread before the other JVM)
+        List<String> arrivals = List.of("r1-there", "w1-here", "r2-there", "r3-here", "w2-there", "r4-here",
+                "r5-there", "w3-here");
+        ReentrantReadWriteLock jdk = new ReentrantReadWriteLock(true);
+        List<String> jdkLog = java.util.Collections.synchronizedList(new ArrayList<>());
+        jdk.writeLock().lock();
+        List<Future<?>> jdkThreads = new ArrayList<>();
+        for (String label : arrivals) {
+            int before = jdk.getQueueLength();
+            jdkThreads.add(pool.submit(() -> enter(jdk, label, jdkLog)));
+            await().atMost(Duration.ofSeconds(20)).until(() -> jdk.getQueueLength() > before);
+        }
+        jdk.writeLock().unlock();
+        for (Future<?> f : jdkThreads) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        assertServedInGroups(arrivals, jdkLog, "ReentrantReadWriteLock(true)");
+
+        DistributedReadWriteLock holder = here.getReadWriteLock(name);
+        holder.writeLock().lock();
+        List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<?>> threads = new ArrayList<>();
+        try {
+            for (String label : arrivals) {
+                DistributedLockFactory f = label.endsWith("-here") ? here : elsewhere;
+                int before = queuedOnServer(name);
+                threads.add(pool.submit(() -> enter(f.getReadWriteLock(name), label, log)));
+                await().atMost(Duration.ofSeconds(20)).until(() -> queuedOnServer(name) > before);
+            }
+            assertThat(log).as("nobody entered while the writer held").isEmpty();
+            assertThat(reentrant(here).getQueuedThreads()).as("this JVM's threads queued on the server").hasSize(4);
+            assertThat(reentrant(here).getQueuedWriterThreads()).hasSize(2);
+            assertThat(reentrant(here).getQueuedReaderThreads()).hasSize(2);
+        } finally {
+            holder.writeLock().unlock();
+        }
+        for (Future<?> f : threads) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        assertServedInGroups(arrivals, log, "the fair distributed lock");
+        System.out.printf("%s: fair read/write lock, readers and writers of two JVMs served %s, arrived %s%n",
+                getClass().getSimpleName(), log, arrivals);
+    }
+
+    @Test
+    void aFairWriteHoldersReadDoesNotQueueBehindWaitingWriters() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(fair(), "for fair locks");
+        DistributedReadWriteLock rw = here.getReadWriteLock(name);
+        rw.writeLock().lock();
+        Future<Boolean> waitingWriter;
+        try {
+            int before = queuedOnServer(name);
+            waitingWriter = pool.submit(() -> elsewhere.getReadWriteLock(name).writeLock().tryLock(30, TimeUnit.SECONDS));
+            await().atMost(Duration.ofSeconds(20)).until(() -> queuedOnServer(name) > before);
+            // the downgrade: a read while holding the write lock goes in at once
+            assertThat(rw.readLock().tryLock(5, TimeUnit.SECONDS)).as("the write holder's read").isTrue();
+        } finally {
+            rw.writeLock().unlock();
+        }
+        // holding only the read lock now: the waiting writer still waits for it
+        assertThat(waitingWriter.isDone()).isFalse();
+        assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
+        rw.readLock().unlock();
+        assertThat(waitingWriter.get(30, TimeUnit.SECONDS)).isTrue();
+        elsewhere(() -> {
+            elsewhere.getReadWriteLock(name).writeLock().unlock();
+            return null;
+        });
     }
 }

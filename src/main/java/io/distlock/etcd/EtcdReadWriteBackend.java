@@ -78,8 +78,9 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     private final ConcurrentHashMap<String, String> writers = new ConcurrentHashMap<>();
     /** The tokens whose late requests may not write (see GivenUpTokens). */
     private final GivenUpTokens givenUp;
-    private final Side readSide = new Side(false);
-    private final Side writeSide = new Side(true);
+    private final Side readSide = new Side(false, true);
+    private final Side queuedReadSide = new Side(false, false);
+    private final Side writeSide = new Side(true, false);
 
     EtcdReadWriteBackend(Client client, String prefix, Duration timeout, boolean watchdog, String where,
                          EtcdSessions sessions) {
@@ -100,6 +101,15 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     @Override
     public LockBackend readSide() {
         return readSide;
+    }
+
+    /**
+     * Readers that never count as this factory's writer's downgrade: they queue behind every
+     * writer queued before them, this factory's own included (a fair factory's waiting readers).
+     */
+    @Override
+    public LockBackend queuedReadSide() {
+        return queuedReadSide;
     }
 
     private String base(String name) {
@@ -144,6 +154,8 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
     private final class Side implements LockBackend {
         private final boolean writer;
+        /** Whether a reader of this side may go in beside this factory's writer (its downgrade). */
+        private final boolean downgrades;
         private volatile EtcdConditions conditions;
 
         /** The write side's conditions (made on first use: the sides are made before the client is set). */
@@ -160,8 +172,9 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             return c;
         }
 
-        Side(boolean writer) {
+        Side(boolean writer, boolean downgrades) {
             this.writer = writer;
+            this.downgrades = downgrades;
         }
 
         private EtcdConditions newConditions() {
@@ -202,7 +215,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             long deadline = deadline(timeoutNanos);
             Entry e = entries.get(token);
             if (e == null) {
-                if (!writer && writers.containsKey(name)) {
+                if (!writer && downgrades && writers.containsKey(name)) {
                     Entry d = downgrade(name, token, deadline);
                     if (d != null) {
                         return acquired(name, token, d, d.revision, start, deadline);
@@ -373,12 +386,16 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                 if (record == null) {
                     txn = txn.Then(ops.toArray(Op[]::new));
                 } else {
-                    // a token whose queued key exists was applied already: only one without it is
-                    // recorded (a reader's downgrade key, if any, is deleted either way)
-                    List<Op> notQueued = new java.util.ArrayList<>(ops);
-                    notQueued.add(record);
+                    // a token whose key (queued, or a reader's downgrade key) exists was applied
+                    // already: only one with neither is recorded
+                    Op[] deletes = ops.toArray(Op[]::new);
+                    Op[] recorded = java.util.stream.Stream.concat(ops.stream(), java.util.stream.Stream.of(record))
+                            .toArray(Op[]::new);
+                    Op[] notQueued = writer ? recorded : new Op[] {Op.txn(
+                            new Cmp[] {new Cmp(keyOf(name, "d", token), Cmp.Op.GREATER, CmpTarget.createRevision(0))},
+                            deletes, recorded)};
                     txn = txn.If(new Cmp(queued, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
-                            .Then(ops.toArray(Op[]::new)).Else(notQueued.toArray(Op[]::new));
+                            .Then(deletes).Else(notQueued);
                 }
                 return await(txn.commit(), deadline, "release");
             });

@@ -13,7 +13,9 @@ import io.distlock.DistributedReadWriteLock;
  *
  * <p><b>Fairness.</b> First come, first served across JVMs: every acquisition queues a key on the
  * server, ordered by etcd's revision; a reader waits only for the writers queued before it, a
- * writer for everyone queued before it. Neither readers nor writers can be starved.
+ * writer for everyone queued before it. Neither readers nor writers can be starved. In a
+ * {@linkplain io.distlock.LockOptions#fair() fair} factory each waiting thread takes its own place
+ * (not one per JVM), so threads of every JVM are served in the order they asked.
  *
  * <p><b>Keys.</b> Read/write lock {@code name} keeps its queue under
  * {@code prefix + "rw/" + name.length() + ":" + name + "/"}, apart from the keys of exclusive

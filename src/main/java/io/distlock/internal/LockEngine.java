@@ -183,7 +183,7 @@ public final class LockEngine implements AutoCloseable {
         }
         return rwRegistry.get(name, n -> {
             Object[] made = new Object[1];
-            Binding.make(false, local -> made[0] = new ReadWriteSync(this, rwBackend, n, (LocalReadWrite) local),
+            Binding.make(options.fair(), local -> made[0] = new ReadWriteSync(this, rwBackend, n, (LocalReadWrite) local),
                     readWriteLockMaker);
             return (ReadWriteSync) made[0];
         });

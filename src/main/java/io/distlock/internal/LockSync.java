@@ -34,13 +34,9 @@ import java.util.concurrent.TimeUnit;
  * lease without owner; releaseIdleLease() gives such a lease back, and both the unlocking thread
  * and the leaving thread call it, so whichever comes last sees the queue empty.
  *
- * Fair mode (LockOptions.fair): the server's queue is the only queue. Every thread that must
- * wait takes its own place in it, with a lease slot of its own, before it touches the local lock,
- * so threads of this JVM and of every other are served in the order they reached the server (a
- * thread queued locally behind another of its JVM would otherwise be overtaken by every JVM that
- * asked in the meantime). Once the server grants it the lease, the thread takes the local lock,
- * which is free or about to be (the previous holder gives it back right after its release on the
- * server), and its slot becomes the name's slot until its final unlock. No lease is kept for a
+ * Fair mode (LockOptions.fair): the server's queue is the only queue (FairAcquisition): every
+ * thread that must wait queues on the server with a slot of its own before it touches the local
+ * lock, and its slot becomes the name's slot until its final unlock. No lease is kept for a
  * local hand-over and no courtesy window is needed. tryLock() takes a free lock at once, as
  * ReentrantLock.tryLock() does on a fair lock; tryLock(0, unit) honours the queue.
  * </pre>
@@ -56,8 +52,6 @@ public final class LockSync implements SyncOps {
      */
     private volatile LeaseSlot slot;
     private final boolean fair;
-    /** How long a fair thread holding a fresh lease waits for the local lock between checks. */
-    private static final long LOCAL_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Fair mode: threads of this JVM waiting in the server's queue. */
     private final java.util.Set<Thread> fairWaiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
@@ -220,126 +214,46 @@ public final class LockSync implements SyncOps {
 
     /**
      * Fair mode: waits for this thread's turn in the server's queue with a lease slot of its
-     * own, then takes the local lock (free, or about to be given back by the previous holder)
-     * and makes the slot the name's. The local lock is waited for in short steps, never for
-     * ever while holding the lease: if its owner holds no valid lease (its lease was lost, or the
-     * thread died holding the lock), the lease is given back at once so that the other JVMs are
-     * not held up, this thread takes the local lock as a ReentrantLock would (waiting for that
-     * owner's unlock) and then queues again. A lease lost while waiting for the local lock is
-     * given back and the thread queues again; a factory closed meanwhile ends the call with
-     * IllegalStateException.
+     * own, then takes the local lock and makes the slot the name's (see FairAcquisition).
      */
     private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
-        Thread me = Thread.currentThread();
-        boolean localHeld = false;
-        try {
-            while (true) {
-                engine.checkOpen();
-                LeaseSlot mine = new LeaseSlot(engine, engine.backend, name, this);
-                boolean leased;
-                fairWaiters.add(me);
-                try {
-                    leased = mine.acquire(deadline, mode);
-                } finally {
-                    fairWaiters.remove(me);
-                }
-                if (!leased) {
-                    return false;
-                }
-                if (!localHeld) {
-                    boolean keep = false;
-                    try {
-                        localHeld = takeLocalWhileLeased(deadline, mode);
-                        if (!localHeld) {
-                            Lease stuck = slot.lease();
-                            if (engine.isClosed() || stuck == null || !stuck.isLost()) {
-                                return false;   // the deadline passed (or the factory closed)
-                            }
-                        }
-                        keep = localHeld;
-                    } finally {
-                        if (!keep) {
-                            mine.releaseIdle(false);
-                        }
-                    }
-                    if (!localHeld) {
-                        // the local owner holds no valid lease: wait for its unlock without a
-                        // lease, as a ReentrantLock would, then queue again
-                        localHeld = lockLocally(deadline, mode);
-                        if (!localHeld) {
-                            return false;
-                        }
-                        continue;
-                    }
-                }
-                if (engine.isClosed() || !mine.hasValidLease()) {
-                    mine.releaseIdle(false);
-                    engine.checkOpen();
-                    continue;   // lost while waiting for the local lock: queue again
-                }
-                handoffs = 0;
-                slot = mine;
-                localHeld = false;   // kept: the caller holds the lock now
-                engine.events.acquired(name, start, mine.lastAcquireContended(), false);
-                return true;
-            }
-        } finally {
-            if (localHeld) {
-                local.unlock();
-            }
-        }
+        return FairAcquisition.acquire(engine, name, fairSide, fairWaiters, deadline, mode, start);
     }
 
-    /**
-     * Takes the local lock for a thread that holds a fresh lease, in short steps: false if the
-     * deadline passed (TIMED; the lease is then worth at least one short step more), the factory
-     * closed, or the local owner holds no valid lease (lost, or its thread died holding it).
-     */
-    private boolean takeLocalWhileLeased(long deadline, AcquireMode mode) throws InterruptedException {
-        long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + LeaseSlot.MIN_ATTEMPT_NANOS) : 0L;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                long step = LOCAL_STEP_NANOS;
-                if (mode == AcquireMode.TIMED) {
-                    step = Math.min(step, Math.max(end - System.nanoTime(), 0L));
-                }
-                try {
-                    if (local.tryLock(step)) {
-                        return true;
-                    }
-                } catch (InterruptedException e) {
-                    if (mode.interruptible()) {
-                        throw e;
-                    }
-                    interrupted = true;
-                }
-                Lease held = slot.lease();
-                if (engine.isClosed() || (held != null && held.isLost())
-                        || (mode == AcquireMode.TIMED && end - System.nanoTime() <= 0)) {
-                    return false;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    /** The local side of a fair acquisition: the local lock, and the name's slot. */
+    private final FairAcquisition.Side fairSide = new FairAcquisition.Side() {
+        @Override
+        public LeaseSlot newSlot() {
+            return new LeaseSlot(engine, engine.backend, name, LockSync.this);
         }
-    }
 
-    /** Takes the local lock the way {@code mode} waits; false if the deadline passed. */
-    private boolean lockLocally(long deadline, AcquireMode mode) throws InterruptedException {
-        switch (mode) {
-            case INTERRUPTIBLE:
-                local.lockInterruptibly();
-                return true;
-            case TIMED:
-                return local.tryLock(Math.max(deadline - System.nanoTime(), 0L));
-            default:
-                local.lock();
-                return true;
+        @Override
+        public boolean tryLocal(long nanos) throws InterruptedException {
+            return local.tryLock(nanos);
         }
-    }
+
+        @Override
+        public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
+            return FairAcquisition.lockLocally(local, deadline, mode);
+        }
+
+        @Override
+        public void unlockLocal() {
+            local.unlock();
+        }
+
+        @Override
+        public boolean localHolderLeaseless() {
+            Lease held = slot.lease();
+            return held != null && held.isLost();
+        }
+
+        @Override
+        public void install(LeaseSlot granted) {
+            handoffs = 0;
+            slot = granted;
+        }
+    };
 
     /**
      * Takes a lease handed over by the previous local owner (with the next fencing token of the

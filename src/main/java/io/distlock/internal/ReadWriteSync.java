@@ -26,6 +26,15 @@ import java.util.concurrent.TimeUnit;
  * itself; tryLock refuses, lock throws IllegalMonitorStateException. A writer taking the read
  * lock gets a read lease while still holding the write lease: the back end lets this factory's
  * own writer's reader in.
+ *
+ * Fair mode (LockOptions.fair, as new ReentrantReadWriteLock(true)): the local lock is fair, and
+ * a thread's first hold of either side is taken server first (FairAcquisition): the thread
+ * queues on the server with a slot of its own (a writer's becomes the name's write slot, a
+ * reader's its read slot), so readers and writers of every JVM are served in the order they
+ * reached the server, and only then takes the local lock. A reader queues on the back end's
+ * queued read side, which never counts it as a downgrade of this JVM's writer. A write holder
+ * taking the read lock (a downgrade), re-acquisitions and tryLock() go local first as in
+ * non-fair mode; tryLock(0, unit) honours the server's queue. No courtesy window.
  * </pre>
  */
 public final class ReadWriteSync {
@@ -34,9 +43,18 @@ public final class ReadWriteSync {
     private final String name;
     private final LocalReadWrite local;
     private final ReadWriteLockBackend backend;
-    private final LeaseSlot writeSlot;
+    /**
+     * The write lease's slot: always the same one, except in fair mode, where each waiting
+     * writer has its own and installs it here once it holds the local write lock.
+     */
+    private volatile LeaseSlot writeSlot;
     /** The read lease of each reading thread. */
     private final ConcurrentHashMap<Thread, LeaseSlot> readSlots = new ConcurrentHashMap<>();
+    /** Whether the lock is fair (LockOptions.fair): first holds are taken server first. */
+    private final boolean fair;
+    /** Fair mode: threads of this JVM waiting in the server's queue, for the write and the read lock. */
+    private final java.util.Set<Thread> fairWriters = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Thread> fairReaders = ConcurrentHashMap.newKeySet();
     private final ReadSide readSide = new ReadSide();
     private final WriteSide writeSide = new WriteSide();
 
@@ -46,6 +64,7 @@ public final class ReadWriteSync {
         this.name = name;
         this.backend = backend;
         this.writeSlot = new LeaseSlot(engine, backend.writeSide(), name, this);
+        this.fair = engine.options.fair();
         this.writeConditions = newConditions();
     }
 
@@ -57,6 +76,25 @@ public final class ReadWriteSync {
     /** The lock object this state belongs to. */
     public Object lockObject() {
         return local.lockObject();
+    }
+
+    /** Whether {@code slot} holds a lease that was lost (or whose holder thread died holding it). */
+    private static boolean lost(LeaseSlot slot) {
+        Lease l = slot.lease();
+        return l != null && l.isLost();
+    }
+
+    /**
+     * Fair mode: the threads of this JVM waiting in the server's queue for the write lock (they
+     * are in no local queue). Empty for a non-fair lock.
+     */
+    public java.util.Collection<Thread> serverQueuedWriters() {
+        return java.util.List.copyOf(fairWriters);
+    }
+
+    /** Fair mode: the threads of this JVM waiting in the server's queue for the read lock. */
+    public java.util.Collection<Thread> serverQueuedReaders() {
+        return java.util.List.copyOf(fairReaders);
     }
 
     /** The read side. */
@@ -95,6 +133,26 @@ public final class ReadWriteSync {
 
         /** Refuses what would dead-lock (an upgrade); true if the attempt may go on. */
         abstract boolean mayAcquire(boolean refuseByException);
+
+        /** Fair mode: the local side of this side's server-first acquisitions. */
+        abstract FairAcquisition.Side fairSide();
+
+        /** Fair mode: the threads of this JVM waiting in the server's queue for this side. */
+        abstract java.util.Set<Thread> fairWaiters();
+
+        /**
+         * Whether the current thread's acquisition goes server first: in fair mode, a first
+         * hold that is not a write holder's read (a downgrade, which must not queue behind
+         * writers waiting for the write lock it holds).
+         */
+        private boolean serverFirst() {
+            return fair && holds() == 0 && !local.isWriteLockedByCurrentThread();
+        }
+
+        /** A fair first hold: the server's queue, then the local lock (see FairAcquisition). */
+        private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
+            return FairAcquisition.acquire(engine, name, fairSide(), fairWaiters(), deadline, mode, start);
+        }
 
         /**
          * For an acquisition that found the current thread already holding the local lock: true
@@ -148,6 +206,14 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             long start = engine.events.start();
+            if (serverFirst()) {
+                try {
+                    fairAcquire(0L, AcquireMode.UNINTERRUPTIBLE, start);
+                } catch (InterruptedException impossible) {
+                    throw new AssertionError(impossible);
+                }
+                return;
+            }
             boolean busy = locallyBusy(start);
             localLock();
             if (holds() > 1 && reentered()) {
@@ -165,6 +231,13 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             long start = engine.events.start();
+            if (serverFirst()) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                fairAcquire(0L, AcquireMode.INTERRUPTIBLE, start);
+                return;
+            }
             boolean busy = locallyBusy(start);
             localLockInterruptibly();
             if (holds() > 1 && reentered()) {
@@ -200,6 +273,16 @@ public final class ReadWriteSync {
             long timeoutNanos = Math.max(unit.toNanos(time), 0L);
             long deadline = System.nanoTime() + timeoutNanos;
             long start = engine.events.start();
+            if (timeoutNanos > 0 && serverFirst() && mayAcquire(false)) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                boolean acquired = fairAcquire(deadline, AcquireMode.TIMED, start);
+                if (!acquired) {
+                    engine.events.acquireFailed(name, start);
+                }
+                return acquired;
+            }
             boolean busy = locallyBusy(start);
             if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
                 engine.events.acquireFailed(name, start);
@@ -208,7 +291,9 @@ public final class ReadWriteSync {
             if (holds() > 1 && reentered()) {
                 return true;
             }
-            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT, start, busy);
+            // a fair lock's tryLock(0) takes the lock only if nobody is queued before it, and never queues
+            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED
+                    : fair ? AcquireMode.NO_WAIT_IN_TURN : AcquireMode.NO_WAIT, start, busy);
         }
 
         @Override
@@ -225,7 +310,7 @@ public final class ReadWriteSync {
             try {
                 if (slot != null) {
                     boolean othersListen = slot.release();
-                    if (othersListen && local.hasQueuedThreads()) {
+                    if (!fair && othersListen && local.hasQueuedThreads()) {
                         slot.requestCourtesy();
                     }
                 }
@@ -253,7 +338,7 @@ public final class ReadWriteSync {
 
         @Override
         public boolean hasQueuedThreads() {
-            return local.hasQueuedThreads();
+            return local.hasQueuedThreads() || !fairWriters.isEmpty() || !fairReaders.isEmpty();
         }
 
         @Override
@@ -307,6 +392,11 @@ public final class ReadWriteSync {
     /** The conditions of this lock (made by the constructor, once the fields they use are set). */
     private Conditions newConditions() {
         return new Conditions(new Conditions.Host(name, engine, writeSlot) {
+            @Override
+            LeaseSlot slot() {
+                return writeSlot;
+            }
+
             @Override
             String notHeld() {
                 return "current thread does not hold the write lock of '" + name + "'";
@@ -406,6 +496,50 @@ public final class ReadWriteSync {
         }
 
         @Override
+        FairAcquisition.Side fairSide() {
+            return fairWrite;
+        }
+
+        @Override
+        java.util.Set<Thread> fairWaiters() {
+            return fairWriters;
+        }
+
+        /** A fair writer's local side: the local write lock, installed as the name's write slot. */
+        private final FairAcquisition.Side fairWrite = new FairAcquisition.Side() {
+            @Override
+            public LeaseSlot newSlot() {
+                return new LeaseSlot(engine, backend.writeSide(), name, ReadWriteSync.this);
+            }
+
+            @Override
+            public boolean tryLocal(long nanos) throws InterruptedException {
+                return local.writeLock().tryLock(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
+                return FairAcquisition.lockLocally(FairAcquisition.of(local.writeLock()), deadline, mode);
+            }
+
+            @Override
+            public void unlockLocal() {
+                local.writeLock().unlock();
+            }
+
+            @Override
+            public boolean localHolderLeaseless() {
+                // a writer waits for the local writer and for every local reader
+                return (local.owner() != null && lost(writeSlot)) || readSlots.values().stream().anyMatch(ReadWriteSync::lost);
+            }
+
+            @Override
+            public void install(LeaseSlot granted) {
+                writeSlot = granted;
+            }
+        };
+
+        @Override
         boolean mayAcquire(boolean refuseByException) {
             if (local.readHoldCount() > 0 && !local.isWriteLockedByCurrentThread()) {
                 if (refuseByException) {
@@ -478,10 +612,62 @@ public final class ReadWriteSync {
 
         @Override
         LeaseSlot slotForAcquire() {
-            LeaseSlot slot = new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this);
+            LeaseSlot slot = new LeaseSlot(engine, readSideFor(), name, ReadWriteSync.this);
             readSlots.put(Thread.currentThread(), slot);
             return slot;
         }
+
+        /**
+         * The back end's side for the current thread's read lease: in fair mode, the queued read
+         * side unless the thread holds the write lock (a downgrade).
+         */
+        private io.distlock.spi.LockBackend readSideFor() {
+            return fair && !local.isWriteLockedByCurrentThread() ? backend.queuedReadSide() : backend.readSide();
+        }
+
+        @Override
+        FairAcquisition.Side fairSide() {
+            return fairRead;
+        }
+
+        @Override
+        java.util.Set<Thread> fairWaiters() {
+            return fairReaders;
+        }
+
+        /** A fair reader's local side: the local read lock, installed as the thread's read slot. */
+        private final FairAcquisition.Side fairRead = new FairAcquisition.Side() {
+            @Override
+            public LeaseSlot newSlot() {
+                return new LeaseSlot(engine, backend.queuedReadSide(), name, ReadWriteSync.this);
+            }
+
+            @Override
+            public boolean tryLocal(long nanos) throws InterruptedException {
+                return local.readLock().tryLock(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
+                return FairAcquisition.lockLocally(FairAcquisition.of(local.readLock()), deadline, mode);
+            }
+
+            @Override
+            public void unlockLocal() {
+                local.readLock().unlock();
+            }
+
+            @Override
+            public boolean localHolderLeaseless() {
+                // a reader waits only for the local writer
+                return local.owner() != null && lost(writeSlot);
+            }
+
+            @Override
+            public void install(LeaseSlot granted) {
+                readSlots.put(Thread.currentThread(), granted);
+            }
+        };
 
         @Override
         LeaseSlot heldSlot() {

@@ -154,6 +154,16 @@ final class RedisBackend implements LockBackend {
         return ((redis.clients.jedis.JedisCluster) client)::refreshClusterTopology;
     }
 
+    /** Whether the factory's locks are fair (their waiting acquisitions queue on the server). */
+    boolean fair() {
+        return fair;
+    }
+
+    /** How long a fair waiter keeps its place in a queue without an attempt, as a script argument. */
+    static String fairAliveMillis() {
+        return FAIR_ALIVE;
+    }
+
     /** Whether the factory runs on Redis Cluster. */
     boolean cluster() {
         return cluster;

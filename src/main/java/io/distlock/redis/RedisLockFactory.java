@@ -42,7 +42,8 @@ import redis.clients.jedis.UnifiedJedis;
  * and {@code ":r"} for a release's short reservation for one of them, {@code ":g"} for the tokens
  * of acquisitions given up with their outcome unknown, which a request of theirs that reaches
  * the server late may not use (fair locks add {@code ":fq"} and {@code ":fw:"} keys for their
- * queue); the braces make all of them one Redis
+ * queue; read/write locks use {@code ":rw:"} keys, fair ones {@code ":rw:q"} and
+ * {@code ":rw:qa:"} for theirs); the braces make all of them one Redis
  * Cluster hash slot (braces and backslashes inside a name are escaped with a backslash, so that the hash tag
  * is always the whole name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a

@@ -27,6 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * re-checks, refreshing it, at least every INTENT_MS / 2), and new readers from any JVM wait
  * until the writer has come and gone. A writer that gives up clears its intent; one that dies
  * leaves it to run out. Readers already in keep their locks; the writer waits for them.
+ *
+ * Fair factories (LockOptions.fair) queue instead: a waiting acquisition of either side puts
+ * kind + token in the sorted set P{N}:rw:q, by arrival (server time), with an alive key
+ * P{N}:rw:qa:T that expires with its JVM (FAIR_ALIVE_MILLIS, refreshed by every attempt), and
+ * goes in when nothing queued before it blocks it (a writer: any live entry; a reader: a live
+ * writer's) and the lock is free for it (see RedisScript.FAIR_RW_ACQUIRE). Waiters watch for
+ * their own token or for a release meant for everyone. A write holder's read (a downgrade),
+ * tryLock() and tryLock(0, unit) do not queue. No intent is marked: a non-fair factory's readers
+ * on the same name do not see fair writers waiting.
  * </pre>
  */
 final class RedisReadWriteBackend implements ReadWriteLockBackend {
@@ -38,7 +47,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     /** The token of this factory's current writer of each name (for downgrades). */
     private final ConcurrentHashMap<String, String> writerTokens = new ConcurrentHashMap<>();
     private final LockBackend writeSide = new WriteSide();
-    private final LockBackend readSide = new ReadSide();
+    private final LockBackend readSide = new ReadSide(true);
+    private final LockBackend queuedReadSide = new ReadSide(false);
 
     RedisReadWriteBackend(RedisBackend redis) {
         this.redis = redis;
@@ -54,6 +64,12 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         return readSide;
     }
 
+    /** Readers that never count as this factory's writer's downgrade; in a fair factory they queue. */
+    @Override
+    public LockBackend queuedReadSide() {
+        return queuedReadSide;
+    }
+
     private String base(String name) {
         return redis.lockKey(name) + ":rw";
     }
@@ -61,6 +77,39 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private List<String> keys(String name) {
         String base = base(name);
         return List.of(base + ":w", base + ":r", base + ":i", redis.fenceKey(name), redis.givenUpKey(name));
+    }
+
+    /** The keys of the fair scripts: writer, readers, queue, fence, given-up tokens. */
+    private List<String> fairKeys(String name) {
+        String base = base(name);
+        return List.of(base + ":w", base + ":r", base + ":q", redis.fenceKey(name), redis.givenUpKey(name));
+    }
+
+    /** The prefix of a fair queue's alive keys (one per queued token). */
+    private String alivePrefix(String name) {
+        return base(name) + ":qa:";
+    }
+
+    /** A fair waiting acquisition of either side ({@code kind} 'w' or 'r'). */
+    private AcquireResult fairAcquire(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE, fairKeys(name),
+                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, RedisBackend.fairAliveMillis(),
+                        alivePrefix(name), kind, base(name)))), leaseMillis);
+    }
+
+    /** A fair acquisition in turn (tryLock(0, unit)) of either side. */
+    private AcquireResult fairTry(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_TRY, fairKeys(name),
+                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, alivePrefix(name), kind))),
+                leaseMillis);
+    }
+
+    /** A fair release ({@code release} true) or withdrawal of either side. */
+    private ReleaseResult fairRelease(String name, String token, String kind, boolean release) {
+        List<String> k = fairKeys(name);
+        return redis.releaseResult((Long) redis.run(RedisScript.FAIR_RW_RELEASE,
+                List.of(k.get(0), k.get(1), k.get(2), k.get(4)),
+                List.of(token, base(name), alivePrefix(name), kind, release ? "1" : "0")), base(name));
     }
 
     private static AcquireResult acquireResult(Object reply, long leaseMillis) {
@@ -74,7 +123,9 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private abstract class Side implements LockBackend {
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            return redis.subscriber.watch(base(name), onRelease);
+            // a fair waiter also wakes for a message naming it (see FAIR_RW_ACQUIRE)
+            return redis.fair() ? redis.subscriber.watch(base(name), token, onRelease)
+                    : redis.subscriber.watch(base(name), onRelease);
         }
 
         @Override
@@ -111,6 +162,13 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
+            if (redis.fair() && willWait) {
+                AcquireResult r = fairAcquire(name, token, leaseMillis, "w", timeoutNanos);
+                if (r.isAcquired()) {
+                    writerTokens.put(name, token);
+                }
+                return r;
+            }
             AcquireResult r = acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_WRITE_ACQUIRE,
                     keys(name), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
                             Long.toString(INTENT_MS), willWait ? "1" : "0"))), leaseMillis);
@@ -121,7 +179,24 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
 
         @Override
+        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            if (!redis.fair()) {
+                return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+            }
+            AcquireResult r = fairTry(name, token, leaseMillis, "w", timeoutNanos);
+            if (r.isAcquired()) {
+                writerTokens.put(name, token);
+            }
+            return r;
+        }
+
+        @Override
         public void cancel(String name, String token) {
+            if (redis.fair()) {
+                // out of the queue (and a lock granted to it meanwhile given back)
+                fairRelease(name, token, "w", false);
+                return;
+            }
             // a waiting writer's intent; it would also run out by itself within INTENT_MS
             redis.run(RedisScript.RW_CANCEL_INTENT, List.of(keys(name).get(2)), List.of(token, base(name)));
         }
@@ -129,6 +204,9 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public ReleaseResult release(String name, String token) {
             writerTokens.remove(name, token);
+            if (redis.fair()) {
+                return fairRelease(name, token, "w", true);
+            }
             cancel(name, token);
             List<String> k = keys(name);
             return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(k.get(0), k.get(4)),
@@ -151,17 +229,52 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
     }
 
+    /**
+     * The read side; {@code downgrades}: a reader may go in beside this factory's own writer (the
+     * write holder's read). The side without downgrades queues its waiting readers in a fair
+     * factory.
+     */
     private final class ReadSide extends Side {
+        private final boolean downgrades;
+
+        ReadSide(boolean downgrades) {
+            this.downgrades = downgrades;
+        }
+
+        /** Whether this side's waiting readers queue (a fair factory's, not a downgrade's). */
+        private boolean queues() {
+            return redis.fair() && !downgrades;
+        }
+
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
-            String mine = writerTokens.getOrDefault(name, "");
+            if (queues() && willWait) {
+                return fairAcquire(name, token, leaseMillis, "r", timeoutNanos);
+            }
+            String mine = downgrades ? writerTokens.getOrDefault(name, "") : "";
             return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE, keys(name),
                     List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine))), leaseMillis);
         }
 
         @Override
+        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return queues() ? fairTry(name, token, leaseMillis, "r", timeoutNanos)
+                    : tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+        }
+
+        @Override
+        public void cancel(String name, String token) {
+            if (queues()) {
+                fairRelease(name, token, "r", false);
+            }
+        }
+
+        @Override
         public ReleaseResult release(String name, String token) {
+            if (queues()) {
+                return fairRelease(name, token, "r", true);
+            }
             List<String> k = keys(name);
             return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE, List.of(k.get(0), k.get(1), k.get(4)),
                     List.of(token, base(name))), base(name));

@@ -16,7 +16,11 @@ import io.distlock.DistributedReadWriteLock;
  * when its writer takes the lock, and a second waiting writer marks its own at its next attempt,
  * so readers arriving in between may get in first, but a stream of readers cannot starve a
  * writer. Among writers, and among readers, there is no order. A writer that dies while waiting
- * leaves its intent to run out within 3 seconds.
+ * leaves its intent to run out within 3 seconds. A {@linkplain io.distlock.LockOptions#fair() fair}
+ * factory's locks are served first come, first served instead: every waiting reader and writer
+ * takes a place in a queue on the server (kept while its JVM lives), a reader waits for the
+ * writers queued before it, a writer for everyone queued before it, and consecutive readers get
+ * in together.
  *
  * <p><b>Cost.</b> Each first acquisition by a thread is one round trip (one Lua script); each final
  * release of a read lock one more, of the write lock two (it also clears its writer's intent);

@@ -285,6 +285,135 @@ final class RedisScript {
             "return {1, fence}"));
 
     /**
+     * Fair read/write lock, a waiting acquisition of either side. KEYS: writer, readers, queue,
+     * fence, given-up tokens (see refuseGivenUp). ARGV: token, lease ms, fence retention ms, alive
+     * ms, alive-key prefix, kind ('w' writer, 'r' reader), release channel. Queues kind + token at
+     * the tail if it is not queued (score: server time in microseconds, above every score queued,
+     * so first come first served) and refreshes its alive key (which expires with its JVM). Then
+     * walks the queue from its head to the token, dropping dead entries, up to the first live
+     * entry that blocks it: for a writer any entry, for a reader a writer's. Takes the lock if no
+     * entry blocks it and the lock is free for its kind (a writer: no writer and no live reader;
+     * a reader: no writer): leaves the queue and returns {1, fencing token}. Otherwise returns
+     * {0, ms}, the time to wait before the next attempt: the holder's remaining lease, at most a
+     * third of the alive time (so that a waiter refreshes its place before it lapses). A token
+     * blocked only by the entry before it, while the lock is free for it, tells that entry (which
+     * may have missed the release that let it in); the telling goes towards the head only.
+     */
+    static final RedisScript FAIR_RW_ACQUIRE = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
+            "local me = ARGV[6] .. ARGV[1]",
+            "local refresh = math.floor(tonumber(ARGV[4]) / 3)",
+            "if not redis.call('ZSCORE', KEYS[3], me) then",
+            "  local qt = redis.call('TIME')",
+            "  local s = tonumber(qt[1]) * 1000000 + tonumber(qt[2])",
+            "  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')",
+            "  if #last > 0 and tonumber(last[2]) >= s then s = tonumber(last[2]) + 1 end",
+            "  redis.call('ZADD', KEYS[3], string.format('%.0f', s), me)",
+            "end",
+            "redis.call('SET', ARGV[5] .. ARGV[1], '1', 'PX', ARGV[4])",
+            "redis.call('PEXPIRE', KEYS[3], 2 * tonumber(ARGV[4]))",
+            nowAndPurge("KEYS[2]"),
+            "local blocker = nil",
+            "for _, e in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do",
+            "  if e == me then break end",
+            "  if redis.call('EXISTS', ARGV[5] .. string.sub(e, 2)) == 0 then",
+            "    redis.call('ZREM', KEYS[3], e)",
+            "  elseif ARGV[6] == 'w' or string.sub(e, 1, 1) == 'w' then",
+            "    blocker = string.sub(e, 2)",
+            "    break",
+            "  end",
+            "end",
+            "local w = redis.call('GET', KEYS[1])",
+            "local readers = redis.call('ZCARD', KEYS[2])",
+            "local free = not w and (ARGV[6] == 'r' or readers == 0)",
+            "if free and not blocker then",
+            "  redis.call('ZREM', KEYS[3], me)",
+            "  redis.call('DEL', ARGV[5] .. ARGV[1])",
+            "  if ARGV[6] == 'w' then",
+            "    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])",
+            "  else",
+            "    redis.call('ZADD', KEYS[2], nowms + tonumber(ARGV[2]), ARGV[1])",
+            KEEP_READERS,
+            "  end",
+            nextFence("KEYS[4]", "ARGV[3]"),
+            "  return {1, fence}",
+            "end",
+            "if free then redis.call('PUBLISH', ARGV[7], blocker) end",
+            "local wait = refresh",
+            "if w then wait = redis.call('PTTL', KEYS[1])",
+            "elseif ARGV[6] == 'w' and readers > 0 then",
+            "  local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
+            "  wait = math.floor(tonumber(top[2]) - nowms)",
+            "end",
+            "if wait < 0 or wait > refresh then wait = refresh end",
+            "return {0, wait}"));
+
+    /**
+     * Fair read/write lock, an acquisition in turn that never queues (tryLock(0, unit)). KEYS:
+     * writer, readers, queue, fence, given-up tokens. ARGV: token, lease ms, fence retention ms,
+     * alive-key prefix, kind ('w' or 'r'). Drops the queue's dead entries; takes the lock only if
+     * no live entry is queued (as a fair ReentrantReadWriteLock's tryLock(0, unit) gives way to
+     * every queued thread) and the lock is free for its kind: {1, fencing token}; else {0, ms}
+     * with the holder's remaining lease (0 when only the queue was in the way).
+     */
+    static final RedisScript FAIR_RW_TRY = new RedisScript(String.join("\n",
+            refuseGivenUp("KEYS[5]", "ARGV[1]"),
+            nowAndPurge("KEYS[2]"),
+            "for _, e in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do",
+            "  if redis.call('EXISTS', ARGV[4] .. string.sub(e, 2)) == 1 then return {0, 0} end",
+            "  redis.call('ZREM', KEYS[3], e)",
+            "end",
+            "local w = redis.call('GET', KEYS[1])",
+            "if w then return {0, redis.call('PTTL', KEYS[1])} end",
+            "if ARGV[5] == 'w' then",
+            "  local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')",
+            "  if #top > 0 then return {0, math.floor(tonumber(top[2]) - nowms)} end",
+            "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])",
+            "else",
+            "  redis.call('ZADD', KEYS[2], nowms + tonumber(ARGV[2]), ARGV[1])",
+            KEEP_READERS,
+            "end",
+            nextFence("KEYS[4]", "ARGV[3]"),
+            "return {1, fence}"));
+
+    /**
+     * Fair read/write lock, release, withdrawal and clean-up of either side. KEYS: writer,
+     * readers, queue, given-up tokens. ARGV: token, release channel, alive-key prefix, kind ('w'
+     * or 'r'), '1' for a release ('0' for the withdrawal of a waiter whose every attempt was
+     * answered). Takes the token out of the queue, deletes its alive key and gives back what it
+     * holds; a release of a token that holds nothing and was never let in (no reader entry, an
+     * expired one included) records it as given up (see markGivenUp). If it held the lock or left
+     * the queue, tells every waiter (readers queued behind a writer that left may now go in).
+     * Returns 0 if the token held nothing, else 1 + the subscribers told.
+     */
+    static final RedisScript FAIR_RW_RELEASE = new RedisScript(String.join("\n",
+            "local left = redis.call('ZREM', KEYS[3], ARGV[4] .. ARGV[1])",
+            "redis.call('DEL', ARGV[3] .. ARGV[1])",
+            "local owned = false",
+            "local applied = false",
+            "if ARGV[4] == 'w' then",
+            "  owned = redis.call('GET', KEYS[1]) == ARGV[1]",
+            "  if owned then redis.call('DEL', KEYS[1]) end",
+            "  applied = owned",
+            "else",
+            "  local rt = redis.call('TIME')",
+            "  local rnow = tonumber(rt[1]) * 1000 + math.floor(tonumber(rt[2]) / 1000)",
+            "  local s = redis.call('ZSCORE', KEYS[2], ARGV[1])",
+            "  if s then",
+            "    redis.call('ZREM', KEYS[2], ARGV[1])",
+            "    owned = tonumber(s) >= rnow",
+            "    applied = true",
+            "  end",
+            "end",
+            "if not applied and ARGV[5] == '1' then",
+            markGivenUp("KEYS[4]", "ARGV[1]"),
+            "end",
+            "local told = 0",
+            "if owned or left == 1 then told = redis.call('PUBLISH', ARGV[2], '0') end",
+            "if owned then return 1 + told end",
+            "return 0"));
+
+    /**
      * Read/write lock, read release. KEYS: writer, readers, given-up tokens. ARGV: token, channel.
      * Returns 0 if the reader was not there (then records the token as given up, see
      * markGivenUp) or its lease had ended, else 1 + the subscribers told.

@@ -27,4 +27,19 @@ public interface ReadWriteLockBackend {
      * @return the read side
      */
     LockBackend readSide();
+
+    /**
+     * The readers' side for a reader that is not this back end's current write holder: it never
+     * counts as a downgrade, so it waits for every writer, this back end's own included. The
+     * engine uses it for the waiting readers of a fair lock ({@code LockOptions.fair}), which
+     * take their place on the server before they take the JVM-local lock, while another thread
+     * of the JVM may hold the write lock; in a back end that queues waiters, such a reader queues
+     * in arrival order with the writers. The default is {@link #readSide()}, right for a back end
+     * that never lets a reader in beside a writer.
+     *
+     * @return the read side for readers that are not the write holder
+     */
+    default LockBackend queuedReadSide() {
+        return readSide();
+    }
 }

@@ -28,6 +28,12 @@ class EtcdReadWriteLockTest extends ReadWriteLockContractTest {
         return EtcdTestSupport.keys(etcd.get(), prefix);
     }
 
+    /** The keys of the lock's queue (holders included): one per reader or writer that reached etcd. */
+    @Override
+    protected int queuedOnServer(String lockName) {
+        return EtcdTestSupport.keys(etcd.get(), prefix + "rw/" + lockName.length() + ":" + lockName + "/").size();
+    }
+
     @Override
     protected void pauseServer() {
         etcd.get().pause(0);

@@ -55,6 +55,52 @@ class RedisAccessTest {
                 .keyPrefix(prefix);
     }
 
+    /** The same commands serve fair locks: exclusive and read/write waiters queue, and get in turn. */
+    @Test
+    void aUserWithTheMinimalAclCanQueueOnFairLocks() throws Exception {
+        io.distlock.LockOptions fair = io.distlock.LockOptions.builder().fair(true).build();
+        try (RedisLockFactory a = builder("locker", "s3cret", "locks:").options(fair).build();
+             RedisLockFactory b = builder("locker", "s3cret", "locks:").options(fair).build()) {
+            DistributedLock held = a.getLock("acl-fair");
+            held.lock();
+            java.util.concurrent.CompletableFuture<Boolean> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    DistributedLock lock = b.getLock("acl-fair");
+                    boolean got = lock.tryLock(20, TimeUnit.SECONDS);
+                    if (got) {
+                        lock.unlock();
+                    }
+                    return got;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(200);   // the waiter queues meanwhile
+            held.unlock();
+            assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the queued waiter got the lock").isTrue();
+
+            DistributedReadWriteLock rw = a.getReadWriteLock("acl-fair-rw");
+            rw.writeLock().lock();
+            java.util.concurrent.CompletableFuture<Boolean> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    java.util.concurrent.locks.Lock lock = b.getReadWriteLock("acl-fair-rw").readLock();
+                    boolean got = lock.tryLock(20, TimeUnit.SECONDS);
+                    if (got) {
+                        lock.unlock();
+                    }
+                    return got;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(200);
+            rw.writeLock().unlock();
+            assertThat(reader.get(30, TimeUnit.SECONDS)).as("the queued reader got the lock").isTrue();
+            assertThat(b.getReadWriteLock("acl-fair-rw").writeLock().tryLock(0, TimeUnit.SECONDS)).isTrue();
+            b.getReadWriteLock("acl-fair-rw").writeLock().unlock();
+        }
+    }
+
     @Test
     void aUserWithTheMinimalAclCanLockWaitAndUseReadWriteLocks() throws Exception {
         try (RedisLockFactory a = builder("locker", "s3cret", "locks:").verifyOnBuild(true).build();

@@ -48,6 +48,14 @@ class RedisClusterCrossProcessTest extends CrossProcessTest {
     }
 
     @Override
+    protected int queuedReadWriteOnServer(String prefix, String lockName) {
+        String key = prefix + "{" + lockName + "}:rw:q";
+        try (Jedis jedis = RedisCluster.connect(redis.cluster().masterOf(key))) {
+            return (int) jedis.zcard(key);
+        }
+    }
+
+    @Override
     protected String takeCounter(String key) {
         try (Jedis jedis = RedisCluster.connect(redis.cluster().masterOf(key))) {
             String v = jedis.get(key);

@@ -37,6 +37,13 @@ class RedisCrossProcessTest extends CrossProcessTest {
     }
 
     @Override
+    protected int queuedReadWriteOnServer(String prefix, String lockName) {
+        try (Jedis jedis = RedisTestSupport.connect(redis.first())) {
+            return (int) jedis.zcard(prefix + "{" + lockName + "}:rw:q");
+        }
+    }
+
+    @Override
     protected String takeCounter(String key) {
         try (Jedis jedis = RedisTestSupport.connect(redis.first())) {
             String v = jedis.get(key);

@@ -38,6 +38,14 @@ class RedisReadWriteLockTest extends ReadWriteLockContractTest {
         return RedisTestSupport.leftovers(redis.first(), prefix);
     }
 
+    /** The fair queue's entries (waiting readers and writers; holders leave it). */
+    @Override
+    protected int queuedOnServer(String lockName) {
+        try (Jedis admin = RedisTestSupport.connect(redis.first())) {
+            return (int) admin.zcard(prefix + "{" + lockName + "}:rw:q");
+        }
+    }
+
     @Override
     protected void pauseServer() {
         redis.first().pause();

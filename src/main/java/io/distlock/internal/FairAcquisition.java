@@ -1,0 +1,203 @@
+package io.distlock.internal;
+
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The acquisition of a fair lock (LockOptions.fair), written once for exclusive locks and for
+ * both sides of read/write locks.
+ *
+ * <pre>
+ * The server's queue is the only queue. Every thread that must wait takes its own place in it,
+ * with a lease slot of its own, before it touches the local lock, so threads of this JVM and of
+ * every other are served in the order they reached the server (a thread queued locally behind
+ * another of its JVM would otherwise be overtaken by every JVM that asked in the meantime). Once
+ * the server grants it the lease, the thread takes the local lock, which is free or about to be
+ * (the previous holder gives it back right after its release on the server), and the side
+ * installs its slot (the name's slot, or the thread's read slot) until its final unlock.
+ *
+ * The local lock is waited for in short steps, never for ever while holding the lease: if a
+ * local holder the thread waits for holds no valid lease (its lease was lost, or its thread died
+ * holding the lock), the lease is given back at once so that the other JVMs are not held up,
+ * the thread takes the local lock as the JDK lock would (waiting for that holder's unlock) and
+ * then queues again. A lease lost while waiting for the local lock is given back and the thread
+ * queues again; a factory closed meanwhile ends the call with IllegalStateException.
+ * </pre>
+ */
+final class FairAcquisition {
+
+    /** How long a thread holding a fresh lease waits for the local lock between checks. */
+    static final long LOCAL_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** The local side of one fair acquisition: the lock of this JVM it must also take. */
+    interface Side {
+        /** A new lease slot, for this thread's place in the server's queue. */
+        LeaseSlot newSlot();
+
+        /** Tries the local lock for at most {@code nanos}. */
+        boolean tryLocal(long nanos) throws InterruptedException;
+
+        /** Takes the local lock the way {@code mode} waits; false if the deadline passed. */
+        boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException;
+
+        /** Gives the local lock back. */
+        void unlockLocal();
+
+        /**
+         * Whether a local holder this thread waits for holds no valid lease (it was lost, or its
+         * thread died holding the lock).
+         */
+        boolean localHolderLeaseless();
+
+        /** Makes {@code granted} the slot of the current thread's hold (it holds the local lock). */
+        void install(LeaseSlot granted);
+    }
+
+    private FairAcquisition() {
+    }
+
+    /**
+     * Acquires in arrival order across JVMs; the current thread must not hold the local lock.
+     *
+     * @param waiters the threads of this JVM waiting in the server's queue, kept up to date
+     * @return true once the lease and the local lock are held; false if the deadline passed
+     *         (TIMED) with neither held
+     */
+    static boolean acquire(LockEngine engine, String name, Side side, Set<Thread> waiters, long deadline,
+                           AcquireMode mode, long start) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        boolean localHeld = false;
+        try {
+            while (true) {
+                engine.checkOpen();
+                LeaseSlot mine = side.newSlot();
+                boolean leased;
+                waiters.add(me);
+                try {
+                    leased = mine.acquire(deadline, mode);
+                } finally {
+                    waiters.remove(me);
+                }
+                if (!leased) {
+                    return false;
+                }
+                if (!localHeld) {
+                    boolean keep = false;
+                    try {
+                        localHeld = takeLocalWhileLeased(engine, side, deadline, mode);
+                        if (!localHeld && (engine.isClosed() || !side.localHolderLeaseless())) {
+                            return false;   // the deadline passed (or the factory closed)
+                        }
+                        keep = localHeld;
+                    } finally {
+                        if (!keep) {
+                            mine.releaseIdle(false);
+                        }
+                    }
+                    if (!localHeld) {
+                        // the local holder holds no valid lease: wait for its unlock without a
+                        // lease, as the JDK lock would, then queue again
+                        localHeld = side.lockLocal(deadline, mode);
+                        if (!localHeld) {
+                            return false;
+                        }
+                        continue;
+                    }
+                }
+                if (engine.isClosed() || !mine.hasValidLease()) {
+                    mine.releaseIdle(false);
+                    engine.checkOpen();
+                    continue;   // lost while waiting for the local lock: queue again
+                }
+                side.install(mine);
+                localHeld = false;   // kept: the caller holds the lock now
+                engine.events.acquired(name, start, mine.lastAcquireContended(), false);
+                return true;
+            }
+        } finally {
+            if (localHeld) {
+                side.unlockLocal();
+            }
+        }
+    }
+
+    /**
+     * Takes the local lock for a thread that holds a fresh lease, in short steps: false if the
+     * deadline passed (TIMED; the lease is then worth at least one short step more), the factory
+     * closed, or a local holder this thread waits for holds no valid lease.
+     */
+    private static boolean takeLocalWhileLeased(LockEngine engine, Side side, long deadline, AcquireMode mode)
+            throws InterruptedException {
+        long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + LeaseSlot.MIN_ATTEMPT_NANOS) : 0L;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long step = LOCAL_STEP_NANOS;
+                if (mode == AcquireMode.TIMED) {
+                    step = Math.min(step, Math.max(end - System.nanoTime(), 0L));
+                }
+                try {
+                    if (side.tryLocal(step)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    if (mode.interruptible()) {
+                        throw e;
+                    }
+                    interrupted = true;
+                }
+                if (engine.isClosed() || side.localHolderLeaseless()
+                        || (mode == AcquireMode.TIMED && end - System.nanoTime() <= 0)) {
+                    return false;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The waiting acquisitions of a local lock ({@link LocalMutex} has them, a JDK lock through {@link #of}). */
+    interface LocalWaits {
+        void lock();
+
+        void lockInterruptibly() throws InterruptedException;
+
+        boolean tryLock(long nanos) throws InterruptedException;
+    }
+
+    /** The waiting acquisitions of a JDK lock. */
+    static LocalWaits of(java.util.concurrent.locks.Lock lock) {
+        return new LocalWaits() {
+            @Override
+            public void lock() {
+                lock.lock();
+            }
+
+            @Override
+            public void lockInterruptibly() throws InterruptedException {
+                lock.lockInterruptibly();
+            }
+
+            @Override
+            public boolean tryLock(long nanos) throws InterruptedException {
+                return lock.tryLock(nanos, TimeUnit.NANOSECONDS);
+            }
+        };
+    }
+
+    /** Takes {@code lock} the way {@code mode} waits; false if the deadline passed. */
+    static boolean lockLocally(LocalWaits lock, long deadline, AcquireMode mode) throws InterruptedException {
+        switch (mode) {
+            case INTERRUPTIBLE:
+                lock.lockInterruptibly();
+                return true;
+            case TIMED:
+                return lock.tryLock(Math.max(deadline - System.nanoTime(), 0L));
+            default:
+                lock.lock();
+                return true;
+        }
+    }
+}
