@@ -40,8 +40,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the superclass's synchronizer, which they never enter); {@link #getQueuedThreads()},
  * {@link #getQueuedReaderThreads()} and {@link #getQueuedWriterThreads()} do. A write holder
  * taking the read lock (a downgrade) does not queue. The locks' {@code tryLock()} takes a free
- * lock at once even when others are queued, as on a fair {@code ReentrantReadWriteLock};
- * {@code tryLock(0, unit)} honours the queue. Fairness holds among the factories of a name that
+ * lock at once even when others are queued, as on a fair {@code ReentrantReadWriteLock} (but on
+ * etcd, whose read/write locks are always served by arrival, a read {@code tryLock()} also gives
+ * way to the writers queued before it); {@code tryLock(0, unit)} honours the queue. Fairness holds among the factories of a name that
  * are all fair: a non-fair factory's readers and writers do not look at the queue.
  *
  * <p>{@link #readLock()} and {@link #writeLock()} return locks that are at once the

@@ -762,7 +762,7 @@ public abstract class ReadWriteLockContractTest {
         Future<Boolean> waitingWriter;
         try {
             int before = queuedOnServer(name);
-            waitingWriter = pool.submit(() -> elsewhere.getReadWriteLock(name).writeLock().tryLock(30, TimeUnit.SECONDS));
+            waitingWriter = pool.submit(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock(), 30));
             await().atMost(Duration.ofSeconds(20)).until(() -> queuedOnServer(name) > before);
             // the downgrade: a read while holding the write lock goes in at once
             assertThat(rw.readLock().tryLock(5, TimeUnit.SECONDS)).as("the write holder's read").isTrue();
@@ -774,9 +774,13 @@ public abstract class ReadWriteLockContractTest {
         assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
         rw.readLock().unlock();
         assertThat(waitingWriter.get(30, TimeUnit.SECONDS)).isTrue();
-        elsewhere(() -> {
-            elsewhere.getReadWriteLock(name).writeLock().unlock();
-            return null;
-        });
+    }
+
+    private static boolean tryAndRelease(java.util.concurrent.locks.Lock lock, long seconds) throws InterruptedException {
+        if (!lock.tryLock(seconds, TimeUnit.SECONDS)) {
+            return false;
+        }
+        lock.unlock();
+        return true;
     }
 }

@@ -241,25 +241,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         busyRevisions.remove(token);
         ByteSequence key = key(name);
         TxnResponse r = givenUp.releasing(token, record -> {
-            // a token that owns the key (or, fair, is queued) was applied already: only one that
-            // has nothing on the server is recorded as given up
-            Op[] notOwned = record == null ? new Op[0] : new Op[] {record};
-            Op delete = Op.delete(key, DeleteOption.DEFAULT);
+            // a token that owns the key was applied already (its unanswered request was the take,
+            // or the one before it: a token has one request under way at a time); one that does
+            // not is recorded as given up, even when queued: the queue entry may be an earlier
+            // attempt's, and the late one would put it back after this dequeue
+            List<Op> owned = new java.util.ArrayList<>(List.of(Op.delete(key, DeleteOption.DEFAULT)));
+            List<Op> notOwned = new java.util.ArrayList<>();
             if (fair) {
                 // also dequeues the token (an acquisition whose answer was lost, or given up)
-                ByteSequence mine = fairQueue(name).concat(EtcdCalls.bytes(token));
-                Op dequeue = Op.delete(mine, DeleteOption.DEFAULT);
-                Op[] dequeueOnly = {dequeue};
-                notOwned = record == null ? dequeueOnly : new Op[] {Op.txn(
-                        new Cmp[] {new Cmp(mine, Cmp.Op.GREATER, CmpTarget.createRevision(0))},
-                        dequeueOnly, new Op[] {dequeue, record})};
-                return await(client.getKVClient().txn()
-                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
-                        .Then(delete, dequeue).Else(notOwned).commit(), "release");
+                Op dequeue = Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT);
+                owned.add(dequeue);
+                notOwned.add(dequeue);
+            }
+            if (record != null) {
+                notOwned.add(record);
             }
             return await(client.getKVClient().txn()
                     .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(EtcdCalls.bytes(token))))
-                    .Then(delete).Else(notOwned).commit(), "release");
+                    .Then(owned.toArray(Op[]::new)).Else(notOwned.toArray(Op[]::new)).commit(), "release");
         });
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {

@@ -23,15 +23,20 @@ import java.util.function.Function;
  *
  * The record: each write of an acquisition that goes out on a session lease notes the session
  * by token (sending); a known answer removes the note. A release of a token that still has a
- * note (the clean-up after an unknown outcome) and finds it owning nothing (the request has not
- * been applied) also puts the key prefix + "g/" + token on that same session, in the release's
- * own transaction; every acquire transaction requires that key to be absent (notGivenUp). The record lives exactly as long as
+ * note (the clean-up after an unknown outcome) and does not find that request applied (each back
+ * end says how it tells: the lock key owned by the token; the reader's or writer's own key) also
+ * puts the key prefix + "g/" + token on that same session, in the release's own transaction;
+ * every acquire transaction requires that key to be absent (notGivenUp). A token has one request
+ * under way at a time, so the one unanswered is the last. The record lives exactly as long as
  * the late request could still write: a request on that session fails once the session's lease
  * is gone, and with it the record. If the session is already gone on the server, the release is
  * sent again without the record (the late request cannot write either).
  *
  * An acquisition with a lease of its own (watchdog off) needs no record: its lease is revoked
  * after an unknown outcome, which deletes a late key or makes the late request fail.
+ *
+ * The records, and the notes of clean-ups the engine gave up, stay as long as the session: one
+ * small key (and one map entry) per unknown outcome in the life of a factory.
  * </pre>
  */
 final class GivenUpTokens {

@@ -20,8 +20,14 @@ import java.util.concurrent.TimeUnit;
  * local holder the thread waits for holds no valid lease (its lease was lost, or its thread died
  * holding the lock), the lease is given back at once so that the other JVMs are not held up,
  * the thread takes the local lock as the JDK lock would (waiting for that holder's unlock) and
- * then queues again. A lease lost while waiting for the local lock is given back and the thread
- * queues again; a factory closed meanwhile ends the call with IllegalStateException.
+ * then queues again. While it waits for the local lock, and then holds it while it queues again,
+ * it is in the name's set of lease-less threads; a granted thread that cannot take the local lock
+ * while that set is not empty gives its lease back too and waits its turn locally. Otherwise it
+ * could wait, renewing its lease, for a lease-less holder that queues on the server behind it (a
+ * dead-lock that would also shut out every other JVM), or, in a fair local lock, behind a
+ * lease-less waiter. A lease lost while waiting for the local lock is given back and the thread
+ * queues again; a factory closed meanwhile ends the call with IllegalStateException (a timed
+ * call may return false instead).
  * </pre>
  */
 final class FairAcquisition {
@@ -60,11 +66,14 @@ final class FairAcquisition {
      * Acquires in arrival order across JVMs; the current thread must not hold the local lock.
      *
      * @param waiters the threads of this JVM waiting in the server's queue, kept up to date
+     * @param leaseless the threads of this JVM waiting for the name's local lock, or holding it,
+     *        without a lease (shared by both sides of a read/write lock), kept up to date
      * @return true once the lease and the local lock are held; false if the deadline passed
      *         (TIMED) with neither held
+     * @throws IllegalStateException if the factory was closed (a timed call may return false)
      */
-    static boolean acquire(LockEngine engine, String name, Side side, Set<Thread> waiters, long deadline,
-                           AcquireMode mode, long start) throws InterruptedException {
+    static boolean acquire(LockEngine engine, String name, Side side, Set<Thread> waiters, Set<Thread> leaseless,
+                           long deadline, AcquireMode mode, long start) throws InterruptedException {
         Thread me = Thread.currentThread();
         boolean localHeld = false;
         try {
@@ -79,14 +88,14 @@ final class FairAcquisition {
                     waiters.remove(me);
                 }
                 if (!leased) {
-                    return false;
+                    return notAcquired(engine, mode);
                 }
                 if (!localHeld) {
                     boolean keep = false;
                     try {
-                        localHeld = takeLocalWhileLeased(engine, side, deadline, mode);
-                        if (!localHeld && (engine.isClosed() || !side.localHolderLeaseless())) {
-                            return false;   // the deadline passed (or the factory closed)
+                        localHeld = takeLocalWhileLeased(engine, side, leaseless, deadline, mode);
+                        if (!localHeld && (engine.isClosed() || !leaselessLocally(side, leaseless))) {
+                            return notAcquired(engine, mode);   // the deadline passed (or the factory closed)
                         }
                         keep = localHeld;
                     } finally {
@@ -95,11 +104,12 @@ final class FairAcquisition {
                         }
                     }
                     if (!localHeld) {
-                        // the local holder holds no valid lease: wait for its unlock without a
+                        // a local holder holds no valid lease: wait for its unlock without a
                         // lease, as the JDK lock would, then queue again
+                        leaseless.add(me);
                         localHeld = side.lockLocal(deadline, mode);
                         if (!localHeld) {
-                            return false;
+                            return notAcquired(engine, mode);
                         }
                         continue;
                     }
@@ -110,11 +120,13 @@ final class FairAcquisition {
                     continue;   // lost while waiting for the local lock: queue again
                 }
                 side.install(mine);
+                leaseless.remove(me);
                 localHeld = false;   // kept: the caller holds the lock now
                 engine.events.acquired(name, start, mine.lastAcquireContended(), false);
                 return true;
             }
         } finally {
+            leaseless.remove(me);
             if (localHeld) {
                 side.unlockLocal();
             }
@@ -122,12 +134,33 @@ final class FairAcquisition {
     }
 
     /**
+     * The end of an acquisition that did not get the lock: false for a timed one (its deadline
+     * passed, or the factory closed); an untimed one ends only because the factory closed.
+     */
+    private static boolean notAcquired(LockEngine engine, AcquireMode mode) {
+        if (mode != AcquireMode.TIMED) {
+            engine.checkOpen();
+            throw new IllegalStateException("the fair acquisition ended without the lock");
+        }
+        return false;
+    }
+
+    /**
+     * Whether a granted thread that cannot take the local lock must give its lease back: a local
+     * holder it waits for has no valid lease, or another thread of the JVM waits for the local
+     * lock (or holds it) without a lease.
+     */
+    private static boolean leaselessLocally(Side side, Set<Thread> leaseless) {
+        return !leaseless.isEmpty() || side.localHolderLeaseless();
+    }
+
+    /**
      * Takes the local lock for a thread that holds a fresh lease, in short steps: false if the
      * deadline passed (TIMED; the lease is then worth at least one short step more), the factory
      * closed, or a local holder this thread waits for holds no valid lease.
      */
-    private static boolean takeLocalWhileLeased(LockEngine engine, Side side, long deadline, AcquireMode mode)
-            throws InterruptedException {
+    private static boolean takeLocalWhileLeased(LockEngine engine, Side side, Set<Thread> leaseless, long deadline,
+                                                AcquireMode mode) throws InterruptedException {
         long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + LeaseSlot.MIN_ATTEMPT_NANOS) : 0L;
         boolean interrupted = false;
         try {
@@ -146,7 +179,7 @@ final class FairAcquisition {
                     }
                     interrupted = true;
                 }
-                if (engine.isClosed() || side.localHolderLeaseless()
+                if (engine.isClosed() || leaselessLocally(side, leaseless)
                         || (mode == AcquireMode.TIMED && end - System.nanoTime() <= 0)) {
                     return false;
                 }

@@ -54,6 +54,8 @@ public final class LockSync implements SyncOps {
     private final boolean fair;
     /** Fair mode: threads of this JVM waiting in the server's queue. */
     private final java.util.Set<Thread> fairWaiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Fair mode: threads of this JVM waiting for the local lock, or holding it, without a lease. */
+    private final java.util.Set<Thread> leaseless = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
      * Consecutive local hand-overs of the current lease, which is also the number of its current
      * holder in the lease's chain; guarded by local.
@@ -217,7 +219,7 @@ public final class LockSync implements SyncOps {
      * own, then takes the local lock and makes the slot the name's (see FairAcquisition).
      */
     private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
-        return FairAcquisition.acquire(engine, name, fairSide, fairWaiters, deadline, mode, start);
+        return FairAcquisition.acquire(engine, name, fairSide, fairWaiters, leaseless, deadline, mode, start);
     }
 
     /** The local side of a fair acquisition: the local lock, and the name's slot. */

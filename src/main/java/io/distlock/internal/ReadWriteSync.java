@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * Overview
  *
- * A JVM-local ReentrantReadWriteLock (non-fair) orders the threads of this JVM: local readers
+ * A JVM-local ReentrantReadWriteLock (fair for a fair factory) orders the threads of this JVM: local readers
  * share, a local writer excludes them, hold counts, reentrancy, downgrading, timeouts and
  * interrupts come from it. On top of it every hold has its own lease on the server:
  *
@@ -55,6 +55,8 @@ public final class ReadWriteSync {
     /** Fair mode: threads of this JVM waiting in the server's queue, for the write and the read lock. */
     private final java.util.Set<Thread> fairWriters = ConcurrentHashMap.newKeySet();
     private final java.util.Set<Thread> fairReaders = ConcurrentHashMap.newKeySet();
+    /** Fair mode: threads of this JVM waiting for either local lock, or holding it, without a lease. */
+    private final java.util.Set<Thread> leaseless = ConcurrentHashMap.newKeySet();
     private final ReadSide readSide = new ReadSide();
     private final WriteSide writeSide = new WriteSide();
 
@@ -151,7 +153,7 @@ public final class ReadWriteSync {
 
         /** A fair first hold: the server's queue, then the local lock (see FairAcquisition). */
         private boolean fairAcquire(long deadline, AcquireMode mode, long start) throws InterruptedException {
-            return FairAcquisition.acquire(engine, name, fairSide(), fairWaiters(), deadline, mode, start);
+            return FairAcquisition.acquire(engine, name, fairSide(), fairWaiters(), leaseless, deadline, mode, start);
         }
 
         /**
@@ -622,7 +624,9 @@ public final class ReadWriteSync {
          * side unless the thread holds the write lock (a downgrade).
          */
         private io.distlock.spi.LockBackend readSideFor() {
-            return fair && !local.isWriteLockedByCurrentThread() ? backend.queuedReadSide() : backend.readSide();
+            // a write holder whose lease was lost is no writer on the server: its read queues
+            boolean downgrade = local.isWriteLockedByCurrentThread() && writeSlot.servesThread(Thread.currentThread());
+            return fair && !downgrade ? backend.queuedReadSide() : backend.readSide();
         }
 
         @Override

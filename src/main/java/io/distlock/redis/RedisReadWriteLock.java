@@ -23,7 +23,8 @@ import io.distlock.DistributedReadWriteLock;
  * in together.
  *
  * <p><b>Cost.</b> Each first acquisition by a thread is one round trip (one Lua script); each final
- * release of a read lock one more, of the write lock two (it also clears its writer's intent);
+ * release of a read lock one more, of the write lock two (it also clears its writer's intent; a
+ * fair factory's, one);
  * re-acquisitions by a holder are local. Every reading thread holds a lease of
  * its own, renewed by the watchdog.
  */

@@ -296,8 +296,9 @@ final class RedisScript {
      * a reader: no writer): leaves the queue and returns {1, fencing token}. Otherwise returns
      * {0, ms}, the time to wait before the next attempt: the holder's remaining lease, at most a
      * third of the alive time (so that a waiter refreshes its place before it lapses). A token
-     * blocked only by the entry before it, while the lock is free for it, tells that entry (which
-     * may have missed the release that let it in); the telling goes towards the head only.
+     * blocked by a queued entry that could go in now (the lock is free for that entry's kind)
+     * tells that entry, which may have missed the release that let it in; the telling goes
+     * towards the head only.
      */
     static final RedisScript FAIR_RW_ACQUIRE = new RedisScript(String.join("\n",
             refuseGivenUp("KEYS[5]", "ARGV[1]"),
@@ -314,12 +315,14 @@ final class RedisScript {
             "redis.call('PEXPIRE', KEYS[3], 2 * tonumber(ARGV[4]))",
             nowAndPurge("KEYS[2]"),
             "local blocker = nil",
+            "local blockerKind = nil",
             "for _, e in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do",
             "  if e == me then break end",
             "  if redis.call('EXISTS', ARGV[5] .. string.sub(e, 2)) == 0 then",
             "    redis.call('ZREM', KEYS[3], e)",
             "  elseif ARGV[6] == 'w' or string.sub(e, 1, 1) == 'w' then",
             "    blocker = string.sub(e, 2)",
+            "    blockerKind = string.sub(e, 1, 1)",
             "    break",
             "  end",
             "end",
@@ -338,7 +341,9 @@ final class RedisScript {
             nextFence("KEYS[4]", "ARGV[3]"),
             "  return {1, fence}",
             "end",
-            "if free then redis.call('PUBLISH', ARGV[7], blocker) end",
+            "if blocker and not w and (blockerKind == 'r' or readers == 0) then",
+            "  redis.call('PUBLISH', ARGV[7], blocker)",
+            "end",
             "local wait = refresh",
             "if w then wait = redis.call('PTTL', KEYS[1])",
             "elseif ARGV[6] == 'w' and readers > 0 then",

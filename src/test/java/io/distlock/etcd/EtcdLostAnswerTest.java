@@ -109,6 +109,52 @@ class EtcdLostAnswerTest {
     }
 
     /**
+     * A fair waiter's later attempt (its queue entry already there from the first) is held back
+     * and delivered after the clean-up, which dequeued the token: it must not queue the token
+     * again, for an entry nobody waits on would stand at the head of the queue for as long as the
+     * factory lives and no fair waiter of any JVM would get the lock.
+     */
+    @org.junit.jupiter.api.Test
+    void aLateLaterAttemptOfAFairWaiterQueuesNothing() throws Exception {
+        URI server = URI.create(etcd.get().endpoints().get(0));
+        HoldingProxy proxy = HoldingProxy.http2To(server.getHost(), server.getPort());
+        closing.add(proxy);
+        EtcdLockFactory holderSide = factory(etcd.get().endpoints().get(0), Kind.FAIR_TRANSACTION);
+        EtcdLockFactory viaProxy = factory("http://" + proxy.host() + ":" + proxy.port(), Kind.FAIR_TRANSACTION);
+        Lock held = holderSide.getLock("lost");
+        held.lock();
+        String queue = prefix + "fx/4:lost/";
+        java.util.concurrent.Future<Boolean> waiter;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Lock lock = viaProxy.getLock("lost");
+            waiter = pool.submit(() -> {
+                boolean got = lock.tryLock(60, TimeUnit.SECONDS);
+                if (got) {
+                    lock.unlock();
+                }
+                return got;
+            });
+            // the waiter's first attempt has queued it: its token names its entry
+            await().atMost(Duration.ofSeconds(20)).until(() -> !EtcdTestSupport.keys(etcd.get(), queue).isEmpty());
+            String token = EtcdTestSupport.keys(etcd.get(), queue).get(0).substring(queue.length());
+            proxy.holdNextRequest(token, true);   // its next attempt: held, and the connection cut
+        } finally {
+            held.unlock();   // wakes the waiter, whose next attempt is the one held
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the waiter got the lock with a new token").isTrue();
+        pool.shutdown();
+        assertThat(proxy.holding()).as("an attempt was held back").isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> pendingCleanups(viaProxy) == 0);
+        assertThat(proxy.deliverHeld()).isPositive();
+        assertThat(proxy.awaitAnswerToHeld(Duration.ofSeconds(10))).as("etcd answered the late attempt").isTrue();
+        assertThat(EtcdTestSupport.keys(etcd.get(), queue)).as("queue entries after the late attempt").isEmpty();
+        Lock other = holderSide.getLock("lost");
+        assertThat(other.tryLock(2, TimeUnit.SECONDS)).as("a fair waiter takes the lock after the late attempt").isTrue();
+        other.unlock();
+    }
+
+    /**
      * The clean-up after an unanswered request whose session has meanwhile gone on the server:
      * the record of the given-up token cannot be attached to that session ("lease not found"),
      * so the release goes through without it (a late request on that session cannot write

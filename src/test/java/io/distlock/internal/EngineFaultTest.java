@@ -422,6 +422,219 @@ class EngineFaultTest {
     }
 
     /** A back end whose acquire answers come from a script indexed by call number. */
+    /**
+     * A fair lock (watchdog on): X holds it locally while its lease is lost; W, granted, gives its
+     * lease back and waits for X locally; X unlocks, so W holds the local lock without a lease and
+     * queues again, but its request is held back until T, a third thread, has been granted on the
+     * server. T must not wait for the local lock with its lease (renewed for ever) while W, which
+     * holds the local lock, waits on the server behind T: T gives its lease back and waits its
+     * turn locally, and W gets the lock. (Before, T waited, and neither ever got in.)
+     */
+    @Test
+    void aFairWaiterGrantedWhileALeaselessThreadHoldsTheLocalLockGivesItsLeaseBack() throws Exception {
+        InMemory backend = new InMemory();
+        LockEngine engine = engine(backend, LockOptions.builder().fair(true).leaseTime(Duration.ofSeconds(3)).build());
+        LockSync sync = engine.sync("n");
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            java.util.concurrent.CountDownLatch xUnlock = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.Future<String> x = threads.submit(() -> {
+                sync.lock();
+                xUnlock.await();
+                try {
+                    sync.unlock();
+                    return "released";
+                } catch (io.distlock.LeaseLostException e) {
+                    return "lost";
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.owner() != null);
+            backend.forget();   // the server lets X's lease go: its next renewal is refused
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.refusedRenewals.get() > 0);
+            java.util.concurrent.Future<?> w = threads.submit(() -> {
+                backend.gate(Thread.currentThread(), 2);   // W's second acquire call is held back
+                sync.lock();
+                sync.unlock();
+                return null;
+            });
+            // W was granted, saw X lease-less, gave its lease back and waits for X locally
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.grants.get() >= 2 && backend.owner() == null);
+            xUnlock.countDown();
+            assertThat(x.get(10, TimeUnit.SECONDS)).isEqualTo("lost");
+            await().atMost(Duration.ofSeconds(10)).until(backend::gateReached);   // W queues again, held back
+            java.util.concurrent.Future<?> t = threads.submit(() -> {
+                sync.lock();
+                sync.unlock();
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.grants.get() >= 3);   // T granted
+            // T gives its lease back (the server is free again) rather than wait on W locally
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.owner() == null);
+            backend.openGate();
+            w.get(20, TimeUnit.SECONDS);
+            t.get(20, TimeUnit.SECONDS);
+        } finally {
+            backend.openGate();
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A fair waiter granted on the server and waiting for the local lock when the factory closes:
+     * lock() throws IllegalStateException, as its javadoc says, instead of returning without the
+     * lock. (The server here lets W in beside X, so that W waits for the local lock.)
+     */
+    @Test
+    void aFairLockCallWaitingForTheLocalLockWhenTheFactoryClosesThrows() throws Exception {
+        InMemory backend = new InMemory();
+        LockEngine engine = new LockEngine(backend, LockOptions.builder().fair(true).build(), null, "test");
+        LockSync sync = engine.sync("n");
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            threads.submit(() -> {
+                sync.lock();
+                closed.await();
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.owner() != null);
+            backend.forgetButRenew();   // X keeps a valid lease, and W is granted all the same
+            java.util.concurrent.Future<Throwable> w = threads.submit(() -> {
+                try {
+                    sync.lock();
+                    return null;
+                } catch (Throwable e) {
+                    return e;
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.grants.get() >= 2);
+            Thread.sleep(50);   // W waits for the local lock in its short steps
+            engine.close();
+            closed.countDown();
+            assertThat(w.get(20, TimeUnit.SECONDS)).as("W's lock() after the close")
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A lock server in memory for the engine's fair paths: one owner at a time, expiring never;
+     * the test can make it forget the owner (refusing its renewals, or not) and hold back one
+     * thread's n-th acquire call.
+     */
+    static final class InMemory implements LockBackend {
+        private final java.util.concurrent.atomic.AtomicReference<String> owner = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile boolean renewForgotten;
+        final AtomicInteger acquireCalls = new AtomicInteger();
+        final AtomicInteger grants = new AtomicInteger();
+        final AtomicInteger refusedRenewals = new AtomicInteger();
+        private volatile Thread gated;
+        private volatile int gatedCall;
+        private final AtomicInteger gatedCalls = new AtomicInteger();
+        private final java.util.concurrent.CountDownLatch gateOpen = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean gateReached;
+
+        String owner() {
+            return owner.get();
+        }
+
+        /** The owner's lease is gone on the server: its renewals are refused. */
+        void forget() {
+            String o = owner.getAndSet(null);
+            if (o != null) {
+                refused.add(o);
+            }
+        }
+
+        /** The owner is forgotten, but its renewals still succeed (a server that grants twice). */
+        void forgetButRenew() {
+            renewForgotten = true;
+            owner.set(null);
+        }
+
+        /** Holds back {@code t}'s {@code n}-th acquire call until {@link #openGate()}. */
+        void gate(Thread t, int n) {
+            gatedCall = n;
+            gated = t;
+        }
+
+        boolean gateReached() {
+            return gateReached;
+        }
+
+        void openGate() {
+            gateOpen.countDown();
+        }
+
+        @Override
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            acquireCalls.incrementAndGet();
+            if (Thread.currentThread() == gated && gatedCalls.incrementAndGet() == gatedCall) {
+                gateReached = true;
+                try {
+                    gateOpen.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (owner.compareAndSet(null, token) || token.equals(owner.get())) {
+                grants.incrementAndGet();
+                return AcquireResult.acquired(grants.get(), leaseMillis);
+            }
+            return AcquireResult.busy(-1);
+        }
+
+        @Override
+        public ReleaseResult release(String name, String token) {
+            return owner.compareAndSet(token, null) ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
+        }
+
+        @Override
+        public long renew(String name, String token, long leaseMillis) {
+            if (refused.contains(token)) {
+                refusedRenewals.incrementAndGet();
+                return -1;
+            }
+            return token.equals(owner.get()) || renewForgotten ? leaseMillis : -1;
+        }
+
+        @Override
+        public LeaseSnapshot inspect(String name) {
+            return owner.get() == null ? LeaseSnapshot.free() : LeaseSnapshot.held(-1, 0);
+        }
+
+        @Override
+        public boolean isLocked(String name) {
+            return owner.get() != null;
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            return new ReleaseWatch() {
+                @Override
+                public boolean isActive() {
+                    return false;   // re-check on the engine's short timer
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public String describe() {
+            return "in memory";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     static class Scripted implements LockBackend {
         final List<String> acquireTokens = new CopyOnWriteArrayList<>();
         final List<String> watchTokens = new CopyOnWriteArrayList<>();
