@@ -134,6 +134,22 @@ final class FairAcquisition {
     }
 
     /**
+     * A fair {@code tryLock(time, unit)}: as {@link #acquire} in TIMED mode, refusing a thread
+     * already interrupted, and telling the observers of a failure.
+     */
+    static boolean acquireTimed(LockEngine engine, String name, Side side, Set<Thread> waiters, Set<Thread> leaseless,
+                                long deadline, long start) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        boolean acquired = acquire(engine, name, side, waiters, leaseless, deadline, AcquireMode.TIMED, start);
+        if (!acquired) {
+            engine.events.acquireFailed(name, start);
+        }
+        return acquired;
+    }
+
+    /**
      * The end of an acquisition that did not get the lock: false for a timed one (its deadline
      * passed, or the factory closed); an untimed one ends only because the factory closed.
      */

@@ -173,14 +173,7 @@ public final class LockSync implements SyncOps {
         long deadline = System.nanoTime() + timeoutNanos;
         long start = engine.events.start();
         if (fair && timeoutNanos > 0 && !local.isHeldByCurrentThread()) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            boolean acquired = fairAcquire(deadline, AcquireMode.TIMED, start);
-            if (!acquired) {
-                engine.events.acquireFailed(name, start);
-            }
-            return acquired;
+            return FairAcquisition.acquireTimed(engine, name, fairSide, fairWaiters, leaseless, deadline, start);
         }
         boolean busy = start != LockEvents.OFF && local.owner() != null;
         boolean locked;

@@ -80,6 +80,42 @@ public final class ReadWriteSync {
         return local.lockObject();
     }
 
+    /**
+     * The local side of a fair acquisition of the write lock ({@code writer}) or of the read
+     * lock (read from the local part when used: the sides are made before it is set).
+     */
+    private abstract class FairLocal implements FairAcquisition.Side {
+        private final boolean writer;
+
+        FairLocal(boolean writer) {
+            this.writer = writer;
+        }
+
+        private java.util.concurrent.locks.Lock lock() {
+            return writer ? local.writeLock() : local.readLock();
+        }
+
+        @Override
+        public LeaseSlot newSlot() {
+            return new LeaseSlot(engine, writer ? backend.writeSide() : backend.queuedReadSide(), name, ReadWriteSync.this);
+        }
+
+        @Override
+        public boolean tryLocal(long nanos) throws InterruptedException {
+            return lock().tryLock(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
+            return FairAcquisition.lockLocally(FairAcquisition.of(lock()), deadline, mode);
+        }
+
+        @Override
+        public void unlockLocal() {
+            lock().unlock();
+        }
+    }
+
     /** Whether {@code slot} holds a lease that was lost (or whose holder thread died holding it). */
     private static boolean lost(LeaseSlot slot) {
         Lease l = slot.lease();
@@ -276,14 +312,7 @@ public final class ReadWriteSync {
             long deadline = System.nanoTime() + timeoutNanos;
             long start = engine.events.start();
             if (timeoutNanos > 0 && serverFirst() && mayAcquire(false)) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                boolean acquired = fairAcquire(deadline, AcquireMode.TIMED, start);
-                if (!acquired) {
-                    engine.events.acquireFailed(name, start);
-                }
-                return acquired;
+                return FairAcquisition.acquireTimed(engine, name, fairSide(), fairWaiters(), leaseless, deadline, start);
             }
             boolean busy = locallyBusy(start);
             if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
@@ -508,27 +537,7 @@ public final class ReadWriteSync {
         }
 
         /** A fair writer's local side: the local write lock, installed as the name's write slot. */
-        private final FairAcquisition.Side fairWrite = new FairAcquisition.Side() {
-            @Override
-            public LeaseSlot newSlot() {
-                return new LeaseSlot(engine, backend.writeSide(), name, ReadWriteSync.this);
-            }
-
-            @Override
-            public boolean tryLocal(long nanos) throws InterruptedException {
-                return local.writeLock().tryLock(nanos, TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
-                return FairAcquisition.lockLocally(FairAcquisition.of(local.writeLock()), deadline, mode);
-            }
-
-            @Override
-            public void unlockLocal() {
-                local.writeLock().unlock();
-            }
-
+        private final FairAcquisition.Side fairWrite = new FairLocal(true) {
             @Override
             public boolean localHolderLeaseless() {
                 // a writer waits for the local writer and for every local reader
@@ -640,27 +649,7 @@ public final class ReadWriteSync {
         }
 
         /** A fair reader's local side: the local read lock, installed as the thread's read slot. */
-        private final FairAcquisition.Side fairRead = new FairAcquisition.Side() {
-            @Override
-            public LeaseSlot newSlot() {
-                return new LeaseSlot(engine, backend.queuedReadSide(), name, ReadWriteSync.this);
-            }
-
-            @Override
-            public boolean tryLocal(long nanos) throws InterruptedException {
-                return local.readLock().tryLock(nanos, TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException {
-                return FairAcquisition.lockLocally(FairAcquisition.of(local.readLock()), deadline, mode);
-            }
-
-            @Override
-            public void unlockLocal() {
-                local.readLock().unlock();
-            }
-
+        private final FairAcquisition.Side fairRead = new FairLocal(false) {
             @Override
             public boolean localHolderLeaseless() {
                 // a reader waits only for the local writer

@@ -75,18 +75,7 @@ class EtcdAccessTest {
                  EtcdLockFactory b = builder("locker", "s3cret", "locks/", flavour).build()) {
                 DistributedLock held = a.getLock("auth");
                 held.lock();
-                CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
-                    DistributedLock lock = b.getLock("auth");
-                    try {
-                        boolean got = lock.tryLock(20, TimeUnit.SECONDS);
-                        if (got) {
-                            lock.unlock();
-                        }
-                        return got;
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndRelease(b.getLock("auth"), 20);
                 Thread.sleep(300);
                 held.unlock();
                 assertThat(waiter.get(30, TimeUnit.SECONDS)).as(flavour + ": a waiter got the lock").isTrue();

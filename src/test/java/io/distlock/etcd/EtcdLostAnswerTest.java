@@ -97,7 +97,7 @@ class EtcdLostAnswerTest {
         } finally {
             lock.unlock();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> pendingCleanups(viaProxy) == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> io.distlock.testing.Waiter.pendingCleanups(viaProxy) == 0);
 
         assertThat(proxy.deliverHeld()).isPositive();
         assertThat(proxy.awaitAnswerToHeld(Duration.ofSeconds(10))).as("etcd answered the late request").isTrue();
@@ -145,7 +145,7 @@ class EtcdLostAnswerTest {
         assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the waiter got the lock with a new token").isTrue();
         pool.shutdown();
         assertThat(proxy.holding()).as("an attempt was held back").isTrue();
-        await().atMost(Duration.ofSeconds(30)).until(() -> pendingCleanups(viaProxy) == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> io.distlock.testing.Waiter.pendingCleanups(viaProxy) == 0);
         assertThat(proxy.deliverHeld()).isPositive();
         assertThat(proxy.awaitAnswerToHeld(Duration.ofSeconds(10))).as("etcd answered the late attempt").isTrue();
         assertThat(EtcdTestSupport.keys(etcd.get(), queue)).as("queue entries after the late attempt").isEmpty();
@@ -186,16 +186,5 @@ class EtcdLostAnswerTest {
                 .get(10, TimeUnit.SECONDS);
         assertThat(backend.release("gone", token)).isEqualTo(io.distlock.spi.ReleaseResult.NOT_OWNED);
         assertThat(backend.unansweredTokens()).isZero();
-    }
-
-    /** Clean-ups the factory's engine has not yet had confirmed (no public type exposes it). */
-    static long pendingCleanups(io.distlock.AbstractDistributedLockFactory<?, ?> factory) {
-        try {
-            java.lang.reflect.Field f = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
-            f.setAccessible(true);
-            return ((io.distlock.internal.LockEngine) f.get(factory)).pendingCleanups();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

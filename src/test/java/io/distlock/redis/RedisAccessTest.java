@@ -63,36 +63,15 @@ class RedisAccessTest {
              RedisLockFactory b = builder("locker", "s3cret", "locks:").options(fair).build()) {
             DistributedLock held = a.getLock("acl-fair");
             held.lock();
-            java.util.concurrent.CompletableFuture<Boolean> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    DistributedLock lock = b.getLock("acl-fair");
-                    boolean got = lock.tryLock(20, TimeUnit.SECONDS);
-                    if (got) {
-                        lock.unlock();
-                    }
-                    return got;
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndRelease(b.getLock("acl-fair"), 20);
             Thread.sleep(200);   // the waiter queues meanwhile
             held.unlock();
             assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the queued waiter got the lock").isTrue();
 
             DistributedReadWriteLock rw = a.getReadWriteLock("acl-fair-rw");
             rw.writeLock().lock();
-            java.util.concurrent.CompletableFuture<Boolean> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    java.util.concurrent.locks.Lock lock = b.getReadWriteLock("acl-fair-rw").readLock();
-                    boolean got = lock.tryLock(20, TimeUnit.SECONDS);
-                    if (got) {
-                        lock.unlock();
-                    }
-                    return got;
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Boolean> reader = io.distlock.testing.Waiter.takeAndRelease(
+                    b.getReadWriteLock("acl-fair-rw").readLock(), 20);
             Thread.sleep(200);
             rw.writeLock().unlock();
             assertThat(reader.get(30, TimeUnit.SECONDS)).as("the queued reader got the lock").isTrue();

@@ -95,7 +95,7 @@ class RedisLostAnswerTest {
             lock.unlock();
         }
         // the factory has cleaned up after the request it gave up: its release reached Redis
-        await().atMost(Duration.ofSeconds(10)).until(() -> RedisTestSupport.pendingCleanups(viaProxy) == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.distlock.testing.Waiter.pendingCleanups(viaProxy) == 0);
 
         assertThat(proxy.deliverHeld()).isPositive();
         assertThat(proxy.awaitAnswerToHeld(Duration.ofSeconds(10))).as("Redis answered the late request").isTrue();

@@ -36,20 +36,6 @@ public final class RedisTestSupport {
         return calls;
     }
 
-    /**
-     * Clean-ups a factory has handed to its background cleaner and the server has not yet
-     * confirmed (read from the factory's engine, which no public type exposes).
-     */
-    static long pendingCleanups(io.distlock.AbstractDistributedLockFactory<?, ?> factory) {
-        try {
-            java.lang.reflect.Field f = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
-            f.setAccessible(true);
-            return ((io.distlock.internal.LockEngine) f.get(factory)).pendingCleanups();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** All keys under a prefix. */
     static List<String> keys(RedisServer server, String prefix) {
         List<String> found = new ArrayList<>();

@@ -1,0 +1,44 @@
+package io.distlock.testing;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+
+/** A thread that waits for a lock, takes it and gives it back. */
+public final class Waiter {
+
+    private Waiter() {
+    }
+
+    /**
+     * Starts {@code tryLock(seconds)} on {@code lock} on another thread, unlocking at once if it
+     * got the lock; the future tells whether it did.
+     */
+    public static CompletableFuture<Boolean> takeAndRelease(Lock lock, long seconds) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                boolean got = lock.tryLock(seconds, TimeUnit.SECONDS);
+                if (got) {
+                    lock.unlock();
+                }
+                return got;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /**
+     * Clean-ups a factory has handed to its background cleaner and the server has not yet
+     * confirmed (read from the factory's engine, which no public type exposes).
+     */
+    public static long pendingCleanups(io.distlock.AbstractDistributedLockFactory<?, ?> factory) {
+        try {
+            java.lang.reflect.Field f = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
+            f.setAccessible(true);
+            return ((io.distlock.internal.LockEngine) f.get(factory)).pendingCleanups();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
