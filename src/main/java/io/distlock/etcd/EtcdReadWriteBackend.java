@@ -399,7 +399,13 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                 }
                 return await(txn.commit(), deadline, "release");
             });
-            return r.getDeleteResponses().stream().mapToLong(io.etcd.jetcd.kv.DeleteResponse::getDeleted).sum();
+            return deleted(r);
+        }
+
+        /** Keys a release transaction deleted, in its nested transaction too. */
+        private long deleted(TxnResponse r) {
+            return r.getDeleteResponses().stream().mapToLong(io.etcd.jetcd.kv.DeleteResponse::getDeleted).sum()
+                    + r.getTxnResponses().stream().mapToLong(this::deleted).sum();
         }
 
         @Override
