@@ -24,7 +24,12 @@ import java.util.concurrent.locks.Lock;
  * still be lost while held (a pause longer than the lease, a server restart that lost the data,
  * a failover). That is never silent: {@link #isHeldByCurrentThread()} turns {@code false}, the
  * factory's {@link LeaseListener} is told, and the final {@link #unlock()} throws
- * {@link LeaseLostException}. The local estimate of the lease is never later than the server's
+ * {@link LeaseLostException}. A loss is final for that hold: while the thread still holds it,
+ * every acquisition method ({@code lock}, {@code lockInterruptibly}, both {@code tryLock}s, and
+ * the re-acquisition at the end of a condition's {@code await}) throws {@code LeaseLostException}
+ * instead of re-entering, and leaves the hold count unchanged; once the thread has released
+ * every hold (each {@code unlock()} but the last succeeds, the last throws), it acquires the
+ * lock afresh. The local estimate of the lease is never later than the server's
  * expiry: it counts from before the request that the server confirmed was sent (on etcd, from
  * the last keep-alive of the lease the lock hangs on). A thread that terminates while holding the
  * lock (without unlocking it) is found by the factory's renewal thread: the loss is logged as an
@@ -83,6 +88,10 @@ public interface DistributedLock extends Lock {
      * @throws LockBackendException if the back end cannot be reached after the configured retries
      *         (each attempt waits at most the client's request or socket timeout, then the pause
      *         before the next); the lock is then not held
+     * @throws LeaseLostException if the current thread already holds this lock and the lease of
+     *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
+     *         count is unchanged, and no re-entrant acquisition succeeds until every hold is
+     *         released
      * @throws IllegalStateException if the factory that made this lock has been closed
      * @throws Error ("Maximum lock count exceeded") if the hold count would overflow
      */
@@ -98,6 +107,10 @@ public interface DistributedLock extends Lock {
      *
      * @throws InterruptedException if the current thread is interrupted
      * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws LeaseLostException if the current thread already holds this lock and the lease of
+     *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
+     *         count is unchanged, and no re-entrant acquisition succeeds until every hold is
+     *         released
      * @throws IllegalStateException if the factory that made this lock has been closed
      */
     @Override
@@ -116,6 +129,10 @@ public interface DistributedLock extends Lock {
      *
      * @return {@code true} if the lock was acquired
      * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws LeaseLostException if the current thread already holds this lock and the lease of
+     *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
+     *         count is unchanged, and no re-entrant acquisition succeeds until every hold is
+     *         released
      * @throws IllegalStateException if the factory that made this lock has been closed
      */
     @Override
@@ -145,6 +162,10 @@ public interface DistributedLock extends Lock {
      * @throws NullPointerException if {@code unit} is {@code null}
      * @throws LockBackendException if the back end cannot be reached after the configured retries,
      *         or not within the waiting time; the lock is then not held
+     * @throws LeaseLostException if the current thread already holds this lock and the lease of
+     *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
+     *         count is unchanged, and no re-entrant acquisition succeeds until every hold is
+     *         released
      * @throws IllegalStateException if the factory that made this lock has been closed
      */
     @Override
@@ -201,6 +222,9 @@ public interface DistributedLock extends Lock {
      *       fencing token) before returning or throwing, uninterruptibly. A waiter that times out
      *       or is interrupted withdraws itself; if a signal took it first, the wait counts as
      *       signalled ({@code await(time)} returns {@code true}, an interrupt status is kept).
+     *       If the lease taken by that re-acquisition is lost before the holds are restored, the
+     *       await throws {@link LeaseLostException} with the holds restored (the caller's
+     *       {@code unlock()}s release them, the last one throwing as well).
      *       Spurious wake-ups are possible, as the {@code Condition} contract allows: a waiter
      *       whose record was lost (a pause longer than its life) returns as if signalled.</li>
      *   <li>{@code signal()} wakes the longest-waiting live waiter, {@code signalAll()} every
@@ -238,7 +262,10 @@ public interface DistributedLock extends Lock {
      *
      * <p>Returns {@code false} once the lease is known to be lost, or once its last confirmed
      * expiry time has passed on the local clock, even though the hold count is still positive.
-     * No network call.
+     * Such a hold is over for good: while the thread keeps it, every acquisition method of this
+     * lock throws {@link LeaseLostException} (the hold count unchanged) instead of re-entering,
+     * and the final {@link #unlock()} throws it too; after that the thread may acquire the lock
+     * afresh. No network call.
      *
      * @return {@code true} if the current thread holds this lock with a valid lease
      */

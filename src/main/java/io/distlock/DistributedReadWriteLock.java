@@ -17,7 +17,8 @@ import java.util.concurrent.locks.ReadWriteLock;
  *       rather than dead-locking as {@code ReentrantReadWriteLock} would;</li>
  *   <li>every hold has a lease on the server, renewed by the watchdog and lost exactly as an
  *       exclusive lock's ({@link LeaseLostException} from {@code unlock()}, the listener,
- *       {@code isHeldByCurrentThread()});</li>
+ *       {@code isHeldByCurrentThread()}), and a loss is final for that side's hold: its
+ *       acquisition methods throw {@code LeaseLostException} instead of re-entering it;</li>
  *   <li>a thread that already reads re-acquires the read lock locally; every other read
  *       acquisition asks the server, so that waiting writers are seen.</li>
  * </ul>

@@ -4,6 +4,9 @@ package io.distlock;
  * Thrown by {@link DistributedLock#unlock()} when the lease that backed the lock was lost while
  * the lock was held: it ran out during a pause longer than the lease, the server forgot it (a
  * restart without persistence, a failover), or another owner took the lock after it expired.
+ * Thrown too by every acquisition method of a lock whose current thread still holds it under
+ * such a lease: a loss is final for its hold, which no re-entrant acquisition extends (the hold
+ * count is left unchanged; once every hold is released the thread acquires afresh).
  *
  * <p>It is an {@link IllegalMonitorStateException} because, as seen by the server, the caller no
  * longer owned the lock. Code protected by the lock may have run concurrently with another

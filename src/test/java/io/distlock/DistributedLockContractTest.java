@@ -653,6 +653,52 @@ public abstract class DistributedLockContractTest {
         assertThat(lock.getHoldCount()).isZero();
     }
 
+    /**
+     * A lost lease is final for its hold: no acquisition method lets the thread re-enter (the
+     * heartbeat of Spring Integration's leader initiator is a re-entrant tryLock, and a thread
+     * that re-entered a lost hold kept leading next to the new leader). Each throws
+     * LeaseLostException and leaves the hold count as it was, already before the sweeper has
+     * reported the loss; once every hold is released the thread acquires afresh.
+     */
+    @Test
+    void aThreadWhoseLeaseWasLostCannotReenterTheLock() throws Exception {
+        DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
+                .watchdog(false).build());
+        DistributedLock lock = fixed.getLock(name);
+        lock.lock();
+        long fence = lock.getFencingToken();
+        await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> !lock.isHeldByCurrentThread());
+        // at once, whether or not the loss has been reported yet
+        assertThatThrownBy(lock::tryLock).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(((LeaseLostException) e).getFencingToken()).isEqualTo(fence));
+        await().atMost(Duration.ofSeconds(10)).until(() -> lostLeases.contains(name + "#" + fence));
+        // another JVM takes the lock; the old holder still cannot re-enter, by any method
+        DistributedLock other = elsewhere.getLock(name);
+        Holder there = Holder.hold(other);
+        try {
+            assertThatThrownBy(lock::lock).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(lock::lockInterruptibly).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(lock::tryLock).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> lock.tryLock(1, TimeUnit.SECONDS)).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> lock.tryLock(0, TimeUnit.SECONDS)).isInstanceOf(LeaseLostException.class);
+            assertThat(lock.getHoldCount()).isEqualTo(1);
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+            assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
+            assertThat(lock.getHoldCount()).isZero();
+            assertThat(lock.tryLock()).as("busy elsewhere").isFalse();
+        } finally {
+            assertThat(there.release()).isNull();
+        }
+        // every hold released: the thread acquires normally again, with a greater token
+        assertThat(lock.tryLock(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(lock.getFencingToken()).isGreaterThan(fence);
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Test
     void aFixedLeaseIsKeptUntilItRunsOut() throws Exception {
         DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofSeconds(3)).watchdog(false).build());

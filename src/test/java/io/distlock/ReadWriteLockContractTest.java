@@ -340,6 +340,31 @@ public abstract class ReadWriteLockContractTest {
         assertThatThrownBy(read::unlock).isInstanceOf(LeaseLostException.class);
     }
 
+    /**
+     * A lost lease is final for its hold on both sides: no acquisition method lets the thread
+     * re-enter, the hold count stays as it was, and once released the thread acquires afresh.
+     */
+    @Test
+    void aThreadWhoseReadOrWriteLeaseWasLostCannotReenterThatSide() throws Exception {
+        DistributedLockFactory fixed = factory(LockOptions.builder().leaseTime(Duration.ofMillis(500)).watchdog(false).build());
+        DistributedReadWriteLock rw = fixed.getReadWriteLock(name);
+        for (DistributedLock side : List.of(rw.writeLock(), rw.readLock())) {
+            side.lock();
+            long fence = side.getFencingToken();
+            await().atMost(Duration.ofSeconds(10)).until(() -> lost.contains(name + "#" + fence));
+            assertThatThrownBy(side::lock).as(side.toString()).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(side::lockInterruptibly).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(side::tryLock).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> side.tryLock(1, TimeUnit.SECONDS)).isInstanceOf(LeaseLostException.class);
+            assertThat(side.getHoldCount()).isEqualTo(1);
+            assertThatThrownBy(side::unlock).isInstanceOf(LeaseLostException.class);
+            assertThat(side.getHoldCount()).isZero();
+            assertThat(side.tryLock(10, TimeUnit.SECONDS)).as("acquired afresh").isTrue();
+            assertThat(side.getFencingToken()).isGreaterThan(fence);
+            side.unlock();
+        }
+    }
+
     @Test
     void aWriterDowngradesAtOnceWhileAnotherJvmsWriterWaits() throws Exception {
         DistributedReadWriteLock rw = here.getReadWriteLock(name);

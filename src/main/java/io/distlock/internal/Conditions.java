@@ -29,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *    withdraws the record: if a signal took it first, the wait counts as signalled (the
  *    interrupt status is then kept), so no signal is lost.
  * 4. It re-acquires the lock with the saved hold count, uninterruptibly, with a new fencing
- *    token, before returning or throwing.
+ *    token, before returning or throwing; a new lease lost before the holds are restored is
+ *    thrown as LeaseLostException (the holds restored), as a re-entrant acquisition throws it.
  * signal: the server checks, in the same step as it removes waiters, that the lease still owns
  * the lock; if not, LeaseLostException and nobody is woken.
  * </pre>
@@ -99,12 +100,20 @@ final class Conditions {
             }
         }
 
-        /** Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly. */
+        /**
+         * Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly.
+         * If the new lease is lost before the holds are back, the holds stay restored (the
+         * caller's unlocks balance them, the last one reporting the loss) and the loss is thrown,
+         * as a re-entrant acquisition would throw it.
+         *
+         * @throws io.distlock.LeaseLostException if the new lease was lost meanwhile
+         */
         final void reacquire(int holds) {
             lockWithLease();
             for (int i = 1; i < holds; i++) {
                 lockLocally();
             }
+            slot().confirmHold();
         }
     }
 

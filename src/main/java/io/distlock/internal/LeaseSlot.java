@@ -493,6 +493,35 @@ final class LeaseSlot {
                 callerHoldsValidly, holdCount, engine.options);
     }
 
+    /**
+     * The one check of a re-entrant acquisition (and of the end of a condition's await, whose
+     * holds are restored on a fresh lease): the current thread's hold may grow only while its
+     * lease is good. A lease known lost, or whose last confirmed expiry has passed on the local
+     * clock (the server may have given the lock to another JVM since), is final for the hold: it
+     * is marked lost (reported once), and the acquisition fails with LeaseLostException. The
+     * caller undoes the local hold it took, so the hold count is unchanged; once the thread has
+     * released every hold it acquires afresh.
+     *
+     * @throws LeaseLostException if the hold's lease was lost or has run out
+     * @throws IllegalMonitorStateException if there is no lease at all (a local hold taken
+     *         without the engine)
+     */
+    void confirmHold() {
+        Lease l = lease;
+        if (l == null) {
+            throw new IllegalMonitorStateException("lock '" + name
+                    + "' is held locally without a lease: it was locked through a JDK lock object built over the "
+                    + "distributed lock, which the distributed lock does not support");
+        }
+        if (l.isValid()) {
+            return;
+        }
+        if (l.markLost()) {
+            engine.reportLost(name, l.fencingToken());
+        }
+        throw new LeaseLostException(name, l.fencingToken());
+    }
+
     /** The current lease if it is not lost; IMSE / LeaseLostException otherwise. */
     Lease heldLease() {
         Lease l = lease;

@@ -91,6 +91,7 @@ public final class LockSync implements SyncOps {
         boolean busy = start != LockEvents.OFF && local.owner() != null;
         local.lock();
         if (local.holdCount() > 1) {
+            reenter();
             return;
         }
         boolean acquired = false;
@@ -124,6 +125,7 @@ public final class LockSync implements SyncOps {
             throw e;
         }
         if (local.holdCount() > 1) {
+            reenter();
             return;
         }
         boolean acquired = false;
@@ -145,6 +147,7 @@ public final class LockSync implements SyncOps {
             return false;
         }
         if (local.holdCount() > 1) {
+            reenter();
             return true;
         }
         boolean acquired = false;
@@ -189,6 +192,7 @@ public final class LockSync implements SyncOps {
             return false;
         }
         if (local.holdCount() > 1) {
+            reenter();
             return true;
         }
         boolean acquired = false;
@@ -301,6 +305,20 @@ public final class LockSync implements SyncOps {
             if (keptForHandoff && !local.hasQueuedThreads()) {
                 releaseIdleLease(true);
             }
+        }
+    }
+
+    /**
+     * Completes a re-entrant acquisition (the local hold count just went above one): allowed
+     * only while the hold's lease is good; otherwise the new local hold is undone and the loss
+     * thrown (see LeaseSlot.confirmHold).
+     */
+    private void reenter() {
+        try {
+            slot.confirmHold();
+        } catch (IllegalMonitorStateException e) {
+            local.unlock();
+            throw e;
         }
     }
 

@@ -194,19 +194,27 @@ public final class ReadWriteSync {
 
         /**
          * For an acquisition that found the current thread already holding the local lock: true
-         * if that hold is a distributed one. A hold taken on the local lock without the engine
-         * (through a ReadLock or WriteLock built over this object with the JDK's protected
-         * constructors) has no lease; the new local hold is undone and the call refused, so no
-         * thread can believe it holds the distributed lock without a lease.
+         * if that hold is a distributed one whose lease is good (LeaseSlot.confirmHold). A hold
+         * taken on the local lock without the engine (through a ReadLock or WriteLock built over
+         * this object with the JDK's protected constructors) has no lease, and a lost lease is
+         * final for its hold: in both cases the new local hold is undone and the call refused
+         * (IllegalMonitorStateException, LeaseLostException), so no thread can believe it holds
+         * the distributed lock without a good lease.
          */
         private boolean reentered() {
-            if (heldSlot() != null && heldSlot().lease() != null) {
+            LeaseSlot slot = heldSlot();
+            try {
+                if (slot == null) {
+                    throw new IllegalMonitorStateException("the " + this + " of '" + name
+                            + "' is held locally without a lease: it was locked through a JDK lock object built over "
+                            + "the distributed lock, which the distributed lock does not support");
+                }
+                slot.confirmHold();
                 return true;
+            } catch (IllegalMonitorStateException e) {
+                localUnlock();
+                throw e;
             }
-            localUnlock();
-            throw new IllegalMonitorStateException("the " + this + " of '" + name
-                    + "' is held locally without a lease: it was locked through a JDK lock object built over the "
-                    + "distributed lock, which the distributed lock does not support");
         }
 
         /** Whether another thread of this JVM holds or waits for this lock locally (for the observers). */
