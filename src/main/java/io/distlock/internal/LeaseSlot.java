@@ -654,7 +654,10 @@ final class LeaseSlot {
     /**
      * Watchdog and auto-renewal task: one renewal of a current lease to the configured lease
      * time. A failure to reach the server costs the lease only once its last confirmed expiry
-     * has passed.
+     * has passed; until then the watchdog tries again after the first retry pause, not a whole
+     * renewal interval later (after a server restart the first call on each pooled connection
+     * fails, and a lease the restarted server forgot must be found lost within one renewal
+     * interval, not when it runs out).
      */
     private void renewOnce(Lease l) {
         if (lease != l || l.isLost()) {
@@ -665,6 +668,8 @@ final class LeaseSlot {
         } catch (LockBackendException e) {
             if (l.hasRunOut() && lease == l && l.markLost()) {
                 engine.reportLost(name, l.fencingToken());
+            } else if (engine.options.watchdog() && !e.isPermanent()) {
+                l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + engine.retryPauseNanos(0)));
             }
         }
     }
