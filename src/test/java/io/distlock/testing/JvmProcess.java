@@ -21,7 +21,7 @@ public final class JvmProcess implements AutoCloseable {
 
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> transcript = new ArrayList<>();
+    private final List<String> transcript = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PrintStream stdin;
 
     private JvmProcess(Process process) {
@@ -79,6 +79,28 @@ public final class JvmProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /**
+     * The next line the process printed, waiting at most {@code timeout}; {@code null} if none
+     * came in time (or the process ended and everything was read).
+     */
+    public String nextLine(Duration timeout) {
+        try {
+            String line = lines.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (line != null) {
+                transcript.add(line);
+            }
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** What the process printed and was read so far (by awaitLine and nextLine). */
+    public List<String> transcript() {
+        return List.copyOf(transcript);
     }
 
     /** Writes a line to the process's standard input. */
