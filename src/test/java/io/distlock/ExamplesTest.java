@@ -9,6 +9,7 @@ import io.distlock.examples.Example3WithLock;
 import io.distlock.examples.Example4Renewal;
 import io.distlock.examples.Example5ReadWriteLock;
 import io.distlock.examples.Example6LockManager;
+import io.distlock.examples.Example7Conditions;
 import io.distlock.testing.EtcdServers;
 import io.distlock.testing.RedisServers;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Runs the six examples of src/examples against test servers, and the demo in a small size. */
+/** Runs the seven examples of src/examples against test servers, and the demo in a small size. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ExamplesTest {
 
@@ -80,6 +81,12 @@ class ExamplesTest {
     void example6RoutesByServiceName() throws Exception {
         assertThat(run(Example6LockManager::main)).contains("under the Redis lock: LockInfo[name=cache-refresh, locked=true",
                 "under the etcd lock: LockInfo[name=leader, locked=true", "after: redis locked? false, etcd locked? false");
+    }
+
+    @Test
+    void example7PassesItemsThroughABoundedBufferWithConditions() throws Exception {
+        assertThat(run(Example7Conditions::main))
+                .contains("moved 20 items through a buffer of 4 between two factories, in order: true");
     }
 
     @Test
