@@ -2,13 +2,14 @@
  * Distributed {@link java.util.concurrent.locks.Lock}s over Redis and etcd.
  *
  * <p>Exports the API ({@code io.distlock}), the two back ends ({@code io.distlock.redis},
- * {@code io.distlock.etcd}), the service layer ({@code io.distlock.service}) and the back-end
- * SPI ({@code io.distlock.spi}) the Micrometer binder ({@code io.distlock.micrometer}) and the Spring Integration lock registry
- * ({@code io.distlock.spring}); the engine ({@code io.distlock.internal}) is not exported. The
- * Redis and etcd clients, Micrometer and Spring Integration are optional ({@code requires static}): an application
- * requires the client of the back end it uses. jetcd has no module descriptor, so its module names are derived from
- * its jar names ({@code jetcd.core}, {@code jetcd.common}); gRPC's {@code io.grpc} is named by
- * its manifest.
+ * {@code io.distlock.etcd}), the service layer ({@code io.distlock.service}), the back-end SPI
+ * ({@code io.distlock.spi}), the Micrometer binder ({@code io.distlock.micrometer}) and the
+ * Spring Integration lock registry ({@code io.distlock.spring}); the engine
+ * ({@code io.distlock.internal}) is not exported. The Redis and etcd clients, Micrometer and
+ * Spring Integration are optional ({@code requires static}): an application requires the client
+ * of the back end it uses, and Micrometer or Spring Integration only to use their packages.
+ * jetcd has no module descriptor, so its module names are derived from its jar names
+ * ({@code jetcd.core}, {@code jetcd.common}); gRPC's {@code io.grpc} is named by its manifest.
  */
 @SuppressWarnings({"requires-automatic", "module"})
 module io.distlock {

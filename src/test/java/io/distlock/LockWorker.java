@@ -24,6 +24,9 @@ import redis.clients.jedis.RedisClient;
  *     THREADS threads each do ROUNDS read-modify-write increments of COUNTER_KEY (a get, then a
  *     set, in the same store) under the lock; prints "READY", waits for "go" on stdin, prints
  *     "DONE n ms=... fences=k minFence=... maxFence=..." (the fencing tokens this JVM saw).
+ * SPEC PREFIX count-unlocked NAME THREADS ROUNDS COUNTER_KEY PAUSE_MS
+ *     the same increments without the lock, with a pause of PAUSE_MS between the get and the
+ *     set (the demo's lost updates); prints "DONE n ms=... fences=0 minFence=- maxFence=-".
  * SPEC PREFIX rw NAME THREADS ROUNDS COUNTER_KEY
  *     THREADS threads each do ROUNDS operations on a read/write lock: every fourth an increment of
  *     COUNTER_KEY under the write lock, the others two reads of it under the read lock that must
@@ -83,7 +86,10 @@ public final class LockWorker {
                 : LockOptions.defaults();
         try (Store store = open(spec, prefix, options)) {
             if (mode.equals("count")) {
-                count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
+                count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], true, 0, stdin);
+            } else if (mode.equals("count-unlocked")) {
+                count(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], false,
+                        Long.parseLong(args[7]), stdin);
             } else if (mode.equals("rw")) {
                 readWrite(store, name, Integer.parseInt(args[4]), Integer.parseInt(args[5]), args[6], stdin);
             } else if (mode.equals("fence")) {
@@ -228,8 +234,9 @@ public final class LockWorker {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
+    /** Increments of COUNTER_KEY, under the lock or (with {@code locked} false) without it. */
     private static void count(Store store, String name, int threads, int rounds, String counterKey,
-                              BufferedReader stdin) throws Exception {
+                              boolean locked, long pauseMillis, BufferedReader stdin) throws Exception {
         System.out.println("READY");
         if (!"go".equals(stdin.readLine())) {
             throw new IllegalStateException("expected go");
@@ -243,17 +250,26 @@ public final class LockWorker {
             Thread w = new Thread(() -> {
                 DistributedLock lock = store.lock(name);
                 for (int i = 0; i < rounds; i++) {
-                    lock.lock();
+                    if (locked) {
+                        lock.lock();
+                    }
                     try {
-                        fences.add(lock.getFencingToken());
+                        if (locked) {
+                            fences.add(lock.getFencingToken());
+                        }
                         String seen = store.get(counterKey);
                         long v = seen == null ? 0 : Long.parseLong(seen);
+                        if (pauseMillis > 0) {
+                            Thread.sleep(pauseMillis);
+                        }
                         store.set(counterKey, Long.toString(v + 1));
                         done[id]++;
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     } finally {
-                        lock.unlock();
+                        if (locked) {
+                            lock.unlock();
+                        }
                     }
                 }
             });
@@ -267,7 +283,8 @@ public final class LockWorker {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.out.println("DONE " + total + " ms=" + ms + " fences=" + fences.size()
-                + " minFence=" + java.util.Collections.min(fences) + " maxFence=" + java.util.Collections.max(fences));
+                + " minFence=" + (fences.isEmpty() ? "-" : java.util.Collections.min(fences))
+                + " maxFence=" + (fences.isEmpty() ? "-" : java.util.Collections.max(fences)));
     }
 
     private static void fence(Store store, String name, int threads, int rounds, String registerKey,

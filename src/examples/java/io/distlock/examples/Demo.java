@@ -19,9 +19,11 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * The end-to-end demonstration: several JVM processes, each with several threads, increment a
- * shared counter kept in the server itself (a read, then a write: a lost update without a lock)
- * under a RedisLock, and then under both kinds of EtcdLock when etcd is installed. It prints the
- * throughput, the final count that proves mutual exclusion, and the fencing tokens the JVMs saw.
+ * shared counter kept in the server itself (a read, then a write). First without a lock, which
+ * loses updates (a short pause between the read and the write makes the race show every time),
+ * then under a RedisLock, and then under both kinds of EtcdLock when etcd is installed. With a
+ * lock it prints the throughput, the final count that proves mutual exclusion, and the fencing
+ * tokens the JVMs saw. It writes plain text (no terminal colours).
  *
  * <p>It starts its own servers on free loopback ports: redis-server from PATH, or else an embedded
  * Redis binary shipped in a Maven artifact; etcd from PATH, or it skips the etcd part. Run it with
@@ -29,6 +31,9 @@ import redis.clients.jedis.RedisClient;
  * thread (default 3 4 50).
  */
 public final class Demo {
+
+    /** The pause between the read and the write of an increment made without the lock. */
+    static final long UNLOCKED_PAUSE_MILLIS = 1;
 
     private Demo() {
     }
@@ -40,14 +45,23 @@ public final class Demo {
         System.exit(run(jvms, threads, rounds) ? 0 : 1);
     }
 
+    /** Reads a counter and deletes it. */
+    private interface Counters {
+        String take(String key) throws Exception;
+    }
+
     /**
      * Runs the demonstration.
      *
-     * @return whether every final count was exact
+     * @return whether every final count made under a lock was exact
      */
     public static boolean run(int jvms, int threads, int rounds) throws Exception {
-        System.out.printf("distlock demo: %d JVMs x %d threads x %d increments of one shared counter%n%n",
-                jvms, threads, rounds);
+        System.out.printf("distlock demo: %d JVMs x %d threads x %d increments of one counter kept in the server"
+                + " (%d in all).%n", jvms, threads, rounds, (long) jvms * threads * rounds);
+        System.out.println("An increment reads the counter, then writes it back plus one: an update written by"
+                + " another thread");
+        System.out.println("between the two is lost. The lock keeps the other threads out.");
+        System.out.println();
         boolean ok = true;
         Path redisBinary = ProcessControl.onPath("redis-server");
         if (redisBinary != null) {
@@ -69,25 +83,38 @@ public final class Demo {
         if (etcdBinary == null) {
             System.out.println("etcd is not on PATH, so the EtcdLock part is skipped "
                     + "(Debian/Ubuntu: apt-get install etcd-server).");
+            System.out.println();
         } else {
             try (EtcdCluster etcd = EtcdCluster.startLocal(etcdBinary, 1)) {
                 String endpoint = etcd.endpoints().get(0);
-                ok &= runEtcd(endpoint, "etcd-txn", "EtcdLock, transactions", jvms, threads, rounds);
-                ok &= runEtcd(endpoint, "etcd-lock-service", "EtcdLock, lock service", jvms, threads, rounds);
+                System.out.println("etcd: etcd from PATH");
+                ok &= runEtcd(endpoint, "etcd-txn", "with an EtcdLock (transactions):", jvms, threads, rounds);
+                ok &= runEtcd(endpoint, "etcd-lock-service", "with an EtcdLock (etcd's lock service):",
+                        jvms, threads, rounds);
             }
         }
-        System.out.println(ok ? "\nAll counts exact: mutual exclusion held." : "\nA COUNT WAS WRONG.");
+        System.out.println(ok ? "All counts exact under the locks: mutual exclusion held."
+                : "A COUNT MADE UNDER A LOCK WAS WRONG.");
         return ok;
     }
 
     private static boolean runRedis(String host, int port, String server, int jvms, int threads, int rounds)
             throws Exception {
-        String counter = "demo-counter-" + UUID.randomUUID();
-        long total = run("RedisLock (" + server + ")", "redis:" + host + ":" + port, counter, jvms, threads, rounds);
+        String spec = "redis:" + host + ":" + port;
+        System.out.println("Redis: " + server);
         try (RedisClient client = RedisClient.create(host, port)) {
-            String value = client.get(counter);
-            client.del(counter);
-            return report(value, total);
+            Counters counters = key -> {
+                String value = client.get(key);
+                client.del(key);
+                return value;
+            };
+            String counter = "demo-counter-" + UUID.randomUUID();
+            long total = runUnlocked(spec, counter, jvms, threads, rounds);
+            reportUnlocked(counters.take(counter), total);
+
+            counter = "demo-counter-" + UUID.randomUUID();
+            total = run("with a RedisLock:", spec, counter, jvms, threads, rounds);
+            return report(counters.take(counter), total);
         }
     }
 
@@ -109,9 +136,43 @@ public final class Demo {
         return exact;
     }
 
-    /** Runs the JVMs, prints what each saw, returns the number of increments they made. */
+    private static void reportUnlocked(String value, long expected) {
+        long lost = expected - (value == null ? 0 : Long.parseLong(value));
+        System.out.printf("  final counter %s, expected %d: %s%n%n", value, expected,
+                lost > 0 ? lost + " updates lost" : "no update lost this time (the race did not show)");
+    }
+
+    /** The same JVMs and threads, the same increments, no lock; returns the number of increments made. */
+    private static long runUnlocked(String spec, String counter, int jvms, int threads, int rounds) {
+        System.out.printf("  without a lock (each increment pauses %d ms between its read and its write,"
+                + " to make the race show):%n", UNLOCKED_PAUSE_MILLIS);
+        List<JvmProcess> workers = new ArrayList<>();
+        try {
+            String prefix = "demo-" + UUID.randomUUID() + "-";
+            for (int i = 0; i < jvms; i++) {
+                workers.add(JvmProcess.start(LockWorker.class, spec, prefix, "count-unlocked", "counter",
+                        Integer.toString(threads), Integer.toString(rounds), counter,
+                        Long.toString(UNLOCKED_PAUSE_MILLIS)));
+            }
+            for (JvmProcess w : workers) {
+                w.awaitLine("READY", Duration.ofSeconds(60));
+            }
+            long start = System.nanoTime();
+            workers.forEach(w -> w.send("go"));
+            long total = 0;
+            for (JvmProcess w : workers) {
+                total += Long.parseLong(w.awaitLine("DONE", Duration.ofMinutes(5)).split(" ")[1]);
+            }
+            System.out.printf("  %d increments in %.2f s%n", total, (System.nanoTime() - start) / 1e9);
+            return total;
+        } finally {
+            workers.forEach(JvmProcess::close);
+        }
+    }
+
+    /** Runs the JVMs under the lock, prints what each saw, returns the number of increments they made. */
     private static long run(String label, String spec, String counter, int jvms, int threads, int rounds) {
-        System.out.println(label);
+        System.out.println("  " + label);
         String prefix = "demo-" + UUID.randomUUID() + "-";
         List<JvmProcess> workers = new ArrayList<>();
         try {

@@ -28,8 +28,10 @@ import io.distlock.DistributedLock;
  *       the server; with {@link EtcdFlavour#TRANSACTION} there is no order. With
  *       {@link io.distlock.LockOptions#fair()} set, on either flavour, every thread (not only
  *       every JVM) acquires in the order it reached the server.</li>
- *   <li><b>Conditions:</b> not supported yet; {@link #newCondition()} throws
- *       {@link UnsupportedOperationException}.</li>
+ *   <li><b>Conditions:</b> {@link #newCondition()} and {@link #newCondition(String)} make
+ *       conditions that work across JVMs: an {@code await} queues the waiter on the server and
+ *       gives the lease back in one atomic step, and a signal wakes a waiter of any JVM (see
+ *       {@link io.distlock.DistributedLock#newCondition(String)}).</li>
  * </ul>
  *
  * <p>The fencing token is an etcd revision, so it grows with every write to the cluster, not just

@@ -45,7 +45,9 @@ import java.util.Objects;
  * permission on the key range of the prefix ({@code etcdctl role grant-permission locker
  * --prefix=true readwrite locks/}); leases need no permission of their own. Bad credentials and
  * a missing permission are permanent errors: they fail at once, never retried, with a message
- * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
+ * that says what to fix; {@link Builder#verifyOnBuild(boolean) verifyOnBuild(true)} makes
+ * {@code build()} check them (off by default: {@code build()} then makes no network call, and they
+ * show at the first lock).
  *
  * <p><b>TLS.</b> Give the client builder an SSL context
  * ({@code Client.builder().endpoints("https://...").sslContext(b -> b.trustManager(caFile))}).

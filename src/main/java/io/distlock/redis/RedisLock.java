@@ -27,8 +27,10 @@ import io.distlock.DistributedLock;
  *   <li><b>Leases:</b> the lease (a key with a TTL) is renewed by a watchdog every third of the
  *       lease time while held, unless the factory's options turn the watchdog off. When it is
  *       lost, the final {@code unlock()} throws {@link io.distlock.LeaseLostException}.</li>
- *   <li><b>Conditions:</b> not supported yet; {@link #newCondition()} throws
- *       {@link UnsupportedOperationException}.</li>
+ *   <li><b>Conditions:</b> {@link #newCondition()} and {@link #newCondition(String)} make
+ *       conditions that work across JVMs: an {@code await} queues the waiter on the server and
+ *       gives the lease back in one atomic step, and a signal wakes a waiter of any JVM (see
+ *       {@link io.distlock.DistributedLock#newCondition(String)}).</li>
  * </ul>
  *
  * <p>Cost on the server: acquiring a free lock is one round trip (one Lua script that sets the

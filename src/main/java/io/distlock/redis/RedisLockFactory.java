@@ -44,8 +44,9 @@ import redis.clients.jedis.UnifiedJedis;
  * the server late may not use (fair locks add {@code ":fq"} and {@code ":fw:"} keys for their
  * queue; read/write locks use {@code ":rw:"} keys, fair ones {@code ":rw:q"} and
  * {@code ":rw:qa:"} for theirs); the braces make all of them one Redis
- * Cluster hash slot (braces and backslashes inside a name are escaped with a backslash, so that the hash tag
- * is always the whole name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
+ * Cluster hash slot (inside the braces, a name's {@code \}, <code>{</code> and <code>}</code>
+ * are written {@code \\}, {@code \(} and {@code \)}, so that the hash tag is always the whole
+ * name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a
  * thread first has to wait.
  *
@@ -69,7 +70,9 @@ import redis.clients.jedis.UnifiedJedis;
  * </pre>
  * ({@code +client|setinfo} only on Redis 7.2 and later.) Bad credentials, a missing permission
  * and a read-only replica are permanent errors: they fail at once, never retried, with a message
- * that says what to fix; {@link Builder#verifyOnBuild(boolean)} makes {@code build()} check them.
+ * that says what to fix; {@link Builder#verifyOnBuild(boolean) verifyOnBuild(true)} makes
+ * {@code build()} check them (off by default: {@code build()} then makes no network call, and they
+ * show at the first lock).
  *
  * <p><b>TLS.</b> Set {@code ssl(true)} and, for a private CA, an {@code sslSocketFactory} on the
  * client configuration; the release subscription uses the same configuration. A handshake
