@@ -320,6 +320,30 @@ public interface DistributedLock extends Lock {
     void renew(java.time.Duration leaseTime);
 
     /**
+     * Gives the current thread's hold of this lock a lease of its own: {@code leaseTime} from
+     * now, which the watchdog no longer renews. The hold then ends when that time runs out,
+     * unless {@link #renew(Duration)} (or an {@link #autoRenew(Duration) auto-renewal}) extends
+     * it first: the loss is reported as any lost lease is ({@link #isHeldByCurrentThread()} turns
+     * {@code false}, the factory's {@link LeaseListener} is told, no re-entrant acquisition
+     * succeeds, the final {@link #unlock()} throws {@link LeaseLostException}), and the lease is
+     * given back on the server, so other JVMs can acquire the lock. If this JVM dies, the server
+     * frees the lock after {@code leaseTime} on Redis; on etcd, whose locks hang on an etcd
+     * lease granted for the factory's lease time (rounded up to whole seconds), after that
+     * time. This is the time to
+     * live of Spring Integration's {@code DistributedLock.lock(Duration)}. One round trip; it
+     * applies to the current hold only: the next acquisition has the factory's lease again.
+     *
+     * @param leaseTime the hold's lease, between {@link LockOptions#MIN_LEASE} and
+     *        {@link LockOptions#MAX_LEASE}
+     * @throws NullPointerException if {@code leaseTime} is {@code null}
+     * @throws IllegalArgumentException if it is out of range
+     * @throws IllegalMonitorStateException if the current thread does not hold this lock
+     * @throws LeaseLostException if the lease had already been lost
+     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     */
+    void holdFor(java.time.Duration leaseTime);
+
+    /**
      * Renews the lease under which the current thread holds this lock every {@code interval},
      * from a background thread, until the returned handle is closed, the lock is released, or the
      * lease is lost. Meant for long critical sections with a fixed lease (watchdog off); with the

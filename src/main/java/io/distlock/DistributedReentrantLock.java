@@ -152,6 +152,11 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
     }
 
     @Override
+    public void holdFor(Duration leaseTime) {
+        sync.holdFor(leaseTime);
+    }
+
+    @Override
     public AutoRenewal autoRenew(Duration interval) {
         return sync.autoRenew(interval);
     }

@@ -420,6 +420,11 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         }
 
         @Override
+        public void holdFor(Duration leaseTime) {
+            side.holdFor(leaseTime);
+        }
+
+        @Override
         public AutoRenewal autoRenew(Duration interval) {
             return side.autoRenew(interval);
         }
@@ -591,6 +596,11 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         @Override
         public void renew(Duration leaseTime) {
             side.renew(leaseTime);
+        }
+
+        @Override
+        public void holdFor(Duration leaseTime) {
+            side.holdFor(leaseTime);
         }
 
         @Override

@@ -37,6 +37,12 @@ final class Lease {
     private final AtomicBoolean lost = new AtomicBoolean();
     /** System.nanoTime() at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
     private volatile long dueNanos;
+    /**
+     * Whether the holder gave this lease a term of its own (LeaseSlot.holdFor): the watchdog no
+     * longer renews it, and when it runs out the sweeper gives the token back on the server.
+     * Written by the holder, read by the sweeper.
+     */
+    private volatile boolean ownTerm;
     /** Renewals under way, and the earliest expiry any renewal of the current group could set; guarded by this. */
     private int renewalsInFlight;
     private long renewalGroupBound;
@@ -109,6 +115,15 @@ final class Lease {
     /** Marks the lease lost; returns true only for the call that made the change. */
     boolean markLost() {
         return lost.compareAndSet(false, true);
+    }
+
+    /** Takes the lease off the watchdog: it ends when its current term runs out, unless renewed. */
+    void setOwnTerm() {
+        ownTerm = true;
+    }
+
+    boolean hasOwnTerm() {
+        return ownTerm;
     }
 
     long dueNanos() {

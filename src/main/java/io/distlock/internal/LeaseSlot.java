@@ -547,6 +547,26 @@ final class LeaseSlot {
         }
     }
 
+    /**
+     * See {@link io.distlock.DistributedLock#holdFor(Duration)}; the caller checked ownership.
+     * One renewal to {@code leaseTime} (with retries), and the lease leaves the watchdog: the
+     * sweeper expires it when the confirmed term runs out, and gives its token back on the server
+     * (on etcd the key hangs on the factory's session, which outlives the term).
+     */
+    void holdFor(Duration leaseTime) {
+        Objects.requireNonNull(leaseTime, "leaseTime");
+        if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
+            throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
+                    + LockOptions.MAX_LEASE + ", was " + leaseTime);
+        }
+        Lease l = heldLease();
+        if (!renewLease(l, leaseTime.toMillis(), true)) {
+            throw new LeaseLostException(name, l.fencingToken());
+        }
+        l.setOwnTerm();
+        l.dueAt(l.validUntilNanos());
+    }
+
     /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}; the caller checked ownership. */
     AutoRenewal autoRenew(Duration interval) {
         Objects.requireNonNull(interval, "interval");
@@ -608,7 +628,7 @@ final class LeaseSlot {
         if (now - l.dueNanos() < 0) {
             return;
         }
-        if (engine.options.watchdog()) {
+        if (engine.options.watchdog() && !l.hasOwnTerm()) {
             l.dueAt(now + engine.options.renewInterval().toNanos());
             renewOnce(l);
         } else {
@@ -645,7 +665,7 @@ final class LeaseSlot {
             return false;
         }
         l.endRenewal(true, sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis)));
-        if (!engine.options.watchdog()) {
+        if (!engine.options.watchdog() || l.hasOwnTerm()) {
             l.dueAt(l.validUntilNanos());
         }
         return true;
@@ -668,16 +688,22 @@ final class LeaseSlot {
         } catch (LockBackendException e) {
             if (l.hasRunOut() && lease == l && l.markLost()) {
                 engine.reportLost(name, l.fencingToken());
-            } else if (engine.options.watchdog() && !e.isPermanent()) {
+            } else if (engine.options.watchdog() && !l.hasOwnTerm() && !e.isPermanent()) {
                 l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + engine.retryPauseNanos(0)));
             }
         }
     }
 
-    /** Fixed-lease task: the lease has run out while the lock is still held. */
+    /**
+     * Fixed-lease task: the lease has run out while the lock is still held. A lease with a term
+     * of its own (holdFor) is also given back on the server, where it may outlive the term.
+     */
     private void expire(Lease l) {
         if (lease == l && l.markLost()) {
             engine.reportLost(name, l.fencingToken());
+            if (l.hasOwnTerm()) {
+                engine.discardInBackground(backend, name, l.token, false);
+            }
         }
     }
 

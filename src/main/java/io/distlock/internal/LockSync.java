@@ -475,6 +475,12 @@ public final class LockSync implements SyncOps {
     }
 
     @Override
+    public void holdFor(Duration leaseTime) {
+        requireHeld();
+        slot.holdFor(leaseTime);
+    }
+
+    @Override
     public AutoRenewal autoRenew(Duration interval) {
         requireHeld();
         return slot.autoRenew(interval);

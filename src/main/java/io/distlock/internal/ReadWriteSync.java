@@ -386,6 +386,11 @@ public final class ReadWriteSync {
         }
 
         @Override
+        public void holdFor(Duration leaseTime) {
+            requireHeld().holdFor(leaseTime);
+        }
+
+        @Override
         public AutoRenewal autoRenew(Duration interval) {
             return requireHeld().autoRenew(interval);
         }

@@ -47,6 +47,9 @@ public interface SyncOps {
     /** See {@link io.distlock.DistributedLock#renew(Duration)}. */
     void renew(Duration leaseTime);
 
+    /** See {@link io.distlock.DistributedLock#holdFor(Duration)}. */
+    void holdFor(Duration leaseTime);
+
     /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}. */
     AutoRenewal autoRenew(Duration interval);
 

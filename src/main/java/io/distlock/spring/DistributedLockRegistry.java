@@ -1,17 +1,22 @@
 package io.distlock.spring;
 
-import io.distlock.DistributedLock;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.distlock.DistributedLockFactory;
 import java.time.Duration;
 import java.util.Objects;
+import org.springframework.integration.support.locks.DistributedLock;
+import org.springframework.integration.support.locks.ExpirableLockRegistry;
 import org.springframework.integration.support.locks.RenewableLockRegistry;
 
 /**
- * A Spring Integration {@link RenewableLockRegistry} over a lock factory: {@link #obtain(Object)}
- * returns the factory's lock of the key, so whatever Spring Integration builds on a lock registry
- * (aggregators, leader initiators, {@code executeLocked}) runs on Redis or etcd through this
- * library. Spring Integration ({@code org.springframework.integration:spring-integration-core})
- * is an optional dependency of the library; this class needs it on the class path.
+ * A Spring Integration lock registry over a lock factory, typed as Spring Integration 7's own
+ * registries are: a {@link RenewableLockRegistry} and an {@link ExpirableLockRegistry} of
+ * Spring's {@link DistributedLock}. {@link #obtain(Object)} returns the factory's lock of the key
+ * as a {@link SpringDistributedLock}, which is both Spring's {@code DistributedLock} (with its
+ * time-to-live methods) and this library's {@link io.distlock.DistributedLock}, so whatever
+ * Spring Integration builds on a lock registry (aggregators, leader initiators,
+ * {@code executeLocked}) runs on Redis or etcd through this library.
  *
  * <p>An application on Spring's own {@code RedisLockRegistry} switches with one bean definition:
  * <pre>{@code
@@ -29,15 +34,26 @@ import org.springframework.integration.support.locks.RenewableLockRegistry;
  * <p>Keys are lock names: {@link String}s, as with {@code RedisLockRegistry}. The locks are
  * this library's, re-entrant, with a lease the factory's watchdog renews while they are held, so
  * there is no renewal task to schedule: {@link #setRenewalTaskScheduler} is ignored, and
- * {@link #renewLock(Object, Duration)} is for leases the application times itself. Locks no
- * longer referenced leave the factory's registry on their own, so no expiry of unused locks is
- * needed either. The registry does not close the factory.
+ * {@link #renewLock(Object, Duration)} is for leases the application times itself (a hold taken
+ * with a time to live, {@link SpringDistributedLock#lock(Duration)}). A thread whose hold's lease
+ * was lost cannot re-enter it: every acquisition method throws
+ * {@link io.distlock.LeaseLostException} until the hold is released, which is how Spring's
+ * {@code LockRegistryLeaderInitiator} learns that it no longer leads. Locks no longer referenced
+ * leave the factory's registry on their own, so {@link #expireUnusedOlderThan(long)} has nothing
+ * to do. The registry does not close the factory.
  *
  * <p>Thread-safe.
  */
-public final class DistributedLockRegistry implements RenewableLockRegistry<DistributedLock> {
+public final class DistributedLockRegistry
+        implements ExpirableLockRegistry<DistributedLock>, RenewableLockRegistry<DistributedLock> {
 
     private final DistributedLockFactory factory;
+    /**
+     * The lock object handed out for each name, kept while a caller references it, so obtain
+     * gives the same object for a key meanwhile (it holds the factory's lock strongly, and the
+     * state is the factory lock's: a new object for a name acts on the same lock).
+     */
+    private final Cache<String, SpringDistributedLock> locks = Caffeine.newBuilder().weakValues().build();
 
     /**
      * Creates a registry over {@code factory}.
@@ -50,8 +66,9 @@ public final class DistributedLockRegistry implements RenewableLockRegistry<Dist
     }
 
     /**
-     * Returns the lock of {@code lockKey}: the factory's {@code getLock(lockKey)}, the same object
-     * for a key while it is referenced. No network call.
+     * Returns the lock of {@code lockKey}: the factory's {@code getLock(lockKey)} as a
+     * {@link SpringDistributedLock}, the same object for a key while it is referenced. No network
+     * call.
      *
      * @param lockKey the lock name, a non-empty {@link String}
      * @return the lock
@@ -61,8 +78,26 @@ public final class DistributedLockRegistry implements RenewableLockRegistry<Dist
      * @throws IllegalStateException if the factory is closed
      */
     @Override
-    public DistributedLock obtain(Object lockKey) {
-        return factory.getLock(name(lockKey));
+    public SpringDistributedLock obtain(Object lockKey) {
+        String name = name(lockKey);
+        io.distlock.DistributedLock lock = factory.getLock(name);
+        SpringDistributedLock known = locks.getIfPresent(name);
+        if (known != null && known.factoryLock() == lock) {
+            return known;
+        }
+        return locks.asMap().compute(name, (n, old) -> old != null && old.factoryLock() == lock
+                ? old : new SpringDistributedLock(lock));
+    }
+
+    /**
+     * Does nothing: a lock that is no longer referenced leaves the factory's registry by itself
+     * (a held one never does), so there is nothing to expire.
+     *
+     * @param age ignored
+     */
+    @Override
+    public void expireUnusedOlderThan(long age) {
+        // nothing to do: see above
     }
 
     /**
@@ -98,7 +133,7 @@ public final class DistributedLockRegistry implements RenewableLockRegistry<Dist
     @Override
     public void renewLock(Object lockKey, Duration timeToLive) {
         Objects.requireNonNull(timeToLive, "timeToLive");
-        DistributedLock lock = obtain(lockKey);
+        SpringDistributedLock lock = obtain(lockKey);
         try {
             lock.renew(timeToLive);
         } catch (IllegalMonitorStateException e) { // a LeaseLostException too

@@ -3,7 +3,10 @@ package io.distlock.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.distlock.DistributedLock;
+import io.distlock.DistributedLockFactory;
+import io.distlock.LeaseLostException;
+import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.testing.EtcdServers;
 import io.distlock.LockOptions;
 import io.distlock.redis.RedisLockFactory;
 import io.distlock.testing.RedisServer;
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.integration.support.locks.DistributedLock;
+import org.springframework.integration.support.locks.ExpirableLockRegistry;
 import org.springframework.integration.support.locks.LockRegistry;
 import org.springframework.integration.support.locks.RenewableLockRegistry;
 
@@ -36,8 +41,12 @@ class DistributedLockRegistryTest {
     @RegisterExtension
     static final RedisServers redis = RedisServers.start(1);
 
+    @RegisterExtension
+    static final EtcdServers etcd = EtcdServers.single();
+
     private final String prefix = "spring-" + UUID.randomUUID() + ":";
-    private final List<RedisLockFactory> factories = new ArrayList<>();
+
+    private final List<DistributedLockFactory> factories = new ArrayList<>();
 
     private DistributedLockRegistry registry() {
         RedisServer server = redis.first();
@@ -47,9 +56,107 @@ class DistributedLockRegistryTest {
         return new DistributedLockRegistry(f);
     }
 
+    private DistributedLockRegistry etcdRegistry() {
+        EtcdLockFactory f = EtcdLockFactory.builder().endpoints(etcd.get().endpoints().toArray(String[]::new))
+                .keyPrefix(prefix).options(LockOptions.builder().leaseTime(Duration.ofSeconds(10)).build()).build();
+        factories.add(f);
+        return new DistributedLockRegistry(f);
+    }
+
     @AfterEach
     void close() {
-        factories.forEach(RedisLockFactory::close);
+        factories.forEach(DistributedLockFactory::close);
+    }
+
+    @Test
+    void theRegistryIsTypedAsSpringIntegration7sRegistriesAndItsLocksAsBothLockTypes() {
+        DistributedLockRegistry typed = registry();
+        ExpirableLockRegistry<DistributedLock> expirable = typed;
+        RenewableLockRegistry<DistributedLock> renewable = typed;
+        DistributedLock lock = renewable.obtain("typed");
+        assertThat(lock).isInstanceOf(io.distlock.DistributedLock.class).isSameAs(expirable.obtain("typed"));
+        expirable.expireUnusedOlderThan(0);
+        assertThat(typed.obtain("typed")).isSameAs(lock);
+        // one state: a hold through the registry's object is the factory lock's hold
+        lock.lock();
+        try {
+            assertThat(typed.factory().getLock("typed").isHeldByCurrentThread()).isTrue();
+            assertThat(typed.obtain("typed").factoryLock()).isSameAs(typed.factory().getLock("typed"));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Spring's time to live is the lease of that hold, on Redis and on etcd: the watchdog leaves
+     * it alone, it runs out, its loss is final for the holder, and another JVM gets the lock
+     * after the time to live, not after the factory's 10 s lease.
+     */
+    @Test
+    void aTimeToLiveIsTheLeaseOfThatHoldOnRedisAndEtcd() throws Exception {
+        for (boolean onRedis : new boolean[] {true, false}) {
+            DistributedLockRegistry mine = onRedis ? registry() : etcdRegistry();
+            DistributedLockRegistry theirs = onRedis ? registry() : etcdRegistry();
+            String key = "ttl-" + UUID.randomUUID();
+            SpringDistributedLock lock = mine.obtain(key);
+            lock.lock(Duration.ofMillis(1_500));
+            long locked = System.nanoTime();
+            long fence = lock.getFencingToken();
+            if (onRedis) {
+                // the key itself expires then (on etcd it hangs on the factory's session lease)
+                assertThat(lock.info().remainingLease()).hasValueSatisfying(
+                        left -> assertThat(left).isLessThanOrEqualTo(Duration.ofMillis(1_500)));
+            }
+            boolean got = CompletableFuture.supplyAsync(() -> {
+                DistributedLock other = theirs.obtain(key);
+                try {
+                    if (!other.tryLock(9, TimeUnit.SECONDS)) {
+                        return false;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                other.unlock();
+                return true;
+            }).get(30, TimeUnit.SECONDS);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - locked);
+            assertThat(got).as("another registry acquires after the time to live, within 9 s").isTrue();
+            assertThat(tookMillis).as("ms until another registry had the lock").isGreaterThanOrEqualTo(1_400);
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+            assertThatThrownBy(lock::tryLock).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class)
+                    .satisfies(e -> assertThat(((LeaseLostException) e).getFencingToken()).isEqualTo(fence));
+            assertThat(lock.getHoldCount()).isZero();
+        }
+    }
+
+    @Test
+    void tryLockWithATimeToLiveWaitsChecksItsArgumentsFirstAndRenewLockExtendsTheHold() throws Exception {
+        DistributedLockRegistry mine = registry();
+        DistributedLockRegistry theirs = registry();
+        SpringDistributedLock lock = mine.obtain("ttl-try");
+        assertThatThrownBy(() -> lock.tryLock(Duration.ofSeconds(1), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl");
+        assertThatThrownBy(() -> lock.lock(null)).isInstanceOf(NullPointerException.class);
+        assertThat(lock.getHoldCount()).isZero();
+        assertThat(lock.isLocked()).as("nothing acquired by a refused call").isFalse();
+        assertThat(lock.tryLock(Duration.ofSeconds(1), Duration.ofMillis(1_500))).isTrue();
+        try {
+            assertThat(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return theirs.obtain("ttl-try").tryLock(Duration.ofMillis(200), Duration.ofSeconds(5));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(10, TimeUnit.SECONDS)).as("busy").isFalse();
+            mine.renewLock("ttl-try", Duration.ofSeconds(20));
+            assertThat(lock.info().remainingLease()).hasValueSatisfying(
+                    left -> assertThat(left).isGreaterThan(Duration.ofSeconds(15)));
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Test
@@ -114,8 +221,9 @@ class DistributedLockRegistryTest {
 
     @Test
     void renewLockExtendsTheLeaseOfAHeldLockAndRefusesOneNotHeld() {
-        RenewableLockRegistry<DistributedLock> registry = registry();
-        DistributedLock lock = registry.obtain("renewed");
+        DistributedLockRegistry typed = registry();
+        RenewableLockRegistry<DistributedLock> registry = typed;
+        io.distlock.DistributedLock lock = typed.obtain("renewed");
         assertThatThrownBy(() -> registry.renewLock("renewed")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("renewed");
         lock.lock();
