@@ -48,14 +48,24 @@ import redis.clients.jedis.UnifiedJedis;
  * are written {@code \\}, {@code \(} and {@code \)}, so that the hash tag is always the whole
  * name). Releases are announced on the channel {@code prefix + "{" + name + "}"}; each factory
  * subscribes to every channel under its prefix with one pattern subscription, started when a
- * thread first has to wait.
+ * thread first has to wait. That subscription is PINGed every second on its own connection
+ * (never on the acquire and release path); a subscription that leaves a PING unanswered for
+ * two seconds, as one whose flow a NAT, load balancer or firewall dropped without a reset does,
+ * is closed and made again, so a release announced into a dead subscription wakes the waiters
+ * of other factories at most about three seconds late, never a whole lease late. Until the new
+ * subscription is confirmed, waiters re-check the lock on a short timer. The subscription can
+ * close its own socket only with a {@link RedisClient} or a {@code RedisSentinelClient} (the
+ * ones the builder creates); with another client it can only unsubscribe, and its waiters keep
+ * re-checking on that timer until the client's connection breaks or answers again.
  *
  * <p><b>Redis Cluster.</b> Given {@link Builder#clusterNodes seed nodes}, or a
  * {@code RedisClusterClient} or {@code JedisCluster} as its client, the factory runs on a
  * cluster (Redis 7.0 or later): each lock lives on its hash tag's slot, and releases are announced
  * with sharded pub/sub ({@code SPUBLISH}) on that slot, received by a {@code SSUBSCRIBE} on the
  * master that serves it while the lock has waiters in this factory (and for a few seconds after),
- * so a release reaches only that shard. (The access-control list below is for a single server;
+ * so a release reaches only that shard. Each master's subscription connection is checked every
+ * second (a channel subscribed again, which the master confirms) and dropped and made again
+ * when that is unanswered for two seconds, as on a single server. (The access-control list below is for a single server;
  * on a cluster the scripts publish with {@code SPUBLISH} and the factory subscribes with
  * {@code SSUBSCRIBE}, and the cluster client needs its routing commands.)
  *

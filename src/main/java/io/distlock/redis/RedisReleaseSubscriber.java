@@ -1,12 +1,18 @@
 package io.distlock.redis;
 
+import io.distlock.internal.Threads;
 import io.distlock.spi.ReleaseWatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -24,6 +30,22 @@ import redis.clients.jedis.UnifiedJedis;
  * inactive (so it re-checks on a short timer) until the subscription is confirmed again, after
  * which every watcher is woken once more, since releases may have been missed in between.
  *
+ * A connection whose flow a NAT, load balancer or firewall dropped without a reset never breaks
+ * by itself: it just stops delivering. So a second daemon thread, started with the first,
+ * PINGs the subscription every HEALTH_CHECK_MILLIS (1 s) and takes it for dead when a PING, or
+ * the PSUBSCRIBE itself, is not answered within ANSWER_TIMEOUT_MILLIS (2 s): it closes the
+ * socket, the subscription thread's read fails, and the subscription is made again on a new
+ * connection as after any break. A dead subscription is thus dropped at most about 3 s after
+ * its last answer, and a release announced into it is missed for no longer than that. The
+ * PINGs go on the subscription's own connection only, never on the acquire and release path.
+ *
+ * The subscription takes its connection from the client's pool (RedisClient) or from the pool
+ * of the current primary (RedisSentinelClient, so it follows a failover when it reconnects), and
+ * destroys it afterwards, never returning a connection that was subscribed. With a client of
+ * another type, whose sockets it cannot reach, it subscribes through the client and, on a
+ * missed answer, can only unsubscribe and tell the watchers the subscription is inactive: they
+ * re-check on the short timer until the connection answers or breaks.
+ *
  * A message is "0" (every waiter of the channel re-checks) or the token of one waiter, the head
  * of a fair lock's queue: only that waiter (and waiters of non-fair factories, which take any
  * message) re-checks, so a release under a long queue wakes one thread, not all of them.
@@ -34,19 +56,41 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     private static final Logger log = LoggerFactory.getLogger(RedisReleaseSubscriber.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long ANSWER_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(ANSWER_TIMEOUT_MILLIS);
 
     private final UnifiedJedis client;
+    /** A connection of the subscription's own, or {@code null} for a client whose sockets are out of reach. */
+    private final Supplier<Connection> connections;
     private final String pattern;
     private final ReleaseWatchers watchers = new ReleaseWatchers();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean active;
     private volatile boolean closed;
+    /** The subscription being made or read; {@code null} between two. */
     private volatile Listener current;
     private volatile Thread thread;
+    /** Runs the health checks; started with the subscription thread. */
+    private volatile ScheduledThreadPoolExecutor health;
 
     RedisReleaseSubscriber(UnifiedJedis client, String keyPrefix) {
         this.client = client;
+        this.connections = connections(client);
         this.pattern = escapeGlob(keyPrefix) + "{*";
+    }
+
+    /**
+     * Where a subscription gets a connection it can close itself: the client's pool, or the
+     * current primary's; {@code null} for other clients.
+     */
+    static Supplier<Connection> connections(UnifiedJedis client) {
+        if (client instanceof RedisClient) {
+            return ((RedisClient) client).getPool()::getResource;
+        }
+        if (client instanceof RedisSentinelClient) {
+            RedisSentinelClient sentinel = (RedisSentinelClient) client;
+            return () -> sentinel.getPrimaryNodesConnectionMap().values().iterator().next().getResource();
+        }
+        return null;
     }
 
     @Override
@@ -55,7 +99,15 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
             Thread t = new Thread(this::run, "distlock-redis-pubsub");
             t.setDaemon(true);
             thread = t;
+            ScheduledThreadPoolExecutor checks = new ScheduledThreadPoolExecutor(1,
+                    Threads.daemon("distlock-redis-pubsub-health"));
+            health = checks;
+            checks.scheduleWithFixedDelay(this::checkHealth, HEALTH_CHECK_MILLIS, HEALTH_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
             t.start();
+            if (closed) {
+                checks.shutdownNow();   // close() may have run before health was set
+            }
         }
         Watch w = new Watch(channel, token, onRelease);
         watchers.add(w);
@@ -71,10 +123,8 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     private void run() {
         long backoff = MIN_BACKOFF_NANOS;
         while (!closed) {
-            Listener listener = new Listener();
-            current = listener;
             try {
-                client.psubscribe(listener, pattern);
+                subscribe();
             } catch (RuntimeException e) {
                 if (!closed) {
                     log.debug("release subscription to {} broke; reconnecting", pattern, e);
@@ -94,6 +144,59 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
         }
     }
 
+    /** Subscription thread: one subscription, from connecting until it ends. */
+    private void subscribe() {
+        if (connections == null) {
+            Listener listener = new Listener(null);
+            current = listener;
+            try {
+                client.psubscribe(listener, pattern);
+            } finally {
+                current = null;
+            }
+            return;
+        }
+        Connection connection = connections.get();
+        Listener listener = new Listener(connection);
+        current = listener;
+        try {
+            if (!closed) {   // else close() may have missed this listener
+                listener.proceedWithPatterns(connection, pattern);
+            }
+        } finally {
+            current = null;
+            connection.setBroken();   // destroyed, never back in the pool: it may still receive pushes
+            connection.close();
+        }
+    }
+
+    /**
+     * Health thread, every {@link #HEALTH_CHECK_MILLIS}: drops the subscription if its last
+     * question went unanswered for {@link #ANSWER_TIMEOUT_MILLIS}, else asks again (PING) once
+     * the last was answered.
+     */
+    private void checkHealth() {
+        Listener l = current;
+        if (l == null || l.dropped || closed) {
+            return;
+        }
+        if (!l.answered) {
+            if (System.nanoTime() - l.askedAt >= ANSWER_TIMEOUT_NANOS) {
+                log.info("release subscription to {} did not answer for {} ms; reconnecting (waiters re-check "
+                        + "on a timer meanwhile)", pattern, ANSWER_TIMEOUT_MILLIS);
+                l.drop();
+            }
+            return;
+        }
+        l.ask();
+        try {
+            l.ping();
+        } catch (RuntimeException e) {
+            log.debug("could not ping the release subscription to {}", pattern, e);
+            l.drop();
+        }
+    }
+
     private void wakeAll() {
         watchers.wakeAll();
     }
@@ -101,13 +204,13 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     @Override
     public void close() {
         closed = true;
+        ScheduledThreadPoolExecutor checks = health;
+        if (checks != null) {
+            checks.shutdownNow();
+        }
         Listener l = current;
-        if (l != null && l.isSubscribed()) {
-            try {
-                l.punsubscribe();
-            } catch (RuntimeException e) {
-                log.debug("could not unsubscribe from {}", pattern, e);
-            }
+        if (l != null) {
+            l.drop();
         }
         Thread t = thread;
         if (t != null) {
@@ -132,15 +235,68 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
         return b.toString();
     }
 
+    /** One subscription, and whether its connection answers. */
     private final class Listener extends JedisPubSub {
+        /** The connection it reads, or {@code null} when the client chose it. */
+        private final Connection connection;
+        /** When the question not answered yet (the subscription, then each PING) was asked. */
+        volatile long askedAt = System.nanoTime();
+        /** Whether the last question was answered; set to false before a question is sent. */
+        volatile boolean answered;
+        /** Given up by the health check or a close: not checked any more. */
+        volatile boolean dropped;
+
+        Listener(Connection connection) {
+            this.connection = connection;
+        }
+
+        /** Health thread: about to ask a question. */
+        void ask() {
+            answered = false;
+            askedAt = System.nanoTime();
+        }
+
+        /**
+         * Ends the subscription: closes its socket, so that the subscription thread's read fails
+         * at once and it subscribes again on a new connection; with a connection the client
+         * chose, unsubscribes and tells the watchers the subscription is inactive.
+         */
+        void drop() {
+            dropped = true;
+            if (connection != null) {
+                connection.setBroken();
+                try {
+                    connection.forceDisconnect();
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.debug("closing the release subscription to {}", pattern, e);
+                }
+                return;
+            }
+            if (active) {
+                active = false;
+                wakeAll();
+            }
+            try {
+                punsubscribe();
+            } catch (RuntimeException e) {
+                log.debug("could not unsubscribe from {}", pattern, e);
+            }
+        }
+
         @Override
         public void onPSubscribe(String pattern, int subscribedChannels) {
+            answered = true;
             if (closed) {
                 punsubscribe();
                 return;
             }
             active = true;
             wakeAll();
+        }
+
+        @Override
+        public void onPong(String message) {
+            answered = true;
         }
 
         @Override

@@ -9,6 +9,23 @@ import io.distlock.spi.ReleaseWatch;
  */
 interface ReleaseSubscriber {
 
+    /**
+     * How often a subscription connection is asked whether it is still alive (a PING on a
+     * pattern subscription, a channel subscribed again on a sharded one), while it is subscribed.
+     */
+    long HEALTH_CHECK_MILLIS = 1_000;
+
+    /**
+     * How long a subscription connection may leave that question unanswered before it is taken
+     * for dead, closed, and subscribed again on a new connection: a flow a NAT, load balancer or
+     * firewall dropped without a reset sends nothing back, not even an error. With the check
+     * every {@link #HEALTH_CHECK_MILLIS}, a connection that stops answering is dropped at most
+     * {@value #HEALTH_CHECK_MILLIS} + {@value #ANSWER_TIMEOUT_MILLIS} ms (and a check's delay)
+     * after its last answer; its waiters re-check the lock then, and on a short timer until the
+     * new subscription is confirmed.
+     */
+    long ANSWER_TIMEOUT_MILLIS = 2_000;
+
     /** The message of a release meant for every waiter of the channel. */
     String EVERYONE = "0";
 

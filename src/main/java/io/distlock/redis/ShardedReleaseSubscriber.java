@@ -39,8 +39,11 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * is then subscribed again, after a back-off, on the node the client's slot map names once it
  * has been read again (a redirection the subscriber receives never reaches the client's own
  * routing, so the subscriber asks for the refresh). A host that vanishes without a reset leaves
- * a connection that looks alive: every node's subscription is confirmed again every 5 s, and a
- * node that did not answer by the next time is dropped and its channels subscribed again.
+ * a connection that looks alive (as does a flow a NAT, load balancer or firewall dropped): every
+ * HEALTH_CHECK_MILLIS (1 s) one channel of each node is subscribed again, which the node
+ * confirms, and a node that left that unanswered for ANSWER_TIMEOUT_MILLIS (2 s) is dropped
+ * (its socket closed) and its channels subscribed again, so a dead node connection is dropped
+ * at most about 3 s after its last answer, as a pattern subscription is.
  * A channel of one waiter only (a condition's) is unsubscribed as soon as its watch closes.
  * Subscription connections are borrowed from the cluster client's pools and destroyed after use,
  * never returned, since a connection that was subscribed may still receive pushes.
@@ -50,8 +53,7 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
 
     private static final Logger log = LoggerFactory.getLogger(ShardedReleaseSubscriber.class);
     private static final long LINGER_MILLIS = 10_000;
-    /** How often each node's subscription is confirmed again; unanswered by the next time, the connection is dropped. */
-    private static final long HEARTBEAT_MILLIS = 5_000;
+    private static final long ANSWER_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(ANSWER_TIMEOUT_MILLIS);
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2_000;
 
@@ -78,7 +80,8 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
             return t;
         });
         control.setRemoveOnCancelPolicy(true);
-        control.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(this::heartbeat, HEALTH_CHECK_MILLIS, HEALTH_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -204,10 +207,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
     }
 
     /**
-     * Control thread, periodically: confirms each node's subscriptions are still served, by
-     * subscribing one of its channels again (the node answers with a confirmation). A node that
-     * did not answer the previous one is dropped, so a connection left half-open by a host that
-     * vanished (no reset ever arrives) is not taken for a live one for longer than two periods.
+     * Control thread, every {@link #HEALTH_CHECK_MILLIS}: confirms each node's subscriptions are
+     * still served, by subscribing one of its channels again (the node answers with a
+     * confirmation). A node that left it unanswered for {@link #ANSWER_TIMEOUT_MILLIS} is dropped,
+     * so a connection left half-open by a host that vanished, or whose flow a middlebox dropped
+     * (no reset ever arrives), is not taken for a live one for longer than that and one period.
      */
     private void heartbeat() {
         if (closed) {
@@ -218,13 +222,17 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
                 continue;
             }
             if (node.heartbeat != null) {
-                log.debug("release subscription on {} stopped answering; reconnecting", node.address);
-                node.drop();
+                if (System.nanoTime() - node.heartbeatSent >= ANSWER_TIMEOUT_NANOS) {
+                    log.info("release subscription on {} did not answer for {} ms; reconnecting (waiters "
+                            + "re-check on a timer meanwhile)", node.address, ANSWER_TIMEOUT_MILLIS);
+                    node.drop();
+                }
                 continue;
             }
             for (Map.Entry<String, Subscription> e : subscriptions.entrySet()) {
                 if (e.getValue().node == node && e.getValue().active && !e.getValue().leaving) {
                     node.heartbeat = e.getKey();
+                    node.heartbeatSent = System.nanoTime();
                     node.send(() -> node.ssubscribe(e.getKey()));
                     break;
                 }
@@ -324,6 +332,8 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
         volatile boolean reading;
         /** The channel of an unanswered heartbeat; control thread only. */
         String heartbeat;
+        /** When that heartbeat was sent ({@link System#nanoTime()}); control thread only. */
+        long heartbeatSent;
 
         Node(HostAndPort address, Connection connection) {
             this.address = address;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.distlock.LockBackendException;
 import io.distlock.LockOptions;
+import io.distlock.testing.BlackholeRelay;
 import io.distlock.testing.ProcessControl;
 import io.distlock.testing.RedisCluster;
 import io.distlock.testing.RedisClusters;
@@ -235,5 +236,39 @@ class RedisClusterTest {
         assertThatThrownBy(() -> RedisLockFactory.builder().clusterNodes(List.of(HostAndPort.from("127.0.0.1:1")))
                 .hostAndPort("127.0.0.1", 1).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("exactly one of");
+    }
+
+    /**
+     * A node's sharded subscription connection whose flow is dropped without a reset: the
+     * heartbeat (a channel subscribed again, which the node confirms) goes unanswered, the
+     * connection is closed and the channel subscribed again, and a release wakes a waiter of
+     * another factory within the bound ({@link SubscriptionCut}). Only the waiter's factory
+     * reaches the nodes through relays, one per node.
+     */
+    @Test
+    void aReleaseStillWakesAWaiterPromptlyAfterItsShardedSubscriptionsFlowWasDropped() throws Exception {
+        Map<Integer, BlackholeRelay> relays = new java.util.HashMap<>();
+        try {
+            for (HostAndPort node : redis.cluster().hostsAndPorts()) {
+                relays.put(node.getPort(), BlackholeRelay.to(node.getHost(), node.getPort()));
+            }
+            LockOptions options = LockOptions.builder().leaseTime(RedisSubscriptionHealthTest.LEASE).build();
+            RedisLockFactory holder = factory(options);
+            RedisLockFactory waiter = RedisLockFactory.builder().clusterNodes(redis.cluster().hostsAndPorts())
+                    .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000).hostAndPortMapper(a -> {
+                        BlackholeRelay r = relays.get(a.getPort());
+                        return r == null ? a : new HostAndPort(r.host(), r.port());
+                    }).build())
+                    .keyPrefix(prefix).options(options).build();
+            factories.add(waiter);
+            String name = "cut";
+            String waitingKey = prefix + "{" + name + "}:w";
+            try (Jedis jedis = RedisCluster.connect(redis.cluster().masterOfSlot(JedisClusterCRC16.getSlot(waitingKey)))) {
+                SubscriptionCut.run(holder.getLock(name), waiter.getLock(name), () -> jedis.scard(waitingKey) == 1,
+                        List.copyOf(relays.values())).assertPrompt();
+            }
+        } finally {
+            relays.values().forEach(BlackholeRelay::close);
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.distlock.LeaseListener;
 import io.distlock.LeaseLostException;
 import io.distlock.LockBackendException;
 import io.distlock.LockOptions;
+import io.distlock.testing.BlackholeRelay;
 import io.distlock.testing.RedisServer;
 import io.distlock.testing.RedisSentinels;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.params.ClientKillParams;
@@ -171,5 +173,33 @@ class RedisSentinelTest {
         RedisLock again = both.getLock("refused");
         assertThat(again.tryLock()).as("granted again once both replicas acknowledge").isTrue();
         again.unlock();
+    }
+
+    /**
+     * The release subscription goes to the primary the sentinels name, over a connection of the
+     * primary's pool: when its flow is dropped without a reset, its PINGs go unanswered, it is
+     * closed and made again, and a release wakes a waiter of another factory within the bound
+     * ({@link SubscriptionCut}). Only the waiter's factory reaches the primary through the relay.
+     */
+    @Test
+    void aReleaseStillWakesAWaiterPromptlyAfterItsSubscriptionsFlowToThePrimaryWasDropped() throws Exception {
+        redis.awaitSettled(Duration.ofSeconds(60));
+        RedisServer primary = redis.primary();
+        LockOptions options = LockOptions.builder().leaseTime(RedisSubscriptionHealthTest.LEASE).build();
+        String name = "cut";
+        String waitingKey = prefix + "{" + name + "}:w";
+        try (BlackholeRelay relay = BlackholeRelay.to(primary.host(), primary.port());
+             Jedis jedis = RedisTestSupport.connect(primary)) {
+            HostAndPort relayed = new HostAndPort(relay.host(), relay.port());
+            RedisLockFactory holder = built(RedisLockFactory.builder().sentinel(RedisSentinels.MASTER_NAME, redis.sentinels())
+                    .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000).build())
+                    .keyPrefix(prefix).options(options));
+            RedisLockFactory waiter = built(RedisLockFactory.builder().sentinel(RedisSentinels.MASTER_NAME, redis.sentinels())
+                    .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000)
+                            .hostAndPortMapper(a -> a.getPort() == primary.port() ? relayed : a).build())
+                    .keyPrefix(prefix).options(options));
+            SubscriptionCut.run(holder.getLock(name), waiter.getLock(name), () -> jedis.scard(waitingKey) == 1,
+                    List.of(relay)).assertPrompt();
+        }
     }
 }
