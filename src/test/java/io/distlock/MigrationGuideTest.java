@@ -42,7 +42,8 @@ class MigrationGuideTest {
             "import org.apache.curator.framework.recipes.locks.InterProcessMutex;",
             "import org.springframework.data.redis.connection.RedisConnectionFactory;",
             "import org.springframework.integration.redis.util.RedisLockRegistry;",
-            "import org.springframework.integration.support.locks.LockRegistry;", "");
+            "import org.springframework.integration.support.locks.LockRegistry;",
+            "import org.springframework.integration.support.locks.RenewableLockRegistry;", "");
 
     @Test
     void everyJavaBlockOfTheMigrationGuideCompiles() throws Exception {
