@@ -145,4 +145,38 @@ class RedisFrozenServerTest {
             lock.unlock();
         }
     }
+
+    @Test
+    void tryLockOnAFrozenServerReturnsWithinOneClientTimeout() throws Exception {
+        RedisLockFactory f = factory();
+        RedisLock lock = f.getLock("frozen-try");
+        lock.lock();   // connection set up, script loaded
+        lock.unlock();
+        long start;
+        Object outcome;
+        server().pause();
+        try {
+            start = System.nanoTime();
+            outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return lock.tryLock();
+                } catch (LockBackendException e) {
+                    return e;
+                }
+            }).get(120, TimeUnit.SECONDS);
+        } finally {
+            server().resume();
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.printf("frozen Redis: tryLock() after %d ms: %s%n", millis, outcome);
+        // one attempt, no retries: one Jedis call on a frozen server, which takes two socket
+        // timeouts (measured: 4.0 s with 2 s timeouts; before, nine attempts and the pauses),
+        // and a margin for a loaded machine
+        assertThat(outcome).isInstanceOf(LockBackendException.class);
+        assertThat(((Exception) outcome).getMessage()).contains("1 attempt");
+        assertThat(millis).isLessThan(2 * CLIENT_TIMEOUT_MILLIS + 1_500);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Waiter.pendingCleanups(f) == 0);
+        assertThat(lock.tryLock(5, TimeUnit.SECONDS)).isTrue();
+        lock.unlock();
+    }
 }
