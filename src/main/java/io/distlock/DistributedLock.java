@@ -124,11 +124,15 @@ public interface DistributedLock extends Lock {
      * {@code false} is returned at once. Otherwise a single acquisition attempt is made on the
      * server; the method never waits for a holder to release, and leaves nothing queued on the
      * server when the lock is busy. As with {@code ReentrantLock}, the interrupt status does not
-     * matter: a free lock is acquired and the status is kept. Failures to reach the server are
-     * retried as configured.
+     * matter: a free lock is acquired and the status is kept. A failure to reach the server is
+     * not retried, since a retry would wait: the call makes one attempt and so returns or throws
+     * within one call's bound of the client (etcd: the request timeout; Redis: the client's
+     * timeouts), even on an unreachable or frozen server. An attempt whose outcome is unknown is
+     * cleaned up in the background, as after any failure.
      *
      * @return {@code true} if the lock was acquired
-     * @throws LockBackendException if the back end cannot be reached after the configured retries
+     * @throws LockBackendException if the back end could not be reached or refused the request
+     *         (its one attempt failed; never retried)
      * @throws LeaseLostException if the current thread already holds this lock and the lease of
      *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
      *         count is unchanged, and no re-entrant acquisition succeeds until every hold is

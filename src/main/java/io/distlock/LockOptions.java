@@ -20,7 +20,11 @@ import java.util.Objects;
  * calls with a pause that starts at 50 ms and doubles up to 1 s, shortened by up to a fifth at
  * random (about 4.5 s of pauses in all, enough to ride out a server restart or a failover of a
  * few seconds), and at most 8 consecutive local hand-overs. A timed acquisition never retries
- * past its deadline; a permanent error (bad credentials, a missing permission) is never retried.
+ * past its deadline, {@code tryLock()} never retries, and a permanent error (bad credentials, a
+ * missing permission) is never retried. A blocking call on an unreachable server so throws after
+ * the retries' attempts and pauses: each attempt is bounded by the back end's call timeout
+ * (etcd's request timeout, Redis' client timeouts), so the pauses are the whole time only when
+ * attempts fail at once (a refused connection).
  */
 public final class LockOptions {
 
@@ -134,7 +138,9 @@ public final class LockOptions {
 
     /**
      * How many times a failed call to the back end is retried before
-     * {@link LockBackendException} is thrown.
+     * {@link LockBackendException} is thrown. {@link DistributedLock#tryLock()}, which never
+     * waits, makes one attempt and is not retried; a timed acquisition retries only while the
+     * pause before the retry ends before its deadline.
      *
      * @return the number of retries, zero or more
      */

@@ -721,7 +721,7 @@ public abstract class DistributedLockContractTest {
             long start = System.nanoTime();
             Throwable t = async(() -> {
                 try {
-                    s.getLock(name).tryLock();
+                    s.getLock(name).lock();
                     return null;
                 } catch (Throwable e) {
                     return e;
@@ -730,6 +730,16 @@ public abstract class DistributedLockContractTest {
             assertThat(t).isInstanceOf(LockBackendException.class).hasMessageContaining(name).hasMessageContaining("3 attempt");
             assertThat(millisSince(start)).isLessThan(30_000);
             assertThat(s.getLock(name).getHoldCount()).isZero();
+            // tryLock() never waits: one attempt, no retries
+            Throwable once = async(() -> {
+                try {
+                    s.getLock(name).tryLock();
+                    return null;
+                } catch (Throwable e) {
+                    return e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            assertThat(once).isInstanceOf(LockBackendException.class).hasMessageContaining(name).hasMessageContaining("1 attempt");
             // a timed call with the default retries on the absent server: by its deadline
             long timedStart = System.nanoTime();
             Object timed = async(() -> {

@@ -72,9 +72,24 @@ final class EtcdCalls {
     static LockBackendException failure(String context, Throwable cause) {
         String fix = permanentCause(cause);
         if (fix != null) {
-            return new LockBackendException(context + ": " + cause.getMessage() + " (" + fix + ")", cause, true);
+            return new LockBackendException(context + ": " + describe(cause) + " (" + fix + ")", cause, true);
         }
-        return new LockBackendException(context + ": " + cause.getMessage(), cause);
+        return new LockBackendException(context + ": " + describe(cause), cause);
+    }
+
+    /**
+     * The message of {@code cause} and, when it does not say it already, that of its root cause:
+     * gRPC says only "UNAVAILABLE: io exception" where the root cause says "Connection refused".
+     */
+    private static String describe(Throwable cause) {
+        String message = String.valueOf(cause.getMessage());
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String rootMessage = root.getMessage();
+        return root == cause || rootMessage == null || message.contains(rootMessage)
+                ? message : message + " (" + rootMessage + ")";
     }
 
     /**

@@ -57,6 +57,21 @@ import java.util.Objects;
  * default ({@code true}) the client keeps reconnecting silently and each call ends by its
  * request timeout, so the failure shows only after the retries, as a timeout.
  *
+ * <p><b>Failure timings.</b> Each attempt of a call waits at most the
+ * {@linkplain Builder#requestTimeout request timeout} (a timed acquisition: at most the time it
+ * has left), and a failed attempt is retried as the {@link io.distlock.LockOptions} say (by default
+ * 8 retries with about 4.5 s of pauses in all). With jetcd's default {@code waitForReady(true)} a
+ * call waits for a connection, so an attempt on an unreachable server (frozen, partitioned, or
+ * nothing listening on the port) takes the whole request timeout, and a blocking call
+ * ({@code lock()}, {@code unlock()}) throws after at most
+ * {@code (retryCount + 1) × requestTimeout + pauses}: with the defaults, about 50 s (measured 49
+ * to 54 s). That waiting is also what rides out a restart of a few seconds (gRPC reconnects
+ * with a backoff of 1 s growing 1.6 times, which the pauses alone would not cover). Lower the
+ * request timeout or the retry count for a shorter worst case. {@code tryLock()} and
+ * {@link Builder#verifyOnBuild(boolean)} make one attempt, never retried: one request timeout
+ * (two for the first call of a factory, which grants its session lease first). A timed
+ * {@code tryLock(time, unit)} returns by its deadline. Failures name the endpoints as given.
+ *
  * <p><b>Fencing tokens</b> derive from etcd revisions: if a cluster is replaced by a new one
  * without its data, revisions (and so tokens) start again from 1, and a resource that stores
  * tokens must be reset with it.
@@ -115,6 +130,8 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
         private ClientBuilder clientBuilder;
         private EtcdFlavour flavour = EtcdFlavour.TRANSACTION;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        /** The endpoints as {@link #endpoints} was given them, for messages; {@code null} otherwise. */
+        private String endpointsGiven;
 
         private Builder() {
             super(DEFAULT_KEY_PREFIX);
@@ -134,7 +151,8 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
 
         /**
          * Builds a jetcd client from this builder (endpoints, authentication, TLS, timeouts); the
-         * factory closes it.
+         * factory closes it. See <i>Failure timings</i> above for how its settings and the
+         * {@link io.distlock.LockOptions} retries combine.
          *
          * @param clientBuilder the jetcd client builder
          * @return this builder
@@ -142,6 +160,7 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
          */
         public Builder clientBuilder(ClientBuilder clientBuilder) {
             this.clientBuilder = Objects.requireNonNull(clientBuilder, "clientBuilder");
+            this.endpointsGiven = null;
             return this;
         }
 
@@ -163,10 +182,12 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
             if (endpoints.length == 0) {
                 throw new IllegalArgumentException("endpoints must name at least one etcd member");
             }
-            return clientBuilder(Client.builder().endpoints(endpoints)
+            clientBuilder(Client.builder().endpoints(endpoints)
                     .keepaliveTime(Duration.ofSeconds(5))
                     .keepaliveTimeout(Duration.ofSeconds(3))
                     .keepaliveWithoutCalls(true));
+            this.endpointsGiven = String.join(", ", endpoints);
+            return this;
         }
 
         /**
@@ -182,7 +203,10 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
         }
 
         /**
-         * Sets how long one call to etcd may take before it counts as failed (default 5 s).
+         * Sets how long one call to etcd may take before it counts as failed (default 5 s). A
+         * failed call is retried as the options say, so a blocking call on a server that does not
+         * answer throws after at most {@code (retryCount + 1)} request timeouts plus the pauses
+         * between retries (see <i>Failure timings</i> above); {@code tryLock()} waits one.
          *
          * @param requestTimeout between 100 ms and 10 minutes
          * @return this builder
@@ -215,7 +239,14 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
             if (client != null) {
                 return create(client, false, "etcd via a supplied client");
             }
-            return create(clientBuilder.build(), true, "etcd at " + clientBuilder.target());
+            return create(clientBuilder.build(), true, "etcd at " + (endpointsGiven != null ? endpointsGiven
+                    : readableTarget(clientBuilder.target())));
+        }
+
+        /** jetcd's target ({@code ip:///host:port,host:port} for endpoints) as a list of addresses. */
+        private static String readableTarget(String target) {
+            return target != null && target.startsWith("ip:///")
+                    ? target.substring("ip:///".length()).replace(",", ", ") : String.valueOf(target);
         }
 
         private EtcdLockFactory create(Client etcd, boolean ownsClient, String where) {

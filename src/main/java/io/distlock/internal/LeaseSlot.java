@@ -35,7 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * Every network wait of a timed acquisition is bounded by the time it has left (at least
  * MIN_ATTEMPT_NANOS, so that a short timeout still gets one real attempt), and a retry after an
- * error is not started when the pause before it would reach the deadline. The attempt at the
+ * error is not started when the pause before it would reach the deadline. An acquisition that
+ * never waits (NO_WAIT, NO_WAIT_IN_TURN: tryLock()) makes one attempt and is not retried after
+ * an error, so it ends within one call's bound (the back end's client timeout). The attempt at the
  * deadline is made as one that will not wait when the back end holds released locks back for
  * waiting attempts (LockBackend.holdsReleasedLocksBack): a free lock is then taken, not refused.
  * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
@@ -216,7 +218,8 @@ final class LeaseSlot {
                     }
                     failures++;
                     long pause = engine.retryPauseNanos(failures - 1);
-                    if (e.isPermanent() || failures > engine.options.retryCount()
+                    // an acquisition that never waits makes one attempt: a retry would wait
+                    if (e.isPermanent() || mode.noWait() || failures > engine.options.retryCount()
                             || (mode == AcquireMode.TIMED && deadline - System.nanoTime() <= pause)) {
                         throw engine.giveUp("acquire", name, failures, e);
                     }

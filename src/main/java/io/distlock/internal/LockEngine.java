@@ -408,7 +408,8 @@ public final class LockEngine implements AutoCloseable {
                     + backend.describe() + ": " + cause.getMessage(), cause, true);
         }
         return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
-                + backend.describe() + " after " + attempts + " attempt(s)", cause);
+                + backend.describe() + " after " + attempts + " attempt(s); the last failed with: "
+                + cause.getMessage(), cause);
     }
 
     /**

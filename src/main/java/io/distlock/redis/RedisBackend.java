@@ -10,7 +10,7 @@ import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import io.distlock.spi.RequestAbandonedException;
 import java.util.List;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.UnifiedJedis;
@@ -64,7 +64,13 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * cleans up after it); attempts with more time than that, and calls with no deadline, run in the
  * caller's thread. For a client the factory creates, the bound is known (its pool waits at most
  * one socket timeout for a connection); for a client given to the factory it is not, and every
- * attempt of a timed acquisition runs on a helper thread.
+ * attempt of a timed acquisition runs on a helper thread. The helper threads are bounded
+ * (RedisLockFactory.MAX_CALL_THREADS per factory, the size of the pool of a client the factory
+ * creates: more could only wait for a connection), since a frozen server holds each of them for
+ * up to a whole call's bound whatever its caller's deadline: an attempt that finds them all busy
+ * waits for one within its own time and is not sent if none came free in time; one that finds
+ * MAX_QUEUED_CALLS attempts waiting already fails at once (not permanent: the engine retries
+ * within the deadline, or gives up).
  *
  * Errors: a failure to connect or a broken connection may pass and is retried; an error reply
  * that lasts (NOAUTH, WRONGPASS, NOPERM, READONLY, an unknown command, a key of the wrong type)
@@ -104,9 +110,17 @@ final class RedisBackend implements LockBackend {
 
     /** How long one Jedis call may block at most (from the client's timeouts), or Long.MAX_VALUE if unknown. */
     private final long maxCallNanos;
-    /** Runs the attempts of timed acquisitions that must not block past their deadline. */
-    private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), Threads.daemon("distlock-redis-call"));
+    /**
+     * Runs the attempts of timed acquisitions that must not block past their deadline: at most
+     * RedisLockFactory.MAX_CALL_THREADS threads (a frozen server holds each for up to a call's
+     * whole bound), with at most MAX_QUEUED_CALLS attempts waiting for one; an attempt whose
+     * caller has given up by the time a thread is free is not sent.
+     */
+    private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(RedisLockFactory.MAX_CALL_THREADS,
+            RedisLockFactory.MAX_CALL_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_QUEUED_CALLS),
+            Threads.daemon("distlock-redis-call"));
+    /** The most attempts that wait for a helper thread; one more fails at once. */
+    static final int MAX_QUEUED_CALLS = 256;
 
     /** Replicas that must acknowledge an acquisition or a renewal (0: none asked for). */
     private final int replicaAcks;
@@ -133,6 +147,7 @@ final class RedisBackend implements LockBackend {
         this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting, topologyRefresh(client))
                 : new RedisReleaseSubscriber(client, prefix);
         this.maxCallNanos = maxCallNanos;
+        boundedCalls.allowCoreThreadTimeOut(true);
     }
 
     /** How a Redis Cluster client reaches the master of a slot; {@code null} for other clients. */
@@ -172,27 +187,50 @@ final class RedisBackend implements LockBackend {
     /**
      * Runs {@code call} so that it returns or fails within {@code timeoutNanos}: in the caller's
      * thread when the client's own timeouts already ensure it, else on a helper thread that is
-     * abandoned when the time is out. An interrupt does not abandon the wait; it is kept.
+     * abandoned when the time is out. When every helper thread is busy (a frozen server holds
+     * them) the call waits for one within its time, and is not sent if none was free in time;
+     * when too many calls wait already, it fails at once, with an error that is not permanent.
+     * An interrupt does not abandon the wait; it is kept.
      */
     <T> T bounded(long timeoutNanos, java.util.function.Supplier<T> call) {
         if (timeoutNanos >= maxCallNanos) {
             return call.get();
         }
-        java.util.concurrent.CompletableFuture<T> f;
+        long deadline = System.nanoTime() + timeoutNanos;
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
         try {
-            f = java.util.concurrent.CompletableFuture.supplyAsync(call, boundedCalls);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            return call.get();
+            boundedCalls.execute(() -> {
+                if (System.nanoTime() - deadline >= 0) {
+                    // the caller gave up while no helper was free: nothing was sent
+                    f.completeExceptionally(new LockBackendException(description + ": not sent, no helper thread "
+                            + "was free within the caller's time", null));
+                    return;
+                }
+                try {
+                    f.complete(call.get());
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (boundedCalls.isShutdown()) {
+                return call.get();
+            }
+            // nothing was sent: the engine retries within the caller's time, or gives up
+            throw new LockBackendException(description + ": not sent, every one of the factory's "
+                    + RedisLockFactory.MAX_CALL_THREADS + " helper threads for timed calls is busy and "
+                    + MAX_QUEUED_CALLS + " calls wait for one (is the server frozen or cut off?)", e);
         }
         try {
-            return Threads.getUninterruptibly(f, System.nanoTime() + timeoutNanos);
+            return Threads.getUninterruptibly(f, deadline);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();
             }
             throw new LockBackendException(description + ": " + e.getCause(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            // the helper thread's call goes on; whoever cleans up after it waits for its end
+            // the helper thread's call goes on (or, if it has not started, is dropped); whoever
+            // cleans up after it waits for its end
             throw new RequestAbandonedException(description + ": no answer within the "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms the caller had left", e, f);
         }

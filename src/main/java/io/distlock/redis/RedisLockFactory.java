@@ -98,6 +98,18 @@ import redis.clients.jedis.UnifiedJedis;
  * of a timed acquisition runs on a helper thread (a few microseconds more per attempt). The
  * client this factory creates waits at most one socket timeout for a pooled connection.
  *
+ * <p><b>Helper threads.</b> A factory runs such attempts on at most {@value #MAX_CALL_THREADS}
+ * helper threads (named {@code distlock-redis-call}; they end after 30 s idle), the size of the
+ * connection pool of a client the factory creates. On a frozen server each helper stays blocked
+ * in its call for up to the client's timeouts, whatever its caller's deadline, so the bound is
+ * what keeps many short timed calls on many names from piling up threads. A timed call still
+ * returns by its deadline when no helper is free: its attempt waits for one within the time the
+ * call has left and is not sent if none comes free in time, and when 256 attempts wait already
+ * the attempt fails at once with a {@link LockBackendException} that says so (not permanent: it
+ * is retried within the deadline like any failure to reach the server). As with every attempt
+ * given up at its deadline, whatever it may have left on the server is removed in the
+ * background once it has ended.
+ *
  * <p>A factory is thread-safe and meant to live as long as the application; see
  * {@link io.distlock.DistributedLockFactory} for what {@link #getLock} and {@link #close()}
  * promise.
@@ -106,6 +118,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
 
     /** The key prefix used when none is given. */
     public static final String DEFAULT_KEY_PREFIX = "lock:";
+    /**
+     * The most helper threads a factory runs Redis calls on so that timed acquisitions keep their
+     * deadlines, and the size of the connection pool of a client the factory creates; see
+     * <i>Helper threads</i> above.
+     */
+    public static final int MAX_CALL_THREADS = 8;
     /** How long fencing counters are kept when no retention is given. */
     public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofHours(1);
 
@@ -363,6 +381,8 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             JedisClientConfig config = clientConfig != null
                     ? clientConfig : DefaultJedisClientConfig.builder().build();
             ConnectionPoolConfig pool = new ConnectionPoolConfig();
+            // Jedis' default too; more helper threads than connections could only wait for one
+            pool.setMaxTotal(MAX_CALL_THREADS);
             long socketTimeout = config.getSocketTimeoutMillis();
             long maxCall = Long.MAX_VALUE;
             if (socketTimeout > 0) {
