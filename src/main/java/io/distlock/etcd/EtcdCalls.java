@@ -68,13 +68,38 @@ final class EtcdCalls {
         }
     }
 
-    /** The SPI's exception for a failed call, permanent when retrying cannot help. */
+    /**
+     * The SPI's exception for a failed call: permanent when retrying cannot help;
+     * RequestNotSentException when no connection could be made for it (gRPC fails a call with
+     * UNAVAILABLE caused by a refused connection only when it had no transport to send it on).
+     */
     static LockBackendException failure(String context, Throwable cause) {
         String fix = permanentCause(cause);
         if (fix != null) {
             return new LockBackendException(context + ": " + describe(cause) + " (" + fix + ")", cause, true);
         }
+        if (connectionRefused(cause)) {
+            return new io.distlock.spi.RequestNotSentException(context + ": " + describe(cause), cause);
+        }
         return new LockBackendException(context + ": " + describe(cause), cause);
+    }
+
+    /** Whether {@code e} is UNAVAILABLE because a connection was refused. */
+    private static boolean connectionRefused(Throwable e) {
+        boolean unavailable = false;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException) {
+                unavailable |= ((StatusRuntimeException) t).getStatus().getCode() == Status.Code.UNAVAILABLE;
+            } else if (t instanceof StatusException) {
+                unavailable |= ((StatusException) t).getStatus().getCode() == Status.Code.UNAVAILABLE;
+            } else if (t instanceof EtcdException) {
+                unavailable |= ((EtcdException) t).getErrorCode().name().equals("UNAVAILABLE");
+            }
+            if (unavailable && t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -61,16 +61,25 @@ import java.util.Objects;
  * {@linkplain Builder#requestTimeout request timeout} (a timed acquisition: at most the time it
  * has left), and a failed attempt is retried as the {@link io.distlock.LockOptions} say (by default
  * 8 retries with about 4.5 s of pauses in all). With jetcd's default {@code waitForReady(true)} a
- * call waits for a connection, so an attempt on an unreachable server (frozen, partitioned, or
- * nothing listening on the port) takes the whole request timeout, and a blocking call
- * ({@code lock()}, {@code unlock()}) throws after at most
- * {@code (retryCount + 1) × requestTimeout + pauses}: with the defaults, about 50 s (measured 49
- * to 54 s). That waiting is also what rides out a restart of a few seconds (gRPC reconnects
- * with a backoff of 1 s growing 1.6 times, which the pauses alone would not cover). Lower the
- * request timeout or the retry count for a shorter worst case. {@code tryLock()} and
- * {@link Builder#verifyOnBuild(boolean)} make one attempt, never retried: one request timeout
- * (two for the first call of a factory, which grants its session lease first). A timed
- * {@code tryLock(time, unit)} returns by its deadline. Failures name the endpoints as given.
+ * call waits for a connection; that is what rides out a restart of a few seconds (gRPC
+ * reconnects with a backoff of 1 s growing 1.6 times, which the pauses alone would not cover).
+ * But an attempt on an endpoint that refuses connections (nothing listening on the port) fails
+ * at once: while the client has no working connection, a call is sent without waiting for one
+ * when a TCP connect to every endpoint is refused right then, so it fails with the refusal, and,
+ * having reached no server, leaves nothing to clean up. So on a server that is not running,
+ * {@code lock()} throws after the pauses (about 4.5 s; measured 4.1 s) and {@code tryLock()} and
+ * {@link Builder#verifyOnBuild(boolean)} at once (measured under 50 ms), naming the endpoints as
+ * given and the refusal. A server that accepts connections but does not answer (frozen,
+ * partitioned) still costs every attempt its whole request timeout: a blocking call throws after
+ * at most {@code (retryCount + 1) × requestTimeout + pauses}, about 50 s with the defaults; lower
+ * the request timeout or the retry count for a shorter worst case, and {@code tryLock()} waits
+ * one request timeout (two for the first call of a factory, which grants its session lease
+ * first). A timed {@code tryLock(time, unit)} returns by its deadline. The refusal check needs
+ * the endpoints: it applies to {@link Builder#endpoints} and to a client builder given
+ * endpoints, not to a client given ready-made. {@link Builder#endpoints} also turns jetcd's own
+ * retries off ({@code retryMaxAttempts(0)}), so that the options' retries are the only ones; a
+ * client builder of your own keeps jetcd's (by default a refused call is then retried by jetcd
+ * for about 1.5 s before the factory counts one failed attempt).
  *
  * <p><b>Fencing tokens</b> derive from etcd revisions: if a cluster is replaced by a new one
  * without its data, revisions (and so tokens) start again from 1, and a resource that stores
@@ -183,6 +192,9 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
                 throw new IllegalArgumentException("endpoints must name at least one etcd member");
             }
             clientBuilder(Client.builder().endpoints(endpoints)
+                    // the factory's retries (LockOptions) are the only ones: jetcd's own would add
+                    // their pauses to every attempt the engine counts
+                    .retryMaxAttempts(0)
                     .keepaliveTime(Duration.ofSeconds(5))
                     .keepaliveTimeout(Duration.ofSeconds(3))
                     .keepaliveWithoutCalls(true));
@@ -239,8 +251,25 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
             if (client != null) {
                 return create(client, false, "etcd via a supplied client");
             }
-            return create(clientBuilder.build(), true, "etcd at " + (endpointsGiven != null ? endpointsGiven
-                    : readableTarget(clientBuilder.target())));
+            return create(withRefusalProbe(clientBuilder).build(), true, "etcd at " + (endpointsGiven != null
+                    ? endpointsGiven : readableTarget(clientBuilder.target())));
+        }
+
+        /**
+         * A copy of {@code builder} whose calls fail at once while every endpoint refuses
+         * connections (see RefusedConnections); the builder itself if its target cannot be probed.
+         */
+        private static ClientBuilder withRefusalProbe(ClientBuilder builder) {
+            RefusedConnections probe = RefusedConnections.forTarget(builder.target());
+            if (probe == null) {
+                return builder;
+            }
+            java.util.List<io.grpc.ClientInterceptor> interceptors = new java.util.ArrayList<>();
+            if (builder.interceptors() != null) {
+                interceptors.addAll(builder.interceptors());
+            }
+            interceptors.add(probe);
+            return builder.copy().interceptors(interceptors);
         }
 
         /** jetcd's target ({@code ip:///host:port,host:port} for endpoints) as a list of addresses. */

@@ -10,6 +10,7 @@ import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
 import io.distlock.spi.ReleaseWatch;
 import io.distlock.spi.RequestAbandonedException;
+import io.distlock.spi.RequestNotSentException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
@@ -153,6 +154,9 @@ final class LeaseSlot {
         ReleaseWatch watch = null;
         int failures = 0;
         String token = null;
+        // whether a request with this token may have reached the server (an answer came, or the
+        // outcome of one is unknown)
+        boolean tokenSent = false;
         boolean lastWasBusy = false;
         // the one attempt after the deadline (see below), within the same overrun allowance
         boolean extraAttempt = false;
@@ -199,13 +203,18 @@ final class LeaseSlot {
                                 + "' ran out before its acquisition was confirmed", null);
                     }
                     failures = 0;
+                    tokenSent = true;
                 } catch (LockBackendException e) {
                     engine.events.backendError(name, e);
-                    // the outcome is unknown: whatever this token may hold goes, in the background
-                    // (once a request the back end stopped waiting for has ended)
-                    engine.discardInBackground(backend, name, token, false,
-                            e instanceof RequestAbandonedException ? ((RequestAbandonedException) e).request() : null);
+                    if (!(e instanceof RequestNotSentException) || tokenSent) {
+                        // the outcome is unknown: whatever this token may hold goes, in the
+                        // background (once a request the back end stopped waiting for has ended);
+                        // a token none of whose requests reached a server holds nothing
+                        engine.discardInBackground(backend, name, token, false,
+                                e instanceof RequestAbandonedException ? ((RequestAbandonedException) e).request() : null);
+                    }
                     token = null;
+                    tokenSent = false;
                     lastWasBusy = false;
                     if (watch != null) {
                         // a watch may belong to the abandoned attempt (a queued request)
