@@ -546,13 +546,18 @@ final class LeaseSlot {
         return l;
     }
 
-    /** See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. */
-    void renew(Duration leaseTime) {
+    /** Checks a lease time given to renew or holdFor. */
+    private static void requireLeaseTime(Duration leaseTime) {
         Objects.requireNonNull(leaseTime, "leaseTime");
         if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
             throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
                     + LockOptions.MAX_LEASE + ", was " + leaseTime);
         }
+    }
+
+    /** See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. */
+    void renew(Duration leaseTime) {
+        requireLeaseTime(leaseTime);
         Lease l = heldLease();
         if (!renewLease(l, leaseTime.toMillis(), true)) {
             throw new LeaseLostException(name, l.fencingToken());
@@ -566,11 +571,7 @@ final class LeaseSlot {
      * (on etcd the key hangs on the factory's session, which outlives the term).
      */
     void holdFor(Duration leaseTime) {
-        Objects.requireNonNull(leaseTime, "leaseTime");
-        if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
-            throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
-                    + LockOptions.MAX_LEASE + ", was " + leaseTime);
-        }
+        requireLeaseTime(leaseTime);
         Lease l = heldLease();
         if (!renewLease(l, leaseTime.toMillis(), true)) {
             throw new LeaseLostException(name, l.fencingToken());

@@ -97,20 +97,14 @@ public final class BlackholeRelay implements AutoCloseable {
                     link.close();
                     return;
                 }
-                start("blackhole-relay-up", link::pumpUp);
-                start("blackhole-relay-down", link::pumpDown);
+                Relays.start("blackhole-relay-up", link::pumpUp);
+                Relays.start("blackhole-relay-down", link::pumpDown);
             } catch (IOException e) {
                 if (!closed) {
                     System.err.println("blackhole relay: " + e);
                 }
             }
         }
-    }
-
-    private static void start(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
     }
 
     /** One relayed connection. */
@@ -169,16 +163,8 @@ public final class BlackholeRelay implements AutoCloseable {
 
         void close() {
             ended = true;
-            closeQuietly(client);
-            closeQuietly(server);
-        }
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing
+            Relays.closeQuietly(client);
+            Relays.closeQuietly(server);
         }
     }
 

@@ -147,20 +147,14 @@ public final class HoldingProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(server);
                 Link link = new Link(client, server);
-                start("holding-proxy-up", link::pumpUp);
-                start("holding-proxy-down", link::pumpDown);
+                Relays.start("holding-proxy-up", link::pumpUp);
+                Relays.start("holding-proxy-down", link::pumpDown);
             } catch (IOException e) {
                 if (!closed) {
                     System.err.println("holding proxy: " + e);
                 }
             }
         }
-    }
-
-    private static void start(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
     }
 
     /** One relayed connection: client to server, possibly held. */
@@ -203,7 +197,7 @@ public final class HoldingProxy implements AutoCloseable {
                                 request = java.util.Arrays.copyOf(buf, n);
                                 if (cutClient) {
                                     client.setSoLinger(true, 0);   // a reset, not an orderly close
-                                    closeQuietly(client);
+                                    Relays.closeQuietly(client);
                                 }
                             }
                             continue;
@@ -222,7 +216,7 @@ public final class HoldingProxy implements AutoCloseable {
                     return;
                 }
             }
-            closeQuietly(server);
+            Relays.closeQuietly(server);
         }
 
         /** Server to client, noting an answer to the delivered bytes; the client may be gone. */
@@ -248,7 +242,7 @@ public final class HoldingProxy implements AutoCloseable {
             } catch (IOException ignored) {
                 // the server side was closed
             } finally {
-                closeQuietly(client);
+                Relays.closeQuietly(client);
             }
         }
 
@@ -296,25 +290,17 @@ public final class HoldingProxy implements AutoCloseable {
             out.flush();
             if (clientGone) {
                 // let the server answer (the answer is dropped: the client is gone), then end
-                start("holding-proxy-end", () -> {
+                Relays.start("holding-proxy-end", () -> {
                     try {
                         answered.await(30, java.util.concurrent.TimeUnit.SECONDS);
                         Thread.sleep(200);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    closeQuietly(server);
+                    Relays.closeQuietly(server);
                 });
             }
             return bytes.length;
-        }
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing
         }
     }
 
@@ -326,6 +312,6 @@ public final class HoldingProxy implements AutoCloseable {
         } catch (IOException ignored) {
             // closing
         }
-        sockets.forEach(HoldingProxy::closeQuietly);
+        sockets.forEach(Relays::closeQuietly);
     }
 }
