@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.distlock.testing.Holder;
+import io.distlock.testing.Waiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -213,8 +214,10 @@ public abstract class DistributedLockContractTest {
     void aWaiterWakesPromptlyWhenAnotherJvmReleases() throws Exception {
         Holder holder = Holder.hold(elsewhere.getLock(name));
         CountDownLatch waiting = new CountDownLatch(1);
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
         Future<Long> waiter = async(() -> {
             DistributedLock lock = here.getLock(name);
+            waiterThread.set(Thread.currentThread());
             waiting.countDown();
             if (!lock.tryLock(20, TimeUnit.SECONDS)) {
                 return -1L;
@@ -224,7 +227,7 @@ public abstract class DistributedLockContractTest {
             return woke;
         });
         assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(500);
+        Waiter.awaitParked(waiterThread.get());
         long released = System.nanoTime();
         assertThat(holder.release()).isNull();
         long woke = waiter.get(30, TimeUnit.SECONDS);
@@ -237,14 +240,19 @@ public abstract class DistributedLockContractTest {
     void lockWaitsUntilTheHolderReleases() throws Exception {
         Holder holder = Holder.hold(elsewhere.getLock(name));
         AtomicBoolean got = new AtomicBoolean();
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
         Future<?> waiter = async(() -> {
+            waiterThread.set(Thread.currentThread());
+            started.countDown();
             DistributedLock lock = here.getLock(name);
             lock.lock();
             got.set(true);
             lock.unlock();
             return null;
         });
-        Thread.sleep(300);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        Waiter.awaitParked(waiterThread.get());
         assertThat(got).isFalse();
         holder.release();
         waiter.get(30, TimeUnit.SECONDS);
@@ -366,7 +374,9 @@ public abstract class DistributedLockContractTest {
         DistributedLockFactory s = source(LockOptions.defaults());
         try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
             CountDownLatch started = new CountDownLatch(1);
+            AtomicReference<Thread> waiterThread = new AtomicReference<>();
             Future<Throwable> waiter = async(() -> {
+                waiterThread.set(Thread.currentThread());
                 started.countDown();
                 try {
                     s.getLock(name).lock();
@@ -376,7 +386,7 @@ public abstract class DistributedLockContractTest {
                 }
             });
             assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(300);
+            Waiter.awaitParked(waiterThread.get());
             s.close();
             assertThat(waiter.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
@@ -416,8 +426,9 @@ public abstract class DistributedLockContractTest {
             return interrupted;
         });
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(300);
+        Waiter.awaitParked(waiterThread.get());
         waiterThread.get().interrupt();
+        // it handles the interrupt and waits again (a window in which it must not return)
         Thread.sleep(300);
         assertThat(waiter.isDone()).as("lock() still waiting after the interrupt").isFalse();
         holder.release();
@@ -485,7 +496,7 @@ public abstract class DistributedLockContractTest {
             }
         });
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(300);
+        Waiter.awaitParked(t.get());
         assertThat(f.isDone()).as("still waiting before the interrupt").isFalse();
         t.get().interrupt();
         assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("interrupted, status false, holds 0");
@@ -929,6 +940,7 @@ public abstract class DistributedLockContractTest {
             return true;
         });
         assertThat(asking.await(10, TimeUnit.SECONDS)).isTrue();
+        // a window in which a wrong waiter would take the server's lock (fair: after its turn)
         Thread.sleep(500);
         boolean got = async(() -> {
             DistributedLock other = elsewhere.getLock(name);

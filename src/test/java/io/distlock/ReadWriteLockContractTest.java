@@ -371,8 +371,10 @@ public abstract class ReadWriteLockContractTest {
         rw.writeLock().lock();
         java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
         AtomicBoolean otherInside = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Thread> otherThread = new java.util.concurrent.atomic.AtomicReference<>();
         Future<Boolean> otherWriter = pool.submit(() -> {
             DistributedLock w = elsewhere.getReadWriteLock(name).writeLock();
+            otherThread.set(Thread.currentThread());
             asked.countDown();
             if (!w.tryLock(60, TimeUnit.SECONDS)) {
                 return false;
@@ -382,7 +384,7 @@ public abstract class ReadWriteLockContractTest {
             return true;
         });
         assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(500);   // the other JVM's writer is queued on the server
+        io.distlock.testing.Waiter.awaitParked(otherThread.get());   // queued on the server, waiting
         long start = System.nanoTime();
         assertThat(rw.readLock().tryLock(5, TimeUnit.SECONDS)).as("the write holder takes the read lock").isTrue();
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

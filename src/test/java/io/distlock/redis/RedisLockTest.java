@@ -317,7 +317,7 @@ class RedisLockTest {
                 int queued = i + 1;
                 await().atMost(Duration.ofSeconds(10)).until(() -> jedis.zcard(prefix + "{" + name + "}:fq") == queued);
             }
-            Thread.sleep(300);   // every waiter is parked, watching its own token
+            threads.forEach(io.distlock.testing.Waiter::awaitParked);   // every waiter watches its own token
             jedis.configResetStat();
             holder.unlock();
             assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
@@ -507,7 +507,9 @@ class RedisLockTest {
         RedisLockFactory waiterJvm = factory(LockOptions.defaults());
         Holder holder = Holder.hold(holderJvm.getLock("restart-waiter"));
         long timeoutMs = 8_000;
+        java.util.concurrent.atomic.AtomicReference<Thread> waiting = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<String> timed = CompletableFuture.supplyAsync(() -> {
+            waiting.set(Thread.currentThread());
             RedisLock lock = waiterJvm.getLock("restart-waiter");
             try {
                 if (lock.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
@@ -522,9 +524,10 @@ class RedisLockTest {
             }
         });
         long start = System.nanoTime();
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.get() != null);
+        io.distlock.testing.Waiter.awaitParked(waiting.get());   // waiting for the holder
         server().kill();
-        Thread.sleep(1_000);
+        Thread.sleep(1_000);   // the server is away this long (the fault, not a wait for a state)
         server().restart();
         // deadline plus one socket timeout for a call under way, plus slack for a busy machine
         String outcome = timed.get(timeoutMs + 2_000 + 5_000, TimeUnit.MILLISECONDS);
@@ -541,7 +544,9 @@ class RedisLockTest {
         RedisLockFactory holderJvm = factory(LockOptions.defaults());
         RedisLockFactory waiterJvm = factory(LockOptions.builder().retryCount(2).retryDelay(Duration.ofMillis(100)).build());
         Holder holder = Holder.hold(holderJvm.getLock("restart-lock"));
+        java.util.concurrent.atomic.AtomicReference<Thread> waiting = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
+            waiting.set(Thread.currentThread());
             RedisLock lock = waiterJvm.getLock("restart-lock");
             try {
                 lock.lock();
@@ -551,9 +556,10 @@ class RedisLockTest {
                 return "backend error: " + e.getMessage();
             }
         });
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.get() != null);
+        io.distlock.testing.Waiter.awaitParked(waiting.get());   // waiting for the holder
         server().kill();
-        Thread.sleep(1_500);
+        Thread.sleep(1_500);   // the server is away this long (the fault, not a wait for a state)
         server().restart();
         String outcome = waiter.get(30, TimeUnit.SECONDS);
         System.out.println("lock() across a Redis restart: " + outcome);

@@ -29,6 +29,23 @@ public final class Waiter {
     }
 
     /**
+     * Waits (at most 20 s) until thread {@code t} is parked or blocked rather than running: a
+     * thread that asked for a lock is then waiting for it (for the server's notification, its
+     * turn or the local lock), not still on its way. Fails if {@code t} ends first.
+     */
+    public static void awaitParked(Thread t) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(5)).until(() -> {
+                    Thread.State state = t.getState();
+                    if (state == Thread.State.TERMINATED) {
+                        throw new AssertionError(t.getName() + " ended instead of waiting");
+                    }
+                    return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                            || state == Thread.State.BLOCKED;
+                });
+    }
+
+    /**
      * Clean-ups a factory has handed to its background cleaner and the server has not yet
      * confirmed (read from the factory's engine, which no public type exposes).
      */
