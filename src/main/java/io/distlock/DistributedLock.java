@@ -266,10 +266,13 @@ public interface DistributedLock extends Lock {
      *
      * <p>Returns {@code false} once the lease is known to be lost, or once its last confirmed
      * expiry time has passed on the local clock, even though the hold count is still positive.
-     * Such a hold is over for good: while the thread keeps it, every acquisition method of this
-     * lock throws {@link LeaseLostException} (the hold count unchanged) instead of re-entering,
-     * and the final {@link #unlock()} throws it too; after that the thread may acquire the lock
-     * afresh. No network call.
+     * While it returns {@code false}, every acquisition method of this lock throws
+     * {@link LeaseLostException} (the hold count unchanged) instead of re-entering, and that makes
+     * the loss final for the hold (a renewal still under way cannot bring it back); a lease known
+     * lost is final anyway. The final {@link #unlock()} throws it too; after that the thread may
+     * acquire the lock afresh. Without such a refused re-entry, a lease whose expiry passed
+     * because a renewal's answer was late counts again once the answer confirms it. No network
+     * call.
      *
      * @return {@code true} if the current thread holds this lock with a valid lease
      */
@@ -309,7 +312,8 @@ public interface DistributedLock extends Lock {
     /**
      * Extends the lease under which the current thread holds this lock to {@code leaseTime} from
      * now. Useful with a fixed lease (watchdog off); with the watchdog on, its next renewal sets
-     * the lease back to the configured lease time. On etcd a lease's time to live is fixed when it
+     * the lease back to the configured lease time. A hold given a term of its own
+     * ({@link #holdFor(Duration)}) gets its term extended to {@code leaseTime} from now. On etcd a lease's time to live is fixed when it
      * is granted, so there the lease is refreshed to its granted time (at least the configured
      * lease time) whatever {@code leaseTime} says.
      *
@@ -324,25 +328,26 @@ public interface DistributedLock extends Lock {
     void renew(java.time.Duration leaseTime);
 
     /**
-     * Gives the current thread's hold of this lock a lease of its own: {@code leaseTime} from
-     * now, which the watchdog no longer renews. The hold then ends when that time runs out,
-     * unless {@link #renew(Duration)} (or an {@link #autoRenew(Duration) auto-renewal}) extends
-     * it first: the loss is reported as any lost lease is ({@link #isHeldByCurrentThread()} turns
-     * {@code false}, the factory's {@link LeaseListener} is told, no re-entrant acquisition
-     * succeeds, the final {@link #unlock()} throws {@link LeaseLostException}), and the lease is
-     * given back on the server, so other JVMs can acquire the lock. If this JVM dies, the server
-     * frees the lock after {@code leaseTime} on Redis; on etcd, whose locks hang on an etcd
-     * lease granted for the factory's lease time (rounded up to whole seconds), after that
-     * time. This is the time to
-     * live of Spring Integration's {@code DistributedLock.lock(Duration)}. One round trip; it
-     * applies to the current hold only: the next acquisition has the factory's lease again.
+     * Gives the current thread's hold of this lock a term of its own: it ends {@code leaseTime}
+     * from now, unless {@link #renew(Duration)} extends it first (to the time that call gives,
+     * from then). Until then the watchdog (if on) keeps the lease, but never past the term's end;
+     * at the end the hold is over: the loss is reported as any lost lease is
+     * ({@link #isHeldByCurrentThread()} turns {@code false}, the factory's {@link LeaseListener}
+     * is told, no re-entrant acquisition succeeds, the final {@link #unlock()} throws
+     * {@link LeaseLostException}), and the lease is given back on the server, so other JVMs can
+     * acquire the lock. If this JVM dies, the server frees the lock at the term's end on Redis
+     * (or at the end of a watchdog renewal already under way when the term was set); on etcd,
+     * whose locks hang on an etcd lease granted for the factory's lease time (rounded up to whole
+     * seconds), within that time. This is the time to live of Spring Integration's
+     * {@code DistributedLock.lock(Duration)}. One round trip; it applies to the current hold only:
+     * a local hand-over or the next acquisition gets the factory's lease again.
      *
-     * @param leaseTime the hold's lease, between {@link LockOptions#MIN_LEASE} and
+     * @param leaseTime the hold's term, between {@link LockOptions#MIN_LEASE} and
      *        {@link LockOptions#MAX_LEASE}
      * @throws NullPointerException if {@code leaseTime} is {@code null}
      * @throws IllegalArgumentException if it is out of range
      * @throws IllegalMonitorStateException if the current thread does not hold this lock
-     * @throws LeaseLostException if the lease had already been lost
+     * @throws LeaseLostException if the lease had already been lost, or was lost meanwhile
      * @throws LockBackendException if the back end cannot be reached after the configured retries
      */
     void holdFor(java.time.Duration leaseTime);

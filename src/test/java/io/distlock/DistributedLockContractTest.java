@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -708,6 +709,67 @@ public abstract class DistributedLockContractTest {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A term of its own (holdFor, Spring's lock(ttl)) is the hold's lease: kept past the
+     * factory's lease time for its whole length (etcd's session lease is shorter than the term
+     * here), then over: reported lost, given back on the server, final for the holder.
+     */
+    @Test
+    void aHoldWithATermOfItsOwnKeepsTheLockForTheWholeTermThenLosesIt() throws Exception {
+        long lease = shortLeaseMillis();
+        DistributedLockFactory f = source(LockOptions.builder().leaseTime(Duration.ofMillis(lease)).build());
+        DistributedLock lock = f.getLock(name);
+        lock.lock();
+        long start = System.nanoTime();
+        lock.holdFor(Duration.ofMillis(3 * lease));
+        long fence = lock.getFencingToken();
+        // the property under test is time: past twice the factory's lease, the term still holds
+        await().pollInSameThread().atMost(Duration.ofSeconds(30)).until(() -> millisSince(start) > 2 * lease);
+        assertThat(lock.isHeldByCurrentThread()).as("held within its term, past the factory's lease").isTrue();
+        assertThat(elsewhereTakesAndReleases(name, 0)).as("another JVM within the term").isFalse();
+        await().atMost(Duration.ofSeconds(30)).until(() -> lostLeases.contains(name + "#" + fence));
+        assertThat(millisSince(start)).as("over at the term's end, not before").isGreaterThanOrEqualTo(3 * lease - 100);
+        assertThat(elsewhereTakesAndReleases(name, 10_000)).as("given back on the server").isTrue();
+        assertThatThrownBy(lock::tryLock).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(lock::unlock).isInstanceOf(LeaseLostException.class);
+    }
+
+    /** A term is the holder's alone: a thread of the same JVM that takes the lock next does not inherit it. */
+    @Test
+    void aTermIsNotHandedToTheNextHolderOfTheJvm() throws Exception {
+        long lease = shortLeaseMillis();
+        DistributedLock lock = here.getLock(name);
+        lock.lock();
+        long start = System.nanoTime();
+        lock.holdFor(Duration.ofMillis(lease));
+        CountDownLatch took = new CountDownLatch(1);
+        CountDownLatch check = new CountDownLatch(1);
+        AtomicReference<Thread> nextThread = new AtomicReference<>();
+        AtomicLong nextFence = new AtomicLong();
+        Future<Boolean> next = async(() -> {
+            nextThread.set(Thread.currentThread());
+            lock.lock();
+            try {
+                nextFence.set(lock.getFencingToken());
+                took.countDown();
+                assertThat(check.await(30, TimeUnit.SECONDS)).isTrue();
+                return lock.isHeldByCurrentThread();
+            } finally {
+                lock.unlock();
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> nextThread.get() != null);
+        Waiter.awaitParked(nextThread.get());
+        lock.unlock();
+        assertThat(took.await(20, TimeUnit.SECONDS)).isTrue();
+        // past the first holder's term (the property under test is time)
+        await().atMost(Duration.ofSeconds(30)).until(() -> millisSince(start) > 2 * lease);
+        check.countDown();
+        assertThat(next.get(30, TimeUnit.SECONDS)).as("the next holder still holds past the first one's term").isTrue();
+        assertThat(lostLeases).as("no loss reported").isEmpty();
+        assertThat(nextFence.get()).isPositive();
     }
 
     @Test

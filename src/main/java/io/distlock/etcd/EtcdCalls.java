@@ -57,10 +57,17 @@ final class EtcdCalls {
     static <T> T await(CompletableFuture<T> call, long deadline, String what, String where) {
         long start = System.nanoTime();
         try {
-            return Threads.getUninterruptibly(call, deadline);
+            T answer = Threads.getUninterruptibly(call, deadline);
+            ATTEMPT_REACHED_SERVER.get()[0] = true;
+            return answer;
         } catch (ExecutionException e) {
-            throw failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
+            LockBackendException failure = failure(where + ": " + what + " failed", e.getCause() != null ? e.getCause() : e);
+            if (!(failure instanceof io.distlock.spi.RequestNotSentException)) {
+                ATTEMPT_REACHED_SERVER.get()[0] = true;
+            }
+            throw failure;
         } catch (TimeoutException e) {
+            ATTEMPT_REACHED_SERVER.get()[0] = true;
             // the request goes on (cancelling the future would not stop it): whoever cleans up
             // after it waits for its end
             throw new RequestAbandonedException(where + ": " + what + " got no answer within "
@@ -69,16 +76,41 @@ final class EtcdCalls {
     }
 
     /**
+     * Whether a call of the current acquisition attempt (on this thread, since
+     * {@link #beginAttempt()}) may have reached a server: it was answered, failed otherwise than
+     * for want of a connection, or went unanswered. An attempt can make several calls (a queue
+     * entry, then taking the lock from the queue), and only an attempt none of whose calls
+     * reached a server certainly wrote nothing.
+     */
+    private static final ThreadLocal<boolean[]> ATTEMPT_REACHED_SERVER = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * Starts an acquisition attempt on this thread: until one of its calls may have reached a
+     * server, a call that fails for want of a connection throws RequestNotSentException. Every
+     * back end's tryAcquire calls it first; a path that does not only ever gets plain failures
+     * (the attempt counts as sent), never a wrong RequestNotSentException.
+     */
+    static void beginAttempt() {
+        ATTEMPT_REACHED_SERVER.get()[0] = false;
+    }
+
+    /** Says that a request of the current attempt may have reached a server (sent by an earlier one). */
+    static void attemptReachedServer() {
+        ATTEMPT_REACHED_SERVER.get()[0] = true;
+    }
+
+    /**
      * The SPI's exception for a failed call: permanent when retrying cannot help;
      * RequestNotSentException when no connection could be made for it (gRPC fails a call with
-     * UNAVAILABLE caused by a refused connection only when it had no transport to send it on).
+     * UNAVAILABLE caused by a refused connection only when it had no transport to send it on)
+     * and no earlier call of the same acquisition attempt may have reached a server.
      */
     static LockBackendException failure(String context, Throwable cause) {
         String fix = permanentCause(cause);
         if (fix != null) {
             return new LockBackendException(context + ": " + describe(cause) + " (" + fix + ")", cause, true);
         }
-        if (connectionRefused(cause)) {
+        if (connectionRefused(cause) && !ATTEMPT_REACHED_SERVER.get()[0]) {
             return new io.distlock.spi.RequestNotSentException(context + ": " + describe(cause), cause);
         }
         return new LockBackendException(context + ": " + describe(cause), cause);

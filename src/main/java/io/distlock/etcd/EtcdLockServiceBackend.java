@@ -96,6 +96,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
+        EtcdCalls.beginAttempt();
         Acquisition a = acquisitions.get(token);
         if (a == null) {
             return firstAttempt(name, token, willWait, timeoutNanos);
@@ -105,6 +106,8 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             reviveIfStalled(a, deadline(timeoutNanos));
             return AcquireResult.busy(-1);
         }
+        // the Lock call was sent by an earlier attempt: its failure is never "not sent"
+        EtcdCalls.attemptReachedServer();
         LockResponse response;
         try {
             response = call.join();

@@ -211,6 +211,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
+            EtcdCalls.beginAttempt();
             long start = System.nanoTime();
             long deadline = deadline(timeoutNanos);
             Entry e = entries.get(token);

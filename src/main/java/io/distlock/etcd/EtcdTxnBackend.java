@@ -95,6 +95,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     @Override
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
+        EtcdCalls.beginAttempt();
         if (fair && willWait) {
             return fairAcquire(name, token, timeoutNanos);
         }
@@ -143,6 +144,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      */
     @Override
     public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        EtcdCalls.beginAttempt();
         if (!fair) {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }

@@ -31,10 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TCP connect to every endpoint is refused right now. That probe runs only while the channel is
  * suspect: before the first answer, after a call closed UNAVAILABLE, or while a call has been
  * waiting for an answer for more than SUSPECT_AFTER; a healthy channel is never probed. Its
- * result is kept for PROBE_VALID, and each connect waits at most PROBE_TIMEOUT: a server that
+ * result is kept for PROBE_VALID (one caller probes at a time; the others take the last result),
+ * and each connect waits at most PROBE_TIMEOUT: a server that
  * accepts the connection (a frozen one does: the kernel accepts for it), or does not answer the
  * connect in time, counts as there, and the call waits for it as before. Streaming calls
- * (watches, lease keep-alives) are left alone: jetcd re-establishes them itself.
+ * (watches, lease keep-alives) are left alone: jetcd re-establishes them itself; so is the lock
+ * service's Lock call as far as suspicion goes, since it stays unanswered while the lock is busy.
  *
  * Fields are written by whichever thread starts or ends a call; each is independent, and a
  * stale read only costs one probe more or one call waiting as it would have without this class.
@@ -45,6 +47,8 @@ final class RefusedConnections implements ClientInterceptor {
     static final long SUSPECT_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long PROBE_VALID_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final int PROBE_TIMEOUT_MILLIS = 100;
+    /** etcd's lock service call, which stays unanswered while the lock is busy. */
+    static final String LONG_WAIT_METHOD = "v3lockpb.Lock/Lock";
 
     private final List<InetSocketAddress> endpoints;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -54,6 +58,8 @@ final class RefusedConnections implements ClientInterceptor {
     private volatile boolean unavailableSeen;
     private volatile long probedAt;
     private volatile boolean allRefused;
+    /** Taken by the one caller that probes; the others use the last result meanwhile. */
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private RefusedConnections(List<InetSocketAddress> endpoints) {
         this.endpoints = endpoints;
@@ -95,10 +101,29 @@ final class RefusedConnections implements ClientInterceptor {
         }
         CallOptions options = callOptions.isWaitForReady() && suspect() && everyEndpointRefuses()
                 ? callOptions.withoutWaitForReady() : callOptions;
+        // the lock service's Lock call is answered only when the lock is granted: its wait says
+        // nothing of the channel
+        boolean counted = !LONG_WAIT_METHOD.equals(method.getFullMethodName());
         return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
             @Override
             public void start(Listener<R> listener, Metadata headers) {
+                if (!counted) {
+                    super.start(listener, headers);
+                    return;
+                }
                 inFlight.incrementAndGet();
+                boolean started = false;
+                try {
+                    startCounted(listener, headers);
+                    started = true;
+                } finally {
+                    if (!started) {
+                        inFlight.decrementAndGet();
+                    }
+                }
+            }
+
+            private void startCounted(Listener<R> listener, Metadata headers) {
                 super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                     @Override
                     public void onClose(Status status, Metadata trailers) {
@@ -127,19 +152,23 @@ final class RefusedConnections implements ClientInterceptor {
 
     private boolean everyEndpointRefuses() {
         long now = System.nanoTime();
-        if (probedAt != 0 && now - probedAt < PROBE_VALID_NANOS) {
+        if ((probedAt != 0 && now - probedAt < PROBE_VALID_NANOS) || !probing.compareAndSet(false, true)) {
             return allRefused;
         }
-        boolean refused = true;
-        for (InetSocketAddress endpoint : endpoints) {
-            if (!refuses(endpoint)) {
-                refused = false;
-                break;
+        try {
+            boolean refused = true;
+            for (InetSocketAddress endpoint : endpoints) {
+                if (!refuses(endpoint)) {
+                    refused = false;
+                    break;
+                }
             }
+            allRefused = refused;
+            probedAt = System.nanoTime();
+            return refused;
+        } finally {
+            probing.set(false);
         }
-        allRefused = refused;
-        probedAt = System.nanoTime();
-        return refused;
     }
 
     /** Whether a TCP connect to {@code endpoint} is refused now (anything else counts as there). */

@@ -256,6 +256,10 @@ final class Conditions {
         boolean pending = Thread.interrupted();
         try {
             host.reacquire(saved);
+        } catch (RuntimeException e) {
+            // the InterruptedException this wait was to throw is not lost: its status is set
+            pending |= thrown != null;
+            throw e;
         } finally {
             if (pending || interrupted) {
                 me.interrupt();

@@ -38,11 +38,14 @@ final class Lease {
     /** System.nanoTime() at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
     private volatile long dueNanos;
     /**
-     * Whether the holder gave this lease a term of its own (LeaseSlot.holdFor): the watchdog no
-     * longer renews it, and when it runs out the sweeper gives the token back on the server.
-     * Written by the holder, read by the sweeper.
+     * The end (nanoTime) of the term the holder gave this lease (LeaseSlot.holdFor), or
+     * NO_TERM: the watchdog renews it only up to that end, and at that end the sweeper ends it
+     * (lost, reported, given back on the server). Written by the holder, read by the sweeper.
      */
-    private volatile boolean ownTerm;
+    private volatile long termEndNanos;
+    private volatile boolean hasTerm;
+    /** Whether the last renewal failed and was retried early (the sweeper's thread only). */
+    private boolean retriedEarly;
     /** Renewals under way, and the earliest expiry any renewal of the current group could set; guarded by this. */
     private int renewalsInFlight;
     private long renewalGroupBound;
@@ -117,13 +120,38 @@ final class Lease {
         return lost.compareAndSet(false, true);
     }
 
-    /** Takes the lease off the watchdog: it ends when its current term runs out, unless renewed. */
-    void setOwnTerm() {
-        ownTerm = true;
+    /** Gives the lease a term that ends at {@code endNanos} (nanoTime), unless extended again. */
+    void setTermEnd(long endNanos) {
+        termEndNanos = endNanos;
+        hasTerm = true;
     }
 
-    boolean hasOwnTerm() {
-        return ownTerm;
+    /** Whether the holder gave the lease a term of its own. */
+    boolean hasTerm() {
+        return hasTerm;
+    }
+
+    long termEndNanos() {
+        return termEndNanos;
+    }
+
+    /** Whether the lease's own term has ended at {@code now}. */
+    boolean termEnded(long now) {
+        return hasTerm && now - termEndNanos >= 0;
+    }
+
+    /** Sweeper: whether a failed renewal may be retried early (once in a row). */
+    boolean retryEarly() {
+        if (retriedEarly) {
+            return false;
+        }
+        retriedEarly = true;
+        return true;
+    }
+
+    /** Sweeper: a renewal succeeded. */
+    void renewed() {
+        retriedEarly = false;
     }
 
     long dueNanos() {

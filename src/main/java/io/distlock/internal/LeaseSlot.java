@@ -555,29 +555,48 @@ final class LeaseSlot {
         }
     }
 
-    /** See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. */
+    /**
+     * See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. A
+     * lease with a term of its own (holdFor) gets its term extended to {@code leaseTime} from now.
+     */
     void renew(Duration leaseTime) {
         requireLeaseTime(leaseTime);
         Lease l = heldLease();
-        if (!renewLease(l, leaseTime.toMillis(), true)) {
-            throw new LeaseLostException(name, l.fencingToken());
+        if (l.hasTerm()) {
+            setTerm(l, leaseTime);
+            return;
         }
+        renewOrThrow(l, leaseTime.toMillis());
     }
 
     /**
      * See {@link io.distlock.DistributedLock#holdFor(Duration)}; the caller checked ownership.
-     * One renewal to {@code leaseTime} (with retries), and the lease leaves the watchdog: the
-     * sweeper expires it when the confirmed term runs out, and gives its token back on the server
-     * (on etcd the key hangs on the factory's session, which outlives the term).
+     * The lease gets a term ending {@code leaseTime} from now: the watchdog, if on, renews it
+     * only up to that end (so the server's key never outlives it by more than a renewal already
+     * under way), one renewal to the term is made now, and at the end the sweeper ends the hold:
+     * lost, reported and given back on the server (on etcd the key hangs on the factory's
+     * session, which outlives the term).
      */
     void holdFor(Duration leaseTime) {
         requireLeaseTime(leaseTime);
-        Lease l = heldLease();
-        if (!renewLease(l, leaseTime.toMillis(), true)) {
+        setTerm(heldLease(), leaseTime);
+    }
+
+    /** Sets {@code l}'s term to end {@code length} from now and renews it to that end. */
+    private void setTerm(Lease l, Duration length) {
+        long end = System.nanoTime() + length.toNanos();
+        // first: from now on the watchdog renews only up to the new end, and the sweeper does not
+        // end the hold at an earlier one
+        l.setTermEnd(end);
+        renewOrThrow(l, length.toMillis());
+        l.dueAt(Math.min(l.dueNanos(), end));
+    }
+
+    /** One renewal (with retries) of a held lease; LeaseLostException if it is lost, then or meanwhile. */
+    private void renewOrThrow(Lease l, long leaseMillis) {
+        if (!renewLease(l, leaseMillis, true) || l.isLost()) {
             throw new LeaseLostException(name, l.fencingToken());
         }
-        l.setOwnTerm();
-        l.dueAt(l.validUntilNanos());
     }
 
     /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}; the caller checked ownership. */
@@ -638,11 +657,16 @@ final class LeaseSlot {
             }
             return;
         }
+        if (l.termEnded(now)) {
+            expire(l);
+            return;
+        }
         if (now - l.dueNanos() < 0) {
             return;
         }
-        if (engine.options.watchdog() && !l.hasOwnTerm()) {
-            l.dueAt(now + engine.options.renewInterval().toNanos());
+        if (engine.options.watchdog()) {
+            long next = now + engine.options.renewInterval().toNanos();
+            l.dueAt(l.hasTerm() ? Math.min(next, l.termEndNanos()) : next);
             renewOnce(l);
         } else {
             expire(l);
@@ -678,7 +702,7 @@ final class LeaseSlot {
             return false;
         }
         l.endRenewal(true, sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis)));
-        if (!engine.options.watchdog() || l.hasOwnTerm()) {
+        if (!engine.options.watchdog()) {
             l.dueAt(l.validUntilNanos());
         }
         return true;
@@ -686,35 +710,49 @@ final class LeaseSlot {
 
     /**
      * Watchdog and auto-renewal task: one renewal of a current lease to the configured lease
-     * time. A failure to reach the server costs the lease only once its last confirmed expiry
-     * has passed; until then the watchdog tries again after the first retry pause, not a whole
-     * renewal interval later (after a server restart the first call on each pooled connection
-     * fails, and a lease the restarted server forgot must be found lost within one renewal
-     * interval, not when it runs out).
+     * time (a lease with a term of its own: at most to the term's end). A failure to reach the
+     * server costs the lease only once its last confirmed expiry has passed. A failure that came
+     * back quickly (a refused or broken connection: after a server restart the first call on each
+     * pooled connection fails) is tried again after the first retry pause rather than a whole
+     * renewal interval later, once in a row, so that a lease the restarted server forgot is found
+     * lost within about one renewal interval; a slow failure (a frozen server) is not, so that it
+     * cannot hold the single sweeper thread back from every other lease.
      */
     private void renewOnce(Lease l) {
         if (lease != l || l.isLost()) {
             return;
         }
+        long start = System.nanoTime();
+        long leaseMillis = engine.leaseMillis;
+        if (l.hasTerm()) {
+            leaseMillis = Math.max(1L, Math.min(leaseMillis, TimeUnit.NANOSECONDS.toMillis(l.termEndNanos() - start)));
+        }
         try {
-            renewLease(l, engine.leaseMillis, false);
+            renewLease(l, leaseMillis, false);
+            l.renewed();
         } catch (LockBackendException e) {
+            long pause = engine.retryPauseNanos(0);
             if (l.hasRunOut() && lease == l && l.markLost()) {
                 engine.reportLost(name, l.fencingToken());
-            } else if (engine.options.watchdog() && !l.hasOwnTerm() && !e.isPermanent()) {
-                l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + engine.retryPauseNanos(0)));
+            } else if (engine.options.watchdog() && !e.isPermanent() && System.nanoTime() - start < pause
+                    && l.retryEarly()) {
+                l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + pause));
             }
         }
     }
 
     /**
-     * Fixed-lease task: the lease has run out while the lock is still held. A lease with a term
-     * of its own (holdFor) is also given back on the server, where it may outlive the term.
+     * A fixed lease has run out, or a lease's own term has ended, while the lock is still held:
+     * lost and reported. A lease with a term of its own is also given back on the server, where
+     * it may outlive the term. Nothing happens if a holder's renewal extended it meanwhile.
      */
     private void expire(Lease l) {
-        if (lease == l && l.markLost()) {
+        if (lease != l || !(l.hasRunOut() || l.termEnded(System.nanoTime()))) {
+            return;
+        }
+        if (l.markLost()) {
             engine.reportLost(name, l.fencingToken());
-            if (l.hasOwnTerm()) {
+            if (l.hasTerm()) {
                 engine.discardInBackground(backend, name, l.token, false);
             }
         }

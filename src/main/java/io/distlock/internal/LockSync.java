@@ -263,8 +263,11 @@ public final class LockSync implements SyncOps {
             throws InterruptedException {
         if (handoffs > 0 && slot.hasValidLease()) {
             slot.takeOver(handoffs);
-            engine.events.acquired(name, start, true, true);
-            return true;
+            if (slot.hasValidLease()) {
+                engine.events.acquired(name, start, true, true);
+                return true;
+            }
+            // lost between the check and the take-over: acquired afresh (acquire gives it up first)
         }
         handoffs = 0;
         boolean acquired = slot.acquire(deadline, mode);
@@ -289,8 +292,10 @@ public final class LockSync implements SyncOps {
             if (l == null) {
                 return;
             }
-            if (!fair && !l.isLost() && engine.options.watchdog() && handoffs < engine.options.maxLocalHandoffs()
-                    && local.hasQueuedThreads() && l.isValid()) {
+            // a lease with a term of its own (holdFor) is the holder's alone: the next holder gets
+            // a lease of the factory's lease time
+            if (!fair && !l.isLost() && !l.hasTerm() && engine.options.watchdog()
+                    && handoffs < engine.options.maxLocalHandoffs() && local.hasQueuedThreads() && l.isValid()) {
                 handoffs++;
                 slot.keepForHandOver();
                 keptForHandoff = true;

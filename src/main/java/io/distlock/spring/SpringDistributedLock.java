@@ -18,10 +18,10 @@ import org.springframework.integration.support.locks.DistributedLock;
  * reverse).
  *
  * <p>Spring's two methods with a time to live acquire as {@link #lock()} and
- * {@link #tryLock(long, TimeUnit)} do, then give that hold a lease of the time to live with
- * {@link #holdFor(Duration)}: the watchdog no longer renews it, so the hold ends when the time
- * to live runs out unless {@link DistributedLockRegistry#renewLock(Object, Duration)} or
- * {@link #renew(Duration)} extends it first. The time to live is checked before anything is
+ * {@link #tryLock(long, TimeUnit)} do, then give that hold a term of the time to live with
+ * {@link #holdFor(Duration)}: the hold ends when the time to live runs out unless
+ * {@link DistributedLockRegistry#renewLock(Object, Duration)} or {@link #renew(Duration)} extends
+ * it first. The time to live is checked before anything is
  * acquired; if setting it fails the hold is released again and the failure thrown.
  *
  * <p>Thread-safe, as the factory's lock is.
@@ -77,7 +77,7 @@ public final class SpringDistributedLock implements DistributedLock, io.distlock
     public boolean tryLock(Duration waitTime, Duration ttl) throws InterruptedException {
         Objects.requireNonNull(waitTime, "waitTime");
         checkTtl(ttl);
-        if (!lock.tryLock(waitTime.toNanos(), TimeUnit.NANOSECONDS)) {
+        if (!lock.tryLock(TimeUnit.NANOSECONDS.convert(waitTime), TimeUnit.NANOSECONDS)) {
             return false;
         }
         applyTtl(ttl);
