@@ -47,13 +47,13 @@ public final class DistlockCli implements Runnable {
     static final class Target {
         @Option(names = "--redis", paramLabel = "HOST:PORT", description = "a single Redis server (or primary)")
         String redis;
-        @Option(names = "--redis-cluster", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+        @Option(names = "--redis-cluster", paramLabel = "HOST:PORT", split = ",", arity = "1",
                 description = "seed nodes of a Redis Cluster")
         List<String> cluster;
         @Option(names = "--sentinel", paramLabel = "MASTER@HOST:PORT[,HOST:PORT...]",
                 description = "a primary named MASTER, found through these Redis Sentinels")
         String sentinel;
-        @Option(names = "--etcd", paramLabel = "URL[,URL...]", split = ",",
+        @Option(names = "--etcd", paramLabel = "URL", split = ",", arity = "1",
                 description = "etcd client URLs, e.g. http://127.0.0.1:2379")
         List<String> etcd;
     }
@@ -102,6 +102,10 @@ public final class DistlockCli implements Runnable {
      * @param args the arguments ({@code --help} lists them)
      */
     public static void main(String[] args) {
+        // the runnable jar's logger (slf4j-simple) says only what goes wrong, on standard error
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         System.exit(execute(out, err, args));
