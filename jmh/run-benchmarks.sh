@@ -11,9 +11,11 @@
 # candidate checks that the certificate names the host.
 # Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
 # a temporary directory) and stops them at the end.
-#   --scenarios LIST  uncontended,reacquire,contended,names,readwrite,processes,footprint,signal
+#   --scenarios LIST  uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual
 #                     (default: all; "processes" is N JVMs on one name: hand-overs/s, shares and
-#                     the hand-over latency distribution)
+#                     the hand-over latency distribution; "virtual" is 64 virtual against 64
+#                     platform threads on 4 names, run on the JDK of VT_JAVA_HOME, default
+#                     /usr/lib/jvm/temurin-25-jdk-amd64, and skipped with a warning without one)
 #   --threads LIST    thread counts of the one-JVM contended scenario (default 1,2,4,8)
 #   --processes LIST  JVM counts of the processes scenario (default 2,4,8)
 #   --repeats N       runs of each JVM count, for the error bars (default 3)
@@ -38,7 +40,7 @@ etcd_user=""
 redis_tls=""
 redis_ca=""
 etcd_ca=""
-scenarios="uncontended,reacquire,contended,names,readwrite,processes,footprint,signal"
+scenarios="uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual"
 threads="1,2,4,8"
 processes="2,4,8"
 repeats=3
@@ -100,7 +102,7 @@ for number in "$repeats" "$rounds" "$duration" ${forks:+"$forks"}; do
 done
 [[ "$out" == /* ]] || out="$invoked_from/$out"
 for s in ${scenarios//,/ }; do
-    [[ ",uncontended,reacquire,contended,names,readwrite,processes,footprint,signal," == *",$s,"* ]] \
+    [[ ",uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual," == *",$s,"* ]] \
         || { echo "unknown scenario '$s'"; exit 2; }
 done
 has() { [[ ",$scenarios," == *",$1,"* ]]; }
@@ -142,7 +144,7 @@ props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
 # keep those dumps out of the committed log
 jmh() {
     local name=$1; shift
-    java "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh-$name.json" "$@" \
+    "${JMH_JAVA:-java}" "${props[@]}" -jar target/benchmarks.jar -rf json -rff "$out/jmh-$name.json" "$@" \
         ${impls:+-p impl="$impls"} -r "$duration" ${jmh_extra[@]+"${jmh_extra[@]}"} \
         | tee >(grep -vE '^\s+at |^Thread\[|^\s*$' > "$out/jmh-$name.log")
 }
@@ -157,6 +159,14 @@ if has contended; then
 fi
 has names && jmh names DistinctNamesBenchmark "${short[@]}"
 has readwrite && jmh readwrite ReadWriteBenchmark "${short[@]}"
+if has virtual; then
+    vt_java="${VT_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+    if [[ -x "$vt_java" ]]; then
+        JMH_JAVA="$vt_java" jmh virtual VirtualThreadsBenchmark "${short[@]}"
+    else
+        echo "WARNING: no JDK with virtual threads at $vt_java (VT_JAVA_HOME): scenario 'virtual' skipped" >&2
+    fi
+fi
 if has processes; then
     rm -f "$out/handoff.json" "$out/crossprocess.txt"
     for n in ${processes//,/ }; do

@@ -5,7 +5,8 @@
  * {@code io.distlock.etcd}), the service layer ({@code io.distlock.service}), the back-end SPI
  * ({@code io.distlock.spi}), the Micrometer binder ({@code io.distlock.micrometer}) and the
  * Spring Integration lock registry ({@code io.distlock.spring}); the engine
- * ({@code io.distlock.internal}) is not exported. The Redis and etcd clients, Micrometer and
+ * ({@code io.distlock.internal}) and the operators' command line ({@code io.distlock.cli}, run
+ * from {@code target/distlock-cli.jar}) are not exported. The Redis and etcd clients, Micrometer and
  * Spring Integration are optional ({@code requires static}): an application requires the client
  * of the back end it uses, and Micrometer or Spring Integration only to use their packages.
  * jetcd has no module descriptor, so its module names are derived from its jar names
@@ -22,6 +23,7 @@ module io.distlock {
     requires static io.grpc;
     requires static micrometer.core;
     requires static spring.integration.core;
+    requires static info.picocli;
 
     exports io.distlock;
     exports io.distlock.redis;
@@ -30,4 +32,7 @@ module io.distlock {
     exports io.distlock.spi;
     exports io.distlock.micrometer;
     exports io.distlock.spring;
+    // the command line is an application, not API: not exported, opened to picocli, which reads
+    // its annotations and sets its fields by reflection
+    opens io.distlock.cli to info.picocli;
 }

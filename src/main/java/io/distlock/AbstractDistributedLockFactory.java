@@ -94,6 +94,20 @@ public abstract class AbstractDistributedLockFactory<L extends DistributedReentr
         return engine.removeObserver(observer);
     }
 
+    /**
+     * The operator's view of this factory's exclusive locks on the server: the names under its
+     * key prefix, each lock's holder, fencing token, lease and waiters, and the forced release of
+     * a lock whose holder is gone. What the {@code distlock} command line uses. Its fencing tokens
+     * are in the unit of {@link DistributedLock#getFencingToken()}: the token of the lease's first
+     * holder (a hand-over between threads of the holder's JVM adds to it).
+     *
+     * @return the admin view
+     * @throws UnsupportedOperationException if the back end has none
+     */
+    public final io.distlock.spi.LockAdmin admin() {
+        return engine.admin();
+    }
+
     @Override
     public final void close() {
         engine.close();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Hundreds of virtual threads contending for distributed locks. Runs on a JVM with virtual
@@ -35,10 +36,20 @@ class VirtualThreadTest {
     @RegisterExtension
     static final EtcdServers etcd = EtcdServers.single();
 
+    /**
+     * Set by the build's virtual-threads run (pom, profile virtual-threads): there a JVM without
+     * virtual threads (or older than 24) fails these tests rather than skipping them.
+     */
+    private static final boolean REQUIRED = Boolean.getBoolean("distlock.virtualThreads.required");
+
     private static ExecutorService virtualThreads() {
         try {
             return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         } catch (NoSuchMethodException e) {
+            if (REQUIRED) {
+                throw new AssertionError("the virtual-threads run needs a JVM with virtual threads, this is "
+                        + Runtime.version() + " (" + System.getProperty("java.home") + ")");
+            }
             Assumptions.abort("this JVM (" + Runtime.version() + ") has no virtual threads");
             throw new AssertionError(e);
         } catch (ReflectiveOperationException e) {
@@ -124,5 +135,166 @@ class VirtualThreadTest {
             jvms.forEach(DistributedLockFactory::close);
         }
         assertThat(counter[0]).isEqualTo((long) threads * rounds);
+    }
+
+    /**
+     * Many virtual threads of two JVMs (this one, with two factories, and a child JVM) contend
+     * for a few names on Redis, and virtual threads await and signal a distributed condition,
+     * while JFR records every jdk.VirtualThreadPinned event (threshold 0) in this JVM. On Java
+     * 24+ a monitor no longer pins a virtual thread, but native frames and class initialization
+     * still can: no pinned event may have a frame of the library (its main classes) on its stack.
+     * Every acquisition incremented a per-name counter by GET and SET, so an overlap across the
+     * JVMs would show as a lost update.
+     */
+    @Test
+    void virtualThreadsOfTwoJvmsNeverPinACarrierInLockUnlockAwaitSignal() throws Exception {
+        ExecutorService vts = virtualThreads();
+        vts.shutdown();
+        if (Runtime.version().feature() < 24) {
+            if (REQUIRED) {
+                throw new AssertionError("the virtual-threads run needs Java 24+ (monitors stop pinning), this is "
+                        + Runtime.version());
+            }
+            Assumptions.abort("Java " + Runtime.version() + " pins virtual threads in monitors; the check needs 24+");
+        }
+        String prefix = "vtpin-" + UUID.randomUUID() + ":";
+        int names = 4;
+        int threads = 200;
+        int rounds = 5;
+        java.nio.file.Path jfr = java.nio.file.Files.createTempFile("distlock-pinning", ".jfr");
+        long parent;
+        long child;
+        java.util.Map<String, Long> counters = new java.util.TreeMap<>();
+        int conditionRounds;
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("jdk.VirtualThreadPinned").withThreshold(java.time.Duration.ZERO).withStackTrace();
+            recording.start();
+            // the control: a virtual thread that sleeps in a class initializer pins its carrier
+            // (still so on Java 25), so the recording is shown to see pinning
+            ExecutorService control = virtualThreads();
+            control.submit(() -> PinsInClassInit.READY).get(30, TimeUnit.SECONDS);
+            control.shutdown();
+            try (io.distlock.testing.JvmProcess other = io.distlock.testing.JvmProcess.start(VirtualThreadContender.class,
+                    redis.first().host(), Integer.toString(redis.first().port()), prefix, Integer.toString(names),
+                    Integer.toString(threads), Integer.toString(rounds));
+                 DistributedLockFactory a = RedisLockFactory.builder().hostAndPort(redis.first().host(), redis.first().port())
+                         .keyPrefix(prefix).build();
+                 DistributedLockFactory b = RedisLockFactory.builder().hostAndPort(redis.first().host(), redis.first().port())
+                         .keyPrefix(prefix).build();
+                 RedisClient raw = RedisClient.builder()
+                         .hostAndPort(redis.first().host(), redis.first().port()).build()) {
+                other.awaitLine("READY", java.time.Duration.ofSeconds(60));
+                other.send("GO");
+                java.util.concurrent.CompletableFuture<Long> here = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return VirtualThreadContender.contend(a, raw, prefix, names, threads / 2, rounds)
+                                + VirtualThreadContender.contend(b, raw, prefix, names, threads / 2, rounds);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                conditionRounds = awaitAndSignal(a, b);
+                parent = here.get(150, TimeUnit.SECONDS);
+                child = Long.parseLong(other.awaitLine("DONE", java.time.Duration.ofSeconds(150)).substring(5));
+                for (int n = 0; n < names; n++) {
+                    String v = raw.get(prefix + "counter:n" + n);
+                    counters.put("n" + n, v == null ? 0 : Long.parseLong(v));
+                }
+            }
+            recording.stop();
+            recording.dump(jfr);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> pinned = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr);
+        java.nio.file.Files.deleteIfExists(jfr);
+        List<String> ours = new ArrayList<>();
+        for (jdk.jfr.consumer.RecordedEvent e : pinned) {
+            if (e.getStackTrace() != null && e.getStackTrace().getFrames().stream()
+                    .anyMatch(f -> isLibraryClass(f.getMethod().getType().getName()))) {
+                ours.add(e.toString());
+            }
+        }
+        System.out.println("virtual threads: " + parent + " acquisitions here, " + child + " in the other JVM, "
+                + conditionRounds + " condition hand-overs; counters " + counters + "; pinned events: "
+                + pinned.size() + " (the control's included), with library frames: " + ours.size());
+        assertThat(pinned).as("the control's pinned event was recorded").isNotEmpty();
+        assertThat(ours).as("pinned events with library frames on the stack").isEmpty();
+        assertThat(parent).isEqualTo((long) threads * rounds);
+        assertThat(child).isEqualTo((long) threads * rounds);
+        assertThat(counters.values().stream().mapToLong(Long::longValue).sum())
+                .as("no lost update: the JVMs excluded each other").isEqualTo(parent + child);
+    }
+
+    /** Its initialization parks the thread that runs it: a pinning event for the control. */
+    private static final class PinsInClassInit {
+        static final boolean READY;
+
+        static {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            READY = true;
+        }
+    }
+
+    /** Whether {@code className} is one of the library's own (main) classes, not a test's. */
+    private static boolean isLibraryClass(String className) {
+        if (!className.startsWith("io.distlock.")) {
+            return false;
+        }
+        java.net.URL where = VirtualThreadTest.class.getClassLoader().getResource(className.replace('.', '/') + ".class");
+        return where != null && !where.toString().contains("test-classes");
+    }
+
+    /**
+     * Virtual threads of factory {@code a} take permits under a distributed condition, virtual
+     * threads of factory {@code b} give them and signal: await (releases the lock, queues on the
+     * server) and signal (wakes a waiter of any factory) on virtual threads. Returns the permits taken.
+     */
+    private static int awaitAndSignal(DistributedLockFactory a, DistributedLockFactory b) throws Exception {
+        int pairs = 30;
+        java.util.concurrent.atomic.AtomicInteger permits = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        DistributedLock takerLock = a.getLock("cond");
+        DistributedLock giverLock = b.getLock("cond");
+        java.util.concurrent.locks.Condition takerReady = takerLock.newCondition();
+        java.util.concurrent.locks.Condition giverReady = giverLock.newCondition();
+        ExecutorService vts = virtualThreads();
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < pairs; i++) {
+                all.add(vts.submit(() -> {
+                    takerLock.lock();
+                    try {
+                        while (permits.get() == 0) {
+                            takerReady.await(5, TimeUnit.SECONDS);
+                        }
+                        permits.decrementAndGet();
+                        taken.incrementAndGet();
+                    } finally {
+                        takerLock.unlock();
+                    }
+                    return null;
+                }));
+                all.add(vts.submit(() -> {
+                    giverLock.lock();
+                    try {
+                        permits.incrementAndGet();
+                        giverReady.signal();
+                    } finally {
+                        giverLock.unlock();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) {
+                f.get(150, TimeUnit.SECONDS);
+            }
+        } finally {
+            vts.shutdownNow();
+        }
+        assertThat(taken.get()).isEqualTo(pairs);
+        return taken.get();
     }
 }

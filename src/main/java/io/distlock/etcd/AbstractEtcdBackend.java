@@ -92,6 +92,116 @@ abstract class AbstractEtcdBackend implements LockBackend {
         return LeaseSnapshot.held(remaining, revisionIsFence ? owner.getCreateRevision() : 0);
     }
 
+    /**
+     * The key of the holder of lock {@code name} (with its create revision and lease), or
+     * {@code null} if free.
+     */
+    abstract KeyValue owner(String name);
+
+    /**
+     * Removes the holder {@code owner} found by {@link #owner} in one step that touches nothing
+     * else (a later holder in particular); wakes the waiters by deleting its key.
+     *
+     * @return whether it was still there
+     */
+    abstract boolean removeOwner(String name, KeyValue owner);
+
+    /** The fencing token of {@code owner} if the server keeps it, else zero. */
+    abstract long fenceOf(KeyValue owner);
+
+    /** Who queues behind the holder in the server's own queue (etcd's lock service), by kind. */
+    void queued(String name, java.util.Map<String, java.util.List<String>> waiters) {
+    }
+
+    /** The key ranges this back end keeps for a name, by kind of key (see EtcdCalls.lockKey). */
+    private java.util.List<String> kinds() {
+        return java.util.List.of(kind, "f" + kind, "c" + kind, "rw");
+    }
+
+    private final io.distlock.spi.LockAdmin admin = new io.distlock.spi.LockAdmin() {
+        @Override
+        public java.util.List<String> names(String namePrefix, int limit) {
+            java.util.TreeSet<String> names = new java.util.TreeSet<>();
+            for (String k : kinds()) {
+                String start = prefix + k + "/";
+                for (KeyValue kv : await(client.getKVClient().get(EtcdCalls.bytes(start), GetOption.builder()
+                        .isPrefix(true).withKeysOnly(true).build()), "list").getKvs()) {
+                    String rest = kv.getKey().toString(java.nio.charset.StandardCharsets.UTF_8)
+                            .substring(start.length());
+                    int colon = rest.indexOf(':');
+                    try {
+                        int length = Integer.parseInt(rest.substring(0, colon));
+                        String name = rest.substring(colon + 1, colon + 1 + length);
+                        if (name.startsWith(namePrefix)) {
+                            names.add(name);
+                        }
+                    } catch (RuntimeException notALockKey) {
+                        // another record under the prefix (given-up tokens): not a name
+                    }
+                }
+            }
+            return new java.util.ArrayList<>(names).subList(0, Math.min(limit, names.size()));
+        }
+
+        @Override
+        public io.distlock.spi.LockState state(String name) {
+            KeyValue owner = owner(name);
+            java.util.Map<String, java.util.List<String>> waiters = new java.util.LinkedHashMap<>();
+            queued(name, waiters);
+            waiters.put(io.distlock.spi.LockState.FAIR_QUEUE, suffixes(fairQueue(name)));
+            for (String c : suffixes(conditionQueue(name))) {
+                // length ":" condition "/" waiter
+                int colon = c.indexOf(':');
+                int length = Integer.parseInt(c.substring(0, colon));
+                String condition = c.substring(colon + 1, colon + 1 + length);
+                waiters.computeIfAbsent(io.distlock.spi.LockState.CONDITION + condition,
+                        x -> new java.util.ArrayList<>()).add(c.substring(colon + 2 + length));
+            }
+            for (String e : suffixes(EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "rw", name) + "/"))) {
+                String kindOf = e.startsWith("w/") ? io.distlock.spi.LockState.WRITER : io.distlock.spi.LockState.READERS;
+                waiters.computeIfAbsent(kindOf, x -> new java.util.ArrayList<>()).add(e);
+            }
+            return stateOf(name, owner, waiters);
+        }
+
+        @Override
+        public io.distlock.spi.LockState forceRelease(String name) {
+            KeyValue owner = owner(name);
+            if (owner == null || !removeOwner(name, owner)) {
+                return null;
+            }
+            return stateOf(name, owner, java.util.Map.of());
+        }
+    };
+
+    private io.distlock.spi.LockState stateOf(String name, KeyValue owner,
+                                               java.util.Map<String, java.util.List<String>> waiters) {
+        if (owner == null) {
+            return new io.distlock.spi.LockState(name, null, 0, -1, null, 0, waiters);
+        }
+        LeaseSnapshot lease = snapshotOf(owner, false);
+        String value = owner.getValue().toString(java.nio.charset.StandardCharsets.UTF_8);
+        String holder = value.isEmpty() ? "lease " + Long.toHexString(owner.getLease()) : value;
+        return new io.distlock.spi.LockState(name, holder, fenceOf(owner), lease.remainingLeaseMillis(), null,
+                owner.getCreateRevision(), waiters);
+    }
+
+    /** The rest of each key under {@code range}, oldest first. */
+    java.util.List<String> suffixes(ByteSequence range) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (KeyValue kv : await(client.getKVClient().get(range, GetOption.builder().isPrefix(true).withKeysOnly(true)
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build()),
+                "inspect").getKvs()) {
+            out.add(kv.getKey().substring(range.size()).toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    @Override
+    public io.distlock.spi.LockAdmin admin() {
+        return admin;
+    }
+
     @Override
     public String describe() {
         return where;

@@ -281,6 +281,50 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         return kvs.isEmpty() ? LeaseSnapshot.free() : snapshotOf(kvs.get(0), false);
     }
 
+    /** The holder: the oldest key of the server's queue. */
+    @Override
+    KeyValue owner(String name) {
+        List<KeyValue> kvs = await(client.getKVClient().get(waitersKey(name), GetOption.builder().isPrefix(true)
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+                .withLimit(1).build()), "inspect").getKvs();
+        return kvs.isEmpty() ? null : kvs.get(0);
+    }
+
+    /**
+     * Revokes the holder's lease, a lease of that acquisition alone: the server deletes its key
+     * (which wakes the next in the queue), and the holder's renewal and release then find the
+     * lease gone, so it is reported lost.
+     */
+    @Override
+    boolean removeOwner(String name, KeyValue owner) {
+        try {
+            await(client.getLeaseClient().revoke(owner.getLease()), "force release");
+            return true;
+        } catch (LockBackendException e) {
+            if (EtcdSession.isLeaseNotFound(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** The fencing token (the revision at which the holder got the lock) is not kept on the server. */
+    @Override
+    long fenceOf(KeyValue owner) {
+        return 0;
+    }
+
+    @Override
+    void queued(String name, java.util.Map<String, List<String>> waiters) {
+        List<String> queue = new java.util.ArrayList<>(suffixes(waitersKey(name)));
+        if (!queue.isEmpty()) {
+            queue.remove(0);
+        }
+        List<String> leases = new java.util.ArrayList<>();
+        queue.forEach(q -> leases.add("lease " + q));
+        waiters.put(io.distlock.spi.LockState.LOCK_SERVICE_QUEUE, leases);
+    }
+
     @Override
     public boolean isLocked(String name) {
         return count(waitersKey(name), true) > 0;

@@ -322,6 +322,27 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     }
 
     @Override
+    KeyValue owner(String name) {
+        List<KeyValue> kvs = await(client.getKVClient().get(key(name)), "inspect").getKvs();
+        return kvs.isEmpty() ? null : kvs.get(0);
+    }
+
+    /** One transaction: deletes the key only if it is still the one created at the owner's revision. */
+    @Override
+    boolean removeOwner(String name, KeyValue owner) {
+        ByteSequence key = key(name);
+        return await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(owner.getCreateRevision())))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit(), "force release").isSucceeded();
+    }
+
+    @Override
+    long fenceOf(KeyValue owner) {
+        return owner.getCreateRevision();
+    }
+
+    @Override
     public boolean isLocked(String name) {
         return count(key(name), false) > 0;
     }

@@ -91,6 +91,42 @@ public final class LockEngine implements AutoCloseable {
     private final RoundTripEstimate roundTrips = new RoundTripEstimate(COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR);
 
     /**
+     * The operator's view of the back end's exclusive locks.
+     *
+     * @return the admin view
+     * @throws UnsupportedOperationException if the back end has none
+     */
+    public io.distlock.spi.LockAdmin admin() {
+        io.distlock.spi.LockAdmin admin = backend.admin();
+        if (admin == null) {
+            throw new UnsupportedOperationException(backend.describe() + " offers no admin view");
+        }
+        return new io.distlock.spi.LockAdmin() {
+            @Override
+            public java.util.List<String> names(String namePrefix, int limit) {
+                return admin.names(namePrefix, limit);
+            }
+
+            @Override
+            public io.distlock.spi.LockState state(String name) {
+                return scaled(admin.state(name));
+            }
+
+            @Override
+            public io.distlock.spi.LockState forceRelease(String name) {
+                return scaled(admin.forceRelease(name));
+            }
+        };
+    }
+
+    /** {@code s} with the fencing token as the lock objects give it (the lease's first holder's). */
+    private static io.distlock.spi.LockState scaled(io.distlock.spi.LockState s) {
+        return s == null ? null : new io.distlock.spi.LockState(s.name(), s.holder(),
+                s.fencingToken() << Lease.HANDOFF_BITS, s.remainingLeaseMillis(), s.since(), s.sinceRevision(),
+                s.waiters());
+    }
+
+    /**
      * Creates an engine over a back end.
      *
      * @param backend the back end; closed by {@link #close()}

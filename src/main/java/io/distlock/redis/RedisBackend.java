@@ -107,6 +107,7 @@ final class RedisBackend implements LockBackend {
     /** Whether the client is a Redis Cluster client: releases go out by sharded pub/sub. */
     private final boolean cluster;
     private final RedisConditions conditions = new RedisConditions(this);
+    private final RedisAdmin admin;
 
     /** How long one Jedis call may block at most (from the client's timeouts), or Long.MAX_VALUE if unknown. */
     private final long maxCallNanos;
@@ -142,6 +143,7 @@ final class RedisBackend implements LockBackend {
         this.prefix = prefix;
         this.retentionMillis = Long.toString(retentionMillis);
         this.description = description;
+        this.admin = new RedisAdmin(this, prefix);
         java.util.function.IntFunction<redis.clients.jedis.Connection> slotRouting = slotRouting(client);
         this.cluster = slotRouting != null;
         this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting, topologyRefresh(client))
@@ -485,6 +487,11 @@ final class RedisBackend implements LockBackend {
     @Override
     public io.distlock.spi.ConditionBackend conditions() {
         return conditions;
+    }
+
+    @Override
+    public io.distlock.spi.LockAdmin admin() {
+        return admin;
     }
 
     @Override

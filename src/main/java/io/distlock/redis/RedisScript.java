@@ -523,6 +523,52 @@ final class RedisScript {
             "if ttl == -2 then return {-2, 0} end",
             "return {ttl, tonumber(redis.call('GET', KEYS[2]) or '0') or 0}"));
 
+    /**
+     * Operator's inspection (LockAdmin.state). KEYS: lock key, fence key, waiting set, fair queue,
+     * read/write writer, readers, intent, fair queue. ARGV: the fair queue's alive-key prefix, the
+     * read/write queue's. Read only. Returns {holder or '', PTTL, last fencing token, waiting
+     * tokens, live fair-queue tokens, writer or '', live readers, intent or '', live read/write
+     * queue entries}.
+     */
+    static final RedisScript ADMIN_INSPECT = new RedisScript(String.join("\n",
+            "local t = redis.call('TIME')",
+            "local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+            "local function live(key, prefix, skip)",
+            "  local out = {}",
+            "  for _, e in ipairs(redis.call('ZRANGE', key, 0, -1)) do",
+            "    if redis.call('EXISTS', prefix .. string.sub(e, skip)) == 1 then out[#out + 1] = e end",
+            "  end",
+            "  return out",
+            "end",
+            "return {redis.call('GET', KEYS[1]) or '', redis.call('PTTL', KEYS[1]),",
+            "  redis.call('GET', KEYS[2]) or '0', redis.call('SMEMBERS', KEYS[3]), live(KEYS[4], ARGV[1], 1),",
+            "  redis.call('GET', KEYS[5]) or '', redis.call('ZRANGEBYSCORE', KEYS[6], nowms, '+inf'),",
+            "  redis.call('GET', KEYS[7]) or '', live(KEYS[8], ARGV[2], 2)}"));
+
+    /**
+     * Operator's forced release (LockAdmin.forceRelease). KEYS: lock key, fair queue, fence key.
+     * ARGV: release channel, the fair queue's alive-key prefix. Deletes the lease whoever holds it,
+     * keeps the fence, and announces the release as FAIR_RELEASE does (the live head of the fair
+     * queue if there is one, else everyone). Returns {} if nobody held the lock, else {holder
+     * token, PTTL it had, last fencing token}.
+     */
+    static final RedisScript FORCE_RELEASE = new RedisScript(String.join("\n",
+            "local holder = redis.call('GET', KEYS[1])",
+            "if not holder then return {} end",
+            "local ttl = redis.call('PTTL', KEYS[1])",
+            "redis.call('DEL', KEYS[1])",
+            liveHead("KEYS[2]", "ARGV[2]"),
+            "if head then redis.call('PUBLISH', ARGV[1], head) else redis.call('PUBLISH', ARGV[1], '0') end",
+            "return {holder, ttl, redis.call('GET', KEYS[3]) or '0'}"));
+
+    /** The live waiters of a condition queue. KEYS: queue. ARGV: alive-key prefix. */
+    static final RedisScript CONDITION_LIVE = new RedisScript(String.join("\n",
+            "local out = {}",
+            "for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do",
+            "  if redis.call('EXISTS', ARGV[1] .. w) == 1 then out[#out + 1] = w end",
+            "end",
+            "return out"));
+
     /** Renew. KEYS: lock key. ARGV: token, lease ms. Returns 1 if renewed, 0 if not owned. */
     static final RedisScript RENEW = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) == ARGV[1] then",

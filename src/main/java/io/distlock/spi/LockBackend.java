@@ -164,6 +164,16 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * The operator's view of this back end's exclusive locks (listing, inspection, forced
+     * release), or {@code null} if it has none (the default).
+     *
+     * @return the admin view, or {@code null}
+     */
+    default LockAdmin admin() {
+        return null;
+    }
+
+    /**
      * Describes the store for messages, for example {@code "Redis at 127.0.0.1:6379"}.
      *
      * @return a short description

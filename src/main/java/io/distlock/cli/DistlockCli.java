@@ -1,0 +1,306 @@
+package io.distlock.cli;
+
+import io.distlock.AbstractDistributedLockFactory;
+import io.distlock.LockBackendException;
+import io.distlock.etcd.EtcdFlavour;
+import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.redis.RedisLockFactory;
+import io.distlock.spi.LockAdmin;
+import io.distlock.spi.LockState;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * The operators' command line: which locks are held under a prefix, who holds one and since when,
+ * with which fencing token and lease, who waits, and the forced release of a lock whose holder is
+ * gone. A thin layer over the factories' {@link LockAdmin} view. Run from
+ * {@code target/distlock-cli.jar}: {@code java -jar target/distlock-cli.jar --help}.
+ *
+ * <p>Exit codes: 0 done, 1 failure (server unreachable, nothing to release), 2 bad usage (the
+ * usage goes to standard error).
+ */
+@Command(name = "distlock", mixinStandardHelpOptions = true, version = "distlock command line",
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Inspects and frees distlock locks on Redis (single, Cluster, Sentinel) or etcd.",
+        subcommands = {DistlockCli.ListCommand.class, DistlockCli.InspectCommand.class,
+                DistlockCli.ForceReleaseCommand.class},
+        footer = {"", "Exit codes: 0 done, 1 failure (server unreachable, lock not held), 2 bad usage.",
+                "Example: distlock --redis 127.0.0.1:6379 list --prefix orders/"})
+public final class DistlockCli implements Runnable {
+
+    /** Where the locks are: exactly one of the server options. */
+    static final class Target {
+        @Option(names = "--redis", paramLabel = "HOST:PORT", description = "a single Redis server (or primary)")
+        String redis;
+        @Option(names = "--redis-cluster", paramLabel = "HOST:PORT", split = ",", arity = "1",
+                description = "seed nodes of a Redis Cluster")
+        List<String> cluster;
+        @Option(names = "--sentinel", paramLabel = "MASTER@HOST:PORT[,HOST:PORT...]",
+                description = "a primary named MASTER, found through these Redis Sentinels")
+        String sentinel;
+        @Option(names = "--etcd", paramLabel = "URL", split = ",", arity = "1",
+                description = "etcd client URLs, e.g. http://127.0.0.1:2379")
+        List<String> etcd;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Server (one of):%n")
+    Target target;
+
+    @Option(names = "--key-prefix", paramLabel = "PREFIX",
+            description = "the factories' key prefix (default: lock: on Redis, lock/ on etcd)")
+    String keyPrefix;
+
+    @Option(names = "--etcd-flavour", paramLabel = "FLAVOUR", defaultValue = "TRANSACTION",
+            description = "etcd locks' flavour: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    EtcdFlavour flavour;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing a command: list, inspect or force-release");
+    }
+
+    /** Runs the command line in this JVM and returns its exit code. */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new DistlockCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("distlock: " + describe(e));
+            line.getErr().flush();
+            return 1;
+        });
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /**
+     * The command line's entry point.
+     *
+     * @param args the arguments ({@code --help} lists them)
+     */
+    public static void main(String[] args) {
+        // the runnable jar's logger (slf4j-simple) says only what goes wrong, on standard error
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(out, err, args));
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof LockBackendException || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException || e instanceof UnsupportedOperationException) {
+            return e.getMessage();
+        }
+        return e.toString();
+    }
+
+    /** A factory for the chosen server, with no access check (the admin calls check it). */
+    AbstractDistributedLockFactory<?, ?> factory() {
+        if (target.etcd != null) {
+            EtcdLockFactory.Builder b = EtcdLockFactory.builder().endpoints(target.etcd.toArray(String[]::new))
+                    .flavour(flavour).verifyOnBuild(false);
+            return keyPrefix != null ? b.keyPrefix(keyPrefix).build() : b.build();
+        }
+        RedisLockFactory.Builder b = RedisLockFactory.builder().verifyOnBuild(false);
+        if (target.redis != null) {
+            redis.clients.jedis.HostAndPort hp = hostAndPort("--redis", target.redis);
+            b.hostAndPort(hp.getHost(), hp.getPort());
+        } else if (target.cluster != null) {
+            List<redis.clients.jedis.HostAndPort> seeds = new ArrayList<>();
+            target.cluster.forEach(s -> seeds.add(hostAndPort("--redis-cluster", s)));
+            b.clusterNodes(seeds);
+        } else {
+            int at = target.sentinel.indexOf('@');
+            if (at <= 0) {
+                throw new ParameterException(spec.commandLine(),
+                        "--sentinel wants MASTER@HOST:PORT[,HOST:PORT...], was '" + target.sentinel + "'");
+            }
+            List<redis.clients.jedis.HostAndPort> sentinels = new ArrayList<>();
+            for (String s : target.sentinel.substring(at + 1).split(",")) {
+                sentinels.add(hostAndPort("--sentinel", s));
+            }
+            b.sentinel(target.sentinel.substring(0, at), sentinels);
+        }
+        return keyPrefix != null ? b.keyPrefix(keyPrefix).build() : b.build();
+    }
+
+    private redis.clients.jedis.HostAndPort hostAndPort(String option, String s) {
+        int colon = s.lastIndexOf(':');
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            if (colon <= 0 || port <= 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new redis.clients.jedis.HostAndPort(s.substring(0, colon), port);
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), option + " wants HOST:PORT, was '" + s + "'");
+        }
+    }
+
+    /** {@code 12.3s}, {@code 4m05s}; "-" if unknown. */
+    static String duration(long millis) {
+        if (millis < 0) {
+            return "-";
+        }
+        if (millis < 60_000) {
+            return String.format("%.1fs", millis / 1000.0);
+        }
+        Duration d = Duration.ofMillis(millis);
+        return d.toHours() > 0 ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
+                : String.format("%dm%02ds", d.toMinutes(), d.toSecondsPart());
+    }
+
+    static String since(LockState s) {
+        if (s.since() != null) {
+            Instant at = s.since().truncatedTo(ChronoUnit.MILLIS);
+            return at + " (" + duration(Math.max(0, Duration.between(at, Instant.now()).toMillis())) + " ago)";
+        }
+        return s.sinceRevision() > 0 ? "revision " + s.sinceRevision() : "-";
+    }
+
+    static String waiterSummary(LockState s) {
+        if (s.waiters().isEmpty()) {
+            return "0";
+        }
+        List<String> parts = new ArrayList<>();
+        s.waiters().forEach((kind, ids) -> parts.add(kind + " " + ids.size()));
+        return s.waiterCount() + " (" + String.join(", ", parts) + ")";
+    }
+
+    /** The shared part of the commands: a factory for the time of one command. */
+    abstract static class AdminCommand implements Callable<Integer> {
+        @ParentCommand
+        DistlockCli parent;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (AbstractDistributedLockFactory<?, ?> factory = parent.factory()) {
+                return run(factory.admin(), spec.commandLine().getOut(), spec.commandLine().getErr(),
+                        factory instanceof EtcdLockFactory ? ((EtcdLockFactory) factory).flavour() : null);
+            }
+        }
+
+        abstract int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd);
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists the locks under a name prefix: holder, fencing token, lease left, since, waiters.")
+    static final class ListCommand extends AdminCommand {
+        @Option(names = "--prefix", paramLabel = "NAME_PREFIX", defaultValue = "",
+                description = "only names that start with this (the key prefix is not part of a name)")
+        String prefix;
+        @Option(names = "--all", description = "also names with nobody holding or waiting (a fencing counter only)")
+        boolean all;
+        @Option(names = "--limit", defaultValue = "1000", description = "the most names (default: ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
+            if (limit <= 0) {
+                throw new ParameterException(spec.commandLine(), "--limit wants a positive number, was " + limit);
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "WAITERS"});
+            for (String name : admin.names(prefix, limit)) {
+                LockState s = admin.state(name);
+                if (!all && !s.isActive()) {
+                    continue;
+                }
+                rows.add(new String[] {name, s.isHeld() ? s.holder() : "-",
+                        s.fencingToken() > 0 ? Long.toString(s.fencingToken()) : "-",
+                        duration(s.remainingLeaseMillis()), since(s), waiterSummary(s)});
+            }
+            int[] width = new int[rows.get(0).length];
+            for (String[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    width[i] = Math.max(width[i], row[i].length());
+                }
+            }
+            for (String[] row : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < row.length; i++) {
+                    line.append(i == row.length - 1 ? row[i] : String.format("%-" + (width[i] + 2) + "s", row[i]));
+                }
+                out.println(line);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Shows one lock: holder, fencing token, lease left, since, and every waiter.")
+    static final class InspectCommand extends AdminCommand {
+        @Parameters(paramLabel = "NAME", description = "the lock name (without the key prefix)")
+        String name;
+
+        @Override
+        int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
+            LockState s = admin.state(name);
+            out.println("name:          " + s.name());
+            out.println("held:          " + (s.isHeld() ? "yes" : "no"));
+            if (s.isHeld()) {
+                out.println("holder:        " + s.holder());
+                out.println("fencing token: " + (s.fencingToken() > 0 ? s.fencingToken() : "- (not kept by this back end)"));
+                out.println("lease left:    " + duration(s.remainingLeaseMillis()));
+                out.println("since:         " + since(s));
+            }
+            out.println("waiters:       " + waiterSummary(s));
+            for (Map.Entry<String, List<String>> e : s.waiters().entrySet()) {
+                out.println("  " + e.getKey() + ": " + String.join(" ", e.getValue()));
+            }
+            if (etcd == EtcdFlavour.TRANSACTION) {
+                out.println("note:          etcd keeps no record of a non-fair lock's waiters (they watch the key)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "force-release", mixinStandardHelpOptions = true,
+            description = {"Frees a lock whose holder is gone. The holder's token owns nothing afterwards "
+                    + "(its renewal and unlock report the lease lost), the fencing counter is kept (the next "
+                    + "holder's token is higher), and waiters are woken."})
+    static final class ForceReleaseCommand extends AdminCommand {
+        @Parameters(paramLabel = "NAME", description = "the lock name (without the key prefix)")
+        String name;
+
+        @Override
+        int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
+            LockState was = admin.forceRelease(name);
+            if (was == null) {
+                err.println("distlock: lock '" + name + "' is not held: nothing released");
+                return 1;
+            }
+            out.println("released '" + name + "': holder " + was.holder()
+                    + (was.fencingToken() > 0 ? ", fencing token " + was.fencingToken() : "")
+                    + ", lease left was " + duration(was.remainingLeaseMillis()) + "; waiters woken");
+            return 0;
+        }
+    }
+}

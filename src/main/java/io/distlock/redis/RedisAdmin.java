@@ -1,0 +1,153 @@
+package io.distlock.redis;
+
+import io.distlock.spi.LockAdmin;
+import io.distlock.spi.LockState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import redis.clients.jedis.ScanIteration;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * The operator's view of a Redis back end (see {@link LockAdmin}): inspection and forced release
+ * are one script each on the lock's slot (RedisScript.ADMIN_INSPECT, FORCE_RELEASE); listing
+ * SCANs the prefix (every primary of a cluster) and reads the names back from the hash tags.
+ */
+final class RedisAdmin implements LockAdmin {
+
+    private final RedisBackend redis;
+    private final String prefix;
+
+    RedisAdmin(RedisBackend redis, String prefix) {
+        this.redis = redis;
+        this.prefix = prefix;
+    }
+
+    @Override
+    public List<String> names(String namePrefix, int limit) {
+        String match = glob(prefix) + "{" + glob(RedisBackend.hashTag(namePrefix)) + "*";
+        TreeSet<String> names = new TreeSet<>();
+        try {
+            ScanIteration scan = redis.client.scanIteration(500, match);
+            while (!scan.isIterationCompleted()) {
+                ScanResult<String> batch = scan.nextBatch();
+                for (String key : batch.getResult()) {
+                    String name = nameOf(key);
+                    if (name != null && name.startsWith(namePrefix)) {
+                        names.add(name);
+                    }
+                }
+            }
+        } catch (JedisException e) {
+            throw redis.failure(e);
+        }
+        return new ArrayList<>(names).subList(0, Math.min(limit, names.size()));
+    }
+
+    /** The lock name in one of its keys ({@code prefix + "{" + hashTag(name) + "}" + suffix}), or null. */
+    String nameOf(String key) {
+        if (!key.startsWith(prefix + "{")) {
+            return null;
+        }
+        StringBuilder name = new StringBuilder();
+        for (int i = prefix.length() + 1; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == '}') {
+                return name.toString();
+            }
+            if (c == '\\' && i + 1 < key.length()) {
+                char n = key.charAt(++i);
+                name.append(n == '(' ? '{' : n == ')' ? '}' : n);
+            } else {
+                name.append(c);
+            }
+        }
+        return null;
+    }
+
+    /** {@code s} with the glob characters of SCAN's MATCH escaped. */
+    private static String glob(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    @Override
+    public LockState state(String name) {
+        String base = redis.lockKey(name) + ":rw";
+        List<?> r = (List<?>) redis.run(RedisScript.ADMIN_INSPECT,
+                List.of(redis.lockKey(name), redis.fenceKey(name), redis.waitingKey(name), redis.queueKey(name),
+                        base + ":w", base + ":r", base + ":i", base + ":q"),
+                List.of(redis.queueAlivePrefix(name), base + ":qa:"));
+        String holder = (String) r.get(0);
+        Map<String, List<String>> waiters = new LinkedHashMap<>();
+        waiters.put(LockState.WAITING, strings(r.get(3)));
+        waiters.put(LockState.FAIR_QUEUE, strings(r.get(4)));
+        conditionWaiters(name, waiters);
+        String writer = (String) r.get(5);
+        waiters.put(LockState.WRITER, writer.isEmpty() ? List.of() : List.of(writer));
+        waiters.put(LockState.READERS, strings(r.get(6)));
+        String intent = (String) r.get(7);
+        waiters.put(LockState.WRITE_INTENT, intent.isEmpty() ? List.of() : List.of(intent));
+        waiters.put(LockState.READ_WRITE_QUEUE, strings(r.get(8)));
+        long fence = Long.parseLong((String) r.get(2));
+        return new LockState(name, holder.isEmpty() ? null : holder, fence, (Long) r.get(1), sinceOf(fence), 0,
+                waiters);
+    }
+
+    /**
+     * When a lock with fencing token {@code fence} was taken: the acquire script seeds the token
+     * from the server's clock in microseconds (max(last + 1, now)), so unless the counter ran ahead
+     * of the clock it is the acquisition's time; {@code null} if it does not look like a time.
+     */
+    private static Instant sinceOf(long fence) {
+        Instant at = Instant.ofEpochSecond(fence / 1_000_000, (fence % 1_000_000) * 1_000);
+        Instant now = Instant.now();
+        return at.isAfter(now.minusSeconds(10L * 365 * 86_400)) && at.isBefore(now.plusSeconds(86_400)) ? at : null;
+    }
+
+    private void conditionWaiters(String name, Map<String, List<String>> waiters) {
+        String queues = redis.lockKey(name) + ":c:";
+        try {
+            ScanIteration scan = redis.client.scanIteration(100, glob(queues) + "*");
+            while (!scan.isIterationCompleted()) {
+                for (String queue : scan.nextBatch().getResult()) {
+                    List<String> live = strings(redis.run(RedisScript.CONDITION_LIVE, List.of(queue),
+                            List.of(redis.lockKey(name) + ":w:")));
+                    waiters.put(LockState.CONDITION + queue.substring(queues.length()), live);
+                }
+            }
+        } catch (JedisException e) {
+            throw redis.failure(e);
+        }
+    }
+
+    @Override
+    public LockState forceRelease(String name) {
+        List<?> r = (List<?>) redis.run(RedisScript.FORCE_RELEASE,
+                List.of(redis.lockKey(name), redis.queueKey(name), redis.fenceKey(name)),
+                List.of(redis.lockKey(name), redis.queueAlivePrefix(name)));
+        if (r.isEmpty()) {
+            return null;
+        }
+        long fence = Long.parseLong((String) r.get(2));
+        return new LockState(name, (String) r.get(0), fence, (Long) r.get(1), sinceOf(fence), 0, Map.of());
+    }
+
+    private static List<String> strings(Object reply) {
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) reply) {
+            out.add(String.valueOf(o));
+        }
+        return out;
+    }
+}

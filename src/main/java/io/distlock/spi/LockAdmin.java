@@ -1,0 +1,51 @@
+package io.distlock.spi;
+
+import java.util.List;
+
+/**
+ * An operator's view of the exclusive locks of one back end: what is held or waited for under the
+ * factory's key prefix, who holds one lock and who waits, and the forced release of a lock whose
+ * holder is gone. Obtained from {@link LockBackend#admin()}; used by the {@code distlock} command
+ * line.
+ *
+ * <p>A forced release keeps the lock's contract: the lease is deleted on the server in one atomic
+ * step (a script or a transaction) guarded by the holder seen, so the old holder's token owns
+ * nothing afterwards (its renewal finds the lock gone and reports the lease lost, its unlock throws
+ * {@link io.distlock.LeaseLostException}); the fencing counter is kept, so the next acquisition
+ * gets a higher fencing token; and waiters are woken as by a release (a published announcement,
+ * the deletion of the etcd key their watches are on).
+ */
+public interface LockAdmin {
+
+    /**
+     * The names of the locks under the factory's key prefix that start with {@code namePrefix}
+     * and of which the server keeps any record (a lease, waiters, a fencing counter), sorted.
+     *
+     * @param namePrefix the start of the names wanted; empty for every name
+     * @param limit the most names returned
+     * @return the names, at most {@code limit}
+     * @throws io.distlock.LockBackendException if the store could not be reached
+     */
+    List<String> names(String namePrefix, int limit);
+
+    /**
+     * Reads what the server says about lock {@code name}: its holder, fencing token, remaining
+     * lease, and who waits.
+     *
+     * @param name the lock name
+     * @return the state
+     * @throws io.distlock.LockBackendException if the store could not be reached
+     */
+    LockState state(String name);
+
+    /**
+     * Deletes the lease of lock {@code name}, whoever holds it, and wakes the waiters; keeps the
+     * fencing counter.
+     *
+     * @param name the lock name
+     * @return the state of the lock just before the release (its holder), or {@code null} if
+     *         nobody held it (nothing was changed)
+     * @throws io.distlock.LockBackendException if the store could not be reached
+     */
+    LockState forceRelease(String name);
+}
