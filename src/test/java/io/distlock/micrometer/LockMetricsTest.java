@@ -192,6 +192,55 @@ class LockMetricsTest {
     }
 
     @Test
+    void anInterruptedWaitIsItsOwnOutcome() throws Exception {
+        DistributedLock elsewhere = factory(2_000).getLock("f");
+        elsewhere.lock();
+        DistributedLock lock = locks.getLock("f");
+        CompletableFuture<Throwable> waiter = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                lock.lockInterruptibly();
+                lock.unlock();
+                waiter.complete(null);
+            } catch (Throwable e) {
+                waiter.complete(e);
+            }
+        });
+        t.start();
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> registry.get("distlock.acquire.waiting").gauge().value() == 1);
+        t.interrupt();
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        elsewhere.unlock();
+        assertThat(timer("distlock.acquire", "outcome", "interrupted", "contended", "unknown").count()).isEqualTo(1);
+        assertThat(acquisitions("acquired")).isZero();
+        assertThat(acquisitions("error")).isZero();
+        assertThat(registry.get("distlock.acquire.waiting").gauge().value()).isZero();
+    }
+
+    @Test
+    void holdsOfReadAndWriteLocksAndConditionAwaitsAreTimed() throws Exception {
+        io.distlock.DistributedReadWriteLock rw = locks.getReadWriteLock("g");
+        rw.readLock().lock();
+        rw.readLock().lock(); // re-entrant: one hold
+        rw.readLock().unlock();
+        rw.readLock().unlock();
+        rw.writeLock().lock();
+        rw.writeLock().unlock();
+        assertThat(timer("distlock.hold").count()).isEqualTo(2);
+        assertThat(acquisitions("acquired")).isEqualTo(2);
+
+        DistributedLock lock = locks.getLock("h");
+        java.util.concurrent.locks.Condition ready = lock.newCondition();
+        lock.lock();
+        assertThat(ready.await(50, TimeUnit.MILLISECONDS)).isFalse(); // gives the lock up, takes it back
+        lock.unlock();
+        // the hold before the await, and the one after it
+        assertThat(timer("distlock.hold").count()).isEqualTo(4);
+        assertThat(acquisitions("acquired")).isEqualTo(4);
+    }
+
+    @Test
     void lockNameTagsFollowTheAllowListAndTheRuleAndCloseRemovesEveryMeter() {
         metrics.close();
         assertThat(registry.getMeters()).isEmpty();
