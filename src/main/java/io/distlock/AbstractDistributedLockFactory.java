@@ -79,6 +79,11 @@ public abstract class AbstractDistributedLockFactory<L extends DistributedReentr
         return engine.heldLeaseCount();
     }
 
+    @Override
+    public final int waitingThreadCount() {
+        return engine.waitingThreadCount();
+    }
+
     /**
      * {@inheritDoc}
      *

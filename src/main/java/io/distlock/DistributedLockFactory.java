@@ -73,10 +73,21 @@ public interface DistributedLockFactory extends AutoCloseable {
     int heldLeaseCount();
 
     /**
+     * Returns an estimate of the number of threads of this JVM waiting to acquire one of this
+     * factory's locks now: queued behind another thread of this JVM for the same name, or
+     * waiting for the server (the name is held in another JVM, or a retry pauses). A thread that
+     * acquires at once is not counted. No network call; computed on each call, in time
+     * proportional to {@link #localRegistrySize()}, so that the locks pay nothing for it.
+     *
+     * @return the number of waiting threads, an estimate as {@code ReentrantLock.getQueueLength()} is
+     */
+    int waitingThreadCount();
+
+    /**
      * Registers an observer of every lock of this factory, told of acquisitions, failed
-     * {@code tryLock} calls, renewals, lost leases and server errors from then on (see
-     * {@link LockObserver} for what is reported and on which thread). An observer registered
-     * twice is told twice.
+     * {@code tryLock} calls and acquisitions that threw, the end of holds, renewals, lost leases
+     * and server errors from then on (see {@link LockObserver} for what is reported and on which
+     * thread). An observer registered twice is told twice.
      *
      * @param observer the observer
      * @throws NullPointerException if {@code observer} is {@code null}

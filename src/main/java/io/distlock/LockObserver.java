@@ -2,15 +2,16 @@ package io.distlock;
 
 /**
  * Told of what a factory's locks do, for metrics: every distributed acquisition (not the
- * re-entrant ones, which are local and free), every acquisition that gave up, every renewal, every
- * lost lease and every error from the server. Register one with
+ * re-entrant ones, which are local and free), every acquisition that gave up or failed, the end of
+ * every hold, every renewal, every lost lease and every error from the server. Register one with
  * {@link DistributedLockFactory#addObserver(LockObserver)}; the Micrometer binder
  * {@code io.distlock.micrometer.LockMetrics} is one.
  *
  * <p>Methods are called on the thread the event happened on (the acquiring thread, the factory's
  * renewal thread) while no lock state is held; they must be quick and must not block, and should
  * not throw: an exception is logged and otherwise ignored. Every method does nothing by default.
- * With no observer registered the locks do not read the clock for these events.
+ * With no observer registered the locks do not read the clock for these events. How many threads
+ * wait is not an event: {@link DistributedLockFactory#waitingThreadCount()} counts them.
  */
 public interface LockObserver {
 
@@ -35,6 +36,32 @@ public interface LockObserver {
      * @param nanos the time from the call to its return
      */
     default void acquireFailed(String lockName, long nanos) {
+    }
+
+    /**
+     * A {@code lock}, {@code lockInterruptibly} or {@code tryLock} call for {@code lockName} (a
+     * first hold) ended with an exception instead: a {@link LockBackendException} after the
+     * retries, an {@link InterruptedException}, a {@link LeaseLostException} or
+     * {@link IllegalStateException} (the factory was closed meanwhile), among others. Only
+     * acquisitions whose start was observed are reported.
+     *
+     * @param lockName the lock name
+     * @param nanos the time from the call to the exception
+     * @param error what the call threw
+     */
+    default void acquireError(String lockName, long nanos, Throwable error) {
+    }
+
+    /**
+     * A thread's hold of the lock, read lock or write lock of {@code lockName} ended: its final
+     * {@code unlock()} (including one that throws because the lease was lost) or a
+     * {@link java.util.concurrent.locks.Condition#await() await} that gave the lock up. Reported
+     * only for holds whose acquisition was reported to the observers (one registered before it).
+     *
+     * @param lockName the lock name
+     * @param heldNanos the time from the acquisition's return to the release
+     */
+    default void released(String lockName, long heldNanos) {
     }
 
     /**

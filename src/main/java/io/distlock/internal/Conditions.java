@@ -206,9 +206,11 @@ final class Conditions {
         InterruptedException thrown = null;
         try {
             host.slot().releaseIntoCondition(backend, c.name(), waiter, ALIVE_MILLIS);
+            long heldSince = host.slot().takeHeldSince();
             c.waiting().add(me);
             engine.registerConditionWaiter(me);
             host.releaseLocally(saved);
+            engine.events.released(name, heldSince);
             long nextCheck = System.nanoTime() + RECHECK_NANOS;
             while (!engine.isClosed()) {
                 long now = System.nanoTime();

@@ -122,7 +122,7 @@ final class FairAcquisition {
                 side.install(mine);
                 leaseless.remove(me);
                 localHeld = false;   // kept: the caller holds the lock now
-                engine.events.acquired(name, start, mine.lastAcquireContended(), false);
+                mine.heldSince(engine.events.acquired(name, start, mine.lastAcquireContended(), false));
                 return true;
             }
         } finally {

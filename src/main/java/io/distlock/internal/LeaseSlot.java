@@ -84,6 +84,12 @@ final class LeaseSlot {
     private volatile Thread holder;
     /** Whether the last acquisition found the lock busy at least once; read by the acquiring thread. */
     private boolean lastAcquireContended;
+    /**
+     * When the current hold began, for the observers (LockEvents.released), or LockEvents.OFF if
+     * its acquisition was not observed; written and read by the holding thread (a local
+     * hand-over passes it on under the local lock).
+     */
+    private long heldSince = LockEvents.OFF;
     /** Until when (nanoTime) the next acquisition lets other JVMs go first; guarded by the owner. */
     private long courtesyUntil;
     private boolean courtesyPending;
@@ -294,6 +300,18 @@ final class LeaseSlot {
     /** How long a grant is valid, counted from its request: the back end's figure, at most the lease. */
     private long validNanos(AcquireResult granted) {
         return TimeUnit.MILLISECONDS.toNanos(Math.min(granted.validMillis(), engine.leaseMillis));
+    }
+
+    /** Records when the current hold began (what LockEvents.acquired returned). */
+    void heldSince(long since) {
+        heldSince = since;
+    }
+
+    /** When the current hold began, then forgotten: LockEvents.OFF if unknown or already taken. */
+    long takeHeldSince() {
+        long since = heldSince;
+        heldSince = LockEvents.OFF;
+        return since;
     }
 
     /** Whether the last {@link #acquire} found the lock busy; for the thread that called it. */

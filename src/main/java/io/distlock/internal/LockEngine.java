@@ -269,6 +269,23 @@ public final class LockEngine implements AutoCloseable {
         return registry.estimatedSize() + rwRegistry.estimatedSize();
     }
 
+    /**
+     * An estimate of the threads waiting in an acquisition of this engine's locks: those queued
+     * behind another thread of this JVM (the local queues of the names in the registry) and those
+     * waiting for the server (another JVM holds the name, or a retry pause). Computed on each
+     * call, in time proportional to the registry's size; the locks pay nothing for it.
+     */
+    public int waitingThreadCount() {
+        int n = waiting.size();
+        for (LockSync sync : registry.asMap().values()) {
+            n += sync.localQueueLength();
+        }
+        for (ReadWriteSync sync : rwRegistry.asMap().values()) {
+            n += sync.localQueueLength();
+        }
+        return n;
+    }
+
     /** Number of leases this engine holds on the server: held by a thread or kept for a local hand-over. */
     public int heldLeaseCount() {
         return holding.size();

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The observers of one engine and the dispatch of events to them. With no observer the hot path
- * pays one volatile read ({@link #start()}) and reads no clock.
+ * pays one volatile read ({@link #start()}) and reads no clock: an acquisition started with
+ * {@link #OFF} reports nothing, and neither does the end of its hold.
  */
 final class LockEvents {
 
@@ -53,14 +54,54 @@ final class LockEvents {
         return observers.length == 0 ? OFF : System.nanoTime();
     }
 
-    void acquired(String name, long start, boolean contended, boolean handOver) {
+    /**
+     * Tells the observers of an acquisition started at {@code start}.
+     *
+     * @return when it ended (the start of the hold, for {@link #released}), or {@link #OFF}
+     */
+    long acquired(String name, long start, boolean contended, boolean handOver) {
+        if (start == OFF) {
+            return OFF;
+        }
+        long now = System.nanoTime();
+        long nanos = now - start;
+        for (LockObserver o : observers) {
+            try {
+                o.acquired(name, nanos, contended, handOver);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+        return now;
+    }
+
+    /** Tells the observers of an acquisition started at {@code start} that ended with {@code error}. */
+    void acquireError(String name, long start, Throwable error) {
         if (start == OFF) {
             return;
         }
         long nanos = System.nanoTime() - start;
         for (LockObserver o : observers) {
             try {
-                o.acquired(name, nanos, contended, handOver);
+                o.acquireError(name, nanos, error);
+            } catch (RuntimeException e) {
+                failed(o, e);
+            }
+        }
+    }
+
+    /**
+     * Tells the observers of the end of a hold that began at {@code since} (what
+     * {@link #acquired} returned): nothing if that was {@link #OFF}.
+     */
+    void released(String name, long since) {
+        if (since == OFF) {
+            return;
+        }
+        long nanos = System.nanoTime() - since;
+        for (LockObserver o : observers) {
+            try {
+                o.released(name, nanos);
             } catch (RuntimeException e) {
                 failed(o, e);
             }

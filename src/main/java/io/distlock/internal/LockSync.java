@@ -80,6 +80,15 @@ public final class LockSync implements SyncOps {
     public void lock() {
         engine.checkOpen();
         long start = engine.events.start();
+        try {
+            lock(start);
+        } catch (RuntimeException e) {
+            engine.events.acquireError(name, start, e);
+            throw e;
+        }
+    }
+
+    private void lock(long start) {
         if (fair && !local.isHeldByCurrentThread()) {
             try {
                 fairAcquire(0L, AcquireMode.UNINTERRUPTIBLE, start);
@@ -110,6 +119,15 @@ public final class LockSync implements SyncOps {
     public void lockInterruptibly() throws InterruptedException {
         engine.checkOpen();
         long start = engine.events.start();
+        try {
+            lockInterruptibly(start);
+        } catch (RuntimeException | InterruptedException e) {
+            engine.events.acquireError(name, start, e);
+            throw e;
+        }
+    }
+
+    private void lockInterruptibly(long start) throws InterruptedException {
         if (fair && !local.isHeldByCurrentThread()) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -142,6 +160,15 @@ public final class LockSync implements SyncOps {
     public boolean tryLock() {
         engine.checkOpen();
         long start = engine.events.start();
+        try {
+            return tryLock(start);
+        } catch (RuntimeException e) {
+            engine.events.acquireError(name, start, e);
+            throw e;
+        }
+    }
+
+    private boolean tryLock(long start) {
         if (!local.tryLock()) {
             engine.events.acquireFailed(name, start);
             return false;
@@ -175,6 +202,15 @@ public final class LockSync implements SyncOps {
         long timeoutNanos = Math.max(unit.toNanos(time), 0L);
         long deadline = System.nanoTime() + timeoutNanos;
         long start = engine.events.start();
+        try {
+            return tryLock(timeoutNanos, deadline, start);
+        } catch (RuntimeException | InterruptedException e) {
+            engine.events.acquireError(name, start, e);
+            throw e;
+        }
+    }
+
+    private boolean tryLock(long timeoutNanos, long deadline, long start) throws InterruptedException {
         if (fair && timeoutNanos > 0 && !local.isHeldByCurrentThread()) {
             return FairAcquisition.acquireTimed(engine, name, fairSide, fairWaiters, leaseless, deadline, start);
         }
@@ -264,7 +300,7 @@ public final class LockSync implements SyncOps {
         if (handoffs > 0 && slot.hasValidLease()) {
             slot.takeOver(handoffs);
             if (slot.hasValidLease()) {
-                engine.events.acquired(name, start, true, true);
+                slot.heldSince(engine.events.acquired(name, start, true, true));
                 return true;
             }
             // lost between the check and the take-over: acquired afresh (acquire gives it up first)
@@ -272,7 +308,7 @@ public final class LockSync implements SyncOps {
         handoffs = 0;
         boolean acquired = slot.acquire(deadline, mode);
         if (acquired) {
-            engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false);
+            slot.heldSince(engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false));
         }
         return acquired;
     }
@@ -286,6 +322,7 @@ public final class LockSync implements SyncOps {
             local.unlock();
             return;
         }
+        long since = slot.takeHeldSince();
         Lease l = slot.lease();
         boolean keptForHandoff = false;
         try {
@@ -310,6 +347,7 @@ public final class LockSync implements SyncOps {
             if (keptForHandoff && !local.hasQueuedThreads()) {
                 releaseIdleLease(true);
             }
+            engine.events.released(name, since);
         }
     }
 
@@ -453,6 +491,11 @@ public final class LockSync implements SyncOps {
     /** The name's lease slot (for the engine's stress tests). */
     LeaseSlot slot() {
         return slot;
+    }
+
+    /** Threads of this JVM waiting for the local lock (for monitoring). */
+    int localQueueLength() {
+        return local.queueLength();
     }
 
     /** An estimate of the number of threads of this JVM waiting for the lock. */

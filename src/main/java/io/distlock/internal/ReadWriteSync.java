@@ -140,6 +140,11 @@ public final class ReadWriteSync {
         return readSide;
     }
 
+    /** Threads of this JVM waiting for the local read or write lock (for monitoring). */
+    int localQueueLength() {
+        return local.queuedThreads().size();
+    }
+
     /** The write side. */
     public SyncOps writeSide() {
         return writeSide;
@@ -235,7 +240,7 @@ public final class ReadWriteSync {
                 }
             }
             if (acquired) {
-                engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false);
+                slot.heldSince(engine.events.acquired(name, start, busy || slot.lastAcquireContended(), false));
             } else if (mode == AcquireMode.NO_WAIT || mode == AcquireMode.TIMED) {
                 engine.events.acquireFailed(name, start);
             }
@@ -252,23 +257,28 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             long start = engine.events.start();
-            if (serverFirst()) {
+            try {
+                if (serverFirst()) {
+                    try {
+                        fairAcquire(0L, AcquireMode.UNINTERRUPTIBLE, start);
+                    } catch (InterruptedException impossible) {
+                        throw new AssertionError(impossible);
+                    }
+                    return;
+                }
+                boolean busy = locallyBusy(start);
+                localLock();
+                if (holds() > 1 && reentered()) {
+                    return;
+                }
                 try {
-                    fairAcquire(0L, AcquireMode.UNINTERRUPTIBLE, start);
+                    lease(0L, AcquireMode.UNINTERRUPTIBLE, start, busy);
                 } catch (InterruptedException impossible) {
                     throw new AssertionError(impossible);
                 }
-                return;
-            }
-            boolean busy = locallyBusy(start);
-            localLock();
-            if (holds() > 1 && reentered()) {
-                return;
-            }
-            try {
-                lease(0L, AcquireMode.UNINTERRUPTIBLE, start, busy);
-            } catch (InterruptedException impossible) {
-                throw new AssertionError(impossible);
+            } catch (RuntimeException e) {
+                engine.events.acquireError(name, start, e);
+                throw e;
             }
         }
 
@@ -277,36 +287,46 @@ public final class ReadWriteSync {
             engine.checkOpen();
             mayAcquire(true);
             long start = engine.events.start();
-            if (serverFirst()) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
+            try {
+                if (serverFirst()) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    fairAcquire(0L, AcquireMode.INTERRUPTIBLE, start);
+                    return;
                 }
-                fairAcquire(0L, AcquireMode.INTERRUPTIBLE, start);
-                return;
+                boolean busy = locallyBusy(start);
+                localLockInterruptibly();
+                if (holds() > 1 && reentered()) {
+                    return;
+                }
+                lease(0L, AcquireMode.INTERRUPTIBLE, start, busy);
+            } catch (RuntimeException | InterruptedException e) {
+                engine.events.acquireError(name, start, e);
+                throw e;
             }
-            boolean busy = locallyBusy(start);
-            localLockInterruptibly();
-            if (holds() > 1 && reentered()) {
-                return;
-            }
-            lease(0L, AcquireMode.INTERRUPTIBLE, start, busy);
         }
 
         @Override
         public boolean tryLock() {
             engine.checkOpen();
             long start = engine.events.start();
-            if (!mayAcquire(false) || !localTryLock()) {
-                engine.events.acquireFailed(name, start);
-                return false;
-            }
-            if (holds() > 1 && reentered()) {
-                return true;
-            }
             try {
-                return lease(0L, AcquireMode.NO_WAIT, start, false);
-            } catch (InterruptedException impossible) {
-                throw new AssertionError(impossible);
+                if (!mayAcquire(false) || !localTryLock()) {
+                    engine.events.acquireFailed(name, start);
+                    return false;
+                }
+                if (holds() > 1 && reentered()) {
+                    return true;
+                }
+                try {
+                    return lease(0L, AcquireMode.NO_WAIT, start, false);
+                } catch (InterruptedException impossible) {
+                    throw new AssertionError(impossible);
+                }
+            } catch (RuntimeException e) {
+                engine.events.acquireError(name, start, e);
+                throw e;
             }
         }
 
@@ -319,20 +339,25 @@ public final class ReadWriteSync {
             long timeoutNanos = Math.max(unit.toNanos(time), 0L);
             long deadline = System.nanoTime() + timeoutNanos;
             long start = engine.events.start();
-            if (timeoutNanos > 0 && serverFirst() && mayAcquire(false)) {
-                return FairAcquisition.acquireTimed(engine, name, fairSide(), fairWaiters(), leaseless, deadline, start);
+            try {
+                if (timeoutNanos > 0 && serverFirst() && mayAcquire(false)) {
+                    return FairAcquisition.acquireTimed(engine, name, fairSide(), fairWaiters(), leaseless, deadline, start);
+                }
+                boolean busy = locallyBusy(start);
+                if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
+                    engine.events.acquireFailed(name, start);
+                    return false;
+                }
+                if (holds() > 1 && reentered()) {
+                    return true;
+                }
+                // a fair lock's tryLock(0) takes the lock only if nobody is queued before it, and never queues
+                return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED
+                        : fair ? AcquireMode.NO_WAIT_IN_TURN : AcquireMode.NO_WAIT, start, busy);
+            } catch (RuntimeException | InterruptedException e) {
+                engine.events.acquireError(name, start, e);
+                throw e;
             }
-            boolean busy = locallyBusy(start);
-            if (!mayAcquire(false) || !localTryLock(timeoutNanos)) {
-                engine.events.acquireFailed(name, start);
-                return false;
-            }
-            if (holds() > 1 && reentered()) {
-                return true;
-            }
-            // a fair lock's tryLock(0) takes the lock only if nobody is queued before it, and never queues
-            return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED
-                    : fair ? AcquireMode.NO_WAIT_IN_TURN : AcquireMode.NO_WAIT, start, busy);
         }
 
         @Override
@@ -346,6 +371,7 @@ public final class ReadWriteSync {
                 return;
             }
             LeaseSlot slot = heldSlot();
+            long since = slot == null ? LockEvents.OFF : slot.takeHeldSince();
             try {
                 if (slot != null) {
                     boolean othersListen = slot.release();
@@ -356,6 +382,7 @@ public final class ReadWriteSync {
             } finally {
                 forget(slot);
                 localUnlock();
+                engine.events.released(name, since);
             }
         }
 

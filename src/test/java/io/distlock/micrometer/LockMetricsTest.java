@@ -68,8 +68,14 @@ class LockMetricsTest {
         return registry.get(name).tags("factory", "orders").tags(tags).counter().count();
     }
 
-    private Timer timer(String name) {
-        return registry.get(name).tags("factory", "orders", "app", "test").timer();
+    private Timer timer(String name, String... tags) {
+        return registry.get(name).tags("factory", "orders", "app", "test").tags(tags).timer();
+    }
+
+    /** The distributed acquisitions with this outcome, contended or not. */
+    private long acquisitions(String outcome) {
+        return registry.get("distlock.acquire").tags("factory", "orders", "outcome", outcome).timers().stream()
+                .mapToLong(Timer::count).sum();
     }
 
     @Test
@@ -81,13 +87,16 @@ class LockMetricsTest {
             lock.unlock();
             lock.unlock();
         }
-        assertThat(timer("distlock.acquire").count()).isEqualTo(5);
-        assertThat(timer("distlock.acquire").totalTime(TimeUnit.NANOSECONDS)).isPositive();
-        assertThat(timer("distlock.acquire").takeSnapshot().percentileValues()).hasSize(3);
-        assertThat(timer("distlock.acquire.wait").count()).isZero();
-        assertThat(count("distlock.acquire.contended")).isZero();
+        Timer uncontended = timer("distlock.acquire", "outcome", "acquired", "contended", "false");
+        assertThat(uncontended.count()).isEqualTo(5);
+        assertThat(uncontended.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+        // shape change (issue 27): no client-side percentiles unless asked for (percentiles(...))
+        assertThat(uncontended.takeSnapshot().percentileValues()).isEmpty();
+        assertThat(timer("distlock.acquire", "outcome", "acquired", "contended", "true").count()).isZero();
+        assertThat(timer("distlock.hold").count()).isEqualTo(5);
         assertThat(count("distlock.handovers")).isZero();
-        assertThat(count("distlock.acquire.failed")).isZero();
+        assertThat(acquisitions("timeout")).isZero();
+        assertThat(acquisitions("error")).isZero();
         assertThat(count("distlock.backend.errors", "kind", "transient")).isZero();
     }
 
@@ -98,19 +107,26 @@ class LockMetricsTest {
         DistributedLock lock = locks.getLock("b");
         assertThat(lock.tryLock()).isFalse();
         assertThat(lock.tryLock(50, TimeUnit.MILLISECONDS)).isFalse();
-        assertThat(count("distlock.acquire.failed")).isEqualTo(2);
+        // shape change (issue 27): distlock.acquire.failed is the timer's outcome=timeout series
+        Timer timeout = timer("distlock.acquire", "outcome", "timeout", "contended", "true");
+        assertThat(timeout.count()).isEqualTo(2);
+        assertThat(timeout.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
 
         CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
             lock.lock();
             lock.unlock();
         });
-        Thread.sleep(300);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> registry.get("distlock.acquire.waiting").gauge().value() == 1);
+        Thread.sleep(300); // the acquisition must last at least this long
         elsewhere.unlock();
         waiter.get(10, TimeUnit.SECONDS);
-        assertThat(count("distlock.acquire.contended")).isEqualTo(1);
-        assertThat(timer("distlock.acquire.wait").count()).isEqualTo(1);
-        assertThat(timer("distlock.acquire.wait").totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(250);
-        assertThat(timer("distlock.acquire").count()).isEqualTo(1);
+        // shape change (issue 27): distlock.acquire.contended and .wait are the contended=true series
+        Timer contended = timer("distlock.acquire", "outcome", "acquired", "contended", "true");
+        assertThat(contended.count()).isEqualTo(1);
+        assertThat(contended.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(250);
+        assertThat(acquisitions("acquired")).isEqualTo(1);
+        assertThat(registry.get("distlock.acquire.waiting").gauge().value()).isZero();
     }
 
     @Test
@@ -128,8 +144,9 @@ class LockMetricsTest {
         lock.unlock();
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(count("distlock.handovers")).isEqualTo(1);
-        assertThat(count("distlock.acquire.contended")).isEqualTo(1);
-        assertThat(timer("distlock.acquire").count()).isEqualTo(2);
+        assertThat(timer("distlock.acquire", "outcome", "acquired", "contended", "true").count()).isEqualTo(1);
+        assertThat(acquisitions("acquired")).isEqualTo(2);
+        assertThat(timer("distlock.hold").count()).isEqualTo(2);
     }
 
     @Test
@@ -170,33 +187,97 @@ class LockMetricsTest {
         }
         assertThat(count("distlock.backend.errors", "kind", "transient")).isEqualTo(2); // a try and one retry
         assertThat(count("distlock.backend.errors", "kind", "permanent")).isZero();
-        assertThat(timer("distlock.acquire").count()).isZero();
+        assertThat(acquisitions("acquired")).isZero();
+        assertThat(acquisitions("error")).isEqualTo(1);
     }
 
     @Test
-    void perLockNameTagsAreBoundedAndCloseRemovesEveryMeter() {
+    void anInterruptedWaitIsItsOwnOutcome() throws Exception {
+        DistributedLock elsewhere = factory(2_000).getLock("f");
+        elsewhere.lock();
+        DistributedLock lock = locks.getLock("f");
+        CompletableFuture<Throwable> waiter = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                lock.lockInterruptibly();
+                lock.unlock();
+                waiter.complete(null);
+            } catch (Throwable e) {
+                waiter.complete(e);
+            }
+        });
+        t.start();
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> registry.get("distlock.acquire.waiting").gauge().value() == 1);
+        t.interrupt();
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        elsewhere.unlock();
+        assertThat(timer("distlock.acquire", "outcome", "interrupted", "contended", "unknown").count()).isEqualTo(1);
+        assertThat(acquisitions("acquired")).isZero();
+        assertThat(acquisitions("error")).isZero();
+        assertThat(registry.get("distlock.acquire.waiting").gauge().value()).isZero();
+    }
+
+    @Test
+    void holdsOfReadAndWriteLocksAndConditionAwaitsAreTimed() throws Exception {
+        io.distlock.DistributedReadWriteLock rw = locks.getReadWriteLock("g");
+        rw.readLock().lock();
+        rw.readLock().lock(); // re-entrant: one hold
+        rw.readLock().unlock();
+        rw.readLock().unlock();
+        rw.writeLock().lock();
+        rw.writeLock().unlock();
+        assertThat(timer("distlock.hold").count()).isEqualTo(2);
+        assertThat(acquisitions("acquired")).isEqualTo(2);
+
+        DistributedLock lock = locks.getLock("h");
+        java.util.concurrent.locks.Condition ready = lock.newCondition();
+        lock.lock();
+        assertThat(ready.await(50, TimeUnit.MILLISECONDS)).isFalse(); // gives the lock up, takes it back
+        lock.unlock();
+        // the hold before the await, and the one after it
+        assertThat(timer("distlock.hold").count()).isEqualTo(4);
+        assertThat(acquisitions("acquired")).isEqualTo(4);
+    }
+
+    @Test
+    void lockNameTagsFollowTheAllowListAndTheRuleAndCloseRemovesEveryMeter() {
         metrics.close();
         assertThat(registry.getMeters()).isEmpty();
-        metrics = LockMetrics.builder(locks, "orders").perLockName(2).build();
+        // shape change (issue 27): perLockName(n) kept the first n names each JVM saw; the tag is
+        // now a function of the name alone
+        metrics = LockMetrics.builder(locks, "orders").lockNames("n1", "n2")
+                .lockNameTag(n -> n.startsWith("job:") ? "job" : null).build();
         metrics.bindTo(registry);
-        for (String name : List.of("n1", "n2", "n3", "n4", "n1")) {
+        assertThat(registry.find("distlock.acquire").tags("lock", "n2").timers()).isNotEmpty(); // before any event
+        for (String name : List.of("n1", "n3", "n4", "n1", "job:1", "job:2")) {
             DistributedLock lock = locks.getLock(name);
             lock.lock();
             lock.unlock();
         }
-        assertThat(registry.get("distlock.acquire").tags("lock", "n1").timer().count()).isEqualTo(2);
-        assertThat(registry.get("distlock.acquire").tags("lock", "n2").timer().count()).isEqualTo(1);
-        assertThat(registry.get("distlock.acquire").tags("lock", LockMetrics.OTHER_LOCKS).timer().count())
-                .isEqualTo(2);
+        assertThat(registry.get("distlock.acquire").tags("lock", "n1", "contended", "false").timer().count()).isEqualTo(2);
+        assertThat(registry.get("distlock.acquire").tags("lock", "n2", "contended", "false").timer().count()).isZero();
+        assertThat(registry.get("distlock.acquire").tags("lock", "job", "contended", "false").timer().count()).isEqualTo(2);
+        assertThat(registry.get("distlock.acquire").tags("lock", LockMetrics.OTHER_LOCKS, "contended", "false")
+                .timer().count()).isEqualTo(2);
+        assertThat(registry.get("distlock.hold").tags("lock", "job").timer().count()).isEqualTo(2);
         assertThat(registry.find("distlock.acquire").tags("lock", "n3").timer()).isNull();
         assertThatThrownBy(() -> metrics.bindTo(new SimpleMeterRegistry())).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> LockMetrics.builder(locks, "x").perLockName(1001))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxNames");
+        assertThatThrownBy(() -> LockMetrics.builder(locks, "x").lockNames(""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         metrics.close();
         assertThat(registry.getMeters()).isEmpty();
         DistributedLock lock = locks.getLock("n1");
         lock.lock();
         lock.unlock();
+        assertThat(registry.getMeters()).isEmpty();
+
+        // closed metrics bind again, to another registry
+        MeterRegistry second = new SimpleMeterRegistry();
+        metrics.bindTo(second);
+        lock.lock();
+        lock.unlock();
+        assertThat(second.get("distlock.acquire").tags("lock", "n1", "contended", "false").timer().count()).isEqualTo(1);
         assertThat(registry.getMeters()).isEmpty();
     }
 }

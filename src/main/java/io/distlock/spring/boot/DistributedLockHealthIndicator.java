@@ -1,0 +1,110 @@
+package io.distlock.spring.boot;
+
+import io.distlock.DistributedLockFactory;
+import io.distlock.LockObserver;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * The health of a lock factory, for Spring Boot's health endpoint: whether its server answers and
+ * whether the leases it holds are being renewed.
+ *
+ * <p>Each check asks the server whether the lock {@value #PROBE_LOCK} is held (one read, with the
+ * factory's retries; no lock is taken). The status is {@code DOWN} if that fails, or if the
+ * factory holds leases and the last renewal it sent failed with none succeeding since (the
+ * leases may run out); otherwise {@code UP}. The details: {@code backend} (the factory class),
+ * {@code keyPrefix}, {@code heldLeases}, {@code waitingThreads}, {@code renewals} and
+ * {@code renewalFailures} and {@code leasesLost} since the indicator was created, and
+ * {@code lastRenewal} / {@code lastRenewalFailure} (instants), plus the error of a failed check.
+ *
+ * <p>The indicator observes the factory ({@link DistributedLockFactory#addObserver}) until
+ * {@link #close()}. Thread-safe.
+ */
+public class DistributedLockHealthIndicator extends AbstractHealthIndicator implements AutoCloseable {
+
+    /** The name of the lock whose state each check reads from the server. */
+    public static final String PROBE_LOCK = "distlock-health-probe";
+
+    private final DistributedLockFactory factory;
+    private final AtomicLong renewals = new AtomicLong();
+    private final AtomicLong renewalFailures = new AtomicLong();
+    private final AtomicLong leasesLost = new AtomicLong();
+    private final AtomicReference<Instant> lastRenewal = new AtomicReference<>();
+    private final AtomicReference<Instant> lastRenewalFailure = new AtomicReference<>();
+    /** Whether the last renewal sent failed. */
+    private volatile boolean renewalFailing;
+    private final LockObserver observer = new LockObserver() {
+        @Override
+        public void renewed(String lockName, boolean succeeded) {
+            if (succeeded) {
+                renewals.incrementAndGet();
+                lastRenewal.set(Instant.now());
+            } else {
+                renewalFailures.incrementAndGet();
+                lastRenewalFailure.set(Instant.now());
+            }
+            renewalFailing = !succeeded;
+        }
+
+        @Override
+        public void leaseLost(String lockName) {
+            leasesLost.incrementAndGet();
+        }
+
+        @Override
+        public String toString() {
+            return "DistributedLockHealthIndicator";
+        }
+    };
+
+    /**
+     * Creates the indicator of {@code factory} and starts observing its renewals.
+     *
+     * @param factory the lock factory
+     * @throws NullPointerException if {@code factory} is {@code null}
+     */
+    public DistributedLockHealthIndicator(DistributedLockFactory factory) {
+        super("distributed lock health check failed");
+        this.factory = Objects.requireNonNull(factory, "factory");
+        factory.addObserver(observer);
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        builder.withDetail("backend", factory.getClass().getSimpleName())
+                .withDetail("keyPrefix", factory.keyPrefix());
+        long start = System.nanoTime();
+        factory.getLock(PROBE_LOCK).isLocked();
+        long answeredMicros = (System.nanoTime() - start) / 1_000;
+        int held = factory.heldLeaseCount();
+        boolean failing = renewalFailing && held > 0;
+        (failing ? builder.down() : builder.up())
+                .withDetail("answeredInMillis", answeredMicros / 1000.0)
+                .withDetail("heldLeases", held)
+                .withDetail("waitingThreads", factory.waitingThreadCount())
+                .withDetail("renewals", renewals.get())
+                .withDetail("renewalFailures", renewalFailures.get())
+                .withDetail("leasesLost", leasesLost.get());
+        Instant renewal = lastRenewal.get();
+        if (renewal != null) {
+            builder.withDetail("lastRenewal", renewal.toString());
+        }
+        Instant failure = lastRenewalFailure.get();
+        if (failure != null) {
+            builder.withDetail("lastRenewalFailure", failure.toString());
+        }
+        if (failing) {
+            builder.withDetail("reason", "the last lease renewal failed");
+        }
+    }
+
+    /** Stops observing the factory (called by Spring at shutdown). Idempotent. */
+    @Override
+    public void close() {
+        factory.removeObserver(observer);
+    }
+}

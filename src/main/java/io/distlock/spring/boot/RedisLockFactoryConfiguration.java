@@ -1,0 +1,102 @@
+package io.distlock.spring.boot;
+
+import io.distlock.DistributedLockFactory;
+import io.distlock.redis.RedisLockFactory;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+
+/** The Redis factory, from {@code spring.data.redis.*}. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(name = "redis.clients.jedis.UnifiedJedis")
+class RedisLockFactoryConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(DistributedLockFactory.class)
+    @SuppressWarnings("deprecation") // DefaultJedisClientConfig.Builder.ssl(boolean), as RedisLockFactory uses it
+    RedisLockFactory redisLockFactory(DistributedLockProperties properties, Environment environment) {
+        Binder binder = Binder.get(environment);
+        String prefix = "spring.data.redis.";
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
+        String host = binder.bind(prefix + "host", String.class).orElse("localhost");
+        int port = binder.bind(prefix + "port", Integer.class).orElse(6379);
+        String user = binder.bind(prefix + "username", String.class).orElse(null);
+        String password = binder.bind(prefix + "password", String.class).orElse(null);
+        int database = binder.bind(prefix + "database", Integer.class).orElse(0);
+        boolean ssl = binder.bind(prefix + "ssl.enabled", Boolean.class).orElse(false);
+        String url = binder.bind(prefix + "url", String.class).orElse(null);
+        if (url != null) {
+            URI uri = URI.create(url);
+            ssl = "rediss".equals(uri.getScheme());
+            if (!ssl && !"redis".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("spring.data.redis.url must start with redis:// or rediss://, was "
+                        + url);
+            }
+            host = uri.getHost();
+            port = uri.getPort() > 0 ? uri.getPort() : 6379;
+            if (uri.getUserInfo() != null) {
+                String info = uri.getUserInfo();
+                int colon = info.indexOf(':');
+                if (colon < 0) {
+                    password = info;
+                } else {
+                    user = colon > 0 ? info.substring(0, colon) : null;
+                    password = info.substring(colon + 1);
+                }
+            }
+            String path = uri.getPath();
+            if (path != null && path.length() > 1) {
+                database = Integer.parseInt(path.substring(1));
+            }
+        }
+        if (user != null && !user.isEmpty()) {
+            config.user(user);
+        }
+        if (password != null && !password.isEmpty()) {
+            config.password(password);
+        }
+        config.database(database).ssl(ssl);
+        binder.bind(prefix + "timeout", Duration.class)
+                .ifBound(d -> config.socketTimeoutMillis(Math.toIntExact(d.toMillis())));
+        binder.bind(prefix + "connect-timeout", Duration.class)
+                .ifBound(d -> config.connectionTimeoutMillis(Math.toIntExact(d.toMillis())));
+        binder.bind(prefix + "client-name", String.class).ifBound(config::clientName);
+
+        RedisLockFactory.Builder b = RedisLockFactory.builder().clientConfig(config.build())
+                .options(properties.toLockOptions());
+        List<String> clusterNodes = binder.bind(prefix + "cluster.nodes", Bindable.listOf(String.class))
+                .orElse(List.of());
+        String sentinelMaster = binder.bind(prefix + "sentinel.master", String.class).orElse(null);
+        if (!clusterNodes.isEmpty()) {
+            b.clusterNodes(hostsAndPorts(clusterNodes));
+        } else if (sentinelMaster != null) {
+            b.sentinel(sentinelMaster, hostsAndPorts(binder.bind(prefix + "sentinel.nodes",
+                    Bindable.listOf(String.class)).orElse(List.of())));
+        } else {
+            b.hostAndPort(host, port);
+        }
+        if (properties.getKeyPrefix() != null) {
+            b.keyPrefix(properties.getKeyPrefix());
+        }
+        return b.build();
+    }
+
+    private static Set<HostAndPort> hostsAndPorts(List<String> nodes) {
+        Set<HostAndPort> all = new HashSet<>();
+        for (String node : nodes) {
+            all.add(HostAndPort.from(node.trim()));
+        }
+        return all;
+    }
+}
