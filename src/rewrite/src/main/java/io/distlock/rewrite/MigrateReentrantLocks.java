@@ -259,6 +259,9 @@ public class MigrateReentrantLocks extends ScanningRecipe<MigrateReentrantLocks.
             }
 
             private J.NewClass reportOnly(ExecutionContext ctx, J.NewClass nc, String className, String variable, String reason) {
+                if (nc.getMarkers().findFirst(SearchResult.class).isPresent()) {
+                    return nc; // reported in an earlier cycle
+                }
                 report.insertRow(ctx, new LockMigrationReport.Row(sourcePath(), className, variable, false, reason));
                 return SearchResult.found(nc, "not migrated: " + reason);
             }
