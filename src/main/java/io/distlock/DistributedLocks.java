@@ -46,8 +46,11 @@ import java.util.function.UnaryOperator;
  * <p><b>Life cycle.</b> Two factories are created on first use, one for non-fair locks and one
  * for fair ones ({@link LockOptions#fair()} is per factory), each the first time a lock of its
  * kind is asked for; creation is thread-safe and happens once. A shutdown hook closes them when
- * the JVM exits, which releases the leases still held (the lease would otherwise run out on the
- * server by itself); after that every method throws {@link IllegalStateException}. Locks of one
+ * the JVM exits: from its start every method of this class throws {@link IllegalStateException};
+ * it waits up to 10 s for the threads that hold a lock to unlock (their leases are still renewed,
+ * so no other JVM enters while they run, since shutdown hooks run beside them), then closes the
+ * factories, which releases the leases still held (a lease would otherwise run out on the server
+ * by itself) and makes the locks' methods throw {@link IllegalStateException}. Locks of one
  * name from the fair and the non-fair factory exclude each other, but a name should be used with
  * one fairness only (see {@link LockOptions#fair()}).
  *
@@ -74,6 +77,8 @@ public final class DistributedLocks {
     private static DistributedLockFactory nonFair;
     private static DistributedLockFactory fair;
     private static Thread shutdownHook;
+    /** How long the shutdown hook waits for holders to unlock before it closes the factories. */
+    static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
     private static boolean shutDown;
 
     private DistributedLocks() {
@@ -251,8 +256,20 @@ public final class DistributedLocks {
             nonFair = null;
             fair = null;
         }
+        // threads may still be inside their critical sections (shutdown hooks run beside them):
+        // their leases are kept, and renewed, until they unlock or SHUTDOWN_GRACE has passed, so
+        // that no other JVM enters while they run; then the factories close, giving back what is
+        // left. The methods of this class refuse new work from now on (shutDown).
+        long until = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+        while (held(a) + held(b) > 0 && System.nanoTime() - until < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+        }
         closeQuietly(a);
         closeQuietly(b);
+    }
+
+    private static int held(DistributedLockFactory factory) {
+        return factory == null ? 0 : factory.heldLeaseCount();
     }
 
     private static void closeQuietly(DistributedLockFactory factory) {

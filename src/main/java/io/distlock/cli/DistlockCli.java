@@ -211,7 +211,7 @@ public final class DistlockCli implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Lists the locks under a name prefix: holder, fencing token, lease left, since, waiters.")
+            description = "Lists the locks under a name prefix: holder, fencing token, lease left, since, waiters (condition waiters: see inspect).")
     static final class ListCommand extends AdminCommand {
         @Option(names = "--prefix", paramLabel = "NAME_PREFIX", defaultValue = "",
                 description = "only names that start with this (the key prefix is not part of a name)")
@@ -229,7 +229,7 @@ public final class DistlockCli implements Runnable {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "WAITERS"});
             for (String name : admin.names(prefix, limit)) {
-                LockState s = admin.state(name);
+                LockState s = admin.summary(name);
                 if (!all && !s.isActive()) {
                     continue;
                 }
@@ -283,16 +283,36 @@ public final class DistlockCli implements Runnable {
     }
 
     @Command(name = "force-release", mixinStandardHelpOptions = true,
-            description = {"Frees a lock whose holder is gone. The holder's token owns nothing afterwards "
-                    + "(its renewal and unlock report the lease lost), the fencing counter is kept (the next "
-                    + "holder's token is higher), and waiters are woken."})
+            description = {"Frees a lock whose holder is gone, if the holder named (--holder, as inspect "
+                    + "shows it) still has it; --any-holder frees it whoever has it. The holder's token owns "
+                    + "nothing afterwards (its renewal and unlock report the lease lost), the fencing counter is "
+                    + "kept (the next holder's token is higher), and waiters are woken. Only for a holder that "
+                    + "is gone: a holder still running believes it holds the lock until its next renewal, while "
+                    + "another may take it."})
     static final class ForceReleaseCommand extends AdminCommand {
         @Parameters(paramLabel = "NAME", description = "the lock name (without the key prefix)")
         String name;
 
+        @Option(names = "--holder", paramLabel = "HOLDER",
+                description = "release only if this holder (from inspect or list) still has the lock")
+        String holder;
+
+        @Option(names = "--any-holder", description = "release whoever holds the lock")
+        boolean anyHolder;
+
         @Override
         int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
-            LockState was = admin.forceRelease(name);
+            if ((holder == null) == !anyHolder) {
+                throw new ParameterException(spec.commandLine(),
+                        "say which holder to release: --holder HOLDER (as inspect shows it), or --any-holder");
+            }
+            LockState was;
+            try {
+                was = admin.forceRelease(name, holder);
+            } catch (IllegalStateException e) {
+                err.println("distlock: " + e.getMessage());
+                return 1;
+            }
             if (was == null) {
                 err.println("distlock: lock '" + name + "' is not held: nothing released");
                 return 1;

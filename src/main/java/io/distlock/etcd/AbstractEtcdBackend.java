@@ -165,12 +165,18 @@ abstract class AbstractEtcdBackend implements LockBackend {
         }
 
         @Override
-        public io.distlock.spi.LockState forceRelease(String name) {
+        public io.distlock.spi.LockState forceRelease(String name, String expectedHolder) {
             KeyValue owner = owner(name);
-            if (owner == null || !removeOwner(name, owner)) {
+            if (owner == null) {
                 return null;
             }
-            return stateOf(name, owner, java.util.Map.of());
+            io.distlock.spi.LockState seen = stateOf(name, owner, java.util.Map.of());
+            if (expectedHolder != null && !expectedHolder.equals(seen.holder())) {
+                throw io.distlock.spi.LockState.heldByAnother(name, seen.holder(), expectedHolder);
+            }
+            // removeOwner compares what identifies this owner (its create revision, its lease):
+            // a holder that came after the read is never removed
+            return removeOwner(name, owner) ? seen : null;
         }
     };
 

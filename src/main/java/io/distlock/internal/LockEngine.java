@@ -113,8 +113,13 @@ public final class LockEngine implements AutoCloseable {
             }
 
             @Override
-            public io.distlock.spi.LockState forceRelease(String name) {
-                return scaled(admin.forceRelease(name));
+            public io.distlock.spi.LockState summary(String name) {
+                return scaled(admin.summary(name));
+            }
+
+            @Override
+            public io.distlock.spi.LockState forceRelease(String name, String expectedHolder) {
+                return scaled(admin.forceRelease(name, expectedHolder));
             }
         };
     }

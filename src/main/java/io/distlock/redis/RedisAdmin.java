@@ -83,6 +83,16 @@ final class RedisAdmin implements LockAdmin {
 
     @Override
     public LockState state(String name) {
+        return state(name, true);
+    }
+
+    /** Without the condition waiters: their queues are found only by a scan of the whole keyspace. */
+    @Override
+    public LockState summary(String name) {
+        return state(name, false);
+    }
+
+    private LockState state(String name, boolean conditions) {
         String base = redis.lockKey(name) + ":rw";
         List<?> r = (List<?>) redis.run(RedisScript.ADMIN_INSPECT,
                 List.of(redis.lockKey(name), redis.fenceKey(name), redis.waitingKey(name), redis.queueKey(name),
@@ -92,7 +102,9 @@ final class RedisAdmin implements LockAdmin {
         Map<String, List<String>> waiters = new LinkedHashMap<>();
         waiters.put(LockState.WAITING, strings(r.get(3)));
         waiters.put(LockState.FAIR_QUEUE, strings(r.get(4)));
-        conditionWaiters(name, waiters);
+        if (conditions) {
+            conditionWaiters(name, waiters);
+        }
         String writer = (String) r.get(5);
         waiters.put(LockState.WRITER, writer.isEmpty() ? List.of() : List.of(writer));
         waiters.put(LockState.READERS, strings(r.get(6)));
@@ -132,12 +144,15 @@ final class RedisAdmin implements LockAdmin {
     }
 
     @Override
-    public LockState forceRelease(String name) {
+    public LockState forceRelease(String name, String expectedHolder) {
         List<?> r = (List<?>) redis.run(RedisScript.FORCE_RELEASE,
                 List.of(redis.lockKey(name), redis.queueKey(name), redis.fenceKey(name)),
-                List.of(redis.lockKey(name), redis.queueAlivePrefix(name)));
+                List.of(redis.lockKey(name), redis.queueAlivePrefix(name), expectedHolder == null ? "" : expectedHolder));
         if (r.isEmpty()) {
             return null;
+        }
+        if (r.size() == 1) {
+            throw LockState.heldByAnother(name, (String) r.get(0), expectedHolder);
         }
         long fence = Long.parseLong((String) r.get(2));
         return new LockState(name, (String) r.get(0), fence, (Long) r.get(1), sinceOf(fence), 0, Map.of());

@@ -547,14 +547,16 @@ final class RedisScript {
 
     /**
      * Operator's forced release (LockAdmin.forceRelease). KEYS: lock key, fair queue, fence key.
-     * ARGV: release channel, the fair queue's alive-key prefix. Deletes the lease whoever holds it,
-     * keeps the fence, and announces the release as FAIR_RELEASE does (the live head of the fair
-     * queue if there is one, else everyone). Returns {} if nobody held the lock, else {holder
-     * token, PTTL it had, last fencing token}.
+     * ARGV: release channel, the fair queue's alive-key prefix, the holder to release ('' for any).
+     * Deletes the lease if that holder has it, keeps the fence, and announces the release as
+     * FAIR_RELEASE does (the live head of the fair queue if there is one, else everyone). Returns
+     * {} if nobody held the lock, {holder} if another holder has it (nothing changed), else
+     * {holder token, PTTL it had, last fencing token}.
      */
     static final RedisScript FORCE_RELEASE = new RedisScript(String.join("\n",
             "local holder = redis.call('GET', KEYS[1])",
             "if not holder then return {} end",
+            "if ARGV[3] ~= '' and holder ~= ARGV[3] then return {holder} end",
             "local ttl = redis.call('PTTL', KEYS[1])",
             "redis.call('DEL', KEYS[1])",
             liveHead("KEYS[2]", "ARGV[2]"),

@@ -123,4 +123,17 @@ public final class LockState {
                 + ", remainingLeaseMillis=" + remainingLeaseMillis + ", since=" + since
                 + ", sinceRevision=" + sinceRevision + ", waiters=" + waiters + "]";
     }
+
+    /**
+     * The exception of a forced release that named another holder than the one the lock has.
+     *
+     * @param name the lock name
+     * @param holder the holder the lock has
+     * @param expected the holder named
+     * @return the exception, saying both
+     */
+    public static IllegalStateException heldByAnother(String name, String holder, String expected) {
+        return new IllegalStateException("lock '" + name + "' is held by " + holder + ", not by " + expected
+                + ": nothing released (inspect it again)");
+    }
 }

@@ -151,8 +151,17 @@ class DistlockCliTest {
                 assertThat(inspect.out()).contains("lock-service-queue: lease ");
             }
 
+            String holder = inspect.out().lines().filter(l -> l.startsWith("holder:")).findFirst().orElseThrow()
+                    .substring("holder:".length()).trim();
+            // a forced release names the holder it means: another holder is never released
+            Run wrong = cli(args(t, "force-release", "orders/42", "--holder", "somebody-else"));
+            assertThat(wrong.exit()).isEqualTo(1);
+            assertThat(wrong.err()).contains("is held by " + holder, "nothing released");
+            assertThat(cli(args(t, "force-release", "orders/42")).exit()).as("no holder named").isEqualTo(2);
+            assertThat(held.isHeldByCurrentThread()).isTrue();
+
             long released = System.nanoTime();
-            Run force = cli(args(t, "force-release", "orders/42"));
+            Run force = cli(args(t, "force-release", "orders/42", "--holder", holder));
             assertThat(force.exit()).as(force.err()).isZero();
             assertThat(force.out()).startsWith("released 'orders/42': holder ");
             long woke = waiter.get(10, TimeUnit.SECONDS);
@@ -168,7 +177,7 @@ class DistlockCliTest {
             assertThat(next.getFencingToken()).as("the fencing counter was kept").isGreaterThan(oldToken);
             next.unlock();
 
-            Run again = cli(args(t, "force-release", "orders/42"));
+            Run again = cli(args(t, "force-release", "orders/42", "--any-holder"));
             assertThat(again.exit()).isEqualTo(1);
             assertThat(again.err()).contains("lock 'orders/42' is not held");
             assertThat(cli(args(t, "inspect", "orders/42")).out()).contains("held:          no");

@@ -18,6 +18,9 @@ import org.springframework.context.annotation.Import;
  * <li>with jetcd on the class path and {@code distlock.etcd.endpoints} set, an
  *     {@link EtcdLockFactory} on those endpoints ({@code distlock.etcd.flavour},
  *     {@code distlock.etcd.request-timeout});</li>
+ * <li>with {@code distlock.etcd.endpoints} set and jetcd missing, no factory: the context fails to
+ *     start, saying to declare jetcd (a silent fall-back to Redis would lock apart from the
+ *     instances that lock in etcd);</li>
  * <li>otherwise, with Jedis on the class path, a {@link RedisLockFactory} on the server the
  *     application's {@code spring.data.redis.*} properties name: {@code url} or
  *     {@code host}/{@code port}, {@code username}, {@code password}, {@code database},
@@ -35,7 +38,8 @@ import org.springframework.context.annotation.Import;
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @EnableConfigurationProperties(DistributedLockProperties.class)
 // in this order: etcd when its endpoints are set, else Redis (top-level classes, so that the order holds)
-@Import({EtcdLockFactoryConfiguration.class, RedisLockFactoryConfiguration.class})
+@Import({EtcdLockFactoryConfiguration.class, EtcdLockFactoryConfiguration.ClientMissing.class,
+        RedisLockFactoryConfiguration.class})
 public class DistributedLockAutoConfiguration {
 
     /** Creates the configuration (called by Spring). */

@@ -45,4 +45,28 @@ class EtcdLockFactoryConfiguration {
                     .orElse(java.util.List.of()).isEmpty();
         }
     }
+
+    /** Whether {@code distlock.etcd.endpoints} is unset: only then may a Redis factory be made. */
+    static class NoEndpoints extends EndpointsSet {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return !super.matches(context, metadata);
+        }
+    }
+
+    /**
+     * Endpoints set but jetcd missing: the application asked for etcd and would otherwise get a
+     * Redis factory (or none) without a word, and lock where the others do not. It fails to start.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass("io.etcd.jetcd.Client")
+    @Conditional(EndpointsSet.class)
+    static class ClientMissing {
+        @Bean
+        @ConditionalOnMissingBean(DistributedLockFactory.class)
+        DistributedLockFactory etcdLockFactoryWithoutClient() {
+            throw new IllegalStateException("distlock.etcd.endpoints is set, but io.etcd:jetcd-core is not on the "
+                    + "class path: declare it (see the README, Dependencies), or remove the property to use Redis");
+        }
+    }
 }

@@ -17,9 +17,10 @@ import org.springframework.core.env.Environment;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 
-/** The Redis factory, from {@code spring.data.redis.*}. */
+/** The Redis factory, from {@code spring.data.redis.*}, unless etcd's endpoints are set. */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = "redis.clients.jedis.UnifiedJedis")
+@org.springframework.context.annotation.Conditional(EtcdLockFactoryConfiguration.NoEndpoints.class)
 class RedisLockFactoryConfiguration {
 
     @Bean
