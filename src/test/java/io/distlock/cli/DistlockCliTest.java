@@ -125,7 +125,7 @@ class DistlockCliTest {
                 l.unlock();
             }, "cli-test-waiter");
             w.start();
-            Thread.sleep(500);
+            io.distlock.testing.Waiter.awaitParked(w);   // waiting for the holder, seen by the server
 
             Run list = cli(args(t, "list", "--prefix", "orders/"));
             assertThat(list.exit()).as(list.err()).isZero();
