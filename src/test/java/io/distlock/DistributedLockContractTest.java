@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * each back end's cross-process test.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-public abstract class DistributedLockContractTest {
+public abstract class DistributedLockContractTest implements JdkParityContract {
 
     /** Makes a new, independent factory against the test server. */
     protected abstract DistributedLockFactory newSource(LockOptions options, LeaseListener listener);
@@ -90,6 +90,26 @@ public abstract class DistributedLockContractTest {
      */
     protected boolean fair() {
         return false;
+    }
+
+    @Override
+    public DistributedLockFactory factoryHere() {
+        return here;
+    }
+
+    @Override
+    public DistributedLockFactory factoryElsewhere() {
+        return elsewhere;
+    }
+
+    @Override
+    public String lockName() {
+        return name;
+    }
+
+    @Override
+    public boolean fairLocks() {
+        return fair();
     }
 
     protected DistributedLockFactory source(LockOptions options) {

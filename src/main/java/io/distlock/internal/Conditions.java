@@ -212,37 +212,46 @@ final class Conditions {
             host.releaseLocally(saved);
             engine.events.released(name, heldSince);
             long nextCheck = System.nanoTime() + RECHECK_NANOS;
-            while (!engine.isClosed()) {
-                long now = System.nanoTime();
-                if (timed && now - deadline >= 0) {
-                    signalled = !withdraw(backend, c, waiter);
-                    break;
-                }
-                if (!woken.get()) {
-                    long park = nextCheck - now;
-                    if (timed) {
-                        park = Math.min(park, deadline - now);
+            // an untimed await waits in Thread.State.WAITING, as in a JDK condition: the engine's
+            // waker unparks it for each re-check of its record (a timed one parks with its timeout)
+            Waker.Alarm alarm = timed ? null : Waker.wake(me, RECHECK_NANOS);
+            try {
+                while (!engine.isClosed()) {
+                    long now = System.nanoTime();
+                    if (timed && now - deadline >= 0) {
+                        signalled = !withdraw(backend, c, waiter);
+                        break;
                     }
-                    LockSupport.parkNanos(this, Math.max(park, 0L));
-                }
-                if (Thread.interrupted()) {
-                    if (interruptible) {
-                        if (withdraw(backend, c, waiter)) {
-                            thrown = new InterruptedException();
-                        } else {
-                            signalled = true;
-                            interrupted = true;
+                    if (!woken.get()) {
+                        Waker.park(this, timed && deadline - nextCheck < 0 ? deadline : nextCheck, alarm);
+                    }
+                    if (Thread.interrupted()) {
+                        if (interruptible) {
+                            if (withdraw(backend, c, waiter)) {
+                                thrown = new InterruptedException();
+                            } else {
+                                signalled = true;
+                                interrupted = true;
+                            }
+                            break;
                         }
-                        break;
+                        interrupted = true;
                     }
-                    interrupted = true;
+                    if (woken.getAndSet(false) || System.nanoTime() - nextCheck >= 0) {
+                        nextCheck = System.nanoTime() + RECHECK_NANOS;
+                        if (alarm != null) {
+                            alarm.cancel();
+                            alarm = Waker.wake(me, RECHECK_NANOS);
+                        }
+                        if (!stillQueued(backend, c, waiter)) {
+                            signalled = true;
+                            break;
+                        }
+                    }
                 }
-                if (woken.getAndSet(false) || System.nanoTime() - nextCheck >= 0) {
-                    nextCheck = System.nanoTime() + RECHECK_NANOS;
-                    if (!stillQueued(backend, c, waiter)) {
-                        signalled = true;
-                        break;
-                    }
+            } finally {
+                if (alarm != null) {
+                    alarm.cancel();
                 }
             }
             if (engine.isClosed()) {

@@ -328,14 +328,18 @@ final class LeaseSlot {
     private boolean park(long seen, long nanos, AcquireMode mode) throws InterruptedException {
         boolean interrupted = false;
         long end = System.nanoTime() + nanos;
-        remoteWaiter = Thread.currentThread();
+        Thread me = Thread.currentThread();
+        remoteWaiter = me;
+        // an untimed acquisition waits in Thread.State.WAITING, as in a JDK lock: the engine's
+        // waker unparks it when its re-check is due; a timed one parks with its timeout
+        Waker.Alarm alarm = mode == AcquireMode.TIMED ? null : Waker.wake(me, nanos);
         try {
             // only a thread that parks needs waking on close (acquisitions that never wait skip
             // this); checking after registering closes the race with a close() in between
             engine.registerWaiting(this);
             engine.checkOpen();
             for (long left = nanos; left > 0 && releaseSignals.get() == seen; left = end - System.nanoTime()) {
-                LockSupport.parkNanos(this, left);
+                Waker.park(this, end, alarm);
                 if (Thread.interrupted()) {
                     if (mode.interruptible()) {
                         throw new InterruptedException();
@@ -345,6 +349,9 @@ final class LeaseSlot {
             }
         } finally {
             remoteWaiter = null;
+            if (alarm != null) {
+                alarm.cancel();
+            }
         }
         return interrupted;
     }
