@@ -229,7 +229,11 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
 
     /**
      * Returns the threads of this JVM awaiting the given condition of this lock. No network
-     * call; waiters in other JVMs are not seen.
+     * call; waiters in other JVMs are not seen. A thread is listed from the moment the next
+     * holder can take the lock after its {@code await} released it, until a signal took it: a
+     * thread signalled by {@code signal()} / {@code signalAll()} of this JVM is no longer listed
+     * when that call returns (it is then queued for the lock), one signalled from another JVM
+     * once it has learnt of the signal from the server.
      *
      * @param condition the condition
      * @return the waiting threads of this JVM

@@ -102,6 +102,94 @@ interface JdkParityContract {
         }
     }
 
+    /**
+     * Conditions as the JDK keeps them: a thread in {@code await} is listed by
+     * {@code getWaitingThreads} and counted by {@code hasWaiters} / {@code getWaitQueueLength}
+     * from the moment the next holder has the lock; {@code signal()} wakes the thread that has
+     * waited longest and, when it returns, that thread is no longer listed as waiting and is
+     * queued for the lock; {@code signalAll()} does the same for every waiter.
+     */
+    @Test
+    default void signalTransfersTheLongestWaiterToTheLockQueueAsInTheJdkLock() throws Exception {
+        JdkLock jdk = new JdkLock(fairLocks());
+        assertSignalTransfers(jdk, jdk.newCondition(), false);
+        ReentrantLock lock = (ReentrantLock) factoryHere().getLock(lockName());
+        // a fair lock's waiters queue on the server first: the JDK's final queue methods do not
+        // see them yet, getQueuedThreads() does
+        assertSignalTransfers(lock, lock.newCondition(), fairLocks());
+    }
+
+    private static void assertSignalTransfers(ReentrantLock lock, Condition c, boolean serverQueued) throws Exception {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            java.util.concurrent.CountDownLatch awaiting = new java.util.concurrent.CountDownLatch(1);
+            done.add(awaiting(lock, c, threads, () -> {
+                awaiting.countDown();
+                c.await();
+            }));
+            assertThat(awaiting.await(30, TimeUnit.SECONDS)).isTrue();
+            // this thread gets the lock once the waiter gave it up in await: it sees the waiter
+            lock.lock();
+            try {
+                assertThat(lock.hasWaiters(c)).as("hasWaiters of " + lock).isTrue();
+                assertThat(lock.getWaitQueueLength(c)).as("getWaitQueueLength of " + lock).isEqualTo(i + 1);
+                assertThat(waitingThreads(lock, c)).as("getWaitingThreads of " + lock)
+                        .containsExactlyInAnyOrderElementsOf(threads);
+            } finally {
+                lock.unlock();
+            }
+        }
+        Thread first = threads.get(0);
+        Thread second = threads.get(1);
+        lock.lock();
+        try {
+            c.signal();
+            assertThat(waitingThreads(lock, c)).as("waiting after signal() of " + lock).containsExactly(second);
+            assertThat(queued(lock, first, serverQueued)).as("the longest waiter is queued for " + lock).isTrue();
+            assertThat(lock.getWaitQueueLength(c)).isEqualTo(1);
+            c.signalAll();
+            assertThat(waitingThreads(lock, c)).as("waiting after signalAll() of " + lock).isEmpty();
+            assertThat(queued(lock, second, serverQueued)).as("the other waiter is queued for " + lock).isTrue();
+            assertThat(lock.hasWaiters(c)).isFalse();
+        } finally {
+            lock.unlock();
+        }
+        for (CompletableFuture<Void> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The JDK's lock, with its protected inspection methods opened to the test. */
+    final class JdkLock extends ReentrantLock {
+        private static final long serialVersionUID = 1L;
+
+        JdkLock(boolean fair) {
+            super(fair);
+        }
+
+        @Override
+        public java.util.Collection<Thread> getWaitingThreads(Condition condition) {
+            return super.getWaitingThreads(condition);
+        }
+
+        @Override
+        public java.util.Collection<Thread> getQueuedThreads() {
+            return super.getQueuedThreads();
+        }
+    }
+
+    private static java.util.Collection<Thread> waitingThreads(ReentrantLock lock, Condition c) {
+        return lock instanceof JdkLock ? ((JdkLock) lock).getWaitingThreads(c)
+                : ((DistributedReentrantLock) lock).getWaitingThreads(c);
+    }
+
+    /** Whether {@code t} is queued for {@code lock}: the JDK's final method, or the server's queue. */
+    private static boolean queued(ReentrantLock lock, Thread t, boolean serverQueued) {
+        return serverQueued ? ((DistributedReentrantLock) lock).getQueuedThreads().contains(t)
+                : lock.hasQueuedThread(t);
+    }
+
     /** A body that may throw. */
     interface Step {
         void run() throws Exception;

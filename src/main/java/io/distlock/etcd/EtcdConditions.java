@@ -109,10 +109,10 @@ final class EtcdConditions implements ConditionBackend {
     }
 
     @Override
-    public int signal(String name, String token, String condition, int count) {
+    public List<String> signal(String name, String token, String condition, int count) {
         Cmp guard = ownership.guard(name, token);
         if (guard == null) {
-            return -1;
+            return null;
         }
         // a waiter that withdrew between the read and the transaction is not counted: read again
         for (int round = 0; round < 16; round++) {
@@ -130,17 +130,23 @@ final class EtcdConditions implements ConditionBackend {
             TxnResponse r = await(client.getKVClient().txn().If(guard).Then(wake.toArray(Op[]::new))
                     .commit(), "signal");
             if (!r.isSucceeded()) {
-                return -1;
+                return null;
             }
-            int woken = 0;
-            for (DeleteResponse d : r.getDeleteResponses()) {
-                woken += (int) d.getDeleted();
+            // one delete per waiter read, in the order read (oldest first): those that deleted a
+            // record woke its waiter
+            List<String> woken = new ArrayList<>();
+            List<DeleteResponse> deleted = r.getDeleteResponses();
+            ByteSequence prefix = queue(name, condition);
+            for (int i = 0; i < deleted.size(); i++) {
+                if (deleted.get(i).getDeleted() > 0) {
+                    woken.add(waiters.get(i).getKey().substring(prefix.size()).toString(java.nio.charset.StandardCharsets.UTF_8));
+                }
             }
-            if (woken > 0 || waiters.isEmpty() || count == Integer.MAX_VALUE) {
+            if (!woken.isEmpty() || waiters.isEmpty() || count == Integer.MAX_VALUE) {
                 return woken;
             }
         }
-        return 0;
+        return List.of();
     }
 
     @Override

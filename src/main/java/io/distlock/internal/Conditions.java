@@ -3,7 +3,9 @@ package io.distlock.internal;
 import io.distlock.LockBackendException;
 import io.distlock.spi.ConditionBackend;
 import io.distlock.spi.ReleaseWatch;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,20 +25,31 @@ import java.util.concurrent.locks.LockSupport;
  * 2. A watch for this waiter's wake-up is opened, then one atomic step on the server checks the
  *    lease, queues the waiter and releases the lease, so whoever holds the lock next finds the
  *    waiter when it signals. Then every local hold is released (the count saved).
- * 3. The thread parks until woken by the watch, its deadline, an interrupt or the periodic
+ * 3. The thread parks (untimed waits without a timeout: the engine's Waker wakes them) until
+ *    woken by the watch, a signal of this JVM, its deadline, an interrupt or the periodic
  *    re-check (which also keeps its record alive); after each wake it asks the server whether
  *    its record is still queued: gone means signalled. At a deadline or an interrupt it
  *    withdraws the record: if a signal took it first, the wait counts as signalled (the
- *    interrupt status is then kept), so no signal is lost.
+ *    interrupt status is then kept), so no signal is lost. A signal of this JVM transfers it:
+ *    the signaller learns the ids it woke from the server, takes those waiters off the list,
+ *    marks them signalled (no server check needed) and waits until each is queued for the
+ *    lock, as the JDK's ConditionObject transfers a waiter before signal() returns.
  * 4. It re-acquires the lock with the saved hold count, uninterruptibly, with a new fencing
  *    token, before returning or throwing; a new lease lost before the holds are restored is
  *    thrown as LeaseLostException (the holds restored), as a re-entrant acquisition throws it.
  * signal: the server checks, in the same step as it removes waiters, that the lease still owns
- * the lock; if not, LeaseLostException and nobody is woken.
+ * the lock; if not, LeaseLostException and nobody is woken. A retry after an unknown outcome may
+ * wake one waiter more than asked (a spurious wake-up, which every waiter must expect); a waiter
+ * of this JVM woken by a lost answer learns of it from the server, not by transfer.
  * </pre>
  */
 final class Conditions {
 
+    /**
+     * How long a signal waits at most for a transferred waiter of this JVM to be queued for the
+     * lock (normally a thread wake-up: microseconds).
+     */
+    static final long TRANSFER_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How often an awaiting thread checks its record on the server and refreshes its life. */
     static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** How long a waiter record lives without a refresh: a dead JVM's records go after this. */
@@ -84,6 +97,12 @@ final class Conditions {
 
         /** Gives up one local hold (no server call). */
         abstract void unlockLocally();
+
+        /**
+         * Whether {@code t} is queued for the lock in this JVM: in the local lock's queue, or (a
+         * fair lock) in the server's queue.
+         */
+        abstract boolean queuedForLock(Thread t);
 
         /** Takes the lock as {@code lock()} does: the local lock and, for the first hold, a lease. */
         abstract void lockWithLease();
@@ -172,10 +191,56 @@ final class Conditions {
         return c.waitingThreads();
     }
 
-    /** Signals up to {@code count} waiters of {@code c}, in any JVM, first come first served. */
+    /**
+     * Signals up to {@code count} waiters of {@code c}, in any JVM, first come first served. The
+     * signalled waiters of this JVM are transferred as the JDK transfers them: when this returns
+     * they are no longer listed as waiting and are queued for the lock (they need not ask the
+     * server whether they were signalled).
+     */
     void signal(EngineCondition c, int count) {
         requireHeld();
-        host.slot().signalCondition(backend(), c.name(), count);
+        List<EngineCondition.Waiting> moved = new ArrayList<>();
+        for (String id : host.slot().signalCondition(backend(), c.name(), count)) {
+            EngineCondition.Waiting w = c.waiting().remove(id);
+            if (w != null) {
+                w.transferred = true;
+                w.woken.set(true);
+                LockSupport.unpark(w.thread);
+                moved.add(w);
+            }
+        }
+        long end = System.nanoTime() + TRANSFER_NANOS;
+        for (EngineCondition.Waiting w : moved) {
+            awaitQueued(w, end);
+        }
+    }
+
+    /**
+     * Waits, until {@code end} at the latest, for a transferred waiter to be queued for the lock
+     * (this thread holds it, so the waiter's re-acquisition queues): first for it to leave its
+     * wait, then, briefly spinning, for it to enter the lock's queue (a few instructions later).
+     */
+    private void awaitQueued(EngineCondition.Waiting w, long end) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!w.leaving.await(Math.max(end - System.nanoTime(), 0L), TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            while (!host.queuedForLock(w.thread) && w.thread.isAlive() && System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -195,7 +260,8 @@ final class Conditions {
         long deadline = System.nanoTime() + Math.max(nanos, 0L);
         String waiter = engine.newToken();
         Thread me = Thread.currentThread();
-        AtomicBoolean woken = new AtomicBoolean();
+        EngineCondition.Waiting node = new EngineCondition.Waiting(me);
+        AtomicBoolean woken = node.woken;
         ReleaseWatch watch = backend.watchSignal(name, c.name(), waiter, () -> {
             woken.set(true);
             LockSupport.unpark(me);
@@ -207,7 +273,7 @@ final class Conditions {
         try {
             host.slot().releaseIntoCondition(backend, c.name(), waiter, ALIVE_MILLIS);
             long heldSince = host.slot().takeHeldSince();
-            c.waiting().add(me);
+            c.waiting().put(waiter, node);
             engine.registerConditionWaiter(me);
             host.releaseLocally(saved);
             engine.events.released(name, heldSince);
@@ -217,6 +283,12 @@ final class Conditions {
             Waker.Alarm alarm = timed ? null : Waker.wake(me, RECHECK_NANOS);
             try {
                 while (!engine.isClosed()) {
+                    if (node.transferred) {
+                        // a signal of this JVM took the record: it waits for this thread to queue
+                        signalled = true;
+                        interrupted |= Thread.interrupted();
+                        break;
+                    }
                     long now = System.nanoTime();
                     if (timed && now - deadline >= 0) {
                         signalled = !withdraw(backend, c, waiter);
@@ -226,6 +298,11 @@ final class Conditions {
                         Waker.park(this, timed && deadline - nextCheck < 0 ? deadline : nextCheck, alarm);
                     }
                     if (Thread.interrupted()) {
+                        if (node.transferred) {
+                            // signalled before the interrupt was seen: the JDK returns normally
+                            interrupted = true;
+                            continue;
+                        }
                         if (interruptible) {
                             if (withdraw(backend, c, waiter)) {
                                 thrown = new InterruptedException();
@@ -259,8 +336,9 @@ final class Conditions {
             }
         } finally {
             watch.close();
-            c.waiting().remove(me);
+            c.waiting().remove(waiter, node);
             engine.unregisterConditionWaiter(me);
+            node.leaving.countDown();
         }
         // re-acquire with the saved holds, whatever ended the wait (a closed factory throws
         // IllegalStateException here); an interrupt does not stop it

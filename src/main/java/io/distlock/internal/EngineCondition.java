@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -18,8 +17,26 @@ final class EngineCondition implements Condition {
 
     private final Conditions sync;
     private final String name;
-    /** The threads of this JVM awaiting this condition object. */
-    private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+    /** The threads of this JVM awaiting this condition object, by their waiter id on the server. */
+    private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
+
+    /**
+     * One thread of this JVM in {@code await}. Written by the awaiting thread (added, removed,
+     * {@code leaving}) and by a signalling thread of this JVM ({@code transferred}, {@code woken}).
+     */
+    static final class Waiting {
+        final Thread thread;
+        /** Set by the watch or a signal of this JVM: the waiter should look again. */
+        final java.util.concurrent.atomic.AtomicBoolean woken = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Counted down when the thread leaves the wait to re-acquire the lock. */
+        final java.util.concurrent.CountDownLatch leaving = new java.util.concurrent.CountDownLatch(1);
+        /** A signal of this JVM took its record on the server: signalled, no need to ask. */
+        volatile boolean transferred;
+
+        Waiting(Thread thread) {
+            this.thread = thread;
+        }
+    }
 
     EngineCondition(Conditions sync, String name) {
         this.sync = sync;
@@ -34,7 +51,7 @@ final class EngineCondition implements Condition {
         return sync;
     }
 
-    Set<Thread> waiting() {
+    ConcurrentHashMap<String, Waiting> waiting() {
         return waiting;
     }
 
@@ -82,7 +99,11 @@ final class EngineCondition implements Condition {
 
     /** The threads of this JVM awaiting it (for getWaitingThreads). */
     Collection<Thread> waitingThreads() {
-        return List.copyOf(waiting);
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (Waiting w : waiting.values()) {
+            threads.add(w.thread);
+        }
+        return threads;
     }
 
     @Override

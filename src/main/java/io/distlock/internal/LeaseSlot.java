@@ -454,18 +454,19 @@ final class LeaseSlot {
      * Wakes up to {@code count} waiters of a condition, if the server confirms in the same step
      * that this lease still owns the lock.
      *
-     * @return the number woken
+     * @return the ids of the waiters woken, oldest first
      * @throws LeaseLostException if the lease was lost (nobody was woken)
      */
-    int signalCondition(io.distlock.spi.ConditionBackend conditions, String condition, int count) {
+    java.util.List<String> signalCondition(io.distlock.spi.ConditionBackend conditions, String condition, int count) {
         Lease l = lease;
         if (l == null || l.isLost()) {
             throw new LeaseLostException(name, l == null ? 0 : l.fencingToken());
         }
         // a retry after an unknown outcome may wake one waiter more: a spurious wake-up, which
         // every waiter must expect
-        int woken = engine.retrying("signal", name, () -> conditions.signal(name, l.token, condition, count));
-        if (woken < 0) {
+        java.util.List<String> woken = engine.retrying("signal", name,
+                () -> conditions.signal(name, l.token, condition, count));
+        if (woken == null) {
             if (l.markLost()) {
                 engine.reportLost(name, l.fencingToken());
             }

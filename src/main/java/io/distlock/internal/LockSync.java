@@ -465,6 +465,11 @@ public final class LockSync implements SyncOps {
                 // nothing is kept for a local hand-over
                 handoffs = 0;
             }
+
+            @Override
+            boolean queuedForLock(Thread t) {
+                return fairWaiters.contains(t) || local.queuedThreads().contains(t);
+            }
         });
     }
 

@@ -497,6 +497,11 @@ public final class ReadWriteSync {
             void lockWithLease() {
                 writeSide.lock();
             }
+
+            @Override
+            boolean queuedForLock(Thread t) {
+                return fairWriters.contains(t) || local.queuedThreads().contains(t);
+            }
         });
     }
 

@@ -67,10 +67,18 @@ final class RedisConditions implements ConditionBackend {
     }
 
     @Override
-    public int signal(String name, String token, String condition, int count) {
-        long reply = (Long) redis.run(RedisScript.CONDITION_SIGNAL, List.of(ownerKey.apply(name), queue(name, condition)),
+    public List<String> signal(String name, String token, String condition, int count) {
+        Object reply = redis.run(RedisScript.CONDITION_SIGNAL, List.of(ownerKey.apply(name), queue(name, condition)),
                 List.of(token, Integer.toString(count), alivePrefix(name), channelPrefix(name)));
-        return (int) reply;
+        if (!(reply instanceof List)) {
+            return null;   // -1: the token does not own the lock
+        }
+        List<String> woken = new java.util.ArrayList<>();
+        for (Object id : (List<?>) reply) {
+            woken.add(id instanceof byte[] ? new String((byte[]) id, java.nio.charset.StandardCharsets.UTF_8)
+                    : String.valueOf(id));
+        }
+        return woken;
     }
 
     @Override

@@ -599,20 +599,20 @@ final class RedisScript {
      * Condition signal. KEYS: lock key, queue. ARGV: token, most to wake, alive-key prefix, signal
      * channel prefix. If the token owns the lock: pops waiters from the head of the queue; each
      * whose alive key still exists (its JVM is alive) is woken (alive key deleted, a message on
-     * its channel) and counted, until enough are woken or the queue is empty. The alive keys and
-     * channels share the lock's hash slot. Returns the number woken, or -1 if not owned.
+     * its channel) and listed, until enough are woken or the queue is empty. The alive keys and
+     * channels share the lock's hash slot. Returns the ids woken, oldest first, or -1 if not owned.
      */
     static final RedisScript CONDITION_SIGNAL = new RedisScript(String.join("\n",
             "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end",
             "local want = tonumber(ARGV[2])",
-            "local woken = 0",
-            "while woken < want do",
+            "local woken = {}",
+            "while #woken < want do",
             "  local head = redis.call('ZRANGE', KEYS[2], 0, 0)",
             "  if #head == 0 then break end",
             "  redis.call('ZREM', KEYS[2], head[1])",
             "  if redis.call('DEL', ARGV[3] .. head[1]) == 1 then",
             "    redis.call('PUBLISH', ARGV[4] .. head[1], '1')",
-            "    woken = woken + 1",
+            "    woken[#woken + 1] = head[1]",
             "  end",
             "end",
             "return woken"));

@@ -44,11 +44,12 @@ public interface ConditionBackend {
      * @param token the holder's lease token
      * @param condition the condition's name
      * @param count the most waiters to wake ({@link Integer#MAX_VALUE}: all of them)
-     * @return the number of waiters woken, or a negative number if {@code token} did not own the
+     * @return the ids of the waiters woken, oldest first (the engine hands its own JVM's among
+     *         them straight to the lock's queue), or {@code null} if {@code token} did not own the
      *         lease (nobody was woken)
      * @throws LockBackendException if the store could not be reached; the outcome is unknown
      */
-    int signal(String name, String token, String condition, int count);
+    java.util.List<String> signal(String name, String token, String condition, int count);
 
     /**
      * Removes the waiter's record if it is still queued (a timeout or an interrupt).

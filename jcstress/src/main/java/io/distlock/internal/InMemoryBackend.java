@@ -124,12 +124,12 @@ final class InMemoryBackend implements LockBackend {
         }
 
         @Override
-        public int signal(String name, String token, String condition, int count) {
+        public List<String> signal(String name, String token, String condition, int count) {
             java.util.LinkedHashSet<String> q = queue(name, condition);
             List<String> woken = new java.util.ArrayList<>();
             synchronized (q) {
                 if (!token.equals(owners.get(name))) {
-                    return -1;
+                    return null;
                 }
                 java.util.Iterator<String> it = q.iterator();
                 while (it.hasNext() && woken.size() < count) {
@@ -143,7 +143,7 @@ final class InMemoryBackend implements LockBackend {
                     r.run();
                 }
             }
-            return woken.size();
+            return woken;
         }
 
         @Override
