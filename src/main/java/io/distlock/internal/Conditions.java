@@ -182,7 +182,7 @@ final class Conditions {
     int getWaitQueueLength(Condition condition) {
         EngineCondition c = own(condition);
         requireHeld();
-        return host.engine().retrying("count waiters", host.name(), () -> backend().waiters(host.name(), c.name()));
+        return host.engine().retries.retrying("count waiters", host.name(), () -> backend().waiters(host.name(), c.name()));
     }
 
     Collection<Thread> getWaitingThreads(Condition condition) {
@@ -368,7 +368,7 @@ final class Conditions {
     /** Withdraws the waiter; true if it was still queued. An unreachable server counts as queued. */
     private boolean withdraw(ConditionBackend backend, EngineCondition c, String waiter) {
         try {
-            return host.engine().retrying("withdraw waiter", host.name(),
+            return host.engine().retries.retrying("withdraw waiter", host.name(),
                     () -> backend.withdraw(host.name(), c.name(), waiter));
         } catch (LockBackendException e) {
             // not known to be signalled: report a timeout (the record expires with its refreshes)

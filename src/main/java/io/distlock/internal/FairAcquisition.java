@@ -177,7 +177,7 @@ final class FairAcquisition {
      */
     private static boolean takeLocalWhileLeased(LockEngine engine, Side side, Set<Thread> leaseless, long deadline,
                                                 AcquireMode mode) throws InterruptedException {
-        long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + LeaseSlot.MIN_ATTEMPT_NANOS) : 0L;
+        long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + AcquireLoop.MIN_ATTEMPT_NANOS) : 0L;
         boolean interrupted = false;
         try {
             while (true) {

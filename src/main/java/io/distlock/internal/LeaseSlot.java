@@ -1,51 +1,19 @@
 package io.distlock.internal;
 
-import io.distlock.AutoRenewal;
 import io.distlock.LeaseLostException;
 import io.distlock.LockBackendException;
-import io.distlock.LockOptions;
-import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LeaseSnapshot;
 import io.distlock.spi.LockBackend;
 import io.distlock.spi.ReleaseResult;
-import io.distlock.spi.ReleaseWatch;
-import io.distlock.spi.RequestAbandonedException;
-import io.distlock.spi.RequestNotSentException;
-import java.time.Duration;
-import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The JVM's lease on one server-side lock (an exclusive lock, or one side of a read/write lock):
- * the acquire loop, renewal, expiry, loss reporting and release. Used by one local owner at a
- * time: the caller serialises acquire and release with its own local lock.
+ * the held lease, its release, the one lease-loss path (lose), the condition steps that need the
+ * lease, and the server inspections of the lock. Used by one local owner at a time: the caller
+ * serialises acquire and release with its own local lock. Its parts: AcquireLoop obtains leases,
+ * LeaseRenewal renews and expires them.
  *
  * <pre>
- * The acquire loop: try once; if busy, watch for release announcements and try again at once (a
- * release between the first try and the watch would otherwise be missed); then park until an
- * announcement arrives, the holder's lease would have run out, the deadline passes or, while
- * announcements are not flowing, a short re-check time. One token serves all busy attempts of an
- * acquisition (so a back end that queues on the server can find its request again, and its watch
- * stays tied to that request); after an error the outcome is unknown: the token is handed to the
- * engine's cleaner, which releases it in the background until the server confirms, and a new
- * token (with a new watch) is used. Leaving without the lease hands the token to the cleaner to be
- * withdrawn. No clean-up runs on the caller's thread, so none delays a caller past its deadline.
- *
- * Every network wait of a timed acquisition is bounded by the time it has left (at least
- * MIN_ATTEMPT_NANOS, so that a short timeout still gets one real attempt), and a retry after an
- * error is not started when the pause before it would reach the deadline. An acquisition that
- * never waits (NO_WAIT, NO_WAIT_IN_TURN: tryLock()) makes one attempt and is not retried after
- * an error, so it ends within one call's bound (the back end's client timeout). The attempt at the
- * deadline is made as one that will not wait when the back end holds released locks back for
- * waiting attempts (LockBackend.holdsReleasedLocksBack): a free lock is then taken, not refused.
- * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
- * it is followed by one non-waiting attempt, bounded so that the call still ends within
- * MIN_ATTEMPT_NANOS of the deadline; an error in that attempt returns false, as the busy answer
- * would have.
- *
  * The lease field is written only by the owner, except that the renewal thread and close() may
  * mark a lease lost. A lost lease stays in place until the owner's release, which reports it.
  * The holder field names the thread the lease serves; the sweeper uses it to find a lease whose
@@ -53,20 +21,6 @@ import java.util.concurrent.locks.LockSupport;
  * </pre>
  */
 final class LeaseSlot {
-
-    /** Re-check period while release announcements are not being delivered. */
-    static final long INACTIVE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** Re-check period when the holder's remaining lease is unknown. */
-    static final long UNKNOWN_LEASE_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Margin added to the holder's remaining lease before re-checking. */
-    static final long EXPIRY_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    /** The least time one attempt of a timed acquisition may wait for the server. */
-    static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /**
-     * The least time left of the allowance past the deadline (MIN_ATTEMPT_NANOS) for which a
-     * timed acquisition whose last waiting attempt ended past its deadline tries once more.
-     */
-    static final long MIN_EXTRA_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final LockEngine engine;
     private final LockBackend backend;
@@ -77,28 +31,77 @@ final class LeaseSlot {
      */
     @SuppressWarnings({"unused", "FieldCanBeLocal"})
     private final Object owner;
-    private final AtomicLong releaseSignals = new AtomicLong();
-    private volatile Thread remoteWaiter;
     private volatile Lease lease;
     /** The thread the lease serves now, or null while it waits for a local hand-over. */
     private volatile Thread holder;
-    /** Whether the last acquisition found the lock busy at least once; read by the acquiring thread. */
-    private boolean lastAcquireContended;
     /**
      * When the current hold began, for the observers (LockEvents.released), or LockEvents.OFF if
      * its acquisition was not observed; written and read by the holding thread (a local
      * hand-over passes it on under the local lock).
      */
     private long heldSince = LockEvents.OFF;
-    /** Until when (nanoTime) the next acquisition lets other JVMs go first; guarded by the owner. */
-    private long courtesyUntil;
-    private boolean courtesyPending;
+
+    /** Renewal and expiry of this slot's lease. */
+    private final LeaseRenewal renewal;
+    /** The acquire loop that obtains this slot's leases. */
+    private final AcquireLoop acquirer;
 
     LeaseSlot(LockEngine engine, LockBackend backend, String name, Object owner) {
         this.engine = engine;
         this.backend = backend;
         this.name = name;
         this.owner = owner;
+        this.renewal = new LeaseRenewal(this, engine, backend, name);
+        this.acquirer = new AcquireLoop(this, engine, backend, name);
+    }
+
+    /**
+     * Obtains a new lease on the server (see AcquireLoop). An existing lease that is lost or has
+     * run out is given up first.
+     *
+     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_IN_TURN, TIMED)
+     */
+    boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
+        return acquirer.acquire(deadline, mode);
+    }
+
+    /** Whether the last {@link #acquire} found the lock busy; for the thread that called it. */
+    boolean lastAcquireContended() {
+        return acquirer.lastContended();
+    }
+
+    /** Makes the next acquisition wait a courtesy window first (other JVMs may be waiting). */
+    void requestCourtesy() {
+        acquirer.requestCourtesy();
+    }
+
+    /** Called by the back end's watch, and on close: the lease may have been released. */
+    void signalRelease() {
+        acquirer.signalRelease();
+    }
+
+    /** Renewal and expiry of this slot's lease (renew, holdFor, autoRenew, the sweeper's visit). */
+    LeaseRenewal renewal() {
+        return renewal;
+    }
+
+    /** The thread the lease serves now, or null while it waits for a local hand-over. */
+    Thread holder() {
+        return holder;
+    }
+
+    /**
+     * The one lease-loss path: marks {@code l} lost and, the first time, reports it to the log,
+     * the observers and the lease listener.
+     *
+     * @return whether this call marked it (false if it was already lost)
+     */
+    boolean lose(Lease l) {
+        if (l.markLost()) {
+            engine.reportLost(name, l.fencingToken());
+            return true;
+        }
+        return false;
     }
 
     String name() {
@@ -120,11 +123,6 @@ final class LeaseSlot {
         return l != null && l.isValid();
     }
 
-    /** Makes the next acquisition wait a courtesy window first (other JVMs may be waiting). */
-    void requestCourtesy() {
-        courtesyPending = true;
-        courtesyUntil = System.nanoTime() + engine.courtesyNanos();
-    }
 
     /**
      * Keeps the lease for a local hand-over: it serves no thread until {@link #takeOver} (so a
@@ -144,163 +142,6 @@ final class LeaseSlot {
         holder = Thread.currentThread();
     }
 
-    /**
-     * Obtains a new lease on the server. An existing lease that is lost or has run out is given
-     * up first.
-     *
-     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_IN_TURN, TIMED)
-     */
-    boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
-        Lease current = lease;
-        if (current != null) {
-            dropLease(current);
-            engine.discardInBackground(backend, name, current.token, false);
-        }
-        boolean interrupted = false;
-        ReleaseWatch watch = null;
-        int failures = 0;
-        String token = null;
-        // whether a request with this token may have reached the server (an answer came, or the
-        // outcome of one is unknown)
-        boolean tokenSent = false;
-        boolean lastWasBusy = false;
-        // the one attempt after the deadline (see below), within the same overrun allowance
-        boolean extraAttempt = false;
-        lastAcquireContended = false;
-        try {
-            if (courtesyPending) {
-                courtesyPending = false;
-                long left = courtesyUntil - System.nanoTime();
-                if (!mode.noWait() && left > 0) {
-                    if (mode == AcquireMode.TIMED) {
-                        left = Math.min(left, Math.max(deadline - System.nanoTime(), 0L));
-                    }
-                    interrupted |= park(releaseSignals.get(), left, mode);
-                }
-            }
-            while (true) {
-                engine.checkOpen();
-                long seen = releaseSignals.get();
-                if (token == null) {
-                    token = engine.newToken();
-                }
-                long sentAt = System.nanoTime();
-                long budget = mode == AcquireMode.TIMED
-                        ? extraAttempt ? deadline + MIN_ATTEMPT_NANOS - sentAt : Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS)
-                        : Long.MAX_VALUE;
-                // the attempt at the deadline will not be followed by a wait: a back end that
-                // holds free locks back from waiting attempts must not refuse it (below: a
-                // waiting attempt that ends past the deadline is followed by one such attempt)
-                boolean willWait = !mode.noWait()
-                        && !(mode == AcquireMode.TIMED && deadline - sentAt <= 0 && backend.holdsReleasedLocksBack());
-                AcquireResult result;
-                try {
-                    result = mode == AcquireMode.NO_WAIT_IN_TURN
-                            ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
-                            : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
-                    long took = System.nanoTime() - sentAt;
-                    engine.recordRoundTrip(took);
-                    if (result.isAcquired() && (result.validMillis() <= 0
-                            || validNanos(result) <= took)) {
-                        // granted on a lease the server may already have let run out (the back
-                        // end said so, or the answer took longer than the lease counted from
-                        // the request): not a hold
-                        throw new LockBackendException(backend.describe() + ": the lease of lock '" + name
-                                + "' ran out before its acquisition was confirmed", null);
-                    }
-                    failures = 0;
-                    tokenSent = true;
-                } catch (LockBackendException e) {
-                    engine.events.backendError(name, e);
-                    if (!(e instanceof RequestNotSentException) || tokenSent) {
-                        // the outcome is unknown: whatever this token may hold goes, in the
-                        // background (once a request the back end stopped waiting for has ended);
-                        // a token none of whose requests reached a server holds nothing
-                        engine.discardInBackground(backend, name, token, false,
-                                e instanceof RequestAbandonedException ? ((RequestAbandonedException) e).request() : null);
-                    }
-                    token = null;
-                    tokenSent = false;
-                    lastWasBusy = false;
-                    if (watch != null) {
-                        // a watch may belong to the abandoned attempt (a queued request)
-                        watch.close();
-                        watch = null;
-                    }
-                    if (extraAttempt && !e.isPermanent()) {
-                        // the deadline had passed with a busy answer: that answer stands
-                        return false;
-                    }
-                    failures++;
-                    long pause = engine.retryPauseNanos(failures - 1);
-                    // an acquisition that never waits makes one attempt: a retry would wait
-                    if (e.isPermanent() || mode.noWait() || failures > engine.options.retryCount()
-                            || (mode == AcquireMode.TIMED && deadline - System.nanoTime() <= pause)) {
-                        throw engine.giveUp("acquire", name, failures, e);
-                    }
-                    interrupted |= park(releaseSignals.get(), pause, mode);
-                    continue;
-                }
-                if (result.isAcquired()) {
-                    long valid = validNanos(result);
-                    installLease(new Lease(token, result.fencingToken(), sentAt + valid), sentAt);
-                    token = null;
-                    return true;
-                }
-                lastWasBusy = true;
-                lastAcquireContended = true;
-                if (mode.noWait()) {
-                    return false;
-                }
-                long now = System.nanoTime();
-                if (mode == AcquireMode.TIMED && now - deadline >= 0) {
-                    if (willWait && backend.holdsReleasedLocksBack()
-                            && deadline + MIN_ATTEMPT_NANOS - now >= MIN_EXTRA_ATTEMPT_NANOS) {
-                        // this waiting attempt may have been refused a free lock: one more, that
-                        // does not wait, in what is left of the allowance past the deadline
-                        // (an error in it counts as the busy answer already had)
-                        extraAttempt = true;
-                        continue;
-                    }
-                    return false;
-                }
-                if (watch == null) {
-                    watch = backend.watch(name, token, this::signalRelease);
-                    continue;
-                }
-                long holderLease = result.holderLeaseMillis();
-                long wait = holderLease >= 0
-                        ? TimeUnit.MILLISECONDS.toNanos(holderLease) + EXPIRY_MARGIN_NANOS
-                        : UNKNOWN_LEASE_RECHECK_NANOS;
-                if (!watch.isActive()) {
-                    wait = Math.min(wait, INACTIVE_RECHECK_NANOS);
-                }
-                if (mode == AcquireMode.TIMED) {
-                    wait = Math.min(wait, deadline - now);
-                }
-                interrupted |= park(seen, wait, mode);
-            }
-        } finally {
-            if (token != null && !(mode.noWait() && lastWasBusy)) {
-                // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued);
-                // handed to the cleaner before this waiter leaves the engine's list, so that a
-                // close() waiting for the waiters still gives it its last attempt
-                engine.discardInBackground(backend, name, token, true);
-            }
-            engine.unregisterWaiting(this);
-            if (watch != null) {
-                watch.close();
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** How long a grant is valid, counted from its request: the back end's figure, at most the lease. */
-    private long validNanos(AcquireResult granted) {
-        return TimeUnit.MILLISECONDS.toNanos(Math.min(granted.validMillis(), engine.leaseMillis));
-    }
 
     /** Records when the current hold began (what LockEvents.acquired returned). */
     void heldSince(long since) {
@@ -314,56 +155,7 @@ final class LeaseSlot {
         return since;
     }
 
-    /** Whether the last {@link #acquire} found the lock busy; for the thread that called it. */
-    boolean lastAcquireContended() {
-        return lastAcquireContended;
-    }
 
-    /**
-     * Parks until a release signal newer than {@code seen}, the time runs out or an interrupt.
-     *
-     * @return true if an interrupt was swallowed (uninterruptible modes)
-     * @throws InterruptedException if interrupted in an interruptible mode
-     */
-    private boolean park(long seen, long nanos, AcquireMode mode) throws InterruptedException {
-        boolean interrupted = false;
-        long end = System.nanoTime() + nanos;
-        Thread me = Thread.currentThread();
-        remoteWaiter = me;
-        // an untimed acquisition waits in Thread.State.WAITING, as in a JDK lock: the engine's
-        // waker unparks it when its re-check is due; a timed one parks with its timeout
-        Waker.Alarm alarm = mode == AcquireMode.TIMED ? null : Waker.wake(me, nanos);
-        try {
-            // only a thread that parks needs waking on close (acquisitions that never wait skip
-            // this); checking after registering closes the race with a close() in between
-            engine.registerWaiting(this);
-            engine.checkOpen();
-            for (long left = nanos; left > 0 && releaseSignals.get() == seen; left = end - System.nanoTime()) {
-                Waker.park(this, end, alarm);
-                if (Thread.interrupted()) {
-                    if (mode.interruptible()) {
-                        throw new InterruptedException();
-                    }
-                    interrupted = true;
-                }
-            }
-        } finally {
-            remoteWaiter = null;
-            if (alarm != null) {
-                alarm.cancel();
-            }
-        }
-        return interrupted;
-    }
-
-    /** Called by the back end's watch, and on close: the lease may have been released. */
-    void signalRelease() {
-        releaseSignals.incrementAndGet();
-        Thread t = remoteWaiter;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
 
     /**
      * Gives the lease back to the server.
@@ -380,7 +172,7 @@ final class LeaseSlot {
         }
         if (l.isLost()) {
             dropLease(l);
-            engine.discardInBackground(backend, name, l.token, false);
+            engine.releaser.release(backend, name, l.token, false);
             throw new LeaseLostException(name, l.fencingToken());
         }
         dropLease(l);
@@ -390,19 +182,17 @@ final class LeaseSlot {
         // lost lease must never pass silently, so that is reported as lost.
         ReleaseResult released;
         try {
-            released = engine.retrying("release", name, () -> backend.release(name, l.token));
+            released = engine.retries.retrying("release", name, () -> backend.release(name, l.token));
         } catch (LockBackendException e) {
             // nobody renews the lease now; the factory keeps giving it back in the background
             // (on etcd a key on the session lease would otherwise stay as long as the session)
             if (!e.isPermanent()) {
-                engine.discardInBackground(backend, name, l.token, false);
+                engine.releaser.release(backend, name, l.token, false);
             }
             throw e;
         }
         if (!released.released()) {
-            if (l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            }
+            lose(l);
             throw new LeaseLostException(name, l.fencingToken());
         }
         return released == ReleaseResult.RELEASED_WITH_LISTENERS;
@@ -427,13 +217,11 @@ final class LeaseSlot {
         }
         boolean queued;
         try {
-            queued = engine.retrying("await", name,
+            queued = engine.retries.retrying("await", name,
                     () -> conditions.enqueueAndRelease(name, l.token, condition, waiter, aliveMillis));
         } catch (LockBackendException e) {
-            if (l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            }
-            engine.discardInBackground(backend, name, l.token, false);
+            lose(l);
+            engine.releaser.release(backend, name, l.token, false);
             try {
                 conditions.withdraw(name, condition, waiter);
             } catch (LockBackendException ignored) {
@@ -442,9 +230,7 @@ final class LeaseSlot {
             throw e;
         }
         if (!queued) {
-            if (l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            }
+            lose(l);
             throw new LeaseLostException(name, l.fencingToken());
         }
         dropLease(l);
@@ -464,12 +250,10 @@ final class LeaseSlot {
         }
         // a retry after an unknown outcome may wake one waiter more: a spurious wake-up, which
         // every waiter must expect
-        java.util.List<String> woken = engine.retrying("signal", name,
+        java.util.List<String> woken = engine.retries.retrying("signal", name,
                 () -> conditions.signal(name, l.token, condition, count));
         if (woken == null) {
-            if (l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            }
+            lose(l);
             throw new LeaseLostException(name, l.fencingToken());
         }
         return woken;
@@ -489,9 +273,9 @@ final class LeaseSlot {
         if (l != null) {
             dropLease(l);
             if (now) {
-                engine.releaseQuietly(backend, name, l.token);
+                engine.releaser.releaseNow(backend, name, l.token);
             } else {
-                engine.discardInBackground(backend, name, l.token, false);
+                engine.releaser.release(backend, name, l.token, false);
             }
         }
     }
@@ -499,13 +283,13 @@ final class LeaseSlot {
     /** Asks the server whether the lock is held. */
     boolean isLocked() {
         engine.checkOpen();
-        return engine.retrying("inspect", name, () -> backend.isLocked(name));
+        return engine.retries.retrying("inspect", name, () -> backend.isLocked(name));
     }
 
     /** Asks the server for the lock's state. */
     LeaseSnapshot inspect() {
         engine.checkOpen();
-        return engine.retrying("inspect", name, () -> backend.inspect(name));
+        return engine.retries.retrying("inspect", name, () -> backend.inspect(name));
     }
 
     /** The current lease, lost or not; IMSE if there is none. */
@@ -554,9 +338,7 @@ final class LeaseSlot {
         if (l.isValid()) {
             return;
         }
-        if (l.markLost()) {
-            engine.reportLost(name, l.fencingToken());
-        }
+        lose(l);
         throw new LeaseLostException(name, l.fencingToken());
     }
 
@@ -572,69 +354,6 @@ final class LeaseSlot {
         return l;
     }
 
-    /** Checks a lease time given to renew or holdFor. */
-    private static void requireLeaseTime(Duration leaseTime) {
-        Objects.requireNonNull(leaseTime, "leaseTime");
-        if (leaseTime.compareTo(LockOptions.MIN_LEASE) < 0 || leaseTime.compareTo(LockOptions.MAX_LEASE) > 0) {
-            throw new IllegalArgumentException("leaseTime must be between " + LockOptions.MIN_LEASE + " and "
-                    + LockOptions.MAX_LEASE + ", was " + leaseTime);
-        }
-    }
-
-    /**
-     * See {@link io.distlock.DistributedLock#renew(Duration)}; the caller checked ownership. A
-     * lease with a term of its own (holdFor) gets its term extended to {@code leaseTime} from now.
-     */
-    void renew(Duration leaseTime) {
-        requireLeaseTime(leaseTime);
-        Lease l = heldLease();
-        if (l.hasTerm()) {
-            setTerm(l, leaseTime);
-            return;
-        }
-        renewOrThrow(l, leaseTime.toMillis());
-    }
-
-    /**
-     * See {@link io.distlock.DistributedLock#holdFor(Duration)}; the caller checked ownership.
-     * The lease gets a term ending {@code leaseTime} from now: the watchdog, if on, renews it
-     * only up to that end (so the server's key never outlives it by more than a renewal already
-     * under way), one renewal to the term is made now, and at the end the sweeper ends the hold:
-     * lost, reported and given back on the server (on etcd the key hangs on the factory's
-     * session, which outlives the term).
-     */
-    void holdFor(Duration leaseTime) {
-        requireLeaseTime(leaseTime);
-        setTerm(heldLease(), leaseTime);
-    }
-
-    /** Sets {@code l}'s term to end {@code length} from now and renews it to that end. */
-    private void setTerm(Lease l, Duration length) {
-        long end = System.nanoTime() + length.toNanos();
-        // first: from now on the watchdog renews only up to the new end, and the sweeper does not
-        // end the hold at an earlier one
-        l.setTermEnd(end);
-        renewOrThrow(l, length.toMillis());
-        l.dueAt(Math.min(l.dueNanos(), end));
-    }
-
-    /** One renewal (with retries) of a held lease; LeaseLostException if it is lost, then or meanwhile. */
-    private void renewOrThrow(Lease l, long leaseMillis) {
-        if (!renewLease(l, leaseMillis, true) || l.isLost()) {
-            throw new LeaseLostException(name, l.fencingToken());
-        }
-    }
-
-    /** See {@link io.distlock.DistributedLock#autoRenew(Duration)}; the caller checked ownership. */
-    AutoRenewal autoRenew(Duration interval) {
-        Objects.requireNonNull(interval, "interval");
-        if (interval.compareTo(LockOptions.MIN_RENEW_INTERVAL) < 0
-                || interval.compareTo(engine.options.leaseTime()) >= 0) {
-            throw new IllegalArgumentException("interval must be at least " + LockOptions.MIN_RENEW_INTERVAL
-                    + " and shorter than the lease time " + engine.options.leaseTime() + ", was " + interval);
-        }
-        return new PeriodicRenewal(heldLease(), interval.toNanos());
-    }
 
     /**
      * Installs a new lease for the current thread, granted by a request sent at {@code sentAt}.
@@ -643,12 +362,12 @@ final class LeaseSlot {
      * touch a scheduler. The first renewal is due one renewal interval after the request, like
      * the lease's own end: a late answer brings it forward, not the lease's end back.
      */
-    private void installLease(Lease l, long sentAt) {
+    void installLease(Lease l, long sentAt) {
         l.dueAt(engine.options.watchdog()
                 ? sentAt + engine.options.renewInterval().toNanos() : l.validUntilNanos());
         holder = Thread.currentThread();
         lease = l;
-        engine.registerHeld(this);
+        engine.sweeper.add(this);
         if (engine.isClosed()) {
             // the factory closed while this acquisition was under way: lost at once, as every
             // lease held at the close is
@@ -656,172 +375,19 @@ final class LeaseSlot {
         }
     }
 
-    private void dropLease(Lease l) {
+    void dropLease(Lease l) {
         lease = null;
         holder = null;
-        engine.unregisterHeld(this);
+        engine.sweeper.remove(this);
     }
 
-    /**
-     * The sweeper's visit: renews a watchdog lease that is due, or expires a fixed one. A lease
-     * whose holder thread has terminated without unlocking is reported lost and given back on
-     * the server (nobody can act under it any more: the thread is gone, and the JVM's other
-     * threads stay blocked on its local lock, as with a ReentrantLock), so the rest of the fleet
-     * is not blocked for ever.
-     */
-    void sweep(long now) {
-        Lease l = lease;
-        if (l == null || l.isLost()) {
-            return;
-        }
-        Thread h = holder;
-        // re-read after isAlive: a thread that handed the lease over and then ended is no holder
-        if (h != null && !h.isAlive() && holder == h && lease == l) {
-            if (l.markLost()) {
-                engine.reportDeadHolder(name, h, l.fencingToken());
-                engine.discardInBackground(backend, name, l.token, false);
-            }
-            return;
-        }
-        if (l.termEnded(now)) {
-            expire(l);
-            return;
-        }
-        if (now - l.dueNanos() < 0) {
-            return;
-        }
-        if (engine.options.watchdog()) {
-            long next = now + engine.options.renewInterval().toNanos();
-            l.dueAt(l.hasTerm() ? Math.min(next, l.termEndNanos()) : next);
-            renewOnce(l);
-        } else {
-            expire(l);
-        }
-    }
-
-    /**
-     * One renewal of {@code l} to {@code leaseMillis}; reports and returns false if it was lost.
-     * With a fixed lease, moves its expiry to the new end.
-     */
-    private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
-        long sentAt = System.nanoTime();
-        l.beginRenewal(sentAt, TimeUnit.MILLISECONDS.toNanos(leaseMillis));
-        long granted;
-        try {
-            granted = retry
-                    ? engine.retrying("renew", name, () -> backend.renew(name, l.token, leaseMillis))
-                    : backend.renew(name, l.token, leaseMillis);
-        } catch (RuntimeException e) {
-            l.endRenewal(false, 0);
-            if (!retry && e instanceof io.distlock.LockBackendException) {
-                engine.events.backendError(name, (io.distlock.LockBackendException) e);
-            }
-            engine.events.renewed(name, false);
-            throw e;
-        }
-        engine.events.renewed(name, granted >= 0);
-        if (granted < 0) {
-            l.endRenewal(false, 0);
-            if (lease == l && l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            }
-            return false;
-        }
-        l.endRenewal(true, sentAt + TimeUnit.MILLISECONDS.toNanos(Math.min(granted, leaseMillis)));
-        if (!engine.options.watchdog()) {
-            l.dueAt(l.validUntilNanos());
-        }
-        return true;
-    }
-
-    /**
-     * Watchdog and auto-renewal task: one renewal of a current lease to the configured lease
-     * time (a lease with a term of its own: at most to the term's end). A failure to reach the
-     * server costs the lease only once its last confirmed expiry has passed. A failure that came
-     * back quickly (a refused or broken connection: after a server restart the first call on each
-     * pooled connection fails) is tried again after the first retry pause rather than a whole
-     * renewal interval later, once in a row, so that a lease the restarted server forgot is found
-     * lost within about one renewal interval; a slow failure (a frozen server) is not, so that it
-     * cannot hold the single sweeper thread back from every other lease.
-     */
-    private void renewOnce(Lease l) {
-        if (lease != l || l.isLost()) {
-            return;
-        }
-        long start = System.nanoTime();
-        long leaseMillis = engine.leaseMillis;
-        if (l.hasTerm()) {
-            leaseMillis = Math.max(1L, Math.min(leaseMillis, TimeUnit.NANOSECONDS.toMillis(l.termEndNanos() - start)));
-        }
-        try {
-            renewLease(l, leaseMillis, false);
-            l.renewed();
-        } catch (LockBackendException e) {
-            long pause = engine.retryPauseNanos(0);
-            if (l.hasRunOut() && lease == l && l.markLost()) {
-                engine.reportLost(name, l.fencingToken());
-            } else if (engine.options.watchdog() && !e.isPermanent() && System.nanoTime() - start < pause
-                    && l.retryEarly()) {
-                l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + pause));
-            }
-        }
-    }
-
-    /**
-     * A fixed lease has run out, or a lease's own term has ended, while the lock is still held:
-     * lost and reported. A lease with a term of its own is also given back on the server, where
-     * it may outlive the term. Nothing happens if a holder's renewal extended it meanwhile.
-     */
-    private void expire(Lease l) {
-        if (lease != l || !(l.hasRunOut() || l.termEnded(System.nanoTime()))) {
-            return;
-        }
-        if (l.markLost()) {
-            engine.reportLost(name, l.fencingToken());
-            if (l.hasTerm()) {
-                engine.discardInBackground(backend, name, l.token, false);
-            }
-        }
-    }
 
     /** Called by the engine on close: the held lease is lost and given back. */
     void abandon() {
         Lease l = lease;
-        if (l != null && l.markLost()) {
-            engine.reportLost(name, l.fencingToken());
-            engine.releaseQuietly(backend, name, l.token);
+        if (l != null && lose(l)) {
+            engine.releaser.releaseNow(backend, name, l.token);
         }
     }
 
-    /** Renewals of one lease every interval until closed, released or lost. */
-    private final class PeriodicRenewal implements AutoRenewal, Runnable {
-        private final Lease l;
-        private final ScheduledFuture<?> task;
-        private volatile boolean closed;
-
-        PeriodicRenewal(Lease l, long intervalNanos) {
-            this.l = l;
-            this.task = engine.schedule(this, intervalNanos, intervalNanos);
-        }
-
-        @Override
-        public void run() {
-            if (!isActive()) {
-                task.cancel(false);
-                return;
-            }
-            renewOnce(l);
-        }
-
-        @Override
-        public boolean isActive() {
-            return !closed && lease == l && !l.isLost();
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            task.cancel(false);
-        }
-    }
 }

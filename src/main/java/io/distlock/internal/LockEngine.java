@@ -3,7 +3,6 @@ package io.distlock.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.distlock.LeaseListener;
-import io.distlock.LockBackendException;
 import io.distlock.LockOptions;
 import io.distlock.spi.LockBackend;
 import java.security.SecureRandom;
@@ -11,21 +10,16 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The part of a lock factory that is the same for every back end: the local registry of lock
- * states, the renewal scheduler, token generation, retries and lease-loss reporting.
+ * states and the engine's parts (renewal, retries, background release), token generation and
+ * lease-loss reporting.
  *
  * <pre>
  * Overview
@@ -38,18 +32,13 @@ import org.slf4j.LoggerFactory;
  * while an idle one disappears once nobody references it. A later getLock(name) then creates a
  * fresh object and LockSync, which is correct because an idle lock carries no state.
  *
- * Renewal and fixed-lease expiry run on one daemon thread per engine, a sweeper that visits the
- * held leases on a short period (acquire and release never touch a scheduler: waking a timer
- * thread per acquisition cost more than a third of a Redis round trip). A renewal is one network
- * call per held lease per interval; it only ever runs for leases still current.
- *
- * Clean-up of server state nobody owns any more (an acquisition whose answer was lost, a queued
- * request given up, a kept lease no local thread took) runs on a second daemon thread, the
- * cleaner, started when needed: callers never wait for it, so a frozen server cannot hold a
- * timed call past its deadline, and a clean-up that fails is retried with backoff until the
- * server confirms it, for at least twice the lease time and a minute. On etcd a key on the
- * session lease would otherwise outlive the failure for as long as the factory runs. Giving up
- * is logged as an error naming the lock.
+ * The engine's parts, one concern each: RetryPolicy (retries of back-end calls), LeaseSweeper
+ * (renewal and expiry of held leases on one background thread), BackgroundReleaser (the
+ * guaranteed release of server state nobody owns any more), Waker (alarms for untimed waits),
+ * LockEvents (observers). This class owns their lifecycle, the registries, tokens, the courtesy
+ * window and lease-loss reporting. close() abandons held leases, wakes waiters, gives them a
+ * bounded time to withdraw, stops the sweeper, gives pending clean-ups a last round, then closes
+ * the back end.
  * </pre>
  */
 public final class LockEngine implements AutoCloseable {
@@ -71,17 +60,17 @@ public final class LockEngine implements AutoCloseable {
     private final Cache<String, LockSync> registry = Caffeine.newBuilder().weakValues().build();
     private final Cache<String, ReadWriteSync> rwRegistry = Caffeine.newBuilder().weakValues().build();
     private final io.distlock.spi.ReadWriteLockBackend rwBackend;
-    private final Set<LeaseSlot> holding = ConcurrentHashMap.newKeySet();
     /** The observers of this engine's locks (metrics). */
     final LockEvents events;
-    private final Set<LeaseSlot> waiting = ConcurrentHashMap.newKeySet();
+    /** Retries of back-end calls. */
+    final RetryPolicy retries;
+    /** Renewal and expiry of held leases, on the engine's background thread. */
+    final LeaseSweeper sweeper;
+    /** The guaranteed release of server state nobody owns any more. */
+    final BackgroundReleaser releaser;
+    /** Acquisitions whose thread waits for the server (woken on close). */
+    private final Set<AcquireLoop> waiting = ConcurrentHashMap.newKeySet();
     private final Set<Thread> conditionWaiters = ConcurrentHashMap.newKeySet();
-    private final ScheduledThreadPoolExecutor scheduler;
-    private final ThreadPoolExecutor cleaner;
-    /** Clean-ups handed to the cleaner and not yet confirmed or given up. */
-    private final Set<Cleanup> cleanups = ConcurrentHashMap.newKeySet();
-    /** Clean-ups given up after their time ran out (each logged as an error). */
-    private final AtomicLong abandonedCleanups = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
     private volatile Supplier<? extends io.distlock.DistributedReentrantLock> lockMaker = PlainLock::new;
@@ -163,13 +152,10 @@ public final class LockEngine implements AutoCloseable {
         this.leaseMillis = options.leaseTime().toMillis();
         this.leaseNanos = options.leaseTime().toNanos();
         int id = ENGINE_IDS.incrementAndGet();
-        this.scheduler = new ScheduledThreadPoolExecutor(1, Threads.daemon("distlock-lease-" + id));
-        scheduler.setRemoveOnCancelPolicy(true);
-        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.cleaner = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                Threads.daemon("distlock-cleanup-" + id));
-        long tick = sweepPeriodNanos(options);
-        scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.NANOSECONDS);
+        this.retries = new RetryPolicy(options, backend, events, owner);
+        this.sweeper = new LeaseSweeper(owner, options, "distlock-lease-" + id);
+        this.releaser = new BackgroundReleaser(owner, leaseNanos, sweeper.scheduler(), this::isClosed,
+                "distlock-cleanup-" + id);
     }
 
     /**
@@ -293,7 +279,7 @@ public final class LockEngine implements AutoCloseable {
 
     /** Number of leases this engine holds on the server: held by a thread or kept for a local hand-over. */
     public int heldLeaseCount() {
-        return holding.size();
+        return sweeper.heldCount();
     }
 
     /** Whether {@link #close()} has been called. */
@@ -328,27 +314,6 @@ public final class LockEngine implements AutoCloseable {
         return roundTrips.scaled(COURTESY_RTT_FACTOR, COURTESY_MIN_NANOS, COURTESY_MAX_NANOS);
     }
 
-    /**
-     * How often the sweeper visits held leases: a tenth of the lease, between 20 ms and 1 s. It
-     * renews watchdog leases once their renewal interval has passed (so within a tenth of the
-     * lease of a third of it) and expires fixed leases within a tenth of the lease of their end.
-     */
-    static long sweepPeriodNanos(LockOptions options) {
-        long tenth = options.leaseTime().toNanos() / 10;
-        return Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(tenth, TimeUnit.SECONDS.toNanos(1)));
-    }
-
-    /** One visit of every held lease; network calls for renewals happen here, one after another. */
-    private void sweep() {
-        long now = System.nanoTime();
-        for (LeaseSlot slot : holding) {
-            try {
-                slot.sweep(now);
-            } catch (RuntimeException e) {
-                log.warn("{}: lease sweep of '{}' failed", owner, slot.name(), e);
-            }
-        }
-    }
 
     /**
      * Registers an observer of this engine's locks.
@@ -370,18 +335,7 @@ public final class LockEngine implements AutoCloseable {
         return events.remove(observer);
     }
 
-    void registerHeld(LeaseSlot slot) {
-        holding.add(slot);
-    }
-
-    void unregisterHeld(LeaseSlot slot) {
-        holding.remove(slot);
-    }
-
-    /** Set by close() once the waiters have left: later clean-ups are not started. */
-    private volatile boolean cleanupsClosed;
-
-    void registerWaiting(LeaseSlot slot) {
+    void registerWaiting(AcquireLoop slot) {
         waiting.add(slot);
     }
 
@@ -394,15 +348,8 @@ public final class LockEngine implements AutoCloseable {
         conditionWaiters.remove(t);
     }
 
-    void unregisterWaiting(LeaseSlot slot) {
+    void unregisterWaiting(AcquireLoop slot) {
         waiting.remove(slot);
-    }
-
-    ScheduledFuture<?> schedule(Runnable task, long delayNanos, long periodNanos) {
-        if (periodNanos > 0) {
-            return scheduler.scheduleWithFixedDelay(task, delayNanos, periodNanos, TimeUnit.NANOSECONDS);
-        }
-        return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** A lease's holder thread died without unlocking: an error; the lease is given back. */
@@ -430,202 +377,14 @@ public final class LockEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs a back-end call, retrying failures as the options say. The pauses between tries
-     * ignore interrupts but keep the interrupt status.
-     */
-    <T> T retrying(String what, String name, Supplier<T> call) {
-        boolean interrupted = false;
-        try {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    return call.get();
-                } catch (LockBackendException e) {
-                    events.backendError(name, e);
-                    if (e.isPermanent() || attempt >= options.retryCount()) {
-                        throw giveUp(what, name, attempt + 1, e);
-                    }
-                    interrupted |= pauseUninterruptibly(retryPauseNanos(attempt));
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** The pause before retry number {@code retry}, with the options' backoff and jitter. */
-    long retryPauseNanos(int retry) {
-        return options.retryPause(retry, java.util.concurrent.ThreadLocalRandom.current().nextDouble()).toNanos();
-    }
-
-    LockBackendException giveUp(String what, String name, int attempts, LockBackendException cause) {
-        if (cause.isPermanent()) {
-            return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
-                    + backend.describe() + ": " + cause.getMessage(), cause, true);
-        }
-        return new LockBackendException(owner + ": could not " + what + " lock '" + name + "' on "
-                + backend.describe() + " after " + attempts + " attempt(s); the last failed with: "
-                + cause.getMessage(), cause);
-    }
-
-    /**
-     * Releases a lease nobody will use, now, never throwing; if the server cannot be reached the
-     * release is retried in the background.
-     */
-    void releaseQuietly(LockBackend backend, String name, String token) {
-        try {
-            backend.release(name, token);
-        } catch (RuntimeException e) {
-            log.debug("{}: could not release lease of '{}' now; retrying in the background", owner, name, e);
-            discardInBackground(backend, name, token, false);
-        }
-    }
-
-    /**
-     * Removes, in the background, what an acquisition with {@code token} may have left on the
-     * server: with {@code queued}, a waiting request given up (SPI cancel); otherwise a lease
-     * nobody will use or whose acquisition had an unknown outcome (SPI release). Retried with
-     * backoff until the server answers, for at least twice the lease time and one minute.
-     */
-    void discardInBackground(LockBackend backend, String name, String token, boolean queued) {
-        discardInBackground(backend, name, token, queued, null);
-    }
-
-    /**
-     * As {@link #discardInBackground(LockBackend, String, String, boolean)}, after
-     * {@code inFlight} (a request the back end stopped waiting for, which the server may still
-     * apply) has ended, if it is not {@code null}.
-     */
-    void discardInBackground(LockBackend backend, String name, String token, boolean queued,
-                             java.util.concurrent.CompletableFuture<?> inFlight) {
-        if (cleanupsClosed) {
-            // the factory is closing and its cleaner has had its last round: one attempt now,
-            // on the caller's thread (what it cannot remove expires with its lease or session)
-            if (inFlight == null || inFlight.isDone()) {
-                new Cleanup(backend, name, token, queued).run();
-            }
-            return;
-        }
-        Cleanup c = new Cleanup(backend, name, token, queued);
-        cleanups.add(c);
-        if (inFlight == null || inFlight.isDone()) {
-            submitCleanup(c);
-            return;
-        }
-        inFlight.whenComplete((r, e) -> submitCleanup(c));
-        try {
-            scheduler.schedule(() -> {
-                if (!inFlight.isDone() && cleanups.remove(c)) {
-                    abandonedCleanups.incrementAndGet();
-                    log.error("{}: a request to acquire lock '{}' on {} got no answer and has not ended after {} s; "
-                            + "if the server applies it, the lock stays held until its lease runs out (on etcd: until "
-                            + "this factory's session ends)", owner, name, backend.describe(),
-                            TimeUnit.NANOSECONDS.toSeconds(c.giveUpAt - c.created));
-                }
-            }, c.giveUpAt - c.created, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            // close() gives it its last attempt
-        }
-    }
-
-    private void submitCleanup(Cleanup c) {
-        try {
-            cleaner.execute(c);
-        } catch (RejectedExecutionException closing) {
-            // close() gives every clean-up still pending its last attempt
-        }
-    }
-
     /** Clean-ups not yet confirmed by the server (for monitoring and tests). */
     public long pendingCleanups() {
-        return cleanups.size();
+        return releaser.pending();
     }
 
     /** Clean-ups given up after their time ran out (for monitoring and tests). */
     public long abandonedCleanups() {
-        return abandonedCleanups.get();
-    }
-
-    /** One clean-up, run on the cleaner thread; it reschedules itself after a failure. */
-    private final class Cleanup implements Runnable {
-        private static final long FIRST_PAUSE_NANOS = 50_000_000L;
-        private static final long MAX_PAUSE_NANOS = 2_000_000_000L;
-        private final LockBackend backend;
-        private final String name;
-        private final String token;
-        private final boolean queued;
-        final long created = System.nanoTime();
-        final long giveUpAt;
-        private long pause = FIRST_PAUSE_NANOS;
-        private int attempts;
-
-        Cleanup(LockBackend backend, String name, String token, boolean queued) {
-            this.backend = backend;
-            this.name = name;
-            this.token = token;
-            this.queued = queued;
-            this.giveUpAt = created + Math.max(2 * leaseNanos, TimeUnit.MINUTES.toNanos(1));
-        }
-
-        @Override
-        public void run() {
-            attempts++;
-            try {
-                if (queued) {
-                    backend.cancel(name, token);
-                } else {
-                    backend.release(name, token);
-                }
-                cleanups.remove(this);
-                if (attempts > 1) {
-                    log.debug("{}: cleaned up after lock '{}' at attempt {}", owner, name, attempts);
-                }
-            } catch (RuntimeException e) {
-                boolean permanent = e instanceof LockBackendException && ((LockBackendException) e).isPermanent();
-                if (closed) {
-                    // the last attempt, made while closing; the back end's close removes what it can
-                    cleanups.remove(this);
-                    log.debug("{}: clean-up after lock '{}' failed while closing", owner, name, e);
-                    return;
-                }
-                if (permanent) {
-                    // the server refuses this factory (credentials, permissions): the caller was told
-                    cleanups.remove(this);
-                    log.debug("{}: clean-up after lock '{}' refused by {}", owner, name, backend.describe(), e);
-                    return;
-                }
-                if (System.nanoTime() - giveUpAt >= 0) {
-                    cleanups.remove(this);
-                    abandonedCleanups.incrementAndGet();
-                    log.error("{}: could not remove what an abandoned acquisition of lock '{}' left on {} after {} "
-                            + "attempt(s); it stays until its lease runs out (on etcd: until this factory's session "
-                            + "ends)", owner, name, backend.describe(), attempts, e);
-                    return;
-                }
-                log.debug("{}: clean-up after lock '{}' failed (attempt {}); retrying", owner, name, attempts, e);
-                long next = pause;
-                pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
-                try {
-                    scheduler.schedule(() -> submitCleanup(this), next, TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException closing) {
-                    // close() gives it its last attempt
-                }
-            }
-        }
-    }
-
-    static boolean pauseUninterruptibly(long nanos) {
-        boolean interrupted = false;
-        long end = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
-            java.util.concurrent.locks.LockSupport.parkNanos(left);
-            if (Thread.interrupted()) {
-                interrupted = true;
-            }
-        }
-        return interrupted;
+        return releaser.abandoned();
     }
 
     /**
@@ -640,40 +399,22 @@ public final class LockEngine implements AutoCloseable {
             return;
         }
         closed = true;
-        for (LeaseSlot slot : holding) {
+        for (LeaseSlot slot : sweeper.held()) {
             slot.abandon();
         }
         // waiters re-check at once and find the engine closed
-        waiting.forEach(LeaseSlot::signalRelease);
+        waiting.forEach(AcquireLoop::signalRelease);
         conditionWaiters.forEach(java.util.concurrent.locks.LockSupport::unpark);
         // condition waiters withdraw their records, and lock waiters hand their queued requests
-        // to the cleaner, before the client goes (bounded)
+        // to the background releaser, before the client goes (bounded)
         long withdrawUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while ((!conditionWaiters.isEmpty() || !waiting.isEmpty()) && System.nanoTime() - withdrawUntil < 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
-        cleanupsClosed = true;
-        scheduler.shutdownNow();
+        sweeper.stop();
         // every clean-up still pending gets one last attempt, all within a bounded time
-        for (Cleanup c : cleanups) {
-            try {
-                cleaner.execute(c);
-            } catch (RejectedExecutionException e) {
-                break;
-            }
-        }
-        cleaner.shutdown();
-        try {
-            cleaner.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        cleaner.shutdownNow();
-        try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        releaser.lastRound();
+        sweeper.awaitStopped();
         backend.close();
     }
 }

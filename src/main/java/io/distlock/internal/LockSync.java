@@ -2,7 +2,6 @@ package io.distlock.internal;
 
 import io.distlock.AutoRenewal;
 import io.distlock.LockInfo;
-import io.distlock.spi.LeaseSnapshot;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -524,19 +523,19 @@ public final class LockSync implements SyncOps {
     @Override
     public void renew(Duration leaseTime) {
         requireHeld();
-        slot.renew(leaseTime);
+        slot.renewal().renew(leaseTime);
     }
 
     @Override
     public void holdFor(Duration leaseTime) {
         requireHeld();
-        slot.holdFor(leaseTime);
+        slot.renewal().holdFor(leaseTime);
     }
 
     @Override
     public AutoRenewal autoRenew(Duration interval) {
         requireHeld();
-        return slot.autoRenew(interval);
+        return slot.renewal().autoRenew(interval);
     }
 
     @Override

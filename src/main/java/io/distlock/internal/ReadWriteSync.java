@@ -409,17 +409,17 @@ public final class ReadWriteSync {
 
         @Override
         public void renew(Duration leaseTime) {
-            requireHeld().renew(leaseTime);
+            requireHeld().renewal().renew(leaseTime);
         }
 
         @Override
         public void holdFor(Duration leaseTime) {
-            requireHeld().holdFor(leaseTime);
+            requireHeld().renewal().holdFor(leaseTime);
         }
 
         @Override
         public AutoRenewal autoRenew(Duration interval) {
-            return requireHeld().autoRenew(interval);
+            return requireHeld().renewal().autoRenew(interval);
         }
 
         @Override

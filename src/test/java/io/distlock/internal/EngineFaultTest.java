@@ -118,7 +118,7 @@ class EngineFaultTest {
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(tookMillis).as("returned by its deadline").isLessThan(300 + 100);
         assertThat(budgets).hasSizeGreaterThan(3);
-        assertThat(budgets).allSatisfy(b -> assertThat(b).isBetween(LeaseSlot.MIN_ATTEMPT_NANOS,
+        assertThat(budgets).allSatisfy(b -> assertThat(b).isBetween(AcquireLoop.MIN_ATTEMPT_NANOS,
                 TimeUnit.MILLISECONDS.toNanos(300)));
         // untimed acquisitions pass no budget of their own
         budgets.clear();
@@ -176,7 +176,7 @@ class EngineFaultTest {
         assertThat(willWaits).startsWith(true).endsWith(false);
         assertThat(willWaits.stream().filter(w -> !w).count()).as("one attempt that does not wait").isEqualTo(1);
         // that attempt gets only what is left of the allowance past the deadline
-        assertThat(budgets.get(budgets.size() - 1)).isLessThan(LeaseSlot.MIN_ATTEMPT_NANOS);
+        assertThat(budgets.get(budgets.size() - 1)).isLessThan(AcquireLoop.MIN_ATTEMPT_NANOS);
         assertThat(tookMillis).as("within the allowance past the deadline (generous bound)").isLessThan(100 + 50 + 500);
 
         // an error in that attempt: the busy answer stands, no exception, the token is cleaned up
