@@ -2,7 +2,7 @@ package io.distlock;
 
 import io.distlock.internal.Binding;
 import io.distlock.internal.LocalMutex;
-import io.distlock.internal.SyncOps;
+import io.distlock.internal.HoldSync;
 import java.io.InvalidObjectException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
@@ -56,7 +56,7 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
     private static final long serialVersionUID = 1L;
 
     /** The engine's state of this lock's name; the engine drives this object's own synchronizer. */
-    private final transient SyncOps sync;
+    private final transient HoldSync sync;
     /** The creation index of the next implicit condition. */
     private final transient java.util.concurrent.atomic.AtomicInteger conditionIndex =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -68,7 +68,7 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
      */
     protected DistributedReentrantLock() {
         super(Binding.fair());
-        this.sync = Binding.bind(new Local(), SyncOps.class);
+        this.sync = Binding.bind(new Local(), HoldSync.class);
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.distlock;
 import io.distlock.internal.Binding;
 import io.distlock.internal.LocalReadWrite;
 import io.distlock.internal.ReadWriteSync;
-import io.distlock.internal.SyncOps;
+import io.distlock.internal.HoldSync;
 import java.io.InvalidObjectException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
@@ -329,10 +329,10 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
 
         private static final long serialVersionUID = 1L;
 
-        private final transient SyncOps side;
+        private final transient HoldSync side;
         private final transient DistributedReentrantReadWriteLock owner;
 
-        private DistributedReadLock(DistributedReentrantReadWriteLock owner, SyncOps side) {
+        private DistributedReadLock(DistributedReentrantReadWriteLock owner, HoldSync side) {
             super(owner);
             this.owner = owner;
             this.side = side;
@@ -509,12 +509,12 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
 
         private static final long serialVersionUID = 1L;
 
-        private final transient SyncOps side;
+        private final transient HoldSync side;
         private final transient DistributedReentrantReadWriteLock owner;
         private final transient java.util.concurrent.atomic.AtomicInteger conditionIndex =
                 new java.util.concurrent.atomic.AtomicInteger();
 
-        private DistributedWriteLock(DistributedReentrantReadWriteLock owner, SyncOps side) {
+        private DistributedWriteLock(DistributedReentrantReadWriteLock owner, HoldSync side) {
             super(owner);
             this.owner = owner;
             this.side = side;

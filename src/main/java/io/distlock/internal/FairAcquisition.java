@@ -35,51 +35,27 @@ final class FairAcquisition {
     /** How long a thread holding a fresh lease waits for the local lock between checks. */
     static final long LOCAL_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    /** The local side of one fair acquisition: the lock of this JVM it must also take. */
-    interface Side {
-        /** A new lease slot, for this thread's place in the server's queue. */
-        LeaseSlot newSlot();
-
-        /** Tries the local lock for at most {@code nanos}. */
-        boolean tryLocal(long nanos) throws InterruptedException;
-
-        /** Takes the local lock the way {@code mode} waits; false if the deadline passed. */
-        boolean lockLocal(long deadline, AcquireMode mode) throws InterruptedException;
-
-        /** Gives the local lock back. */
-        void unlockLocal();
-
-        /**
-         * Whether a local holder this thread waits for holds no valid lease (it was lost, or its
-         * thread died holding the lock).
-         */
-        boolean localHolderLeaseless();
-
-        /** Makes {@code granted} the slot of the current thread's hold (it holds the local lock). */
-        void install(LeaseSlot granted);
-    }
-
     private FairAcquisition() {
     }
 
     /**
-     * Acquires in arrival order across JVMs; the current thread must not hold the local lock.
+     * Acquires {@code hold} in arrival order across JVMs; the current thread must not hold the
+     * local lock. Keeps the hold's sets of server-queued and lease-less threads up to date.
      *
-     * @param waiters the threads of this JVM waiting in the server's queue, kept up to date
-     * @param leaseless the threads of this JVM waiting for the name's local lock, or holding it,
-     *        without a lease (shared by both sides of a read/write lock), kept up to date
      * @return true once the lease and the local lock are held; false if the deadline passed
      *         (TIMED) with neither held
      * @throws IllegalStateException if the factory was closed (a timed call may return false)
      */
-    static boolean acquire(LockEngine engine, String name, Side side, Set<Thread> waiters, Set<Thread> leaseless,
-                           long deadline, AcquireMode mode, long start) throws InterruptedException {
+    static boolean acquire(HoldSync hold, long deadline, AcquireMode mode, long start) throws InterruptedException {
+        LockEngine engine = hold.engine;
+        Set<Thread> waiters = hold.fairWaiters();
+        Set<Thread> leaseless = hold.leaseless();
         Thread me = Thread.currentThread();
         boolean localHeld = false;
         try {
             while (true) {
                 engine.checkOpen();
-                LeaseSlot mine = side.newSlot();
+                LeaseSlot mine = hold.newFairSlot();
                 boolean leased;
                 waiters.add(me);
                 try {
@@ -93,8 +69,8 @@ final class FairAcquisition {
                 if (!localHeld) {
                     boolean keep = false;
                     try {
-                        localHeld = takeLocalWhileLeased(engine, side, leaseless, deadline, mode);
-                        if (!localHeld && (engine.isClosed() || !leaselessLocally(side, leaseless))) {
+                        localHeld = takeLocalWhileLeased(hold, deadline, mode);
+                        if (!localHeld && (engine.isClosed() || !leaselessLocally(hold))) {
                             return notAcquired(engine, mode);   // the deadline passed (or the factory closed)
                         }
                         keep = localHeld;
@@ -107,7 +83,7 @@ final class FairAcquisition {
                         // a local holder holds no valid lease: wait for its unlock without a
                         // lease, as the JDK lock would, then queue again
                         leaseless.add(me);
-                        localHeld = side.lockLocal(deadline, mode);
+                        localHeld = hold.lockLocally(deadline, mode);
                         if (!localHeld) {
                             return notAcquired(engine, mode);
                         }
@@ -119,34 +95,18 @@ final class FairAcquisition {
                     engine.checkOpen();
                     continue;   // lost while waiting for the local lock: queue again
                 }
-                side.install(mine);
+                hold.installFair(mine);
                 leaseless.remove(me);
                 localHeld = false;   // kept: the caller holds the lock now
-                mine.heldSince(engine.events.acquired(name, start, mine.lastAcquireContended(), false));
+                mine.heldSince(engine.events.acquired(hold.name, start, mine.lastAcquireContended(), false));
                 return true;
             }
         } finally {
             leaseless.remove(me);
             if (localHeld) {
-                side.unlockLocal();
+                hold.localUnlock();
             }
         }
-    }
-
-    /**
-     * A fair {@code tryLock(time, unit)}: as {@link #acquire} in TIMED mode, refusing a thread
-     * already interrupted, and telling the observers of a failure.
-     */
-    static boolean acquireTimed(LockEngine engine, String name, Side side, Set<Thread> waiters, Set<Thread> leaseless,
-                                long deadline, long start) throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        boolean acquired = acquire(engine, name, side, waiters, leaseless, deadline, AcquireMode.TIMED, start);
-        if (!acquired) {
-            engine.events.acquireFailed(name, start);
-        }
-        return acquired;
     }
 
     /**
@@ -166,8 +126,8 @@ final class FairAcquisition {
      * holder it waits for has no valid lease, or another thread of the JVM waits for the local
      * lock (or holds it) without a lease.
      */
-    private static boolean leaselessLocally(Side side, Set<Thread> leaseless) {
-        return !leaseless.isEmpty() || side.localHolderLeaseless();
+    private static boolean leaselessLocally(HoldSync hold) {
+        return !hold.leaseless().isEmpty() || hold.localHolderLeaseless();
     }
 
     /**
@@ -175,8 +135,9 @@ final class FairAcquisition {
      * deadline passed (TIMED; the lease is then worth at least one short step more), the factory
      * closed, or a local holder this thread waits for holds no valid lease.
      */
-    private static boolean takeLocalWhileLeased(LockEngine engine, Side side, Set<Thread> leaseless, long deadline,
-                                                AcquireMode mode) throws InterruptedException {
+    private static boolean takeLocalWhileLeased(HoldSync hold, long deadline, AcquireMode mode)
+            throws InterruptedException {
+        LockEngine engine = hold.engine;
         long end = mode == AcquireMode.TIMED ? Math.max(deadline, System.nanoTime() + AcquireLoop.MIN_ATTEMPT_NANOS) : 0L;
         boolean interrupted = false;
         try {
@@ -186,7 +147,7 @@ final class FairAcquisition {
                     step = Math.min(step, Math.max(end - System.nanoTime(), 0L));
                 }
                 try {
-                    if (side.tryLocal(step)) {
+                    if (hold.localTryLock(step)) {
                         return true;
                     }
                 } catch (InterruptedException e) {
@@ -195,7 +156,7 @@ final class FairAcquisition {
                     }
                     interrupted = true;
                 }
-                if (engine.isClosed() || leaselessLocally(side, leaseless)
+                if (engine.isClosed() || leaselessLocally(hold)
                         || (mode == AcquireMode.TIMED && end - System.nanoTime() <= 0)) {
                     return false;
                 }
@@ -204,49 +165,6 @@ final class FairAcquisition {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /** The waiting acquisitions of a local lock ({@link LocalMutex} has them, a JDK lock through {@link #of}). */
-    interface LocalWaits {
-        void lock();
-
-        void lockInterruptibly() throws InterruptedException;
-
-        boolean tryLock(long nanos) throws InterruptedException;
-    }
-
-    /** The waiting acquisitions of a JDK lock. */
-    static LocalWaits of(java.util.concurrent.locks.Lock lock) {
-        return new LocalWaits() {
-            @Override
-            public void lock() {
-                lock.lock();
-            }
-
-            @Override
-            public void lockInterruptibly() throws InterruptedException {
-                lock.lockInterruptibly();
-            }
-
-            @Override
-            public boolean tryLock(long nanos) throws InterruptedException {
-                return lock.tryLock(nanos, TimeUnit.NANOSECONDS);
-            }
-        };
-    }
-
-    /** Takes {@code lock} the way {@code mode} waits; false if the deadline passed. */
-    static boolean lockLocally(LocalWaits lock, long deadline, AcquireMode mode) throws InterruptedException {
-        switch (mode) {
-            case INTERRUPTIBLE:
-                lock.lockInterruptibly();
-                return true;
-            case TIMED:
-                return lock.tryLock(Math.max(deadline - System.nanoTime(), 0L));
-            default:
-                lock.lock();
-                return true;
         }
     }
 }

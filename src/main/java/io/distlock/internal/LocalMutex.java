@@ -7,7 +7,7 @@ package io.distlock.internal;
  * {@code final} queue methods of {@code ReentrantLock} answer for the queue the engine really
  * uses.
  */
-public interface LocalMutex extends FairAcquisition.LocalWaits {
+public interface LocalMutex {
 
     /** The lock object this is the local part of (the user's {@code DistributedLock}). */
     Object lockObject();
