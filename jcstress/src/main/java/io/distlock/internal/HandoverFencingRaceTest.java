@@ -55,7 +55,7 @@ public class HandoverFencingRaceTest {
     @Actor
     public void secondWithARenewal() {
         // the engine's sweeper, as if the lease were due: a renewal of whatever lease is current
-        sync.slot().sweep(System.nanoTime() + 3_600_000_000_000L);
+        sync.slot().renewal().sweep(System.nanoTime() + 3_600_000_000_000L);
         hold();
     }
 
