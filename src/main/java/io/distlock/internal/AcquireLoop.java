@@ -124,6 +124,8 @@ final class AcquireLoop {
                     token = engine.newToken();
                 }
                 long sentAt = System.nanoTime();
+                // the lease is counted on the engine's clock from before the request
+                long leaseFrom = engine.clock.nanoTime();
                 long budget = mode == AcquireMode.TIMED
                         ? extraAttempt ? deadline + MIN_ATTEMPT_NANOS - sentAt : Math.max(deadline - sentAt, MIN_ATTEMPT_NANOS)
                         : Long.MAX_VALUE;
@@ -182,7 +184,7 @@ final class AcquireLoop {
                 }
                 if (result.isAcquired()) {
                     long valid = validNanos(result);
-                    slot.installLease(new Lease(token, result.fencingToken(), sentAt + valid), sentAt);
+                    slot.installLease(new Lease(token, result.fencingToken(), leaseFrom + valid, engine.clock), leaseFrom);
                     token = null;
                     return true;
                 }

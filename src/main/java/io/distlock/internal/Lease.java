@@ -32,10 +32,10 @@ final class Lease {
     final long baseFencingToken;
     /** The fencing token of the current holder; written by the thread that takes the lease over. */
     private volatile long holderFencingToken;
-    /** System.nanoTime() before which the server is known to keep the lease. */
+    /** The time (EngineClock) before which the server is known to keep the lease. */
     private volatile long validUntilNanos;
     private final AtomicBoolean lost = new AtomicBoolean();
-    /** System.nanoTime() at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
+    /** The time (EngineClock) at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
     private volatile long dueNanos;
     /**
      * The end (nanoTime) of the term the holder gave this lease (LeaseSlot.holdFor), or
@@ -50,7 +50,11 @@ final class Lease {
     private int renewalsInFlight;
     private long renewalGroupBound;
 
-    Lease(String token, long backendFencingToken, long validUntilNanos) {
+    /** The engine's clock, which every time of this lease is read on. */
+    private final EngineClock clock;
+
+    Lease(String token, long backendFencingToken, long validUntilNanos, EngineClock clock) {
+        this.clock = clock;
         this.token = token;
         this.baseFencingToken = backendFencingToken << HANDOFF_BITS;
         this.holderFencingToken = baseFencingToken;
@@ -71,7 +75,7 @@ final class Lease {
     }
 
     boolean isValid() {
-        return !lost.get() && System.nanoTime() - validUntilNanos < 0;
+        return !lost.get() && clock.nanoTime() - validUntilNanos < 0;
     }
 
     boolean isLost() {
@@ -79,7 +83,7 @@ final class Lease {
     }
 
     boolean hasRunOut() {
-        return System.nanoTime() - validUntilNanos >= 0;
+        return clock.nanoTime() - validUntilNanos >= 0;
     }
 
     long validUntilNanos() {

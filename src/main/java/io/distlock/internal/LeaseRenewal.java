@@ -74,7 +74,7 @@ final class LeaseRenewal {
 
     /** Sets {@code l}'s term to end {@code length} from now and renews it to that end. */
     private void setTerm(Lease l, Duration length) {
-        long end = System.nanoTime() + length.toNanos();
+        long end = engine.clock.nanoTime() + length.toNanos();
         // first: from now on the watchdog renews only up to the new end, and the sweeper does not
         // end the hold at an earlier one
         l.setTermEnd(end);
@@ -142,7 +142,7 @@ final class LeaseRenewal {
      * With a fixed lease, moves its expiry to the new end.
      */
     private boolean renewLease(Lease l, long leaseMillis, boolean retry) {
-        long sentAt = System.nanoTime();
+        long sentAt = engine.clock.nanoTime();
         l.beginRenewal(sentAt, TimeUnit.MILLISECONDS.toNanos(leaseMillis));
         long granted;
         try {
@@ -189,7 +189,8 @@ final class LeaseRenewal {
         long start = System.nanoTime();
         long leaseMillis = engine.leaseMillis;
         if (l.hasTerm()) {
-            leaseMillis = Math.max(1L, Math.min(leaseMillis, TimeUnit.NANOSECONDS.toMillis(l.termEndNanos() - start)));
+            long termLeft = l.termEndNanos() - engine.clock.nanoTime();
+            leaseMillis = Math.max(1L, Math.min(leaseMillis, TimeUnit.NANOSECONDS.toMillis(termLeft)));
         }
         try {
             renewLease(l, leaseMillis, false);
@@ -201,7 +202,7 @@ final class LeaseRenewal {
             }
             if (engine.options.watchdog() && !e.isPermanent() && System.nanoTime() - start < pause
                     && l.retryEarly()) {
-                l.dueAt(Math.min(l.dueNanos(), System.nanoTime() + pause));
+                l.dueAt(Math.min(l.dueNanos(), engine.clock.nanoTime() + pause));
             }
         }
     }
@@ -212,7 +213,7 @@ final class LeaseRenewal {
      * it may outlive the term. Nothing happens if a holder's renewal extended it meanwhile.
      */
     private void expire(Lease l) {
-        if (slot.lease() != l || !(l.hasRunOut() || l.termEnded(System.nanoTime()))) {
+        if (slot.lease() != l || !(l.hasRunOut() || l.termEnded(engine.clock.nanoTime()))) {
             return;
         }
         if (slot.lose(l)) {

@@ -29,12 +29,14 @@ final class LeaseSweeper {
     private static final Logger log = LoggerFactory.getLogger(LeaseSweeper.class);
 
     private final String owner;
+    private final EngineClock clock;
     private final ScheduledThreadPoolExecutor scheduler;
     /** Leases held on the server: by a thread, or kept for a local hand-over. */
     private final Set<LeaseSlot> held = ConcurrentHashMap.newKeySet();
 
-    LeaseSweeper(String owner, LockOptions options, String threadName) {
+    LeaseSweeper(String owner, LockOptions options, EngineClock clock, String threadName) {
         this.owner = owner;
+        this.clock = clock;
         this.scheduler = new ScheduledThreadPoolExecutor(1, Threads.daemon(threadName));
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -54,7 +56,7 @@ final class LeaseSweeper {
 
     /** One visit of every held lease; network calls for renewals happen here, one after another. */
     private void sweep() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         for (LeaseSlot slot : held) {
             try {
                 slot.renewal().sweep(now);

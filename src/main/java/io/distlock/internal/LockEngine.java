@@ -62,6 +62,8 @@ public final class LockEngine implements AutoCloseable {
     private final io.distlock.spi.ReadWriteLockBackend rwBackend;
     /** The observers of this engine's locks (metrics). */
     final LockEvents events;
+    /** The time the lease bookkeeping reads. */
+    final EngineClock clock;
     /** Retries of back-end calls. */
     final RetryPolicy retries;
     /** Renewal and expiry of held leases, on the engine's background thread. */
@@ -143,6 +145,13 @@ public final class LockEngine implements AutoCloseable {
      */
     public LockEngine(LockBackend backend, io.distlock.spi.ReadWriteLockBackend rwBackend, LockOptions options,
                       LeaseListener listener, String owner) {
+        this(backend, rwBackend, options, listener, owner, EngineClock.SYSTEM);
+    }
+
+    /** As the public constructors, on {@code clock} (engine tests set the time with it). */
+    LockEngine(LockBackend backend, io.distlock.spi.ReadWriteLockBackend rwBackend, LockOptions options,
+               LeaseListener listener, String owner, EngineClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.rwBackend = rwBackend;
         this.options = Objects.requireNonNull(options, "options");
@@ -153,7 +162,7 @@ public final class LockEngine implements AutoCloseable {
         this.leaseNanos = options.leaseTime().toNanos();
         int id = ENGINE_IDS.incrementAndGet();
         this.retries = new RetryPolicy(options, backend, events, owner);
-        this.sweeper = new LeaseSweeper(owner, options, "distlock-lease-" + id);
+        this.sweeper = new LeaseSweeper(owner, options, clock, "distlock-lease-" + id);
         this.releaser = new BackgroundReleaser(owner, leaseNanos, sweeper.scheduler(), this::isClosed,
                 "distlock-cleanup-" + id);
     }

@@ -260,14 +260,14 @@ class EngineFaultTest {
         long fiveMinutes = TimeUnit.MINUTES.toNanos(5);
         // watchdog renewal to 30 s and a user's renew(5 min) in flight together; the 5 min answer
         // comes back last although the server may have applied the 30 s one last
-        Lease a = new Lease("t", 1, t + thirtySeconds);
+        Lease a = new Lease("t", 1, t + thirtySeconds, EngineClock.SYSTEM);
         a.beginRenewal(t + 1, thirtySeconds);
         a.beginRenewal(t + 2, fiveMinutes);
         a.endRenewal(true, t + 1 + thirtySeconds);
         a.endRenewal(true, t + 2 + fiveMinutes);
         assertThat(a.validUntilNanos()).isEqualTo(t + 1 + thirtySeconds);
         // the other order of answers
-        Lease b = new Lease("t", 1, t + thirtySeconds);
+        Lease b = new Lease("t", 1, t + thirtySeconds, EngineClock.SYSTEM);
         b.beginRenewal(t + 1, thirtySeconds);
         b.beginRenewal(t + 2, fiveMinutes);
         b.endRenewal(true, t + 2 + fiveMinutes);
