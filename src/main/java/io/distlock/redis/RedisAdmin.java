@@ -14,7 +14,7 @@ import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The operator's view of a Redis back end (see {@link LockAdmin}): inspection and forced release
- * are one script each on the lock's slot (RedisScript.ADMIN_INSPECT, FORCE_RELEASE); listing
+ * are one script each on the lock's slot (admin_inspect.lua, admin_force_release.lua); listing
  * SCANs the prefix (every primary of a cluster) and reads the names back from the hash tags.
  */
 final class RedisAdmin implements LockAdmin {
@@ -113,7 +113,7 @@ final class RedisAdmin implements LockAdmin {
             ScanIteration scan = redis.client.scanIteration(100, glob(queues) + "*");
             while (!scan.isIterationCompleted()) {
                 for (String queue : scan.nextBatch().getResult()) {
-                    List<String> live = strings(redis.run(RedisScript.CONDITION_LIVE, List.of(queue),
+                    List<String> live = strings(redis.run(RedisScript.CONDITION_LIVE_WAITERS, List.of(queue),
                             List.of(c.alivePrefix())));
                     waiters.put(LockState.CONDITION + queue.substring(queues.length()), live);
                 }
@@ -126,7 +126,7 @@ final class RedisAdmin implements LockAdmin {
     @Override
     public LockState forceRelease(String name, String expectedHolder) {
         LockKeys k = redis.keys(name);
-        List<?> r = (List<?>) redis.run(RedisScript.FORCE_RELEASE, List.of(k.lock(), k.fairQueue(), k.fence()),
+        List<?> r = (List<?>) redis.run(RedisScript.ADMIN_FORCE_RELEASE, List.of(k.lock(), k.fairQueue(), k.fence()),
                 List.of(k.lock(), k.fairAlivePrefix(), expectedHolder == null ? "" : expectedHolder));
         if (r.isEmpty()) {
             return null;

@@ -303,7 +303,7 @@ final class RedisBackend implements LockBackend {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
         LockKeys k = keys(name);
-        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_TRY,
+        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE_IN_TURN,
                 List.of(k.lock(), k.fence(), k.fairQueue(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, k.fairAlivePrefix()),
                 RedisBackend::acquired));

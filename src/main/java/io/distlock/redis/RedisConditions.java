@@ -80,8 +80,8 @@ final class RedisConditions implements ConditionBackend {
     @Override
     public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
         LockKeys.ConditionKeys c = keys(name);
-        Object reply = redis.run(RedisScript.CONDITION_KEEP, List.of(c.queue(condition), c.alivePrefix() + waiter),
-                List.of(waiter, Long.toString(aliveMillis)));
+        Object reply = redis.run(RedisScript.CONDITION_KEEP_ALIVE,
+                List.of(c.queue(condition), c.alivePrefix() + waiter), List.of(waiter, Long.toString(aliveMillis)));
         return Long.valueOf(1L).equals(reply);
     }
 

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * kind + token in the sorted set P{N}:rw:q, by arrival (server time), with an alive key
  * P{N}:rw:qa:T that expires with its JVM (FAIR_ALIVE_MILLIS, refreshed by every attempt), and
  * goes in when nothing queued before it blocks it (a writer: any live entry; a reader: a live
- * writer's) and the lock is free for it (see RedisScript.FAIR_RW_ACQUIRE). Waiters watch for
+ * writer's) and the lock is free for it (see fair_rw_acquire.lua). Waiters watch for
  * their own token or for a release meant for everyone. A write holder's read (a downgrade),
  * tryLock() and tryLock(0, unit) do not queue. No intent is marked: a non-fair factory's readers
  * on the same name do not see fair writers waiting.
@@ -83,17 +83,17 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     /** A fair waiting acquisition of either side ({@code kind} 'w' or 'r'). */
     private AcquireResult fairAcquire(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
         LockKeys k = redis.keys(name);
-        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE, fairAcquireKeys(k),
-                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, RedisBackend.fairAliveMillis(),
-                        k.rwAlivePrefix(), kind, k.rw()))), leaseMillis);
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE,
+                fairAcquireKeys(k), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                        RedisBackend.fairAliveMillis(), k.rwAlivePrefix(), kind, k.rw()))), leaseMillis);
     }
 
     /** A fair acquisition in turn (tryLock(0, unit)) of either side. */
     private AcquireResult fairTry(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
         LockKeys k = redis.keys(name);
-        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_TRY, fairAcquireKeys(k),
-                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, k.rwAlivePrefix(), kind))),
-                leaseMillis);
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE_IN_TURN,
+                fairAcquireKeys(k), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                        k.rwAlivePrefix(), kind))), leaseMillis);
     }
 
     /** A fair release ({@code release} true) or withdrawal of either side. */
@@ -115,7 +115,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private abstract class Side implements LockBackend {
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            // a fair waiter also wakes for a message naming it (see FAIR_RW_ACQUIRE)
+            // a fair waiter also wakes for a message naming it (see fair_rw_acquire.lua)
             String channel = redis.keys(name).rw();
             return redis.fair() ? redis.subscriber.watch(channel, token, onRelease)
                     : redis.subscriber.watch(channel, onRelease);
@@ -192,7 +192,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
             }
             // a waiting writer's intent; it would also run out by itself within INTENT_MS
             LockKeys k = redis.keys(name);
-            redis.run(RedisScript.RW_CANCEL_INTENT, List.of(k.rwIntent()), List.of(token, k.rw()));
+            redis.run(RedisScript.RW_CANCEL_WRITE_INTENT, List.of(k.rwIntent()), List.of(token, k.rw()));
         }
 
         @Override
@@ -203,8 +203,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
             }
             cancel(name, token);
             LockKeys k = redis.keys(name);
-            return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(k.rwWriter(), k.givenUp()),
-                    List.of(token, k.rw())), k.rw());
+            return redis.releaseResult((Long) redis.run(RedisScript.RW_WRITE_RELEASE,
+                    List.of(k.rwWriter(), k.givenUp()), List.of(token, k.rw())), k.rw());
         }
 
         @Override
