@@ -14,7 +14,7 @@ import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The operator's view of a Redis back end (see {@link LockAdmin}): inspection and forced release
- * are one script each on the lock's slot (RedisScript.ADMIN_INSPECT, FORCE_RELEASE); listing
+ * are one script each on the lock's slot (admin_inspect.lua, admin_force_release.lua); listing
  * SCANs the prefix (every primary of a cluster) and reads the names back from the hash tags.
  */
 final class RedisAdmin implements LockAdmin {
@@ -29,14 +29,14 @@ final class RedisAdmin implements LockAdmin {
 
     @Override
     public List<String> names(String namePrefix, int limit) {
-        String match = glob(prefix) + "{" + glob(RedisBackend.hashTag(namePrefix)) + "*";
+        String match = glob(LockKeys.startOfNames(prefix, namePrefix)) + "*";
         TreeSet<String> names = new TreeSet<>();
         try {
             ScanIteration scan = redis.client.scanIteration(500, match);
             while (!scan.isIterationCompleted()) {
                 ScanResult<String> batch = scan.nextBatch();
                 for (String key : batch.getResult()) {
-                    String name = nameOf(key);
+                    String name = LockKeys.nameOf(prefix, key);
                     if (name != null && name.startsWith(namePrefix)) {
                         names.add(name);
                     }
@@ -46,27 +46,6 @@ final class RedisAdmin implements LockAdmin {
             throw redis.failure(e);
         }
         return new ArrayList<>(names).subList(0, Math.min(limit, names.size()));
-    }
-
-    /** The lock name in one of its keys ({@code prefix + "{" + hashTag(name) + "}" + suffix}), or null. */
-    String nameOf(String key) {
-        if (!key.startsWith(prefix + "{")) {
-            return null;
-        }
-        StringBuilder name = new StringBuilder();
-        for (int i = prefix.length() + 1; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c == '}') {
-                return name.toString();
-            }
-            if (c == '\\' && i + 1 < key.length()) {
-                char n = key.charAt(++i);
-                name.append(n == '(' ? '{' : n == ')' ? '}' : n);
-            } else {
-                name.append(c);
-            }
-        }
-        return null;
     }
 
     /** {@code s} with the glob characters of SCAN's MATCH escaped. */
@@ -93,11 +72,11 @@ final class RedisAdmin implements LockAdmin {
     }
 
     private LockState state(String name, boolean conditions) {
-        String base = redis.lockKey(name) + ":rw";
+        LockKeys k = redis.keys(name);
         List<?> r = (List<?>) redis.run(RedisScript.ADMIN_INSPECT,
-                List.of(redis.lockKey(name), redis.fenceKey(name), redis.waitingKey(name), redis.queueKey(name),
-                        base + ":w", base + ":r", base + ":i", base + ":q"),
-                List.of(redis.queueAlivePrefix(name), base + ":qa:"));
+                List.of(k.lock(), k.fence(), k.waiting(), k.fairQueue(),
+                        k.rwWriter(), k.rwReaders(), k.rwIntent(), k.rwQueue()),
+                List.of(k.fairAlivePrefix(), k.rwAlivePrefix()));
         String holder = (String) r.get(0);
         Map<String, List<String>> waiters = new LinkedHashMap<>();
         waiters.put(LockState.WAITING, strings(r.get(3)));
@@ -128,13 +107,14 @@ final class RedisAdmin implements LockAdmin {
     }
 
     private void conditionWaiters(String name, Map<String, List<String>> waiters) {
-        String queues = redis.lockKey(name) + ":c:";
+        LockKeys.ConditionKeys c = redis.keys(name).conditions();
+        String queues = c.queuePrefix();
         try {
             ScanIteration scan = redis.client.scanIteration(100, glob(queues) + "*");
             while (!scan.isIterationCompleted()) {
                 for (String queue : scan.nextBatch().getResult()) {
-                    List<String> live = strings(redis.run(RedisScript.CONDITION_LIVE, List.of(queue),
-                            List.of(redis.lockKey(name) + ":w:")));
+                    List<String> live = strings(redis.run(RedisScript.CONDITION_LIVE_WAITERS, List.of(queue),
+                            List.of(c.alivePrefix())));
                     waiters.put(LockState.CONDITION + queue.substring(queues.length()), live);
                 }
             }
@@ -145,9 +125,9 @@ final class RedisAdmin implements LockAdmin {
 
     @Override
     public LockState forceRelease(String name, String expectedHolder) {
-        List<?> r = (List<?>) redis.run(RedisScript.FORCE_RELEASE,
-                List.of(redis.lockKey(name), redis.queueKey(name), redis.fenceKey(name)),
-                List.of(redis.lockKey(name), redis.queueAlivePrefix(name), expectedHolder == null ? "" : expectedHolder));
+        LockKeys k = redis.keys(name);
+        List<?> r = (List<?>) redis.run(RedisScript.ADMIN_FORCE_RELEASE, List.of(k.lock(), k.fairQueue(), k.fence()),
+                List.of(k.lock(), k.fairAlivePrefix(), expectedHolder == null ? "" : expectedHolder));
         if (r.isEmpty()) {
             return null;
         }

@@ -50,7 +50,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               free lock
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
  * names the head of its queue, so that only the head tries again.
- * N is the name with braces and backslashes escaped (see hashTag), so the tag is never empty;
+ * N is the name with braces and backslashes escaped (see LockKeys.hashTag), so the tag is never empty;
  * P may not contain braces, so the tag is always N.
  *
  * Acquire, release and renew are each one EVALSHA (EVAL once per server if the script is
@@ -238,62 +238,9 @@ final class RedisBackend implements LockBackend {
         }
     }
 
-    String lockKey(String name) {
-        return prefix + "{" + hashTag(name) + "}";
-    }
-
-    /**
-     * The name as it stands between the braces: unchanged unless it holds a brace or a
-     * backslash, which are escaped (injectively) so that the hash tag is always the whole name
-     * and never empty.
-     */
-    static String hashTag(String name) {
-        if (name.indexOf('{') < 0 && name.indexOf('}') < 0 && name.indexOf('\\') < 0) {
-            return name;
-        }
-        StringBuilder b = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            switch (c) {
-                case '\\' -> b.append("\\\\");
-                case '{' -> b.append("\\(");
-                case '}' -> b.append("\\)");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
-    String fenceKey(String name) {
-        return lockKey(name) + ":fence";
-    }
-
-    /** The set of those waiting for {@code name}: the tokens of waiting acquisitions. */
-    String waitingKey(String name) {
-        return lockKey(name) + ":w";
-    }
-
-    /** The reservation of {@code name} for the processes that waited when it was released. */
-    String reservationKey(String name) {
-        return lockKey(name) + ":r";
-    }
-
-    /**
-     * The tokens of {@code name}'s acquisitions that were given up with their outcome unknown,
-     * which a late request must not use (see RedisScript.refuseGivenUp).
-     */
-    String givenUpKey(String name) {
-        return lockKey(name) + ":g";
-    }
-
-    /** The fair queue of {@code name}: tokens by arrival. */
-    String queueKey(String name) {
-        return lockKey(name) + ":fq";
-    }
-
-    /** The prefix of the alive keys of the fair queue's entries (one per token). */
-    String queueAlivePrefix(String name) {
-        return lockKey(name) + ":fw:";
+    /** The keys and channels of {@code name}. */
+    LockKeys keys(String name) {
+        return LockKeys.of(prefix, name);
     }
 
     @Override
@@ -301,12 +248,13 @@ final class RedisBackend implements LockBackend {
                                     long timeoutNanos) {
         // an acquisition that will not wait takes a free lock at once, fair or not, as
         // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
+        LockKeys k = keys(name);
         long reply = fair && willWait
                 ? (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
-                        List.of(lockKey(name), fenceKey(name), queueKey(name), waitingKey(name), givenUpKey(name)),
+                        List.of(k.lock(), k.fence(), k.fairQueue(), k.waiting(), k.givenUp()),
                         List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
-                                queueAlivePrefix(name), lockKey(name)), RedisBackend::acquired))
-                : acquire(name, token, leaseMillis, willWait, timeoutNanos);
+                                k.fairAlivePrefix(), k.lock()), RedisBackend::acquired))
+                : acquire(k, token, leaseMillis, willWait, timeoutNanos);
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
@@ -314,10 +262,10 @@ final class RedisBackend implements LockBackend {
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
 
-    private long acquire(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
+    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
         long sentAt = System.nanoTime();
         long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
-                List.of(lockKey(name), fenceKey(name), waitingKey(name), reservationKey(name), givenUpKey(name)),
+                List.of(k.lock(), k.fence(), k.waiting(), k.reservation(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0", factoryId),
                 RedisBackend::acquired));
         // a first call (connection set-up, script loading) or a stall counts as the longest
@@ -354,9 +302,10 @@ final class RedisBackend implements LockBackend {
         if (!fair) {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
-        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_TRY,
-                List.of(lockKey(name), fenceKey(name), queueKey(name), givenUpKey(name)),
-                List.of(token, Long.toString(leaseMillis), retentionMillis, queueAlivePrefix(name)),
+        LockKeys k = keys(name);
+        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE_IN_TURN,
+                List.of(k.lock(), k.fence(), k.fairQueue(), k.givenUp()),
+                List.of(token, Long.toString(leaseMillis), retentionMillis, k.fairAlivePrefix()),
                 RedisBackend::acquired));
         if (reply > 0) {
             return AcquireResult.acquired(reply, leaseMillis);
@@ -366,25 +315,26 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
+        LockKeys k = keys(name);
         if (fair) {
             // also removes a queued request of the token (an acquisition whose answer was lost)
-            return releaseResult(fairRelease(name, token, true), lockKey(name));
+            return releaseResult(fairRelease(k, token, true), k.lock());
         }
         // the server itself holds the lock back for other processes' waiters: no courtesy window
         // is needed here
         long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                List.of(lockKey(name), waitingKey(name), reservationKey(name), givenUpKey(name)),
-                List.of(token, lockKey(name), factoryId, Long.toString(handOverWindowMillis())));
+                List.of(k.lock(), k.waiting(), k.reservation(), k.givenUp()),
+                List.of(token, k.lock(), factoryId, Long.toString(handOverWindowMillis())));
         return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
     }
 
     @Override
     public void cancel(String name, String token) {
         if (fair) {
-            fairRelease(name, token, false);
+            fairRelease(keys(name), token, false);
         } else {
             // out of the set of those waiting, so that the next release holds nothing back for it
-            run(RedisScript.CANCEL_WAITING, List.of(waitingKey(name)), List.of(token));
+            run(RedisScript.CANCEL_WAITING, List.of(keys(name).waiting()), List.of(token));
         }
     }
 
@@ -392,10 +342,10 @@ final class RedisBackend implements LockBackend {
      * The fair release script: a release ({@code release} true; a token owning nothing is then
      * recorded as given up) or the withdrawal of a waiter whose every attempt was answered.
      */
-    private long fairRelease(String name, String token, boolean release) {
+    private long fairRelease(LockKeys k, String token, boolean release) {
         return (Long) run(RedisScript.FAIR_RELEASE,
-                List.of(lockKey(name), queueKey(name), waitingKey(name), givenUpKey(name)),
-                List.of(token, lockKey(name), queueAlivePrefix(name), release ? "1" : "0"));
+                List.of(k.lock(), k.fairQueue(), k.waiting(), k.givenUp()),
+                List.of(token, k.lock(), k.fairAlivePrefix(), release ? "1" : "0"));
     }
 
     /** Reads a release script's answer: 0 not owned, else 1 + the subscribers told. */
@@ -410,7 +360,7 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public long renew(String name, String token, long leaseMillis) {
-        Object reply = runReplicated(RedisScript.RENEW, List.of(lockKey(name)),
+        Object reply = runReplicated(RedisScript.RENEW, List.of(keys(name).lock()),
                 List.of(token, Long.toString(leaseMillis)), Long.valueOf(1L)::equals);
         return Long.valueOf(1L).equals(reply) ? leaseMillis : -1;
     }
@@ -465,7 +415,8 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public LeaseSnapshot inspect(String name) {
-        List<?> reply = (List<?>) run(RedisScript.INSPECT, List.of(lockKey(name), fenceKey(name)), List.of());
+        LockKeys k = keys(name);
+        List<?> reply = (List<?>) run(RedisScript.INSPECT, List.of(k.lock(), k.fence()), List.of());
         long ttl = (Long) reply.get(0);
         return ttl == -2 ? LeaseSnapshot.free() : LeaseSnapshot.held(ttl, (Long) reply.get(1));
     }
@@ -473,7 +424,7 @@ final class RedisBackend implements LockBackend {
     @Override
     public boolean isLocked(String name) {
         try {
-            return client.exists(lockKey(name));
+            return client.exists(keys(name).lock());
         } catch (JedisException e) {
             throw failure(e);
         }
@@ -481,7 +432,8 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        return fair ? subscriber.watch(lockKey(name), token, onRelease) : subscriber.watch(lockKey(name), onRelease);
+        String channel = keys(name).lock();
+        return fair ? subscriber.watch(channel, token, onRelease) : subscriber.watch(channel, onRelease);
     }
 
     @Override

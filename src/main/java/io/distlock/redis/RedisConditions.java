@@ -4,7 +4,7 @@ import io.distlock.spi.ConditionBackend;
 import io.distlock.spi.ReleaseWatch;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 /**
  * Conditions of Redis locks that have an owner key: the exclusive locks, and the write side of
@@ -14,51 +14,45 @@ import java.util.function.UnaryOperator;
  * refreshes), its wake-up the channel {@code K:s:id}, received through the factory's one pattern
  * subscription. All share the lock's hash slot. Every step is one Lua script: await (check the
  * lease, queue, release, announce), signal (check the lease, pop live waiters, tell them),
- * withdraw, keep-alive, count.
+ * withdraw, keep-alive, count. The keys are LockKeys.ConditionKeys.
  */
 final class RedisConditions implements ConditionBackend {
 
     private final RedisBackend redis;
     /** The key whose value is the holder's token (deleted on release). */
-    private final UnaryOperator<String> ownerKey;
+    private final Function<LockKeys, String> ownerKey;
     /** The channel a release is announced on. */
-    private final UnaryOperator<String> releaseChannel;
-    /** The start of the condition keys of a lock (it carries the lock's hash tag). */
-    private final UnaryOperator<String> base;
+    private final Function<LockKeys, String> releaseChannel;
+    /** The condition keys of the lock. */
+    private final Function<LockKeys, LockKeys.ConditionKeys> conditionKeys;
     /** Local book-keeping after an await released the lock. */
     private final BiConsumer<String, String> released;
 
     /** The conditions of the exclusive locks: owner key, channel and base are the lock key. */
     RedisConditions(RedisBackend redis) {
-        this(redis, redis::lockKey, redis::lockKey, redis::lockKey, (name, token) -> { });
+        this(redis, LockKeys::lock, LockKeys::lock, LockKeys::conditions, (name, token) -> { });
     }
 
-    RedisConditions(RedisBackend redis, UnaryOperator<String> ownerKey, UnaryOperator<String> releaseChannel,
-                    UnaryOperator<String> base, BiConsumer<String, String> released) {
+    RedisConditions(RedisBackend redis, Function<LockKeys, String> ownerKey, Function<LockKeys, String> releaseChannel,
+                    Function<LockKeys, LockKeys.ConditionKeys> conditionKeys, BiConsumer<String, String> released) {
         this.redis = redis;
         this.ownerKey = ownerKey;
         this.releaseChannel = releaseChannel;
-        this.base = base;
+        this.conditionKeys = conditionKeys;
         this.released = released;
     }
 
-    private String queue(String name, String condition) {
-        return base.apply(name) + ":c:" + condition;
-    }
-
-    private String alivePrefix(String name) {
-        return base.apply(name) + ":w:";
-    }
-
-    private String channelPrefix(String name) {
-        return base.apply(name) + ":s:";
+    private LockKeys.ConditionKeys keys(String name) {
+        return conditionKeys.apply(redis.keys(name));
     }
 
     @Override
     public boolean enqueueAndRelease(String name, String token, String condition, String waiter, long aliveMillis) {
+        LockKeys lock = redis.keys(name);
+        LockKeys.ConditionKeys c = conditionKeys.apply(lock);
         Object reply = redis.run(RedisScript.CONDITION_AWAIT,
-                List.of(ownerKey.apply(name), queue(name, condition), alivePrefix(name) + waiter),
-                List.of(token, waiter, Long.toString(aliveMillis), releaseChannel.apply(name)));
+                List.of(ownerKey.apply(lock), c.queue(condition), c.alivePrefix() + waiter),
+                List.of(token, waiter, Long.toString(aliveMillis), releaseChannel.apply(lock)));
         boolean queued = Long.valueOf(1L).equals(reply);
         if (queued) {
             released.accept(name, token);
@@ -68,8 +62,10 @@ final class RedisConditions implements ConditionBackend {
 
     @Override
     public List<String> signal(String name, String token, String condition, int count) {
-        Object reply = redis.run(RedisScript.CONDITION_SIGNAL, List.of(ownerKey.apply(name), queue(name, condition)),
-                List.of(token, Integer.toString(count), alivePrefix(name), channelPrefix(name)));
+        LockKeys lock = redis.keys(name);
+        LockKeys.ConditionKeys c = conditionKeys.apply(lock);
+        Object reply = redis.run(RedisScript.CONDITION_SIGNAL, List.of(ownerKey.apply(lock), c.queue(condition)),
+                List.of(token, Integer.toString(count), c.alivePrefix(), c.signalPrefix()));
         if (!(reply instanceof List)) {
             return null;   // -1: the token does not own the lock
         }
@@ -83,26 +79,29 @@ final class RedisConditions implements ConditionBackend {
 
     @Override
     public boolean withdraw(String name, String condition, String waiter) {
+        LockKeys.ConditionKeys c = keys(name);
         Object reply = redis.run(RedisScript.CONDITION_WITHDRAW,
-                List.of(queue(name, condition), alivePrefix(name) + waiter), List.of(waiter));
+                List.of(c.queue(condition), c.alivePrefix() + waiter), List.of(waiter));
         return Long.valueOf(1L).equals(reply);
     }
 
     @Override
     public boolean keepWaiting(String name, String condition, String waiter, long aliveMillis) {
-        Object reply = redis.run(RedisScript.CONDITION_KEEP, List.of(queue(name, condition), alivePrefix(name) + waiter),
-                List.of(waiter, Long.toString(aliveMillis)));
+        LockKeys.ConditionKeys c = keys(name);
+        Object reply = redis.run(RedisScript.CONDITION_KEEP_ALIVE,
+                List.of(c.queue(condition), c.alivePrefix() + waiter), List.of(waiter, Long.toString(aliveMillis)));
         return Long.valueOf(1L).equals(reply);
     }
 
     @Override
     public int waiters(String name, String condition) {
-        return (int) (long) (Long) redis.run(RedisScript.CONDITION_COUNT, List.of(queue(name, condition)),
-                List.of(alivePrefix(name)));
+        LockKeys.ConditionKeys c = keys(name);
+        return (int) (long) (Long) redis.run(RedisScript.CONDITION_COUNT, List.of(c.queue(condition)),
+                List.of(c.alivePrefix()));
     }
 
     @Override
     public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
-        return redis.subscriber.watchOnce(channelPrefix(name) + waiter, onSignal);
+        return redis.subscriber.watchOnce(keys(name).signalPrefix() + waiter, onSignal);
     }
 }

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * kind + token in the sorted set P{N}:rw:q, by arrival (server time), with an alive key
  * P{N}:rw:qa:T that expires with its JVM (FAIR_ALIVE_MILLIS, refreshed by every attempt), and
  * goes in when nothing queued before it blocks it (a writer: any live entry; a reader: a live
- * writer's) and the lock is free for it (see RedisScript.FAIR_RW_ACQUIRE). Waiters watch for
+ * writer's) and the lock is free for it (see fair_rw_acquire.lua). Waiters watch for
  * their own token or for a release meant for everyone. A write holder's read (a downgrade),
  * tryLock() and tryLock(0, unit) do not queue. No intent is marked: a non-fair factory's readers
  * on the same name do not see fair writers waiting.
@@ -70,46 +70,38 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         return queuedReadSide;
     }
 
-    private String base(String name) {
-        return redis.lockKey(name) + ":rw";
+    /** The keys of the non-fair acquire scripts: writer, readers, intent, fence, given-up tokens. */
+    private static List<String> acquireKeys(LockKeys k) {
+        return List.of(k.rwWriter(), k.rwReaders(), k.rwIntent(), k.fence(), k.givenUp());
     }
 
-    private List<String> keys(String name) {
-        String base = base(name);
-        return List.of(base + ":w", base + ":r", base + ":i", redis.fenceKey(name), redis.givenUpKey(name));
-    }
-
-    /** The keys of the fair scripts: writer, readers, queue, fence, given-up tokens. */
-    private List<String> fairKeys(String name) {
-        String base = base(name);
-        return List.of(base + ":w", base + ":r", base + ":q", redis.fenceKey(name), redis.givenUpKey(name));
-    }
-
-    /** The prefix of a fair queue's alive keys (one per queued token). */
-    private String alivePrefix(String name) {
-        return base(name) + ":qa:";
+    /** The keys of the fair acquire scripts: writer, readers, queue, fence, given-up tokens. */
+    private static List<String> fairAcquireKeys(LockKeys k) {
+        return List.of(k.rwWriter(), k.rwReaders(), k.rwQueue(), k.fence(), k.givenUp());
     }
 
     /** A fair waiting acquisition of either side ({@code kind} 'w' or 'r'). */
     private AcquireResult fairAcquire(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
-        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE, fairKeys(name),
-                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, RedisBackend.fairAliveMillis(),
-                        alivePrefix(name), kind, base(name)))), leaseMillis);
+        LockKeys k = redis.keys(name);
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE,
+                fairAcquireKeys(k), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                        RedisBackend.fairAliveMillis(), k.rwAlivePrefix(), kind, k.rw()))), leaseMillis);
     }
 
     /** A fair acquisition in turn (tryLock(0, unit)) of either side. */
     private AcquireResult fairTry(String name, String token, long leaseMillis, String kind, long timeoutNanos) {
-        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_TRY, fairKeys(name),
-                List.of(token, Long.toString(leaseMillis), redis.retentionMillis, alivePrefix(name), kind))),
-                leaseMillis);
+        LockKeys k = redis.keys(name);
+        return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.FAIR_RW_ACQUIRE_IN_TURN,
+                fairAcquireKeys(k), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                        k.rwAlivePrefix(), kind))), leaseMillis);
     }
 
     /** A fair release ({@code release} true) or withdrawal of either side. */
     private ReleaseResult fairRelease(String name, String token, String kind, boolean release) {
-        List<String> k = fairKeys(name);
+        LockKeys k = redis.keys(name);
         return redis.releaseResult((Long) redis.run(RedisScript.FAIR_RW_RELEASE,
-                List.of(k.get(0), k.get(1), k.get(2), k.get(4)),
-                List.of(token, base(name), alivePrefix(name), kind, release ? "1" : "0")), base(name));
+                List.of(k.rwWriter(), k.rwReaders(), k.rwQueue(), k.givenUp()),
+                List.of(token, k.rw(), k.rwAlivePrefix(), kind, release ? "1" : "0")), k.rw());
     }
 
     private static AcquireResult acquireResult(Object reply, long leaseMillis) {
@@ -123,9 +115,10 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private abstract class Side implements LockBackend {
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            // a fair waiter also wakes for a message naming it (see FAIR_RW_ACQUIRE)
-            return redis.fair() ? redis.subscriber.watch(base(name), token, onRelease)
-                    : redis.subscriber.watch(base(name), onRelease);
+            // a fair waiter also wakes for a message naming it (see fair_rw_acquire.lua)
+            String channel = redis.keys(name).rw();
+            return redis.fair() ? redis.subscriber.watch(channel, token, onRelease)
+                    : redis.subscriber.watch(channel, onRelease);
         }
 
         @Override
@@ -152,8 +145,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         public io.distlock.spi.ConditionBackend conditions() {
             RedisConditions c = conditions;
             if (c == null) {
-                c = new RedisConditions(redis, name -> keys(name).get(0), RedisReadWriteBackend.this::base,
-                        RedisReadWriteBackend.this::base, (name, token) -> writerTokens.remove(name, token));
+                c = new RedisConditions(redis, LockKeys::rwWriter, LockKeys::rw, LockKeys::writeConditions,
+                        (name, token) -> writerTokens.remove(name, token));
                 conditions = c;
             }
             return c;
@@ -170,7 +163,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                 return r;
             }
             AcquireResult r = acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_WRITE_ACQUIRE,
-                    keys(name), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
+                    acquireKeys(redis.keys(name)), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
                             Long.toString(INTENT_MS), willWait ? "1" : "0"))), leaseMillis);
             if (r.isAcquired()) {
                 writerTokens.put(name, token);
@@ -198,7 +191,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                 return;
             }
             // a waiting writer's intent; it would also run out by itself within INTENT_MS
-            redis.run(RedisScript.RW_CANCEL_INTENT, List.of(keys(name).get(2)), List.of(token, base(name)));
+            LockKeys k = redis.keys(name);
+            redis.run(RedisScript.RW_CANCEL_WRITE_INTENT, List.of(k.rwIntent()), List.of(token, k.rw()));
         }
 
         @Override
@@ -208,22 +202,22 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                 return fairRelease(name, token, "w", true);
             }
             cancel(name, token);
-            List<String> k = keys(name);
-            return redis.releaseResult((Long) redis.run(RedisScript.RELEASE, List.of(k.get(0), k.get(4)),
-                    List.of(token, base(name))), base(name));
+            LockKeys k = redis.keys(name);
+            return redis.releaseResult((Long) redis.run(RedisScript.RW_WRITE_RELEASE,
+                    List.of(k.rwWriter(), k.givenUp()), List.of(token, k.rw())), k.rw());
         }
 
         @Override
         public long renew(String name, String token, long leaseMillis) {
-            Object reply = redis.run(RedisScript.RENEW, List.of(keys(name).get(0)),
+            Object reply = redis.run(RedisScript.RENEW, List.of(redis.keys(name).rwWriter()),
                     List.of(token, Long.toString(leaseMillis)));
             return Long.valueOf(1L).equals(reply) ? leaseMillis : -1;
         }
 
         @Override
         public LeaseSnapshot inspect(String name) {
-            List<String> k = keys(name);
-            List<?> reply = (List<?>) redis.run(RedisScript.INSPECT, List.of(k.get(0), k.get(3)), List.of());
+            LockKeys k = redis.keys(name);
+            List<?> reply = (List<?>) redis.run(RedisScript.INSPECT, List.of(k.rwWriter(), k.fence()), List.of());
             long ttl = (Long) reply.get(0);
             return ttl == -2 ? LeaseSnapshot.free() : LeaseSnapshot.held(ttl, (Long) reply.get(1));
         }
@@ -253,7 +247,8 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                 return fairAcquire(name, token, leaseMillis, "r", timeoutNanos);
             }
             String mine = downgrades ? writerTokens.getOrDefault(name, "") : "";
-            return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE, keys(name),
+            return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE,
+                    acquireKeys(redis.keys(name)),
                     List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine))), leaseMillis);
         }
 
@@ -275,21 +270,24 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
             if (queues()) {
                 return fairRelease(name, token, "r", true);
             }
-            List<String> k = keys(name);
-            return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE, List.of(k.get(0), k.get(1), k.get(4)),
-                    List.of(token, base(name))), base(name));
+            LockKeys k = redis.keys(name);
+            return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE,
+                    List.of(k.rwWriter(), k.rwReaders(), k.givenUp()), List.of(token, k.rw())), k.rw());
         }
 
         @Override
         public long renew(String name, String token, long leaseMillis) {
-            Object reply = redis.run(RedisScript.RW_READ_RENEW, keys(name).subList(0, 2),
+            LockKeys k = redis.keys(name);
+            Object reply = redis.run(RedisScript.RW_READ_RENEW, List.of(k.rwWriter(), k.rwReaders()),
                     List.of(token, Long.toString(leaseMillis)));
             return Long.valueOf(1L).equals(reply) ? leaseMillis : -1;
         }
 
         @Override
         public LeaseSnapshot inspect(String name) {
-            List<?> reply = (List<?>) redis.run(RedisScript.RW_READ_INSPECT, keys(name).subList(0, 2), List.of());
+            LockKeys k = redis.keys(name);
+            List<?> reply = (List<?>) redis.run(RedisScript.RW_READ_INSPECT, List.of(k.rwWriter(), k.rwReaders()),
+                    List.of());
             long readers = (Long) reply.get(0);
             return readers == 0 ? LeaseSnapshot.free() : LeaseSnapshot.held((Long) reply.get(1), 0);
         }

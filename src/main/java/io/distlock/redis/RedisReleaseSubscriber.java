@@ -75,7 +75,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     RedisReleaseSubscriber(UnifiedJedis client, String keyPrefix) {
         this.client = client;
         this.connections = connections(client);
-        this.pattern = escapeGlob(keyPrefix) + "{*";
+        this.pattern = escapeGlob(LockKeys.startOfNames(keyPrefix, "")) + "*";
     }
 
     /**

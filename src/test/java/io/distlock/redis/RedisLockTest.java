@@ -342,10 +342,10 @@ class RedisLockTest {
         RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 6_000_000_000L, false);
         try {
             List<String> names = List.of("plain", "with{braces}", "}odd{", "{}", "a\\(b", "a{b", "über/ключ");
-            assertThat(names.stream().map(backend::lockKey).distinct()).hasSameSizeAs(names);
+            assertThat(names.stream().map(n -> backend.keys(n).lock()).distinct()).hasSameSizeAs(names);
             for (String name : names) {
-                String key = backend.lockKey(name);
-                assertThat(JedisClusterCRC16.getSlot(backend.fenceKey(name))).isEqualTo(JedisClusterCRC16.getSlot(key));
+                String key = backend.keys(name).lock();
+                assertThat(JedisClusterCRC16.getSlot(backend.keys(name).fence())).isEqualTo(JedisClusterCRC16.getSlot(key));
                 RedisLock lock = f.getLock(name);
                 lock.lock();
                 try (Jedis jedis = RedisTestSupport.connect(server())) {
@@ -353,7 +353,7 @@ class RedisLockTest {
                     assertThat(jedis.pttl(key)).isBetween(1L, 30_000L);
                     assertThat(jedis.get(key)).hasSize(32).matches("[0-9a-f]{32}");
                     // the server's counter in the high bits; the low ten bits number the holders of one lease
-                    assertThat(Long.parseLong(jedis.get(backend.fenceKey(name))) << 10).isEqualTo(lock.getFencingToken());
+                    assertThat(Long.parseLong(jedis.get(backend.keys(name).fence())) << 10).isEqualTo(lock.getFencingToken());
                 } finally {
                     lock.unlock();
                 }
