@@ -1684,6 +1684,18 @@ public abstract class DistributedLockContractTest {
     }
 
     @Test
+    void toStringTellsTheStateInReentrantLocksWordsBesideTheName() throws Exception {
+        List<String> jdk = JdkLockSurface.toStringScenario(new java.util.concurrent.locks.ReentrantLock(fair()), null);
+        assertThat(jdk).contains("unlocked: [Unlocked]", "held by toString-holder: [Locked by thread toString-holder]");
+        assertThat(JdkLockSurface.toStringScenario(reentrant(here, name), name)).isEqualTo(jdk);
+        // the state as this JVM sees it: held in another JVM, the lock has no owner here
+        try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
+            assertThat(JdkLockSurface.stateOf(reentrant(here, name), name)).isEqualTo("[Unlocked]");
+            assertThat(holder.release()).isNull();
+        }
+    }
+
+    @Test
     void theMonitoringMethodsSpeakForThisJvmAndTheServer() throws Exception {
         DistributedReentrantLock lock = reentrant(here, name);
         assertThat(reentrant(here, name)).as("one object per name while referenced").isSameAs(lock);

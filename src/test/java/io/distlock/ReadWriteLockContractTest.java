@@ -144,7 +144,8 @@ public abstract class ReadWriteLockContractTest {
         rw.readLock().lock();
         assertThat(rw.writeLock().getHoldCount()).isEqualTo(2);
         assertThat(rw.readLock().getHoldCount()).isEqualTo(3);
-        assertThat(rw.toString()).contains(name, "Read locks = 3", "Locked by thread");
+        assertThat(rw.toString()).contains(name, "[Write locks = 2, Read locks = 3]");
+        assertThat(rw.writeLock().toString()).contains(name, "[Locked by thread " + Thread.currentThread().getName() + "]");
         rw.readLock().unlock();
         rw.readLock().unlock();
         rw.readLock().unlock();
@@ -508,7 +509,8 @@ public abstract class ReadWriteLockContractTest {
             DistributedReentrantReadWriteLock there = reentrant(elsewhere);
             assertThat(elsewhere(there::isWriteLocked)).as("asks the server").isTrue();
             assertThat(there.getOwner()).isNull();
-            assertThat(rw.toString()).endsWith("[" + name + "][Read locks = 0][Locked by thread "
+            assertThat(rw.toString()).endsWith("[" + name + "][Write locks = 1, Read locks = 0]");
+            assertThat(rw.writeLock().toString()).endsWith("[" + name + "][Locked by thread "
                     + Thread.currentThread().getName() + "]");
         } finally {
             rw.writeLock().unlock();
@@ -518,6 +520,30 @@ public abstract class ReadWriteLockContractTest {
         assertThatThrownBy(() -> rw.getWaitQueueLength(null)).isExactlyInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> rw.getWaitingThreads(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> rw.readLock().newCondition()).isExactlyInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void toStringTellsTheStateInReentrantReadWriteLocksWordsBesideTheName() throws Exception {
+        List<String> jdk = JdkLockSurface.toStringScenario(new ReentrantReadWriteLock(fair()), null);
+        assertThat(jdk).contains("unlocked: rw=[Write locks = 0, Read locks = 0] read=[Read locks = 0] write=[Unlocked]",
+                "write-locked twice by toString-writer: rw=[Write locks = 2, Read locks = 0] read=[Read locks = 0] "
+                        + "write=[Locked by thread toString-writer]",
+                "read-locked twice by the caller: rw=[Write locks = 0, Read locks = 2] read=[Read locks = 2] "
+                        + "write=[Unlocked]");
+        DistributedReentrantReadWriteLock rw = reentrant(here);
+        assertThat(JdkLockSurface.toStringScenario(rw, name)).isEqualTo(jdk);
+        // the counts are this JVM's: another JVM's reader and writer are not counted here
+        DistributedReentrantReadWriteLock there = reentrant(elsewhere);
+        try (JdkLockSurface.OtherThread reader = JdkLockSurface.OtherThread.holding("reader-there", there.readLock())) {
+            assertThat(JdkLockSurface.stateOf(there, name)).isEqualTo("[Write locks = 0, Read locks = 1]");
+            assertThat(JdkLockSurface.stateOf(rw, name)).isEqualTo("[Write locks = 0, Read locks = 0]");
+            assertThat(JdkLockSurface.stateOf(rw.readLock(), name)).isEqualTo("[Read locks = 0]");
+        }
+        try (JdkLockSurface.OtherThread writer = JdkLockSurface.OtherThread.holding("writer-there", there.writeLock())) {
+            assertThat(JdkLockSurface.stateOf(there.writeLock(), name)).isEqualTo("[Locked by thread writer-there]");
+            assertThat(JdkLockSurface.stateOf(rw, name)).isEqualTo("[Write locks = 0, Read locks = 0]");
+            assertThat(JdkLockSurface.stateOf(rw.writeLock(), name)).isEqualTo("[Unlocked]");
+        }
     }
 
     /** The writer holds; two writers and a reader of this JVM queue; what the lock says about it. */
