@@ -351,9 +351,10 @@ public final class ReadWriteSync {
                 if (holds() > 1 && reentered()) {
                     return true;
                 }
-                // a fair lock's tryLock(0) takes the lock only if nobody is queued before it, and never queues
-                return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED
-                        : fair ? AcquireMode.NO_WAIT_IN_TURN : AcquireMode.NO_WAIT, start, busy);
+                // tryLock(0) never queues and does not overtake as tryLock() does: a fair lock's gives
+                // way to everyone queued before it, a non-fair reader to waiting writers (the back
+                // end's tryAcquireInTurn says how), as ReentrantReadWriteLock's
+                return lease(deadline, timeoutNanos > 0 ? AcquireMode.TIMED : AcquireMode.NO_WAIT_IN_TURN, start, busy);
             } catch (RuntimeException | InterruptedException e) {
                 engine.events.acquireError(name, start, e);
                 throw e;

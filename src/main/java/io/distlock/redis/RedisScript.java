@@ -265,9 +265,11 @@ final class RedisScript {
     /**
      * Read/write lock, read side. KEYS: writer, readers, intent, fence, given-up tokens (see
      * refuseGivenUp). ARGV: token, lease ms,
-     * fence retention ms, this factory's writer token ('' if none). Refused while another writer
-     * holds the lock or a writer's intent is marked, except for this factory's own writer
-     * (a downgrade). Otherwise adds the reader with its lease end as score.
+     * fence retention ms, this factory's writer token ('' if none), '1' if the reader gives way to
+     * a waiting writer (else '0': a tryLock(), which reads past waiting writers as
+     * ReentrantReadWriteLock.tryLock() does). Refused while another writer holds the lock or,
+     * if it gives way, a writer's intent is marked, except for this factory's own writer (a
+     * downgrade). Otherwise adds the reader with its lease end as score.
      */
     static final RedisScript RW_READ_ACQUIRE = new RedisScript(String.join("\n",
             refuseGivenUp("KEYS[5]", "ARGV[1]"),
@@ -275,7 +277,7 @@ final class RedisScript {
             "local w = redis.call('GET', KEYS[1])",
             "local downgrade = ARGV[4] ~= '' and w == ARGV[4]",
             "if w and not downgrade then return {0, redis.call('PTTL', KEYS[1])} end",
-            "if not downgrade then",
+            "if not downgrade and ARGV[5] == '1' then",
             "  local ip = redis.call('PTTL', KEYS[3])",
             "  if ip > 0 then return {0, ip} end",
             "end",
