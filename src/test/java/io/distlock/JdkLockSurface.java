@@ -246,6 +246,46 @@ final class JdkLockSurface {
         }
     }
 
+    /**
+     * On a JDK lock: whether {@code probed} ({@code tryLock()}, or {@code tryLock(0, unit)} if
+     * {@code zeroTimeout}) takes a free lock while a thread is queued for it. The JDK has that
+     * state only between an unlock and the wake-up of the thread queued behind it, so: the
+     * calling thread holds {@code held}, a thread queues in {@code held.lock()} ({@code queued}
+     * says when it is), the caller unlocks and probes at once. The queued thread may wake first,
+     * so this is tried up to 50 times; true as soon as the probe took the lock with the other
+     * thread still queued (it can leave the queue only with the lock).
+     */
+    static boolean takesAFreeLockPastAQueuedThread(Lock held, java.util.function.Predicate<Thread> queued,
+                                                   Lock probed, boolean zeroTimeout) throws InterruptedException {
+        for (int round = 0; round < 50; round++) {
+            held.lock();
+            Thread q = new Thread(() -> {
+                held.lock();
+                held.unlock();
+            }, "jdk-queued-" + round);
+            q.setDaemon(true);
+            try {
+                q.start();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(1)).until(() -> queued.test(q));
+                io.distlock.testing.Waiter.awaitParked(q);
+            } finally {
+                held.unlock();
+            }
+            boolean took = zeroTimeout ? probed.tryLock(0, TimeUnit.NANOSECONDS) : probed.tryLock();
+            boolean stillQueued = false;
+            if (took) {
+                stillQueued = queued.test(q);
+                probed.unlock();
+            }
+            q.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(q.isAlive()).as("the queued thread got the lock in the end").isFalse();
+            if (took && stillQueued) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Serializing {@code lock}, alone or inside a serializable object, fails naming it. */
     static void serializationIsRefused(Lock lock, String name) {
         assertThat(lock).isInstanceOf(Serializable.class);
