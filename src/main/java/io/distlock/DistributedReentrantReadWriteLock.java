@@ -39,11 +39,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #hasQueuedThread(Thread)} and {@link #getQueueLength()} do not count them (they read
  * the superclass's synchronizer, which they never enter); {@link #getQueuedThreads()},
  * {@link #getQueuedReaderThreads()} and {@link #getQueuedWriterThreads()} do. A write holder
- * taking the read lock (a downgrade) does not queue. The locks' {@code tryLock()} takes a free
- * lock at once even when others are queued, as on a fair {@code ReentrantReadWriteLock} (but on
- * etcd, whose read/write locks are always served by arrival, a read {@code tryLock()} also gives
- * way to the writers queued before it); {@code tryLock(0, unit)} honours the queue. Fairness holds among the factories of a name that
- * are all fair: a non-fair factory's readers and writers do not look at the queue.
+ * taking the read lock (a downgrade) does not queue. {@code tryLock(0, unit)} honours the queue.
+ * Fairness holds among the factories of a name that are all fair: a non-fair factory's readers
+ * and writers do not look at the queue.
+ *
+ * <p><b>{@code tryLock()}</b> overtakes waiters as {@code ReentrantReadWriteLock}'s does, fair or
+ * not, on every back end: the write lock's takes a lock nobody holds even when others are
+ * queued, and the read lock's reads past queued writers as long as none of them holds the lock
+ * (past the writer that asked first, or that marks its intent on Redis). {@code tryLock(0, unit)}
+ * does not: a fair lock's gives way to everyone queued before it, a non-fair read lock's to
+ * waiting writers. One difference: on a non-fair lock, a writer of this JVM that waits for the
+ * server holds this JVM's local write lock meanwhile, so this JVM's read {@code tryLock()} returns
+ * {@code false} until it is through, where {@code ReentrantReadWriteLock}'s would read past it.
  *
  * <p>{@link #readLock()} and {@link #writeLock()} return locks that are at once the
  * superclass's {@code ReadLock} / {@code WriteLock} types and {@link DistributedLock}s. Every
