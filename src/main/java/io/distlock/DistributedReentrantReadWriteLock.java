@@ -39,11 +39,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #hasQueuedThread(Thread)} and {@link #getQueueLength()} do not count them (they read
  * the superclass's synchronizer, which they never enter); {@link #getQueuedThreads()},
  * {@link #getQueuedReaderThreads()} and {@link #getQueuedWriterThreads()} do. A write holder
- * taking the read lock (a downgrade) does not queue. The locks' {@code tryLock()} takes a free
- * lock at once even when others are queued, as on a fair {@code ReentrantReadWriteLock} (but on
- * etcd, whose read/write locks are always served by arrival, a read {@code tryLock()} also gives
- * way to the writers queued before it); {@code tryLock(0, unit)} honours the queue. Fairness holds among the factories of a name that
- * are all fair: a non-fair factory's readers and writers do not look at the queue.
+ * taking the read lock (a downgrade) does not queue. {@code tryLock(0, unit)} honours the queue.
+ * Fairness holds among the factories of a name that are all fair: a non-fair factory's readers
+ * and writers do not look at the queue.
+ *
+ * <p><b>{@code tryLock()}</b> overtakes waiters as {@code ReentrantReadWriteLock}'s does, fair or
+ * not, on every back end: the write lock's takes a lock nobody holds even when others are
+ * queued, and the read lock's reads past queued writers as long as none of them holds the lock
+ * (past the writer that asked first, or that marks its intent on Redis). {@code tryLock(0, unit)}
+ * does not: a fair lock's gives way to everyone queued before it, a non-fair read lock's to
+ * waiting writers. One difference: on a non-fair lock, a writer of this JVM that waits for the
+ * server holds this JVM's local write lock meanwhile, so this JVM's read {@code tryLock()} returns
+ * {@code false} until it is through, where {@code ReentrantReadWriteLock}'s would read past it.
  *
  * <p>{@link #readLock()} and {@link #writeLock()} return locks that are at once the
  * superclass's {@code ReadLock} / {@code WriteLock} types and {@link DistributedLock}s. Every
@@ -259,15 +266,20 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
 
     /**
      * Returns a string identifying this lock and the state of both locks as seen by this JVM:
-     * the class, the name, the number of read holds in this JVM and the write lock's
-     * {@code "[Unlocked]"} or {@code "[Locked by thread " + name + "]"}. No network call.
+     * the class and the name, then, in the words of {@link ReentrantReadWriteLock#toString()},
+     * {@code "[Write locks = " + w + ", Read locks = " + r + "]"}, where {@code w} counts the
+     * write holds of this JVM's {@linkplain #getOwner() writer} (zero if no thread of this JVM
+     * holds the write lock with a valid lease) and {@code r} the read holds of this JVM's threads,
+     * as {@link #getReadLockCount()}. No network call: the counts are this JVM's, and holders in
+     * other JVMs are not counted.
      *
      * @return a string identifying this lock and its local state
      */
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + sync.name() + "]" + sync.readSide().describeState()
-                + sync.writeSide().describeState();
+        int writeHolds = sync.writeSide().owner() == null ? 0 : new Local().writeLockCount();
+        return getClass().getSimpleName() + "[" + sync.name() + "][Write locks = " + writeHolds
+                + ", Read locks = " + getReadLockCount() + "]";
     }
 
     /**
@@ -446,8 +458,10 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         }
 
         /**
-         * Returns a string identifying this lock: the read/write lock's class and name and the
-         * number of read holds in this JVM. No network call.
+         * Returns a string identifying this lock: the read/write lock's class and name, then, in
+         * the words of {@link ReentrantReadWriteLock.ReadLock#toString()},
+         * {@code "[Read locks = " + r + "]"}, where {@code r} counts the read holds of this JVM's
+         * threads. No network call: readers in other JVMs are not counted.
          *
          * @return a string identifying this lock
          */
@@ -625,9 +639,11 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         }
 
         /**
-         * Returns a string identifying this lock: the read/write lock's class and name and
-         * {@code "[Unlocked]"} or {@code "[Locked by thread " + name + "]"} naming the writer in
-         * this JVM. No network call.
+         * Returns a string identifying this lock: the read/write lock's class and name, then, in
+         * the words of {@link ReentrantReadWriteLock.WriteLock#toString()}, {@code "[Unlocked]"}
+         * or {@code "[Locked by thread " + name + "]"} naming the thread of this JVM that holds
+         * the write lock with a valid lease. No network call: {@code "[Unlocked]"} does not mean
+         * that no other JVM holds it.
          *
          * @return a string identifying this lock
          */
@@ -718,6 +734,18 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
         @Override
         public int readLockCount() {
             return DistributedReentrantReadWriteLock.super.getReadLockCount();
+        }
+
+        /**
+         * The write holds of the local lock, whoever holds them: read from the local lock's own
+         * {@code toString()}, the only place the JDK tells them to a thread that is not the
+         * writer.
+         */
+        int writeLockCount() {
+            String local = DistributedReentrantReadWriteLock.super.toString();
+            String label = "[Write locks = ";
+            int at = local.lastIndexOf(label) + label.length();
+            return Integer.parseInt(local.substring(at, local.indexOf(',', at)));
         }
 
         @Override

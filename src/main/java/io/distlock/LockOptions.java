@@ -222,8 +222,9 @@ public final class LockOptions {
      * inside a JVM (each holder acquires on the server). On a read/write lock a reader waits for
      * every writer that asked before it, a writer for everyone, and readers that asked one after
      * another get in together. Untimed {@link DistributedLock#tryLock()} does not honour it (it
-     * takes a free lock at once, as {@code ReentrantLock.tryLock()} does; on etcd a read/write
-     * lock's always gives way to the writers queued before it); {@code tryLock(0, unit)} does.
+     * takes a free lock at once, and a read lock's reads past queued writers that do not hold the
+     * lock, as {@code ReentrantLock.tryLock()} and {@code ReentrantReadWriteLock}'s do);
+     * {@code tryLock(0, unit)} does.
      *
      * @return {@code true} for fair locks; {@code false} by default
      */

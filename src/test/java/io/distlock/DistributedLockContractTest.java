@@ -1054,6 +1054,76 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         lock.unlock();
     }
 
+    /**
+     * Leaves at the tail of the server's queue of fair lock {@code lockName} what a waiter of
+     * another JVM leaves there while it waits, and returns what takes it away again. With the lock
+     * free and nobody before it, it is a waiter whose turn has come and who has not taken it (its
+     * JVM is slow to hear the release, or stalled): the state in which a {@code ReentrantLock}'s
+     * {@code tryLock()} overtakes a queued thread that has not yet woken. {@code null} where the
+     * back end has no such state: a non-fair lock's waiters keep no place on the server, and a
+     * server that hands the lock to the head of its queue at the release has no free lock with
+     * waiters queued.
+     */
+    protected AutoCloseable queueAStalledWaiter(String lockName) {
+        return null;
+    }
+
+    /** Whether {@code factory}'s lock {@code lockName} is taken by tryLock() (tryLock(0, unit) if {@code zero}) and given back. */
+    private boolean takesAndReleases(DistributedLockFactory factory, String lockName, boolean zero) throws Exception {
+        return async(() -> {
+            DistributedLock l = factory.getLock(lockName);
+            boolean got = zero ? l.tryLock(0, TimeUnit.SECONDS) : l.tryLock();
+            if (got) {
+                l.unlock();
+            }
+            return got;
+        }).get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * As {@code ReentrantLock}'s, fair or not, {@code tryLock()} takes a free lock even while
+     * threads are queued for it; a fair lock's {@code tryLock(0, unit)} does not. The JDK lock
+     * shows it between an unlock and the queued thread's wake-up; the distributed lock in the
+     * same state set up on the server: another JVM's waiter first in the queue, whose turn has
+     * come, and a waiter of this JVM behind it.
+     */
+    @Test
+    void tryLockTakesAFreeLockPastQueuedWaitersAsReentrantLockDoes() throws Exception {
+        java.util.concurrent.locks.ReentrantLock jdk = new java.util.concurrent.locks.ReentrantLock(fair());
+        boolean jdkTryLock = JdkLockSurface.takesAFreeLockPastAQueuedThread(jdk, jdk::hasQueuedThread, jdk, false);
+        boolean jdkTryLockZero = JdkLockSurface.takesAFreeLockPastAQueuedThread(jdk, jdk::hasQueuedThread, jdk, true);
+        assertThat(jdkTryLock).as("ReentrantLock(%s).tryLock() past a queued thread", fair()).isTrue();
+        assertThat(jdkTryLockZero).as("ReentrantLock(%s).tryLock(0, unit) past a queued thread", fair()).isEqualTo(!fair());
+
+        AutoCloseable stalled = queueAStalledWaiter(name);
+        org.junit.jupiter.api.Assumptions.assumeTrue(stalled != null,
+                "no waiter keeps a place on this back end's server while the lock is free");
+        AtomicReference<Thread> waiting = new AtomicReference<>();
+        Future<Boolean> waiter;
+        try {
+            waiter = async(() -> {
+                waiting.set(Thread.currentThread());
+                DistributedLock l = here.getLock(name);
+                l.lock();
+                l.unlock();
+                return true;
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> waiting.get() != null
+                    && reentrant(here, name).getQueuedThreads().contains(waiting.get()));
+            Waiter.awaitParked(waiting.get());
+            assertThat(takesAndReleases(here, name, false)).as("tryLock() in the waiter's JVM").isEqualTo(jdkTryLock);
+            assertThat(takesAndReleases(elsewhere, name, false)).as("tryLock() in another JVM").isEqualTo(jdkTryLock);
+            assertThat(takesAndReleases(here, name, true)).as("tryLock(0, unit) in the waiter's JVM")
+                    .isEqualTo(jdkTryLockZero);
+            assertThat(takesAndReleases(elsewhere, name, true)).as("tryLock(0, unit) in another JVM")
+                    .isEqualTo(jdkTryLockZero);
+            assertThat(waiter.isDone()).as("the waiter still waits for its turn").isFalse();
+        } finally {
+            stalled.close();
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the waiter's turn, once the stalled one is gone").isTrue();
+    }
+
     @Test
     void autoRenewRefusesIntervalsBelowItsFloor() {
         DistributedLock lock = here.getLock(name);
@@ -1701,6 +1771,18 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         List<String> expected = JdkLockSurface.queueScenario(new java.util.concurrent.locks.ReentrantLock(), 3);
         assertThat(JdkLockSurface.queueScenario(distributed, 3)).isEqualTo(expected);
         assertThat(expected).contains("held: queued=true length=3", "fair=false");
+    }
+
+    @Test
+    void toStringTellsTheStateInReentrantLocksWordsBesideTheName() throws Exception {
+        List<String> jdk = JdkLockSurface.toStringScenario(new java.util.concurrent.locks.ReentrantLock(fair()), null);
+        assertThat(jdk).contains("unlocked: [Unlocked]", "held by toString-holder: [Locked by thread toString-holder]");
+        assertThat(JdkLockSurface.toStringScenario(reentrant(here, name), name)).isEqualTo(jdk);
+        // the state as this JVM sees it: held in another JVM, the lock has no owner here
+        try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
+            assertThat(JdkLockSurface.stateOf(reentrant(here, name), name)).isEqualTo("[Unlocked]");
+            assertThat(holder.release()).isNull();
+        }
     }
 
     @Test

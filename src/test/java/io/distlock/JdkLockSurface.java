@@ -133,6 +133,159 @@ final class JdkLockSurface {
         return seen;
     }
 
+    /**
+     * The bracketed state that {@code lock.toString()} ends with (what {@code ReentrantLock} and
+     * {@code ReentrantReadWriteLock} and its locks add after the object's identity). If
+     * {@code name} is not null (a distributed lock), the lock name in brackets must stand right
+     * before it.
+     */
+    static String stateOf(Object lock, String name) {
+        String s = lock.toString();
+        int at = s.lastIndexOf('[');
+        assertThat(at).as(s).isPositive();
+        if (name != null) {
+            assertThat(s.substring(0, at)).as(s).endsWith("[" + name + "]");
+        }
+        return s.substring(at);
+    }
+
+    /**
+     * What {@code lock}'s {@code toString()} tells in three states: unlocked, held (twice) by a
+     * thread named {@code toString-holder}, held by the calling thread. {@code name}: see
+     * {@link #stateOf}.
+     */
+    static List<String> toStringScenario(ReentrantLock lock, String name) throws InterruptedException {
+        List<String> seen = new ArrayList<>();
+        seen.add("unlocked: " + stateOf(lock, name));
+        try (OtherThread holder = OtherThread.holding("toString-holder", lock, lock)) {
+            seen.add("held by toString-holder: " + stateOf(lock, name));
+        }
+        lock.lock();
+        try {
+            seen.add("held by the caller: " + stateOf(lock, name));
+        } finally {
+            lock.unlock();
+        }
+        seen.add("unlocked again: " + stateOf(lock, name));
+        return seen;
+    }
+
+    /**
+     * What {@code rw}, its read lock and its write lock tell by {@code toString()} in these
+     * states: unlocked; write-locked twice by a thread named {@code toString-writer}; read-locked
+     * twice by the calling thread; read-locked once by it and once by another thread.
+     * {@code name}: see {@link #stateOf}.
+     */
+    static List<String> toStringScenario(java.util.concurrent.locks.ReentrantReadWriteLock rw, String name)
+            throws InterruptedException {
+        List<String> seen = new ArrayList<>();
+        seen.add("unlocked: " + states(rw, name));
+        try (OtherThread writer = OtherThread.holding("toString-writer", rw.writeLock(), rw.writeLock())) {
+            seen.add("write-locked twice by toString-writer: " + states(rw, name));
+        }
+        rw.readLock().lock();
+        rw.readLock().lock();
+        try {
+            seen.add("read-locked twice by the caller: " + states(rw, name));
+        } finally {
+            rw.readLock().unlock();
+        }
+        try (OtherThread reader = OtherThread.holding("toString-reader", rw.readLock())) {
+            seen.add("read-locked by the caller and toString-reader: " + states(rw, name));
+        } finally {
+            rw.readLock().unlock();
+        }
+        seen.add("unlocked again: " + states(rw, name));
+        return seen;
+    }
+
+    private static String states(java.util.concurrent.locks.ReentrantReadWriteLock rw, String name) {
+        return "rw=" + stateOf(rw, name) + " read=" + stateOf(rw.readLock(), name) + " write="
+                + stateOf(rw.writeLock(), name);
+    }
+
+    /** A thread that takes locks in order, holds them until closed, then releases them. */
+    static final class OtherThread implements AutoCloseable {
+        private final CountDownLatch holding = new CountDownLatch(1);
+        private final CountDownLatch letGo = new CountDownLatch(1);
+        private final Thread thread;
+
+        private OtherThread(String threadName, Lock... locks) {
+            thread = new Thread(() -> {
+                for (Lock l : locks) {
+                    l.lock();
+                }
+                holding.countDown();
+                try {
+                    letGo.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    for (Lock l : locks) {
+                        l.unlock();
+                    }
+                }
+            }, threadName);
+            thread.setDaemon(true);
+        }
+
+        /** Starts a thread named {@code threadName} and waits until it holds every lock. */
+        static OtherThread holding(String threadName, Lock... locks) throws InterruptedException {
+            OtherThread t = new OtherThread(threadName, locks);
+            t.thread.start();
+            assertThat(t.holding.await(30, TimeUnit.SECONDS)).as(threadName + " holds its locks").isTrue();
+            return t;
+        }
+
+        /** Lets the thread release its locks, and waits until it has. */
+        @Override
+        public void close() throws InterruptedException {
+            letGo.countDown();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(thread.isAlive()).as(thread.getName() + " released its locks").isFalse();
+        }
+    }
+
+    /**
+     * On a JDK lock: whether {@code probed} ({@code tryLock()}, or {@code tryLock(0, unit)} if
+     * {@code zeroTimeout}) takes a free lock while a thread is queued for it. The JDK has that
+     * state only between an unlock and the wake-up of the thread queued behind it, so: the
+     * calling thread holds {@code held}, a thread queues in {@code held.lock()} ({@code queued}
+     * says when it is), the caller unlocks and probes at once. The queued thread may wake first,
+     * so this is tried up to 50 times; true as soon as the probe took the lock with the other
+     * thread still queued (it can leave the queue only with the lock).
+     */
+    static boolean takesAFreeLockPastAQueuedThread(Lock held, java.util.function.Predicate<Thread> queued,
+                                                   Lock probed, boolean zeroTimeout) throws InterruptedException {
+        for (int round = 0; round < 50; round++) {
+            held.lock();
+            Thread q = new Thread(() -> {
+                held.lock();
+                held.unlock();
+            }, "jdk-queued-" + round);
+            q.setDaemon(true);
+            try {
+                q.start();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(1)).until(() -> queued.test(q));
+                io.distlock.testing.Waiter.awaitParked(q);
+            } finally {
+                held.unlock();
+            }
+            boolean took = zeroTimeout ? probed.tryLock(0, TimeUnit.NANOSECONDS) : probed.tryLock();
+            boolean stillQueued = false;
+            if (took) {
+                stillQueued = queued.test(q);
+                probed.unlock();
+            }
+            q.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(q.isAlive()).as("the queued thread got the lock in the end").isFalse();
+            if (took && stillQueued) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Serializing {@code lock}, alone or inside a serializable object, fails naming it. */
     static void serializationIsRefused(Lock lock, String name) {
         assertThat(lock).isInstanceOf(Serializable.class);

@@ -144,7 +144,8 @@ public abstract class ReadWriteLockContractTest {
         rw.readLock().lock();
         assertThat(rw.writeLock().getHoldCount()).isEqualTo(2);
         assertThat(rw.readLock().getHoldCount()).isEqualTo(3);
-        assertThat(rw.toString()).contains(name, "Read locks = 3", "Locked by thread");
+        assertThat(rw.toString()).contains(name, "[Write locks = 2, Read locks = 3]");
+        assertThat(rw.writeLock().toString()).contains(name, "[Locked by thread " + Thread.currentThread().getName() + "]");
         rw.readLock().unlock();
         rw.readLock().unlock();
         rw.readLock().unlock();
@@ -508,7 +509,8 @@ public abstract class ReadWriteLockContractTest {
             DistributedReentrantReadWriteLock there = reentrant(elsewhere);
             assertThat(elsewhere(there::isWriteLocked)).as("asks the server").isTrue();
             assertThat(there.getOwner()).isNull();
-            assertThat(rw.toString()).endsWith("[" + name + "][Read locks = 0][Locked by thread "
+            assertThat(rw.toString()).endsWith("[" + name + "][Write locks = 1, Read locks = 0]");
+            assertThat(rw.writeLock().toString()).endsWith("[" + name + "][Locked by thread "
                     + Thread.currentThread().getName() + "]");
         } finally {
             rw.writeLock().unlock();
@@ -518,6 +520,30 @@ public abstract class ReadWriteLockContractTest {
         assertThatThrownBy(() -> rw.getWaitQueueLength(null)).isExactlyInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> rw.getWaitingThreads(foreign)).isExactlyInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> rw.readLock().newCondition()).isExactlyInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void toStringTellsTheStateInReentrantReadWriteLocksWordsBesideTheName() throws Exception {
+        List<String> jdk = JdkLockSurface.toStringScenario(new ReentrantReadWriteLock(fair()), null);
+        assertThat(jdk).contains("unlocked: rw=[Write locks = 0, Read locks = 0] read=[Read locks = 0] write=[Unlocked]",
+                "write-locked twice by toString-writer: rw=[Write locks = 2, Read locks = 0] read=[Read locks = 0] "
+                        + "write=[Locked by thread toString-writer]",
+                "read-locked twice by the caller: rw=[Write locks = 0, Read locks = 2] read=[Read locks = 2] "
+                        + "write=[Unlocked]");
+        DistributedReentrantReadWriteLock rw = reentrant(here);
+        assertThat(JdkLockSurface.toStringScenario(rw, name)).isEqualTo(jdk);
+        // the counts are this JVM's: another JVM's reader and writer are not counted here
+        DistributedReentrantReadWriteLock there = reentrant(elsewhere);
+        try (JdkLockSurface.OtherThread reader = JdkLockSurface.OtherThread.holding("reader-there", there.readLock())) {
+            assertThat(JdkLockSurface.stateOf(there, name)).isEqualTo("[Write locks = 0, Read locks = 1]");
+            assertThat(JdkLockSurface.stateOf(rw, name)).isEqualTo("[Write locks = 0, Read locks = 0]");
+            assertThat(JdkLockSurface.stateOf(rw.readLock(), name)).isEqualTo("[Read locks = 0]");
+        }
+        try (JdkLockSurface.OtherThread writer = JdkLockSurface.OtherThread.holding("writer-there", there.writeLock())) {
+            assertThat(JdkLockSurface.stateOf(there.writeLock(), name)).isEqualTo("[Locked by thread writer-there]");
+            assertThat(JdkLockSurface.stateOf(rw, name)).isEqualTo("[Write locks = 0, Read locks = 0]");
+            assertThat(JdkLockSurface.stateOf(rw.writeLock(), name)).isEqualTo("[Unlocked]");
+        }
     }
 
     /** The writer holds; two writers and a reader of this JVM queue; what the lock says about it. */
@@ -801,6 +827,353 @@ public abstract class ReadWriteLockContractTest {
         assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
         rw.readLock().unlock();
         assertThat(waitingWriter.get(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    // ---- tryLock() past queued waiters, as ReentrantReadWriteLock's ----------------------------
+
+    /**
+     * Leaves on the server of read/write lock {@code lockName} what a writer of another JVM
+     * leaves there while it waits (a fair lock: its place at the tail of the queue), and returns
+     * what takes it away again; with the lock free and nobody before it, a writer whose turn has
+     * come and who has not taken it. {@code null} where the back end has no such state: on etcd
+     * the oldest key of the queue holds the lock.
+     */
+    protected AutoCloseable queueAStalledWriter(String lockName) {
+        return null;
+    }
+
+    /**
+     * A reader ({@code readers}' read lock, on another thread) holds, a writer queues
+     * ({@code writers}' write lock); what {@code probed}'s locks answer to {@code tryLock()} and
+     * {@code tryLock(0, unit)} from yet another thread. {@code queued}: whether the writer thread
+     * is queued (for a distributed lock: true; the thread is then checked to be parked, after its
+     * factory made its first calls).
+     */
+    private List<String> readPastAQueuedWriter(java.util.concurrent.locks.ReadWriteLock readers,
+                                               java.util.concurrent.locks.ReadWriteLock writers,
+                                               java.util.concurrent.locks.ReadWriteLock probed,
+                                               java.util.function.Predicate<Thread> queued) throws Exception {
+        List<String> seen = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> writerThread = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<Boolean> writer;
+        try (JdkLockSurface.OtherThread reader = JdkLockSurface.OtherThread.holding("reader", readers.readLock())) {
+            // the factories' first calls (a session, a connection) are made before the writer queues
+            assertThat(elsewhere(() -> tryAndRelease(writers.readLock()) && tryAndRelease(probed.readLock()))).isTrue();
+            writer = pool.submit(() -> {
+                writerThread.set(Thread.currentThread());
+                writers.writeLock().lock();
+                writers.writeLock().unlock();
+                return true;
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> writerThread.get() != null && queued.test(writerThread.get()));
+            io.distlock.testing.Waiter.awaitParked(writerThread.get());
+            seen.add("read tryLock()=" + elsewhere(() -> tryAndRelease(probed.readLock())));
+            seen.add("read tryLock(0)=" + elsewhere(() -> tryAndRelease(probed.readLock(), 0)));
+            seen.add("write tryLock()=" + elsewhere(() -> tryAndRelease(probed.writeLock())));
+            seen.add("write tryLock(0)=" + elsewhere(() -> tryAndRelease(probed.writeLock(), 0)));
+            seen.add("the writer waits=" + !writer.isDone());
+        }
+        assertThat(writer.get(30, TimeUnit.SECONDS)).as("the writer, once the reader is gone").isTrue();
+        return seen;
+    }
+
+    /**
+     * As {@code ReentrantReadWriteLock}'s, fair or not, the read lock's {@code tryLock()} reads
+     * past a writer queued behind readers (the write lock is not held); {@code tryLock(0, unit)}
+     * gives way to it. Checked with the reader in one JVM and the writer in another, or in the
+     * prober's JVM.
+     */
+    @Test
+    void readTryLockReadsPastAQueuedWriterAsReentrantReadWriteLockDoes() throws Exception {
+        ReentrantReadWriteLock jdk = new ReentrantReadWriteLock(fair());
+        List<String> expected = readPastAQueuedWriter(jdk, jdk, jdk, jdk::hasQueuedThread);
+        assertThat(expected).containsExactly("read tryLock()=true", "read tryLock(0)=false", "write tryLock()=false",
+                "write tryLock(0)=false", "the writer waits=true");
+        // the reader in a third JVM (a non-fair writer of the reader's JVM would queue there, locally)
+        DistributedReadWriteLock readers = factory(LockOptions.defaults()).getReadWriteLock(name);
+        DistributedReadWriteLock there = elsewhere.getReadWriteLock(name);
+        DistributedReadWriteLock mine = here.getReadWriteLock(name);
+        assertThat(readPastAQueuedWriter(readers, there, mine, t -> true)).as("the writer in another JVM").isEqualTo(expected);
+        List<String> local = readPastAQueuedWriter(readers, mine, mine, t -> true);
+        if (fair()) {
+            assertThat(local).as("the writer in the prober's JVM").isEqualTo(expected);
+        } else {
+            // the difference documented on DistributedReentrantReadWriteLock: a non-fair writer
+            // waits for the server holding its JVM's local write lock, which keeps the JVM's
+            // readers out
+            assertThat(local).as("the writer in the prober's JVM").containsExactly("read tryLock()=false",
+                    "read tryLock(0)=false", "write tryLock()=false", "write tryLock(0)=false", "the writer waits=true");
+        }
+    }
+
+    /** Runs {@code step} on {@code actor}'s thread and returns its result. */
+    private static <T> T on(ExecutorService actor, Callable<T> step) throws Exception {
+        return actor.submit(step).get(60, TimeUnit.SECONDS);
+    }
+
+    /** A single thread named {@code threadName}, to hold locks across steps. */
+    private static ExecutorService actor(String threadName) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts a writer of {@code writers} on {@code actor} and waits until it is queued (parked). */
+    private static Future<Boolean> queueWriter(ExecutorService actor, java.util.concurrent.locks.ReadWriteLock writers)
+            throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<Thread> started = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<Boolean> writer = actor.submit(() -> {
+            started.set(Thread.currentThread());
+            return tryAndRelease(writers.writeLock(), 60);
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> started.get() != null);
+        io.distlock.testing.Waiter.awaitParked(started.get());
+        return writer;
+    }
+
+    /**
+     * A writer ({@code writers}) queued while only readers hold, in turn: a reader of
+     * {@code readers}; then a reader of {@code probed} that read past the writer; then the write
+     * holder of {@code readers} that downgraded and gave the write lock back; and at last that
+     * holder before it gives the write lock back. What the readers of {@code probed} get with
+     * {@code tryLock()} each time.
+     */
+    private List<String> readPastWhateverReadersHold(java.util.concurrent.locks.ReadWriteLock readers,
+                                                     java.util.concurrent.locks.ReadWriteLock writers,
+                                                     java.util.concurrent.locks.ReadWriteLock probed) throws Exception {
+        List<String> seen = new ArrayList<>();
+        ExecutorService r = actor("reader");
+        ExecutorService b1 = actor("past-1");
+        ExecutorService b2 = actor("past-2");
+        ExecutorService w = actor("writer");
+        try {
+            // the factories' first calls are made before anyone queues
+            assertThat(on(w, () -> tryAndRelease(writers.readLock())) && on(b1, () -> tryAndRelease(probed.readLock()))
+                    && on(r, () -> tryAndRelease(readers.readLock()))).isTrue();
+            on(r, () -> {
+                readers.readLock().lock();
+                return null;
+            });
+            Future<Boolean> writer = queueWriter(w, writers);
+            boolean got1 = on(b1, () -> probed.readLock().tryLock());
+            seen.add("past a writer queued behind a reader: " + got1);
+            on(r, () -> {
+                readers.readLock().unlock();
+                return null;
+            });
+            boolean got2 = on(b2, () -> probed.readLock().tryLock());
+            seen.add("past a writer queued behind a reader that read past it: " + got2);
+            seen.add("the writer waits: " + !writer.isDone());
+            for (ExecutorService b : got1 && got2 ? List.of(b1, b2) : got1 ? List.of(b1) : got2 ? List.of(b2)
+                    : List.<ExecutorService>of()) {
+                on(b, () -> {
+                    probed.readLock().unlock();
+                    return null;
+                });
+            }
+            assertThat(writer.get(30, TimeUnit.SECONDS)).isTrue();
+
+            on(r, () -> {
+                readers.writeLock().lock();
+                return null;
+            });
+            writer = queueWriter(w, writers);
+            on(r, () -> {
+                readers.readLock().lock();
+                return null;
+            });
+            seen.add("beside a write holder that took the read lock: " + on(b1, () -> tryAndRelease(probed.readLock())));
+            on(r, () -> {
+                readers.writeLock().unlock();
+                return null;
+            });
+            seen.add("past a writer queued behind a downgraded reader: " + on(b1, () -> tryAndRelease(probed.readLock())));
+            seen.add("the writer waits: " + !writer.isDone());
+            on(r, () -> {
+                readers.readLock().unlock();
+                return null;
+            });
+            assertThat(writer.get(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            for (ExecutorService e : List.of(r, b1, b2, w)) {
+                e.shutdownNow();
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * A writer that waits while only readers hold the lock is passed by a reader's
+     * {@code tryLock()} whoever those readers are (one that read past it too, or a writer's
+     * downgraded read), and not while a writer holds, as on {@code ReentrantReadWriteLock}.
+     */
+    @Test
+    void readTryLockReadsPastAQueuedWriterWhoeverTheReadersAreAsReentrantReadWriteLockDoes() throws Exception {
+        ReentrantReadWriteLock jdk = new ReentrantReadWriteLock(fair());
+        List<String> expected = readPastWhateverReadersHold(jdk, jdk, jdk);
+        assertThat(expected).containsExactly("past a writer queued behind a reader: true",
+                "past a writer queued behind a reader that read past it: true", "the writer waits: true",
+                "beside a write holder that took the read lock: false",
+                "past a writer queued behind a downgraded reader: true", "the writer waits: true");
+        DistributedReadWriteLock readers = factory(LockOptions.defaults()).getReadWriteLock(name);
+        assertThat(readPastWhateverReadersHold(readers, elsewhere.getReadWriteLock(name), here.getReadWriteLock(name)))
+                .isEqualTo(expected);
+    }
+
+    /**
+     * Readers that read past queued writers with {@code tryLock()} (and downgrading writers, whose
+     * reads stay after their write lock) never overlap a writer: threads of three JVMs, writers
+     * with {@code lock()}, readers with {@code tryLock()} in a loop, pausing between reads.
+     */
+    @Test
+    void readersReadingPastQueuedWritersNeverOverlapAWriter() throws Exception {
+        List<DistributedLockFactory> jvms = List.of(here, elsewhere, factory(LockOptions.defaults()));
+        AtomicInteger writersInside = new AtomicInteger();
+        AtomicInteger readersInside = new AtomicInteger();
+        AtomicInteger violations = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
+        AtomicInteger writes = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Future<?>> all = new ArrayList<>();
+        for (DistributedLockFactory jvm : jvms) {
+            all.add(pool.submit(() -> {
+                DistributedReadWriteLock rw = jvm.getReadWriteLock(name);
+                for (int i = 0; i < 8; i++) {
+                    rw.writeLock().lock();
+                    boolean downgraded = false;
+                    try {
+                        if (writersInside.incrementAndGet() != 1 || readersInside.get() != 0) {
+                            violations.incrementAndGet();
+                        }
+                        Thread.sleep(5);
+                        writes.incrementAndGet();
+                        writersInside.decrementAndGet();
+                        if (i % 2 == 0) {
+                            rw.readLock().lock();   // a downgrade: the read outlives the write lock
+                            readersInside.incrementAndGet();
+                            downgraded = true;
+                        }
+                    } finally {
+                        rw.writeLock().unlock();
+                    }
+                    if (downgraded) {
+                        try {
+                            Thread.sleep(10);
+                            if (writersInside.get() != 0) {
+                                violations.incrementAndGet();
+                            }
+                        } finally {
+                            readersInside.decrementAndGet();
+                            rw.readLock().unlock();
+                        }
+                    }
+                }
+                return null;
+            }));
+            for (int t = 0; t < 2; t++) {
+                pool.submit(() -> {
+                    DistributedLock read = jvm.getReadWriteLock(name).readLock();
+                    while (!stop.get()) {
+                        if (!read.tryLock()) {
+                            Thread.sleep(1);
+                            continue;
+                        }
+                        try {
+                            readersInside.incrementAndGet();
+                            if (writersInside.get() != 0) {
+                                violations.incrementAndGet();
+                            }
+                            Thread.sleep(3);
+                            if (writersInside.get() != 0) {
+                                violations.incrementAndGet();
+                            }
+                            reads.incrementAndGet();
+                        } finally {
+                            readersInside.decrementAndGet();
+                            read.unlock();
+                        }
+                        // a pause, or readers that read past writers would keep them out for
+                        // ever (as they would a ReentrantReadWriteLock's)
+                        Thread.sleep(10);
+                    }
+                    return null;
+                });
+            }
+        }
+        try {
+            for (Future<?> f : all) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+        } finally {
+            stop.set(true);
+        }
+        System.out.println(getClass().getSimpleName() + ": " + writes.get() + " writes among " + reads.get()
+                + " reads by tryLock(), " + violations.get() + " violations");
+        assertThat(violations.get()).isZero();
+        assertThat(writes.get()).isEqualTo(24);
+        assertThat(reads.get()).as("readers got in").isPositive();
+    }
+
+    /**
+     * As {@code ReentrantReadWriteLock}'s, fair or not, both locks' {@code tryLock()} take a free
+     * lock past a queued writer; a fair lock's {@code tryLock(0, unit)} does not, a non-fair
+     * one's read lock gives way to the writer at the head of the queue. The JDK lock shows it
+     * between an unlock and the queued writer's wake-up; the distributed lock in the same state
+     * set up on the server: another JVM's writer waiting, its turn come (and, fair, a writer of
+     * the prober's JVM queued behind it).
+     */
+    @Test
+    void tryLockTakesAFreeLockPastQueuedWaitersAsReentrantReadWriteLockDoes() throws Exception {
+        ReentrantReadWriteLock jdk = new ReentrantReadWriteLock(fair());
+        java.util.concurrent.locks.Lock w = jdk.writeLock();
+        List<String> expected = List.of(
+                "write tryLock()=" + JdkLockSurface.takesAFreeLockPastAQueuedThread(w, jdk::hasQueuedThread, w, false),
+                "write tryLock(0)=" + JdkLockSurface.takesAFreeLockPastAQueuedThread(w, jdk::hasQueuedThread, w, true),
+                "read tryLock()=" + JdkLockSurface.takesAFreeLockPastAQueuedThread(w, jdk::hasQueuedThread, jdk.readLock(), false),
+                "read tryLock(0)=" + JdkLockSurface.takesAFreeLockPastAQueuedThread(w, jdk::hasQueuedThread, jdk.readLock(), true));
+        assertThat(expected).containsExactly("write tryLock()=true", "write tryLock(0)=" + !fair(), "read tryLock()=true",
+                "read tryLock(0)=false");
+
+        AutoCloseable stalled = queueAStalledWriter(name);
+        org.junit.jupiter.api.Assumptions.assumeTrue(stalled != null,
+                "no writer keeps a place on this back end's server while the lock is free");
+        java.util.concurrent.atomic.AtomicReference<Thread> waiting = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<Boolean> waiter = null;
+        try {
+            if (fair()) {
+                // a fair writer of the prober's JVM queues behind it (a non-fair one would wait
+                // holding the JVM's local write lock: see readTryLockReadsPastAQueuedWriter...)
+                waiter = pool.submit(() -> {
+                    waiting.set(Thread.currentThread());
+                    DistributedLock l = here.getReadWriteLock(name).writeLock();
+                    l.lock();
+                    l.unlock();
+                    return true;
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> waiting.get() != null
+                        && reentrant(here).getQueuedWriterThreads().contains(waiting.get()));
+                io.distlock.testing.Waiter.awaitParked(waiting.get());
+            }
+            for (DistributedLockFactory prober : List.of(here, elsewhere)) {
+                DistributedReadWriteLock rw = prober.getReadWriteLock(name);
+                assertThat(List.of(
+                        "write tryLock()=" + elsewhere(() -> tryAndRelease(rw.writeLock())),
+                        "write tryLock(0)=" + elsewhere(() -> tryAndRelease(rw.writeLock(), 0)),
+                        "read tryLock()=" + elsewhere(() -> tryAndRelease(rw.readLock())),
+                        "read tryLock(0)=" + elsewhere(() -> tryAndRelease(rw.readLock(), 0))))
+                        .as(prober == here ? "in the waiter's JVM" : "in another JVM").isEqualTo(expected);
+            }
+            if (waiter != null) {
+                assertThat(waiter.isDone()).as("the waiter still waits for its turn").isFalse();
+            }
+        } finally {
+            stalled.close();
+        }
+        if (waiter != null) {
+            assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the waiter's turn, once the stalled one is gone").isTrue();
+        }
     }
 
     private static boolean tryAndRelease(java.util.concurrent.locks.Lock lock, long seconds) throws InterruptedException {

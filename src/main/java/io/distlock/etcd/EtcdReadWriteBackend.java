@@ -35,7 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (EtcdCalls.lockKey: names are prefix-free):
  *   B r/token   a reader, queued or holding
  *   B w/token   a writer, queued or holding
- *   B d/token   a reader that took the read lock while holding the write lock (a downgrade)
+ *   B d/token   a reader that holds the read lock ahead of its place by revision: the write
+ *               holder's own read (a downgrade, value "w:" + the writer's token), or a reader
+ *               that read past queued writers (value "r:" + its token, see below)
  * Each key is attached to the factory's session lease (watchdog on) or to a lease of its own.
  *
  *   enqueue   one txn: put my key, count the keys that block me (readers: writers; writers:
@@ -54,6 +56,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *   downgrade the write holder's reader puts B d/token in a txn guarded by its own writer key:
  *             granted at once. Writers queued behind the write holder were created before it,
  *             so they would not see it by revision: every writer waits for every d/ key.
+ *   read past a reader's tryLock() that finds writers queued before its key, none of whom
+ *             holds the lock, reads past them as ReentrantReadWriteLock.tryLock() does: one
+ *             txn reads the oldest writer W, the oldest reader and every d/ key; if a key blocks
+ *             W (a reader older than W, a d/ key older than W or not W's own downgrade) it
+ *             blocks every writer, and a second txn, guarded by that key being still the one
+ *             read and by my key, replaces my r/ key by B d/token. While the guard key lives no
+ *             writer can hold, and from then on every writer waits for my d/ key. If nothing
+ *             blocks W, W holds the lock or has been handed it (the oldest key holds), and the
+ *             tryLock() fails. tryLock(0, unit) never reads past: it gives way to the writers
+ *             queued before it, as ReentrantReadWriteLock's does.
  *
  * Fencing: every token is the revision of a write made after the acquisition was decided (the
  * enqueue, or the confirming rewrite), so it is greater than the token of every earlier holder,
@@ -61,7 +73,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * Fairness: first come, first served by create revision. A reader waits for every writer queued
  * before it, a writer for everyone queued before it, so neither readers nor writers can be
- * starved.
+ * starved by waiting ones (a reader's tryLock() reads past queued writers, as the JDK's does).
  * </pre>
  */
 final class EtcdReadWriteBackend implements ReadWriteLockBackend {
@@ -211,6 +223,18 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
+            // a reader's tryLock() reads past queued writers that do not hold the lock
+            return acquire(name, token, willWait, !writer && !willWait, timeoutNanos);
+        }
+
+        /** tryLock(0, unit): as tryLock(), but a reader gives way to the writers queued before it. */
+        @Override
+        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return acquire(name, token, false, false, timeoutNanos);
+        }
+
+        private AcquireResult acquire(String name, String token, boolean willWait, boolean readPast,
+                                      long timeoutNanos) {
             EtcdCalls.beginAttempt();
             long start = System.nanoTime();
             long deadline = deadline(timeoutNanos);
@@ -222,7 +246,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                         return acquired(name, token, d, d.revision, start, deadline);
                     }
                 }
-                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, readPast, start, deadline);
             }
             List<GetResponse> seen = await(client.getKVClient().txn().Then(recheck(name, e)).commit(),
                     deadline, "re-check").getGetResponses();
@@ -230,21 +254,83 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                 // my key vanished while I waited (its lease expired or was revoked): whoever
                 // queued after me no longer waits for me, so I must not enter on the old key
                 forget(token, e);
-                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, readPast, start, deadline);
             }
             long blocked = seen.get(1).getKvs().size() + (writer ? seen.get(2).getCount() : 0);
             if (blocked > 0) {
                 return AcquireResult.busy(-1);
             }
-            TxnResponse confirmed = await(client.getKVClient().txn()
+            TxnResponse confirmed = confirm(e, token, deadline);
+            if (!confirmed.isSucceeded()) {
+                forget(token, e);
+                return decideQueued(name, token, enqueue(name, token, deadline), willWait, readPast, start, deadline);
+            }
+            return acquired(name, token, e, confirmed.getHeader().getRevision(), start, deadline);
+        }
+
+        /** Rewrites my key if it is still the one I created: its revision is my fencing token. */
+        private TxnResponse confirm(Entry e, String token, long deadline) {
+            return await(client.getKVClient().txn()
                     .If(new Cmp(e.key, Cmp.Op.EQUAL, CmpTarget.createRevision(e.revision)))
                     .Then(Op.put(e.key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(e.lease.id()).build()))
                     .commit(), deadline, "confirm");
-            if (!confirmed.isSucceeded()) {
-                forget(token, e);
-                return decideQueued(name, token, enqueue(name, token, deadline), willWait, start, deadline);
+        }
+
+        /**
+         * A reader's tryLock() whose key found writers queued before it: reads past them unless
+         * one holds the lock (see the class comment). Returns null if it does not get in.
+         */
+        private AcquireResult readPast(String name, String token, Entry e, long start, long deadline) {
+            GetOption oldest = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
+                    .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
+            List<GetResponse> seen = await(client.getKVClient().txn().Then(
+                    Op.get(EtcdCalls.bytes(base(name) + "w/"), oldest),
+                    Op.get(EtcdCalls.bytes(base(name) + "r/"), oldest),
+                    Op.get(EtcdCalls.bytes(base(name) + "d/"), GetOption.builder().isPrefix(true).build()))
+                    .commit(), deadline, "read past").getGetResponses();
+            List<KeyValue> writers = seen.get(0).getKvs();
+            if (writers.isEmpty() || writers.get(0).getCreateRevision() > e.revision) {
+                // the writers before me have gone meanwhile: my own key holds
+                TxnResponse confirmed = confirm(e, token, deadline);
+                return confirmed.isSucceeded()
+                        ? acquired(name, token, e, confirmed.getHeader().getRevision(), start, deadline) : null;
             }
-            return acquired(name, token, e, confirmed.getHeader().getRevision(), start, deadline);
+            KeyValue w = writers.get(0);
+            String ownDowngrade = "w:" + w.getValue().toString(StandardCharsets.UTF_8);
+            KeyValue blocker = null;
+            List<KeyValue> readers = seen.get(1).getKvs();
+            if (!readers.isEmpty() && readers.get(0).getCreateRevision() < w.getCreateRevision()) {
+                blocker = readers.get(0);
+            }
+            for (KeyValue d : seen.get(2).getKvs()) {
+                String value = d.getValue().toString(StandardCharsets.UTF_8);
+                // a d/ key of unknown kind (written by a version that did not mark them) newer
+                // than W may be W's own downgrade: it is not counted
+                if (blocker == null && (d.getCreateRevision() < w.getCreateRevision() || value.startsWith("r:")
+                        || (value.startsWith("w:") && !value.equals(ownDowngrade)))) {
+                    blocker = d;
+                }
+            }
+            if (blocker == null) {
+                return null;   // the oldest writer holds the lock, or has been handed it
+            }
+            ByteSequence past = keyOf(name, "d", token);
+            Cmp stillBlocked = new Cmp(blocker.getKey(), Cmp.Op.EQUAL, CmpTarget.createRevision(blocker.getCreateRevision()));
+            Cmp stillMine = new Cmp(e.key, Cmp.Op.EQUAL, CmpTarget.createRevision(e.revision));
+            java.util.function.Supplier<TxnResponse> write = () -> await(client.getKVClient().txn()
+                    .If(stillBlocked, stillMine, givenUp.notGivenUp(token))
+                    .Then(Op.put(past, EtcdCalls.bytes("r:" + token), PutOption.builder().withLeaseId(e.lease.id()).build()),
+                            Op.delete(e.key, DeleteOption.DEFAULT))
+                    .commit(), deadline, "read past");
+            // a late request on the session must not write (see GivenUpTokens); an own lease is
+            // revoked after an unknown outcome
+            TxnResponse r = watchdog ? givenUp.sending(token, e.lease, write) : write.get();
+            if (!r.isSucceeded()) {
+                return null;
+            }
+            Entry mine = new Entry(past, e.lease, r.getHeader().getRevision());
+            entries.put(token, mine);
+            return acquired(name, token, mine, mine.revision, start, deadline);
         }
 
         /** The reads of a re-check, at one revision: my key, the older blockers, and (writers) every d/ key. */
@@ -268,10 +354,16 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             return kv.getCreateRevision() == e.revision && kv.getLease() == e.lease.id();
         }
 
-        private AcquireResult decideQueued(String name, String token, Queued q, boolean willWait, long start,
-                                           long deadline) {
+        private AcquireResult decideQueued(String name, String token, Queued q, boolean willWait, boolean readPast,
+                                           long start, long deadline) {
             if (q.blocked == 0) {
                 return acquired(name, token, q.entry, q.entry.revision, start, deadline);
+            }
+            if (readPast) {
+                AcquireResult past = readPast(name, token, q.entry, start, deadline);
+                if (past != null) {
+                    return past;
+                }
             }
             if (!willWait) {
                 // tryLock(): nothing may stay queued (if this fails, the engine removes it later)
@@ -286,7 +378,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             ByteSequence key = keyOf(name, writer ? "w" : "r", token);
             Op count = Op.get(blockers(name), GetOption.builder().isPrefix(true).withCountOnly(true).build());
             TxnResponse[] r = new TxnResponse[1];
-            Entry e = put(key, token, deadline, null, count, r);
+            Entry e = put(key, token, token, deadline, null, count, r);
             // the count includes my own key when I am a writer (a writer's range is everyone)
             long blocked = r[0].getGetResponses().get(0).getCount() - (writer ? 1 : 0);
             return new Queued(e, blocked);
@@ -305,23 +397,26 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
             }
             Cmp guard = new Cmp(we.key, Cmp.Op.EQUAL, CmpTarget.createRevision(we.revision));
             TxnResponse[] r = new TxnResponse[1];
-            return put(keyOf(name, "d", token), token, deadline, guard, null, r);
+            // the value names the write hold it is taken under (see readPast)
+            return put(keyOf(name, "d", token), token, "w:" + w, deadline, guard, null, r);
         }
 
         /**
-         * Writes {@code key} with the factory's session (or a new lease of its own), optionally
-         * guarded and with one read at the same revision; records the entry by token.
+         * Writes {@code key}, holding {@code value}, with the factory's session (or a new lease of
+         * its own), optionally guarded and with one read at the same revision; records the entry
+         * by token.
          *
          * @return the entry, or null if the guard failed
          */
-        private Entry put(ByteSequence key, String token, long deadline, Cmp guard, Op read, TxnResponse[] out) {
+        private Entry put(ByteSequence key, String token, String value, long deadline, Cmp guard, Op read,
+                          TxnResponse[] out) {
             EtcdSession own = watchdog ? null : sessions.grant(true, deadline);
             EtcdSession[] used = new EtcdSession[1];
             TxnResponse r;
             try {
                 java.util.function.Function<EtcdSession, TxnResponse> write = s -> {
                     used[0] = s;
-                    Op put = Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build());
+                    Op put = Op.put(key, EtcdCalls.bytes(value), PutOption.builder().withLeaseId(s.id()).build());
                     io.etcd.jetcd.Txn txn = client.getKVClient().txn();
                     txn = guard != null ? txn.If(guard, givenUp.notGivenUp(token)) : txn.If(givenUp.notGivenUp(token));
                     txn = read == null ? txn.Then(put) : txn.Then(put, read);

@@ -13,7 +13,11 @@ import io.distlock.DistributedReadWriteLock;
  *
  * <p><b>Fairness.</b> First come, first served across JVMs: every acquisition queues a key on the
  * server, ordered by etcd's revision; a reader waits only for the writers queued before it, a
- * writer for everyone queued before it. Neither readers nor writers can be starved. In a
+ * writer for everyone queued before it. Neither waiting readers nor waiting writers can be
+ * starved. Only the read lock's {@code tryLock()} reads past queued writers, as long as none of
+ * them holds the lock, as {@code ReentrantReadWriteLock.tryLock()} does (so readers that call it
+ * in a loop without pause can keep a writer out, as they can a {@code ReentrantReadWriteLock}'s;
+ * {@code tryLock(0, unit)} gives way to queued writers). In a
  * {@linkplain io.distlock.LockOptions#fair() fair} factory each waiting thread takes its own place
  * (not one per JVM), so threads of every JVM are served in the order they asked.
  *
@@ -22,7 +26,9 @@ import io.distlock.DistributedReadWriteLock;
  * locks ({@code "x/"} and {@code "q/"} ranges) whatever the names.
  *
  * <p><b>Cost.</b> A first acquisition that finds nothing in its way is one transaction (put and
- * count), a release one delete; a waiter counts again after each relevant delete it watches.
+ * count), a release one delete; a waiter counts again after each relevant delete it watches. A
+ * read {@code tryLock()} that finds writers queued before it makes two more: a read, and the
+ * transaction that puts it past them.
  */
 public final class EtcdReadWriteLock extends DistributedReentrantReadWriteLock {
 

@@ -2,8 +2,8 @@ package io.distlock.internal;
 
 /**
  * How an acquisition waits: not at all, until a deadline, forever, or forever unless interrupted.
- * NO_WAIT_IN_TURN does not wait either, and does not overtake waiters queued on the server (a
- * fair lock's tryLock(0, unit)).
+ * NO_WAIT_IN_TURN does not wait either, and does not overtake waiters queued on the server as
+ * NO_WAIT may (tryLock(0, unit) of a fair lock, or of a non-fair read/write lock).
  */
 enum AcquireMode {
     NO_WAIT, NO_WAIT_IN_TURN, TIMED, UNINTERRUPTIBLE, INTERRUPTIBLE;

@@ -117,6 +117,15 @@ public abstract class HoldSync {
      */
     abstract Set<Thread> leaseless();
 
+    /**
+     * How {@code tryLock(time, unit)} with no time left tries the server: as the fairness says
+     * (the exclusive lock); a read/write side always tries in turn, and its back end says what
+     * that means for each side.
+     */
+    AcquireMode noTimeLeftMode() {
+        return fairness.noTimeLeftMode();
+    }
+
     /** The message of IllegalMonitorStateException when the current thread does not hold it. */
     abstract String notHeldMessage();
 
@@ -193,7 +202,7 @@ public abstract class HoldSync {
         engine.checkOpen();
         long timeoutNanos = Math.max(unit.toNanos(time), 0L);
         long deadline = System.nanoTime() + timeoutNanos;
-        return acquire(timeoutNanos > 0 ? AcquireMode.TIMED : fairness.noTimeLeftMode(), deadline, timeoutNanos, true);
+        return acquire(timeoutNanos > 0 ? AcquireMode.TIMED : noTimeLeftMode(), deadline, timeoutNanos, true);
     }
 
     /**

@@ -159,6 +159,16 @@ public final class ReadWriteSync {
             return local.owner() != null || local.readLockCount() > 0 || local.hasQueuedThreads();
         }
 
+        /**
+         * tryLock(0) never queues and does not overtake as tryLock() does: a fair lock's gives way
+         * to everyone queued before it, a non-fair reader to waiting writers (the back end's
+         * tryAcquireInTurn says how), as ReentrantReadWriteLock's.
+         */
+        @Override
+        final AcquireMode noTimeLeftMode() {
+            return AcquireMode.NO_WAIT_IN_TURN;
+        }
+
         @Override
         final boolean localQueueNotEmpty() {
             return local.hasQueuedThreads();

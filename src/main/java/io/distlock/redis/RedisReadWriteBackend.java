@@ -36,6 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * their own token or for a release meant for everyone. A write holder's read (a downgrade),
  * tryLock() and tryLock(0, unit) do not queue. No intent is marked: a non-fair factory's readers
  * on the same name do not see fair writers waiting.
+ *
+ * A reader's tryLock() reads past waiting writers (their intent, their places in the queue), as
+ * ReentrantReadWriteLock.tryLock() does; its tryLock(0, unit) gives way to them.
  * </pre>
  */
 final class RedisReadWriteBackend implements ReadWriteLockBackend {
@@ -246,16 +249,24 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
             if (queues() && willWait) {
                 return fairAcquire(name, token, leaseMillis, "r", timeoutNanos);
             }
+            // a tryLock() reads past waiting writers, as ReentrantReadWriteLock.tryLock() does
+            return acquire(name, token, leaseMillis, willWait, timeoutNanos);
+        }
+
+        /** One attempt of RW_READ_ACQUIRE; {@code givesWay}: refused while a writer's intent is marked. */
+        private AcquireResult acquire(String name, String token, long leaseMillis, boolean givesWay, long timeoutNanos) {
             String mine = downgrades ? writerTokens.getOrDefault(name, "") : "";
             return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE,
                     acquireKeys(redis.keys(name)),
-                    List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine))), leaseMillis);
+                    List.of(token, Long.toString(leaseMillis), redis.retentionMillis, mine, givesWay ? "1" : "0"))),
+                    leaseMillis);
         }
 
+        /** tryLock(0, unit): gives way to waiting writers (fair: to everyone queued before it). */
         @Override
         public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
             return queues() ? fairTry(name, token, leaseMillis, "r", timeoutNanos)
-                    : tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+                    : acquire(name, token, leaseMillis, true, timeoutNanos);
         }
 
         @Override

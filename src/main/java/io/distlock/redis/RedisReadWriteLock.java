@@ -12,9 +12,12 @@ import io.distlock.DistributedReadWriteLock;
  *
  * <p><b>Fairness.</b> Writers are preferred: a writer that finds the lock busy marks its intent on
  * the server, and while the intent stands new readers from every JVM wait (readers already
- * holding the lock keep it; the writer waits for them). One intent is marked at a time: it ends
+ * holding the lock keep it; the writer waits for them). A reader's {@code tryLock()} does not
+ * wait and reads past the intent, as {@code ReentrantReadWriteLock.tryLock()} reads past a queued
+ * writer (so readers that call it in a loop without pause can keep a writer out, as they can a
+ * {@code ReentrantReadWriteLock}'s); its {@code tryLock(0, unit)} gives way to it. One intent is marked at a time: it ends
  * when its writer takes the lock, and a second waiting writer marks its own at its next attempt,
- * so readers arriving in between may get in first, but a stream of readers cannot starve a
+ * so readers arriving in between may get in first, but a stream of waiting readers cannot starve a
  * writer. Among writers, and among readers, there is no order. A writer that dies while waiting
  * leaves its intent to run out within 3 seconds. A {@linkplain io.distlock.LockOptions#fair() fair}
  * factory's locks are served first come, first served instead: every waiting reader and writer

@@ -31,7 +31,9 @@ public interface LockBackend extends AutoCloseable {
      * @param leaseMillis the time to live of the lease
      * @param willWait {@code false} if the caller will not wait when the lock is busy (a
      *        {@code tryLock()}): nothing may be left queued after a busy result, and the call must
-     *        not wait for any other owner
+     *        not wait for any other owner. Such an attempt takes a lock that nobody holds even
+     *        if acquisitions are queued for it, as {@code ReentrantLock.tryLock()} does on a
+     *        fair lock (a read side: even if writers wait, as long as none holds the lock)
      * @param timeoutNanos the longest this call may wait for the server: the time a timed
      *        acquisition has left ({@link Long#MAX_VALUE} when it has no deadline). A back end
      *        waits at most this long or its own request timeout, whichever is shorter; one whose
@@ -47,10 +49,15 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Creates the lease for {@code name} if no lease exists and no acquisition is queued for it
-     * on the server, in one attempt that never queues and never waits for another owner: a fair
-     * lock's {@code tryLock(0, unit)}, which, as on a fair {@code ReentrantLock}, does not
-     * overtake waiters. A back end whose server queues no waiters uses the default, which is
-     * {@code tryAcquire(name, token, leaseMillis, false, timeoutNanos)}.
+     * on the server, in one attempt that never queues and never waits for another owner: a
+     * {@code tryLock(0, unit)}, which, as on {@code ReentrantLock} and
+     * {@code ReentrantReadWriteLock}, does not overtake waiters the way {@code tryLock()} may (the
+     * {@code willWait == false} attempt of {@link #tryAcquire}). The engine calls it for a fair
+     * lock's {@code tryLock(0, unit)}, which gives way to everyone queued before it, and for a
+     * non-fair read/write lock's, whose read side gives way to waiting writers (as
+     * {@code ReentrantReadWriteLock(false)}'s read lock does to a writer at the head of its queue)
+     * and whose write side need not give way at all. A back end whose server queues no waiters
+     * uses the default, which is {@code tryAcquire(name, token, leaseMillis, false, timeoutNanos)}.
      *
      * @param name the lock name
      * @param token the new owner's token

@@ -40,6 +40,20 @@ abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest 
                 .collect(java.util.stream.Collectors.toList());
     }
 
+    /**
+     * Fair transaction locks: a key in the lock's queue ({@code fx/}) older than every waiter
+     * that comes after. The lock service keeps no such state: the oldest key of its queue holds
+     * the lock (the server hands it over at the release), so a waiter whose turn has come holds it.
+     */
+    @Override
+    protected AutoCloseable queueAStalledWaiter(String lockName) {
+        if (!fair() || flavour() != EtcdFlavour.TRANSACTION) {
+            return null;
+        }
+        return EtcdTestSupport.putUntilClosed(etcd.get(), prefix + "fx/" + lockName.length() + ":" + lockName
+                + "/stalled-" + UUID.randomUUID());
+    }
+
     @Override
     protected void pauseServer() {
         etcd.get().pause(0);

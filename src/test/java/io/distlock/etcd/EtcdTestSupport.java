@@ -20,6 +20,25 @@ final class EtcdTestSupport {
         return Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build();
     }
 
+    /**
+     * Puts {@code key} (no lease, value {@code key}'s last segment) and returns what deletes it:
+     * a record the tests leave on the server as another JVM would.
+     */
+    static AutoCloseable putUntilClosed(EtcdCluster cluster, String key) {
+        ByteSequence k = ByteSequence.from(key, StandardCharsets.UTF_8);
+        try (Client client = client(cluster)) {
+            client.getKVClient().put(k, ByteSequence.from(key.substring(key.lastIndexOf('/') + 1),
+                    StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("could not put " + key, e);
+        }
+        return () -> {
+            try (Client client = client(cluster)) {
+                client.getKVClient().delete(k).get(10, TimeUnit.SECONDS);
+            }
+        };
+    }
+
     /** Every key under a prefix. */
     static List<String> keys(EtcdCluster cluster, String prefix) {
         try (Client client = client(cluster)) {

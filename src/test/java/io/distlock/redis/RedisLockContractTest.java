@@ -34,6 +34,17 @@ class RedisLockContractTest extends DistributedLockContractTest {
         return RedisTestSupport.leftovers(redis.first(), prefix);
     }
 
+    /** Fair locks: a token at the tail of the queue {@code P{N}:fq}, with its alive key {@code P{N}:fw:T}. */
+    @Override
+    protected AutoCloseable queueAStalledWaiter(String lockName) {
+        if (!fair()) {
+            return null;
+        }
+        String token = "stalled-" + UUID.randomUUID();
+        String base = prefix + "{" + lockName + "}";
+        return RedisTestSupport.queueUntilClosed(redis.first(), base + ":fq", token, base + ":fw:" + token);
+    }
+
     @Override
     protected void pauseServer() {
         redis.first().pause();

@@ -46,6 +46,27 @@ class RedisReadWriteLockTest extends ReadWriteLockContractTest {
         }
     }
 
+    /**
+     * Fair locks: {@code "w" + T} at the tail of the queue {@code P{N}:rw:q}, with its alive key
+     * {@code P{N}:rw:qa:T}; non-fair: the writer's intent {@code P{N}:rw:i}.
+     */
+    @Override
+    protected AutoCloseable queueAStalledWriter(String lockName) {
+        String token = "stalled-" + UUID.randomUUID();
+        String base = prefix + "{" + lockName + "}:rw";
+        if (fair()) {
+            return RedisTestSupport.queueUntilClosed(redis.first(), base + ":q", "w" + token, base + ":qa:" + token);
+        }
+        try (Jedis admin = RedisTestSupport.connect(redis.first())) {
+            admin.psetex(base + ":i", 600_000, token);
+        }
+        return () -> {
+            try (Jedis admin = RedisTestSupport.connect(redis.first())) {
+                admin.del(base + ":i");
+            }
+        };
+    }
+
     @Override
     protected void pauseServer() {
         redis.first().pause();

@@ -36,6 +36,26 @@ public final class RedisTestSupport {
         return calls;
     }
 
+    /**
+     * Queues {@code member} at the tail of the fair queue {@code queue} (scored by server time in
+     * microseconds, as the scripts do) with a live alive key {@code alive}, and returns what takes
+     * both away: the place of a waiter of another JVM that is not acting on it.
+     */
+    static AutoCloseable queueUntilClosed(RedisServer server, String queue, String member, String alive) {
+        try (Jedis jedis = connect(server)) {
+            List<String> t = jedis.time();
+            double score = Long.parseLong(t.get(0)) * 1_000_000.0 + Long.parseLong(t.get(1));
+            jedis.zadd(queue, score, member);
+            jedis.psetex(alive, 600_000, "1");
+        }
+        return () -> {
+            try (Jedis jedis = connect(server)) {
+                jedis.zrem(queue, member);
+                jedis.del(alive);
+            }
+        };
+    }
+
     /** All keys under a prefix. */
     static List<String> keys(RedisServer server, String prefix) {
         List<String> found = new ArrayList<>();
