@@ -80,7 +80,7 @@ final class AcquireLoop {
     /** Makes the next acquisition wait a courtesy window first (other JVMs may be waiting). */
     void requestCourtesy() {
         courtesyPending = true;
-        courtesyUntil = System.nanoTime() + engine.courtesyNanos();
+        courtesyUntil = System.nanoTime() + engine.turns.courtesyNanos();
     }
 
     /**
@@ -140,7 +140,7 @@ final class AcquireLoop {
                             ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
                             : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
                     long took = System.nanoTime() - sentAt;
-                    engine.recordRoundTrip(took);
+                    engine.turns.record(took);
                     if (result.isAcquired() && (result.validMillis() <= 0
                             || validNanos(result) <= took)) {
                         // granted on a lease the server may already have let run out (the back

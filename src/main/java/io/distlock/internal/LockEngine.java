@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * The engine's parts, one concern each: RetryPolicy (retries of back-end calls), LeaseSweeper
  * (renewal and expiry of held leases on one background thread), BackgroundReleaser (the
  * guaranteed release of server state nobody owns any more), Waker (alarms for untimed waits),
- * LockEvents (observers). This class owns their lifecycle, the registries, tokens, the courtesy
- * window and lease-loss reporting. close() abandons held leases, wakes waiters, gives them a
- * bounded time to withdraw, stops the sweeper, gives pending clean-ups a last round, then closes
- * the back end.
+ * LockEvents (observers), TurnsForOtherJvms (the round-trip estimate and the turn other JVMs get).
+ * This class owns their lifecycle, the registries, tokens and lease-loss reporting. close()
+ * abandons held leases, wakes waiters, gives them a bounded time to withdraw, stops the sweeper,
+ * gives pending clean-ups a last round, then closes the back end.
  * </pre>
  */
 public final class LockEngine implements AutoCloseable {
@@ -47,9 +47,6 @@ public final class LockEngine implements AutoCloseable {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
     /** Longest lock name accepted. */
     public static final int MAX_NAME_LENGTH = 4096;
-    static final long COURTESY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    static final long COURTESY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    static final int COURTESY_RTT_FACTOR = 3;
 
     final LockBackend backend;
     final LockOptions options;
@@ -64,6 +61,8 @@ public final class LockEngine implements AutoCloseable {
     final LockEvents events;
     /** The time the lease bookkeeping reads. */
     final EngineClock clock;
+    /** The round-trip estimate and the turn other JVMs' waiters get. */
+    final TurnsForOtherJvms turns = new TurnsForOtherJvms();
     /** Retries of back-end calls. */
     final RetryPolicy retries;
     /** Renewal and expiry of held leases, on the engine's background thread. */
@@ -78,8 +77,6 @@ public final class LockEngine implements AutoCloseable {
     private volatile Supplier<? extends io.distlock.DistributedReentrantLock> lockMaker = PlainLock::new;
     private volatile Supplier<? extends io.distlock.DistributedReentrantReadWriteLock> readWriteLockMaker =
             PlainReadWriteLock::new;
-    /** Smoothed duration of an acquire round trip, for the courtesy window. */
-    private final RoundTripEstimate roundTrips = new RoundTripEstimate(COURTESY_MIN_NANOS / COURTESY_RTT_FACTOR);
 
     /**
      * The operator's view of the back end's exclusive locks.
@@ -165,6 +162,7 @@ public final class LockEngine implements AutoCloseable {
         this.sweeper = new LeaseSweeper(owner, options, clock, "distlock-lease-" + id);
         this.releaser = new BackgroundReleaser(owner, leaseNanos, sweeper.scheduler(), this::isClosed,
                 "distlock-cleanup-" + id);
+        backend.useRoundTripEstimate(turns::roundTripNanos);
     }
 
     /**
@@ -307,22 +305,6 @@ public final class LockEngine implements AutoCloseable {
         random.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
     }
-
-    /** Feeds one measured acquire round trip into the smoothed estimate. */
-    void recordRoundTrip(long nanos) {
-        roundTrips.record(nanos);
-    }
-
-    /**
-     * How long a JVM that just gave a lease back while its own threads were queued, and while
-     * other JVMs were listening for the release, waits before competing for it again, so that a
-     * waiter elsewhere (one hop to hear the announcement, one round trip to acquire) gets its
-     * turn: several round trips.
-     */
-    long courtesyNanos() {
-        return roundTrips.scaled(COURTESY_RTT_FACTOR, COURTESY_MIN_NANOS, COURTESY_MAX_NANOS);
-    }
-
 
     /**
      * Registers an observer of this engine's locks.

@@ -5,7 +5,7 @@ package io.distlock.internal;
  * it (as TCP smooths its round-trip time), so that one slow call does not swing it. Safe for
  * concurrent use; a measurement lost to a race between two writers only delays the estimate.
  */
-public final class RoundTripEstimate {
+final class RoundTripEstimate {
 
     private volatile long nanos;
 

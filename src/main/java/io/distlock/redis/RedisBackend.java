@@ -1,7 +1,6 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
-import io.distlock.internal.RoundTripEstimate;
 import io.distlock.internal.Threads;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LeaseSnapshot;
@@ -43,7 +42,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               acquisition of that factory is refused for the hand-over window or until
  *               someone else takes N, so that a waiter of another process, which first has to
  *               hear the release, is not beaten to it by the releasing process. The window is
- *               three of this factory's smoothed acquire round trips, between
+ *               three of the factory's smoothed acquire round trips (the engine's one
+ *               estimate, LockBackend.useRoundTripEstimate), between
  *               HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last attempt of
  *               a timed acquisition, at its deadline, is not refused (see
  *               holdsReleasedLocksBack): a timed tryLock shorter than the window still takes a
@@ -86,6 +86,11 @@ final class RedisBackend implements LockBackend {
     /** Whether waiting acquisitions queue on the server (fair locks). */
     private final boolean fair;
     /**
+     * How this factory's exclusive locks order waiters, chosen once at construction: queueing on
+     * the server (fair) or racing with a reservation for other processes' waiters (non-fair).
+     */
+    private final Ordering ordering;
+    /**
      * The least time a release for which another process waited keeps the lock from the
      * releasing factory's next waiting acquisition (unless someone else takes it first): a waiter
      * needs the announcement's hop and one acquire round trip, and its JVM may be slower to wake
@@ -94,9 +99,13 @@ final class RedisBackend implements LockBackend {
     static final long HAND_OVER_WINDOW_MIN_MILLIS = 10;
     /** The most time a release holds the lock back for the waiters of other processes. */
     static final long HAND_OVER_WINDOW_MAX_MILLIS = 50;
-    /** This factory's acquire round trips, smoothed: the hand-over window is three of them. */
-    private final RoundTripEstimate roundTrips = new RoundTripEstimate(
-            TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3);
+    /**
+     * The factory's smoothed acquire round trip, owned by its engine (the one estimate of the
+     * factory, see useRoundTripEstimate): the hand-over window is three of them. Until an engine
+     * gives its own, the least window's third.
+     */
+    private volatile java.util.function.LongSupplier roundTripNanos = () -> MIN_ROUND_TRIP_NANOS;
+    private static final long MIN_ROUND_TRIP_NANOS = TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3;
     /** This factory's id in reservations (P{N}:r). */
     private final String factoryId = java.util.UUID.randomUUID().toString();
     /** How long a fair waiter keeps its place in the queue without an attempt. */
@@ -138,6 +147,7 @@ final class RedisBackend implements LockBackend {
         this.replicaAcks = replicaAcks;
         this.replicaWaitMillis = replicaWaitMillis;
         this.fair = fair;
+        this.ordering = fair ? new Queueing() : new Racing();
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
@@ -247,14 +257,10 @@ final class RedisBackend implements LockBackend {
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
         // an acquisition that will not wait takes a free lock at once, fair or not, as
-        // ReentrantLock.tryLock() does; one that waits queues behind earlier ones when fair
+        // ReentrantLock.tryLock() does; one that waits goes as the ordering says
         LockKeys k = keys(name);
-        long reply = fair && willWait
-                ? (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
-                        List.of(k.lock(), k.fence(), k.fairQueue(), k.waiting(), k.givenUp()),
-                        List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
-                                k.fairAlivePrefix(), k.lock()), RedisBackend::acquired))
-                : acquire(k, token, leaseMillis, willWait, timeoutNanos);
+        long reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
+                : acquire(k, token, leaseMillis, false, timeoutNanos);
         if (reply > 0) {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
@@ -262,16 +268,22 @@ final class RedisBackend implements LockBackend {
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
 
+    /** One attempt of the non-fair acquire script. */
     private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
-        long sentAt = System.nanoTime();
-        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
+        return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
                 List.of(k.lock(), k.fence(), k.waiting(), k.reservation(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0", factoryId),
                 RedisBackend::acquired));
-        // a first call (connection set-up, script loading) or a stall counts as the longest
-        // window at most, so that one does not hold the window up for long
-        roundTrips.record(Math.min(System.nanoTime() - sentAt, TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MAX_MILLIS)));
-        return reply;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here it sizes the hand-over window of non-fair locks (three round trips).
+     */
+    @Override
+    public void useRoundTripEstimate(java.util.function.LongSupplier roundTripNanos) {
+        this.roundTripNanos = java.util.Objects.requireNonNull(roundTripNanos, "roundTripNanos");
     }
 
     /**
@@ -281,9 +293,9 @@ final class RedisBackend implements LockBackend {
      * HAND_OVER_WINDOW_MAX_MILLIS.
      */
     long handOverWindowMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(roundTrips.scaled(3,
-                TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS),
-                TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MAX_MILLIS)));
+        long three = 3 * Math.min(roundTripNanos.getAsLong(), TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MAX_MILLIS));
+        return Math.max(HAND_OVER_WINDOW_MIN_MILLIS, Math.min(HAND_OVER_WINDOW_MAX_MILLIS,
+                TimeUnit.NANOSECONDS.toMillis(three)));
     }
 
     /**
@@ -294,47 +306,130 @@ final class RedisBackend implements LockBackend {
      */
     @Override
     public boolean holdsReleasedLocksBack() {
-        return !fair;
+        return ordering.holdsReleasedLocksBack();
     }
 
     @Override
     public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
-        if (!fair) {
-            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
-        }
-        LockKeys k = keys(name);
-        long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE_IN_TURN,
-                List.of(k.lock(), k.fence(), k.fairQueue(), k.givenUp()),
-                List.of(token, Long.toString(leaseMillis), retentionMillis, k.fairAlivePrefix()),
-                RedisBackend::acquired));
-        if (reply > 0) {
-            return AcquireResult.acquired(reply, leaseMillis);
-        }
-        return AcquireResult.busy(reply == -1 ? -1 : Math.max(-reply - 2, 0));
+        return ordering.acquireInTurn(name, token, leaseMillis, timeoutNanos);
     }
 
     @Override
     public ReleaseResult release(String name, String token) {
-        LockKeys k = keys(name);
-        if (fair) {
-            // also removes a queued request of the token (an acquisition whose answer was lost)
-            return releaseResult(fairRelease(k, token, true), k.lock());
-        }
-        // the server itself holds the lock back for other processes' waiters: no courtesy window
-        // is needed here
-        long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                List.of(k.lock(), k.waiting(), k.reservation(), k.givenUp()),
-                List.of(token, k.lock(), factoryId, Long.toString(handOverWindowMillis())));
-        return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
+        return ordering.release(keys(name), token);
     }
 
     @Override
     public void cancel(String name, String token) {
-        if (fair) {
-            fairRelease(keys(name), token, false);
-        } else {
+        ordering.cancel(keys(name), token);
+    }
+
+    /**
+     * How the exclusive locks of a factory order their waiters: one of two types, chosen at
+     * construction, as ReentrantLock chooses FairSync or NonfairSync.
+     */
+    private interface Ordering {
+        /** One attempt of an acquisition that waits when busy; the script's reply. */
+        long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos);
+
+        /** tryLock(0, unit). */
+        AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos);
+
+        ReleaseResult release(LockKeys k, String token);
+
+        void cancel(LockKeys k, String token);
+
+        ReleaseWatch watch(String channel, String token, Runnable onRelease);
+
+        boolean holdsReleasedLocksBack();
+    }
+
+    /**
+     * Non-fair: waiters race for a free lock; a release for which another process waited reserves
+     * the lock for the hand-over window (the server holds it back from this factory's waiters).
+     */
+    private final class Racing implements Ordering {
+        @Override
+        public long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos) {
+            return acquire(k, token, leaseMillis, true, timeoutNanos);
+        }
+
+        @Override
+        public AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+        }
+
+        @Override
+        public ReleaseResult release(LockKeys k, String token) {
+            // the server itself holds the lock back for other processes' waiters
+            long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
+                    List.of(k.lock(), k.waiting(), k.reservation(), k.givenUp()),
+                    List.of(token, k.lock(), factoryId, Long.toString(handOverWindowMillis())));
+            return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
+        }
+
+        @Override
+        public void cancel(LockKeys k, String token) {
             // out of the set of those waiting, so that the next release holds nothing back for it
-            run(RedisScript.CANCEL_WAITING, List.of(keys(name).waiting()), List.of(token));
+            run(RedisScript.CANCEL_WAITING, List.of(k.waiting()), List.of(token));
+        }
+
+        @Override
+        public ReleaseWatch watch(String channel, String token, Runnable onRelease) {
+            return subscriber.watch(channel, onRelease);
+        }
+
+        @Override
+        public boolean holdsReleasedLocksBack() {
+            return true;
+        }
+    }
+
+    /**
+     * Fair: a waiting acquisition takes its place in the server's queue and the lock only at its
+     * head; a release names the head, so that only the head tries again.
+     */
+    private final class Queueing implements Ordering {
+        @Override
+        public long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos) {
+            return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE,
+                    List.of(k.lock(), k.fence(), k.fairQueue(), k.waiting(), k.givenUp()),
+                    List.of(token, Long.toString(leaseMillis), retentionMillis, FAIR_ALIVE,
+                            k.fairAlivePrefix(), k.lock()), RedisBackend::acquired));
+        }
+
+        @Override
+        public AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            LockKeys k = keys(name);
+            long reply = (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.FAIR_ACQUIRE_IN_TURN,
+                    List.of(k.lock(), k.fence(), k.fairQueue(), k.givenUp()),
+                    List.of(token, Long.toString(leaseMillis), retentionMillis, k.fairAlivePrefix()),
+                    RedisBackend::acquired));
+            if (reply > 0) {
+                return AcquireResult.acquired(reply, leaseMillis);
+            }
+            return AcquireResult.busy(reply == -1 ? -1 : Math.max(-reply - 2, 0));
+        }
+
+        @Override
+        public ReleaseResult release(LockKeys k, String token) {
+            // also removes a queued request of the token (an acquisition whose answer was lost)
+            return releaseResult(fairRelease(k, token, true), k.lock());
+        }
+
+        @Override
+        public void cancel(LockKeys k, String token) {
+            fairRelease(k, token, false);
+        }
+
+        @Override
+        public ReleaseWatch watch(String channel, String token, Runnable onRelease) {
+            return subscriber.watch(channel, token, onRelease);
+        }
+
+        @Override
+        public boolean holdsReleasedLocksBack() {
+            return false;
         }
     }
 
@@ -432,8 +527,7 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        String channel = keys(name).lock();
-        return fair ? subscriber.watch(channel, token, onRelease) : subscriber.watch(channel, onRelease);
+        return ordering.watch(keys(name).lock(), token, onRelease);
     }
 
     @Override

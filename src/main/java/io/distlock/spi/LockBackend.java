@@ -102,6 +102,19 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * Gives the back end the factory's one smoothed estimate of an acquire round trip, in
+     * nanoseconds, measured and owned by the engine. A back end that holds released locks back
+     * for the waiters of other processes ({@link #holdsReleasedLocksBack()}) sizes that window with
+     * it, so that the engine's courtesy window and the back end's reservation agree. Called once,
+     * when the engine is made, before any other call; the supplier is cheap and thread-safe. The
+     * default ignores it.
+     *
+     * @param roundTripNanos the estimate
+     */
+    default void useRoundTripEstimate(java.util.function.LongSupplier roundTripNanos) {
+    }
+
+    /**
      * Deletes the lease of {@code name} if {@code token} owns it, and tells waiters. Also used to
      * clean up after an acquisition whose outcome is unknown: it then removes whatever that
      * acquisition left on the server (a lease, a queued request), knowing only the token.
