@@ -75,15 +75,18 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     /** Revision seen by the last busy attempt of each waiting token, where its watch starts. */
     private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
 
-    /** Whether waiting acquisitions queue by create revision (fair locks). */
-    private final boolean fair;
+    /**
+     * How the factory's locks order their waiters, chosen once at construction: queueing by
+     * create revision (fair) or racing for the free key (non-fair).
+     */
+    private final Ordering ordering;
     /** The tokens whose late requests may not write (see GivenUpTokens). */
     private final GivenUpTokens givenUp;
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
                    String where, EtcdSessions sessions, boolean fair) {
         super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
-        this.fair = fair;
+        this.ordering = fair ? new Queueing() : new Racing();
         this.givenUp = new GivenUpTokens(prefix);
     }
 
@@ -96,9 +99,12 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                     long timeoutNanos) {
         EtcdCalls.beginAttempt();
-        if (fair && willWait) {
-            return fairAcquire(name, token, timeoutNanos);
-        }
+        return willWait ? ordering.acquireWaiting(name, token, leaseMillis, timeoutNanos)
+                : acquireFree(name, token, leaseMillis, false, timeoutNanos);
+    }
+
+    /** One attempt to create the lock key if it is absent; {@code willWait} keeps the busy revision for the watch. */
+    private AcquireResult acquireFree(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
         long start = System.nanoTime();
         long deadline = deadline(timeoutNanos);
         ByteSequence key = key(name);
@@ -145,9 +151,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     @Override
     public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
         EtcdCalls.beginAttempt();
-        if (!fair) {
-            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
-        }
+        return ordering.acquireInTurn(name, token, leaseMillis, timeoutNanos);
+    }
+
+    /** The fair tryLock(0, unit): the queue read, then the lock taken only if nobody is queued. */
+    private AcquireResult acquireIfNoneQueued(String name, String token, long leaseMillis, long timeoutNanos) {
         long start = System.nanoTime();
         List<KeyValue> oldest = await(client.getKVClient().get(fairQueue(name), OLDEST), deadline(timeoutNanos),
                 "queue").getKvs();
@@ -232,10 +240,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     @Override
     public void cancel(String name, String token) {
         busyRevisions.remove(token);
-        if (fair) {
-            // dequeues the token, and gives back a lock granted to it meanwhile
-            release(name, token);
-        }
+        ordering.cancel(name, token);
     }
 
     @Override
@@ -249,12 +254,9 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             // attempt's, and the late one would put it back after this dequeue
             List<Op> owned = new java.util.ArrayList<>(List.of(Op.delete(key, DeleteOption.DEFAULT)));
             List<Op> notOwned = new java.util.ArrayList<>();
-            if (fair) {
-                // also dequeues the token (an acquisition whose answer was lost, or given up)
-                Op dequeue = Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT);
-                owned.add(dequeue);
-                notOwned.add(dequeue);
-            }
+            // a fair lock also dequeues the token (an acquisition whose answer was lost, or given up)
+            owned.addAll(ordering.withdrawal(name, token));
+            notOwned.addAll(ordering.withdrawal(name, token));
             if (record != null) {
                 notOwned.add(record);
             }
@@ -355,9 +357,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             option.withRevision(seen + 1);
         }
         KeyWatch lock = new KeyWatch(client, key(name), option.build(), onRelease);
-        if (!fair) {
-            return lock;
-        }
+        return ordering.watch(name, lock, seen, onRelease);
+    }
+
+    /** A fair waiter's watch: the lock key and the queue. */
+    private ReleaseWatch watchWithQueue(String name, KeyWatch lock, Long seen, Runnable onRelease) {
         // a fair waiter also re-checks when a queued key goes (the head took the lock, gave up
         // or died): every waiter of the name is woken then
         WatchOption.Builder range = WatchOption.builder().withNoPut(true).isPrefix(true);
@@ -377,6 +381,84 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 queue.close();
             }
         };
+    }
+
+    /**
+     * How the factory's locks order their waiters: one of two types, chosen at construction, as
+     * ReentrantLock chooses FairSync or NonfairSync.
+     */
+    private interface Ordering {
+        /** One attempt of an acquisition that waits when busy. */
+        AcquireResult acquireWaiting(String name, String token, long leaseMillis, long timeoutNanos);
+
+        /** tryLock(0, unit). */
+        AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos);
+
+        /** Withdraws what a waiting acquisition left besides the lock key (after busyRevisions). */
+        void cancel(String name, String token);
+
+        /** The operations a release adds to withdraw a queued request of the token. */
+        List<Op> withdrawal(String name, String token);
+
+        /** The watch of a waiter, given the lock key's. */
+        ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease);
+    }
+
+    /** Non-fair: waiters race for the free key. */
+    private final class Racing implements Ordering {
+        @Override
+        public AcquireResult acquireWaiting(String name, String token, long leaseMillis, long timeoutNanos) {
+            return acquireFree(name, token, leaseMillis, true, timeoutNanos);
+        }
+
+        @Override
+        public AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return acquireFree(name, token, leaseMillis, false, timeoutNanos);
+        }
+
+        @Override
+        public void cancel(String name, String token) {
+            // a non-fair waiter leaves nothing on the server
+        }
+
+        @Override
+        public List<Op> withdrawal(String name, String token) {
+            return List.of();
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease) {
+            return lock;
+        }
+    }
+
+    /** Fair: waiters queue by create revision; the oldest takes the free key. */
+    private final class Queueing implements Ordering {
+        @Override
+        public AcquireResult acquireWaiting(String name, String token, long leaseMillis, long timeoutNanos) {
+            return fairAcquire(name, token, timeoutNanos);
+        }
+
+        @Override
+        public AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return acquireIfNoneQueued(name, token, leaseMillis, timeoutNanos);
+        }
+
+        @Override
+        public void cancel(String name, String token) {
+            // dequeues the token, and gives back a lock granted to it meanwhile
+            release(name, token);
+        }
+
+        @Override
+        public List<Op> withdrawal(String name, String token) {
+            return List.of(Op.delete(fairQueue(name).concat(EtcdCalls.bytes(token)), DeleteOption.DEFAULT));
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease) {
+            return watchWithQueue(name, lock, seen, onRelease);
+        }
     }
 
     /** Tokens with a write whose answer has not come and no release since (for tests). */
