@@ -49,12 +49,19 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private final RedisBackend redis;
     /** The token of this factory's current writer of each name (for downgrades). */
     private final ConcurrentHashMap<String, String> writerTokens = new ConcurrentHashMap<>();
-    private final LockBackend writeSide = new WriteSide();
-    private final LockBackend readSide = new ReadSide(true);
-    private final LockBackend queuedReadSide = new ReadSide(false);
+    private final LockBackend writeSide;
+    private final LockBackend readSide;
+    private final LockBackend queuedReadSide;
 
+    /**
+     * The sides are chosen once, as the factory's fairness says: a fair factory's writers and
+     * queued readers take their place in the server's queue (QueuedWriteSide, QueuedReadSide).
+     */
     RedisReadWriteBackend(RedisBackend redis) {
         this.redis = redis;
+        this.writeSide = redis.fair() ? new QueuedWriteSide() : new WriteSide();
+        this.readSide = new ReadSide(true);
+        this.queuedReadSide = redis.fair() ? new QueuedReadSide() : new ReadSide(false);
     }
 
     @Override
@@ -118,10 +125,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
     private abstract class Side implements LockBackend {
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            // a fair waiter also wakes for a message naming it (see fair_rw_acquire.lua)
-            String channel = redis.keys(name).rw();
-            return redis.fair() ? redis.subscriber.watch(channel, token, onRelease)
-                    : redis.subscriber.watch(channel, onRelease);
+            return redis.subscriber.watch(redis.keys(name).rw(), onRelease);
         }
 
         @Override
@@ -140,7 +144,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
     }
 
-    private final class WriteSide extends Side {
+    private class WriteSide extends Side {
         private volatile RedisConditions conditions;
 
         /** The write lock's conditions (made on first use: the sides are made before the client is set). */
@@ -158,13 +162,6 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
-            if (redis.fair() && willWait) {
-                AcquireResult r = fairAcquire(name, token, leaseMillis, "w", timeoutNanos);
-                if (r.isAcquired()) {
-                    writerTokens.put(name, token);
-                }
-                return r;
-            }
             AcquireResult r = acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_WRITE_ACQUIRE,
                     acquireKeys(redis.keys(name)), List.of(token, Long.toString(leaseMillis), redis.retentionMillis,
                             Long.toString(INTENT_MS), willWait ? "1" : "0"))), leaseMillis);
@@ -176,23 +173,11 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
         @Override
         public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
-            if (!redis.fair()) {
-                return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
-            }
-            AcquireResult r = fairTry(name, token, leaseMillis, "w", timeoutNanos);
-            if (r.isAcquired()) {
-                writerTokens.put(name, token);
-            }
-            return r;
+            return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
 
         @Override
         public void cancel(String name, String token) {
-            if (redis.fair()) {
-                // out of the queue (and a lock granted to it meanwhile given back)
-                fairRelease(name, token, "w", false);
-                return;
-            }
             // a waiting writer's intent; it would also run out by itself within INTENT_MS
             LockKeys k = redis.keys(name);
             redis.run(RedisScript.RW_CANCEL_WRITE_INTENT, List.of(k.rwIntent()), List.of(token, k.rw()));
@@ -201,9 +186,6 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         @Override
         public ReleaseResult release(String name, String token) {
             writerTokens.remove(name, token);
-            if (redis.fair()) {
-                return fairRelease(name, token, "w", true);
-            }
             cancel(name, token);
             LockKeys k = redis.keys(name);
             return redis.releaseResult((Long) redis.run(RedisScript.RW_WRITE_RELEASE,
@@ -231,30 +213,22 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
      * write holder's read). The side without downgrades queues its waiting readers in a fair
      * factory.
      */
-    private final class ReadSide extends Side {
+    private class ReadSide extends Side {
         private final boolean downgrades;
 
         ReadSide(boolean downgrades) {
             this.downgrades = downgrades;
         }
 
-        /** Whether this side's waiting readers queue (a fair factory's, not a downgrade's). */
-        private boolean queues() {
-            return redis.fair() && !downgrades;
-        }
-
         @Override
         public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
                                         long timeoutNanos) {
-            if (queues() && willWait) {
-                return fairAcquire(name, token, leaseMillis, "r", timeoutNanos);
-            }
             // a tryLock() reads past waiting writers, as ReentrantReadWriteLock.tryLock() does
             return acquire(name, token, leaseMillis, willWait, timeoutNanos);
         }
 
         /** One attempt of RW_READ_ACQUIRE; {@code givesWay}: refused while a writer's intent is marked. */
-        private AcquireResult acquire(String name, String token, long leaseMillis, boolean givesWay, long timeoutNanos) {
+        final AcquireResult acquire(String name, String token, long leaseMillis, boolean givesWay, long timeoutNanos) {
             String mine = downgrades ? writerTokens.getOrDefault(name, "") : "";
             return acquireResult(redis.bounded(timeoutNanos, () -> redis.run(RedisScript.RW_READ_ACQUIRE,
                     acquireKeys(redis.keys(name)),
@@ -265,22 +239,16 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         /** tryLock(0, unit): gives way to waiting writers (fair: to everyone queued before it). */
         @Override
         public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
-            return queues() ? fairTry(name, token, leaseMillis, "r", timeoutNanos)
-                    : acquire(name, token, leaseMillis, true, timeoutNanos);
+            return acquire(name, token, leaseMillis, true, timeoutNanos);
         }
 
         @Override
         public void cancel(String name, String token) {
-            if (queues()) {
-                fairRelease(name, token, "r", false);
-            }
+            // a non-queued reader leaves nothing on the server
         }
 
         @Override
         public ReleaseResult release(String name, String token) {
-            if (queues()) {
-                return fairRelease(name, token, "r", true);
-            }
             LockKeys k = redis.keys(name);
             return redis.releaseResult((Long) redis.run(RedisScript.RW_READ_RELEASE,
                     List.of(k.rwWriter(), k.rwReaders(), k.givenUp()), List.of(token, k.rw())), k.rw());
@@ -301,6 +269,85 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
                     List.of());
             long readers = (Long) reply.get(0);
             return readers == 0 ? LeaseSnapshot.free() : LeaseSnapshot.held((Long) reply.get(1), 0);
+        }
+    }
+
+    /**
+     * A fair factory's write side: a waiting writer takes its place in the server's queue, and
+     * wakes for a release meant for everyone or for a message naming it (fair_rw_acquire.lua).
+     */
+    private final class QueuedWriteSide extends WriteSide {
+        @Override
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            if (!willWait) {
+                return super.tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+            }
+            return held(name, token, fairAcquire(name, token, leaseMillis, "w", timeoutNanos));
+        }
+
+        @Override
+        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return held(name, token, fairTry(name, token, leaseMillis, "w", timeoutNanos));
+        }
+
+        /** Records {@code token} as this factory's writer if {@code r} granted the lock. */
+        private AcquireResult held(String name, String token, AcquireResult r) {
+            if (r.isAcquired()) {
+                writerTokens.put(name, token);
+            }
+            return r;
+        }
+
+        @Override
+        public void cancel(String name, String token) {
+            // out of the queue (and a lock granted to it meanwhile given back)
+            fairRelease(name, token, "w", false);
+        }
+
+        @Override
+        public ReleaseResult release(String name, String token) {
+            writerTokens.remove(name, token);
+            return fairRelease(name, token, "w", true);
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            return redis.subscriber.watch(redis.keys(name).rw(), token, onRelease);
+        }
+    }
+
+    /** A fair factory's queued readers: a waiting reader takes its place in the server's queue. */
+    private final class QueuedReadSide extends ReadSide {
+        QueuedReadSide() {
+            super(false);
+        }
+
+        @Override
+        public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                        long timeoutNanos) {
+            return willWait ? fairAcquire(name, token, leaseMillis, "r", timeoutNanos)
+                    : super.tryAcquire(name, token, leaseMillis, false, timeoutNanos);
+        }
+
+        @Override
+        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+            return fairTry(name, token, leaseMillis, "r", timeoutNanos);
+        }
+
+        @Override
+        public void cancel(String name, String token) {
+            fairRelease(name, token, "r", false);
+        }
+
+        @Override
+        public ReleaseResult release(String name, String token) {
+            return fairRelease(name, token, "r", true);
+        }
+
+        @Override
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            return redis.subscriber.watch(redis.keys(name).rw(), token, onRelease);
         }
     }
 }
