@@ -1,6 +1,6 @@
 package io.distlock;
 
-import io.distlock.internal.Binding;
+import io.distlock.internal.LockObjectBinding;
 import io.distlock.internal.LocalMutex;
 import io.distlock.internal.HoldSync;
 import java.io.InvalidObjectException;
@@ -67,8 +67,8 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
      * @throws IllegalStateException unless called by a lock factory's {@code getLock}
      */
     protected DistributedReentrantLock() {
-        super(Binding.fair());
-        this.sync = Binding.bind(new Local(), HoldSync.class);
+        super(LockObjectBinding.fair());
+        this.sync = LockObjectBinding.bind(new Local(), HoldSync.class);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.distlock;
 
-import io.distlock.internal.Binding;
+import io.distlock.internal.LockObjectBinding;
 import io.distlock.internal.LocalReadWrite;
 import io.distlock.internal.ReadWriteSync;
 import io.distlock.internal.HoldSync;
@@ -72,8 +72,8 @@ public abstract class DistributedReentrantReadWriteLock extends ReentrantReadWri
      * @throws IllegalStateException unless called by a lock factory's {@code getReadWriteLock}
      */
     protected DistributedReentrantReadWriteLock() {
-        super(Binding.fair());
-        this.sync = Binding.bind(new Local(), ReadWriteSync.class);
+        super(LockObjectBinding.fair());
+        this.sync = LockObjectBinding.bind(new Local(), ReadWriteSync.class);
         this.readLock = new DistributedReadLock(this, sync.readSide());
         this.writeLock = new DistributedWriteLock(this, sync.writeSide());
     }

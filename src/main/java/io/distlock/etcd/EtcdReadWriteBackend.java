@@ -52,7 +52,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   wait      watch deletes of the blocking range from R + 1
  *   release   delete my key (computed from the token, so an acquisition whose answer was lost
  *             is removed too, and a request of it that arrives later writes nothing: see
- *             GivenUpTokens); give up: the same
+ *             TokenTombstones); give up: the same
  *   downgrade the write holder's reader puts B d/token in a txn guarded by its own writer key:
  *             granted at once. Writers queued behind the write holder were created before it,
  *             so they would not see it by revision: every writer waits for every d/ key.
@@ -88,8 +88,8 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     /** The token of this factory's current writer of each name (for downgrades). */
     private final ConcurrentHashMap<String, String> writers = new ConcurrentHashMap<>();
-    /** The tokens whose late requests may not write (see GivenUpTokens). */
-    private final GivenUpTokens givenUp;
+    /** The tokens whose late requests may not write (see TokenTombstones). */
+    private final TokenTombstones givenUp;
     private final Side readSide = new Side(false, true);
     private final Side queuedReadSide = new Side(false, false);
     private final Side writeSide = new Side(true, false);
@@ -102,7 +102,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         this.watchdog = watchdog;
         this.where = where;
         this.sessions = sessions;
-        this.givenUp = new GivenUpTokens(prefix);
+        this.givenUp = new TokenTombstones(prefix);
     }
 
     @Override
@@ -229,7 +229,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
         /** tryLock(0, unit): as tryLock(), but a reader gives way to the writers queued before it. */
         @Override
-        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
             return acquire(name, token, false, false, timeoutNanos);
         }
 
@@ -322,7 +322,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
                     .Then(Op.put(past, EtcdCalls.bytes("r:" + token), PutOption.builder().withLeaseId(e.lease.id()).build()),
                             Op.delete(e.key, DeleteOption.DEFAULT))
                     .commit(), deadline, "read past");
-            // a late request on the session must not write (see GivenUpTokens); an own lease is
+            // a late request on the session must not write (see TokenTombstones); an own lease is
             // revoked after an unknown outcome
             TxnResponse r = watchdog ? givenUp.sending(token, e.lease, write) : write.get();
             if (!r.isSucceeded()) {
@@ -468,7 +468,7 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
         /**
          * Deletes the key (or keys) of {@code token} on this side, and records the token as given
-         * up if a write of it went unanswered (see GivenUpTokens): the count deleted.
+         * up if a write of it went unanswered (see TokenTombstones): the count deleted.
          */
         private long deleteKeys(String name, String token, long deadline) {
             ByteSequence queued = keyOf(name, writer ? "w" : "r", token);

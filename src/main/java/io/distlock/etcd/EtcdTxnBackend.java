@@ -61,7 +61,7 @@ import java.util.concurrent.TimeUnit;
  * was lost (the key would otherwise live as long as the session, that is for ever). A request of
  * that acquisition still under way when the release runs first must then write nothing: the
  * release records the token as given up and every acquire transaction checks the record (see
- * GivenUpTokens).
+ * TokenTombstones).
  *
  * Waiters watch the key from the revision after the busy transaction, so a delete between the
  * failed attempt and the watch is still delivered. That revision is kept only between a busy
@@ -80,14 +80,14 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * create revision (fair) or racing for the free key (non-fair).
      */
     private final Ordering ordering;
-    /** The tokens whose late requests may not write (see GivenUpTokens). */
-    private final GivenUpTokens givenUp;
+    /** The tokens whose late requests may not write (see TokenTombstones). */
+    private final TokenTombstones givenUp;
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
                    String where, EtcdSessions sessions, boolean fair) {
         super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
         this.ordering = fair ? new Queueing() : new Racing();
-        this.givenUp = new GivenUpTokens(prefix);
+        this.givenUp = new TokenTombstones(prefix);
     }
 
     /** The head of a range by create revision: the oldest key. */
@@ -149,7 +149,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * later would be.
      */
     @Override
-    public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+    public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
         EtcdCalls.beginAttempt();
         return ordering.acquireInTurn(name, token, leaseMillis, timeoutNanos);
     }

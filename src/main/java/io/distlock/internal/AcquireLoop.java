@@ -27,10 +27,10 @@ import java.util.concurrent.locks.LockSupport;
  * Every network wait of a timed acquisition is bounded by the time it has left (at least
  * MIN_ATTEMPT_NANOS, so that a short timeout still gets one real attempt), and a retry after an
  * error is not started when the pause before it would reach the deadline. An acquisition that
- * never waits (NO_WAIT, NO_WAIT_IN_TURN: tryLock()) makes one attempt and is not retried after
+ * never waits (NO_WAIT, NO_WAIT_NO_OVERTAKING: tryLock()) makes one attempt and is not retried after
  * an error, so it ends within one call's bound (the back end's client timeout). The attempt at the
  * deadline is made as one that will not wait when the back end holds released locks back for
- * waiting attempts (LockBackend.holdsReleasedLocksBack): a free lock is then taken, not refused.
+ * waiting attempts (LockBackend.reservesReleasedLocksForOthers): a free lock is then taken, not refused.
  * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
  * it is followed by one non-waiting attempt, bounded so that the call still ends within
  * MIN_ATTEMPT_NANOS of the deadline; an error in that attempt returns false, as the busy answer
@@ -58,7 +58,7 @@ final class AcquireLoop {
      */
     static final long MIN_EXTRA_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private final LeaseSlot slot;
+    private final ServerLease slot;
     private final LockEngine engine;
     private final LockBackend backend;
     private final String name;
@@ -70,7 +70,7 @@ final class AcquireLoop {
     private long courtesyUntil;
     private boolean courtesyPending;
 
-    AcquireLoop(LeaseSlot slot, LockEngine engine, LockBackend backend, String name) {
+    AcquireLoop(ServerLease slot, LockEngine engine, LockBackend backend, String name) {
         this.slot = slot;
         this.engine = engine;
         this.backend = backend;
@@ -87,7 +87,7 @@ final class AcquireLoop {
      * Obtains a new lease on the server for the slot. An existing lease that is lost or has run
      * out is given up first.
      *
-     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_IN_TURN, TIMED)
+     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_NO_OVERTAKING, TIMED)
      */
     boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
         Lease current = slot.lease();
@@ -133,11 +133,11 @@ final class AcquireLoop {
                 // holds free locks back from waiting attempts must not refuse it (below: a
                 // waiting attempt that ends past the deadline is followed by one such attempt)
                 boolean willWait = !mode.noWait()
-                        && !(mode == AcquireMode.TIMED && deadline - sentAt <= 0 && backend.holdsReleasedLocksBack());
+                        && !(mode == AcquireMode.TIMED && deadline - sentAt <= 0 && backend.reservesReleasedLocksForOthers());
                 AcquireResult result;
                 try {
-                    result = mode == AcquireMode.NO_WAIT_IN_TURN
-                            ? backend.tryAcquireInTurn(name, token, engine.leaseMillis, budget)
+                    result = mode == AcquireMode.NO_WAIT_NO_OVERTAKING
+                            ? backend.tryAcquireWithoutOvertaking(name, token, engine.leaseMillis, budget)
                             : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
                     long took = System.nanoTime() - sentAt;
                     engine.turns.record(took);
@@ -195,7 +195,7 @@ final class AcquireLoop {
                 }
                 long now = System.nanoTime();
                 if (mode == AcquireMode.TIMED && now - deadline >= 0) {
-                    if (willWait && backend.holdsReleasedLocksBack()
+                    if (willWait && backend.reservesReleasedLocksForOthers()
                             && deadline + MIN_ATTEMPT_NANOS - now >= MIN_EXTRA_ATTEMPT_NANOS) {
                         // this waiting attempt may have been refused a free lock: one more, that
                         // does not wait, in what is left of the allowance past the deadline

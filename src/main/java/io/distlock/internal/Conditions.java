@@ -59,9 +59,9 @@ final class Conditions {
     abstract static class Host {
         private final String name;
         private final LockEngine engine;
-        private final LeaseSlot slot;
+        private final ServerLease slot;
 
-        Host(String name, LockEngine engine, LeaseSlot slot) {
+        Host(String name, LockEngine engine, ServerLease slot) {
             this.name = name;
             this.engine = engine;
             this.slot = slot;
@@ -79,7 +79,7 @@ final class Conditions {
          * The slot whose lease an await gives back: the one given to the constructor, unless the
          * lock holds its lease in another slot for each hold (a fair lock).
          */
-        LeaseSlot slot() {
+        ServerLease slot() {
             return slot;
         }
 

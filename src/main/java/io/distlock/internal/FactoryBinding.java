@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * current thread and calls the factory's private constructor; the public base class's constructor
  * takes the engine and key prefix from current(). A constructor called any other way (a user's
  * subclass) finds no pending binding and throws IllegalStateException. The same pattern as
- * Binding, which does this for lock objects.
+ * LockObjectBinding, which does this for lock objects.
  * </pre>
  */
 public final class FactoryBinding {

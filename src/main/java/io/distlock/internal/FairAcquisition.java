@@ -55,7 +55,7 @@ final class FairAcquisition {
         try {
             while (true) {
                 engine.checkOpen();
-                LeaseSlot mine = hold.newFairSlot();
+                ServerLease mine = hold.newFairSlot();
                 boolean leased;
                 waiters.add(me);
                 try {

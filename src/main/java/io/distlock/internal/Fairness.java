@@ -53,7 +53,7 @@ abstract class Fairness {
 
         @Override
         AcquireMode noTimeLeftMode() {
-            return AcquireMode.NO_WAIT_IN_TURN;
+            return AcquireMode.NO_WAIT_NO_OVERTAKING;
         }
 
         @Override

@@ -27,7 +27,7 @@ import java.util.concurrent.locks.Condition;
  *   1. a first hold of a fair lock that waits goes to the server's queue first (FairAcquisition)
  *      and takes the local lock once granted;
  *   2. otherwise the local lock is taken the way the mode waits; a re-entrant hold is local and
- *      allowed only while the hold's lease is good (LeaseSlot.confirmHold);
+ *      allowed only while the hold's lease is good (ServerLease.confirmHold);
  *   3. a first hold takes a lease kept for it by the previous local holder (the exclusive lock,
  *      non-fair) or acquires one (AcquireLoop); failing that, the local lock is given back.
  * Release (unlock): the last hold keeps the lease for a queued local thread (the exclusive lock,
@@ -77,13 +77,13 @@ public abstract class HoldSync {
     abstract boolean localQueueNotEmpty();
 
     /** The slot to acquire a lease with, for the current thread's first hold. */
-    abstract LeaseSlot slotForAcquire();
+    abstract ServerLease slotForAcquire();
 
     /** The slot of the current thread's hold, or null if it has none. */
-    abstract LeaseSlot heldSlot();
+    abstract ServerLease heldSlot();
 
     /** Forgets the current thread's slot after a failed acquisition or the final release. */
-    void forget(LeaseSlot slot) {
+    void forget(ServerLease slot) {
     }
 
     /**
@@ -100,13 +100,13 @@ public abstract class HoldSync {
     }
 
     /** Fair mode: a new slot for the current thread's place in the server's queue. */
-    abstract LeaseSlot newFairSlot();
+    abstract ServerLease newFairSlot();
 
     /** Fair mode: whether a local holder the current thread waits for holds no valid lease. */
     abstract boolean localHolderLeaseless();
 
     /** Fair mode: makes {@code granted} the slot of the current thread's hold (it holds the local lock). */
-    abstract void installFair(LeaseSlot granted);
+    abstract void installFair(ServerLease granted);
 
     /** Fair mode: the threads of this JVM waiting in the server's queue for this kind of hold. */
     abstract Set<Thread> fairWaiters();
@@ -145,7 +145,7 @@ public abstract class HoldSync {
     }
 
     /** Non-fair: whether the final unlock keeps {@code l} for a queued local thread (it then did). */
-    boolean keepForHandOver(LeaseSlot slot, Lease l) {
+    boolean keepForHandOver(ServerLease slot, Lease l) {
         return false;
     }
 
@@ -286,12 +286,12 @@ public abstract class HoldSync {
 
     /**
      * Completes a re-entrant acquisition (the local hold count just went above one): allowed only
-     * while the hold's lease is good (see LeaseSlot.confirmHold). A hold taken on the local lock
+     * while the hold's lease is good (see ServerLease.confirmHold). A hold taken on the local lock
      * without the engine (through a JDK lock object built over the distributed one) has no lease.
      * Otherwise the new local hold is undone and the refusal thrown.
      */
     private void reenter() {
-        LeaseSlot slot = heldSlot();
+        ServerLease slot = heldSlot();
         try {
             if (slot == null) {
                 throw new IllegalMonitorStateException("the " + this + " of '" + name
@@ -313,7 +313,7 @@ public abstract class HoldSync {
         if (takeKeptLease(start)) {
             return true;
         }
-        LeaseSlot slot = slotForAcquire();
+        ServerLease slot = slotForAcquire();
         boolean acquired = false;
         try {
             acquired = slot.acquire(deadline, mode);
@@ -341,7 +341,7 @@ public abstract class HoldSync {
             localUnlock();
             return;
         }
-        LeaseSlot slot = heldSlot();
+        ServerLease slot = heldSlot();
         long since = slot == null ? LockEvents.OFF : slot.takeHeldSince();
         boolean kept = false;
         try {
@@ -377,13 +377,13 @@ public abstract class HoldSync {
         if (holds() == 0) {
             return false;
         }
-        LeaseSlot slot = heldSlot();
+        ServerLease slot = heldSlot();
         return slot != null && slot.hasValidLease();
     }
 
     /** The current thread's slot; IllegalMonitorStateException if it does not hold this kind of lock. */
-    final LeaseSlot requireHeld() {
-        LeaseSlot slot = heldSlot();
+    final ServerLease requireHeld() {
+        ServerLease slot = heldSlot();
         if (holds() == 0 || slot == null) {
             throw new IllegalMonitorStateException(notHeldMessage());
         }
@@ -475,11 +475,11 @@ public abstract class HoldSync {
      * @param leaseGone called once an await gave the lease back, before the local holds go
      * @param queuedForLock whether a thread is queued for this lock (a signal's transfer)
      */
-    final Conditions newConditions(java.util.function.Supplier<LeaseSlot> conditionSlot, Runnable leaseGone,
+    final Conditions newConditions(java.util.function.Supplier<ServerLease> conditionSlot, Runnable leaseGone,
                                    java.util.function.Predicate<Thread> queuedForLock) {
         return new Conditions(new Conditions.Host(name, engine, null) {
             @Override
-            LeaseSlot slot() {
+            ServerLease slot() {
                 return conditionSlot.get();
             }
 

@@ -38,7 +38,7 @@ final class Lease {
     /** The time (EngineClock) at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
     private volatile long dueNanos;
     /**
-     * The end (nanoTime) of the term the holder gave this lease (LeaseSlot.holdFor), or
+     * The end (nanoTime) of the term the holder gave this lease (ServerLease.holdFor), or
      * NO_TERM: the watchdog renews it only up to that end, and at that end the sweeper ends it
      * (lost, reported, given back on the server). Written by the holder, read by the sweeper.
      */

@@ -18,18 +18,18 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * Runs on the sweeper's thread (sweep, auto-renewal tasks) and on the holder's (renew, holdFor,
  * autoRenew). It writes nothing of the slot: it reads the current lease, moves its renewal due
- * time and expiry (Lease's own fields), and reports a loss through LeaseSlot.lose, the one place
+ * time and expiry (Lease's own fields), and reports a loss through ServerLease.lose, the one place
  * where a lease is marked lost and reported.
  * </pre>
  */
 final class LeaseRenewal {
 
-    private final LeaseSlot slot;
+    private final ServerLease slot;
     private final LockEngine engine;
     private final LockBackend backend;
     private final String name;
 
-    LeaseRenewal(LeaseSlot slot, LockEngine engine, LockBackend backend, String name) {
+    LeaseRenewal(ServerLease slot, LockEngine engine, LockBackend backend, String name) {
         this.slot = slot;
         this.engine = engine;
         this.backend = backend;

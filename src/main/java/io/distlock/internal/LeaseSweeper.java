@@ -32,7 +32,7 @@ final class LeaseSweeper {
     private final EngineClock clock;
     private final ScheduledThreadPoolExecutor scheduler;
     /** Leases held on the server: by a thread, or kept for a local hand-over. */
-    private final Set<LeaseSlot> held = ConcurrentHashMap.newKeySet();
+    private final Set<ServerLease> held = ConcurrentHashMap.newKeySet();
 
     LeaseSweeper(String owner, LockOptions options, EngineClock clock, String threadName) {
         this.owner = owner;
@@ -57,7 +57,7 @@ final class LeaseSweeper {
     /** One visit of every held lease; network calls for renewals happen here, one after another. */
     private void sweep() {
         long now = clock.nanoTime();
-        for (LeaseSlot slot : held) {
+        for (ServerLease slot : held) {
             try {
                 slot.renewal().sweep(now);
             } catch (RuntimeException e) {
@@ -66,16 +66,16 @@ final class LeaseSweeper {
         }
     }
 
-    void add(LeaseSlot slot) {
+    void add(ServerLease slot) {
         held.add(slot);
     }
 
-    void remove(LeaseSlot slot) {
+    void remove(ServerLease slot) {
         held.remove(slot);
     }
 
     /** The leases held now (a snapshot-free view, for close()). */
-    Iterable<LeaseSlot> held() {
+    Iterable<ServerLease> held() {
         return held;
     }
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Overview
  *
  * Each lock name has one LockSync per engine, kept in a Caffeine cache with weak values, and one
- * lock object: the LockSync is built around the object's own ReentrantLock (see Binding), and the
+ * lock object: the LockSync is built around the object's own ReentrantLock (see LockObjectBinding), and the
  * two reference each other. The object handed to users references its LockSync strongly, and so
  * does the engine's set of names it holds a lease for, so a held lock (and one a thread waits
  * for) is never evicted and getLock(name) returns the same object while anyone references it,
@@ -180,7 +180,7 @@ public final class LockEngine implements AutoCloseable {
         checkOpen();
         return registry.get(name, n -> {
             Object[] made = new Object[1];
-            Binding.make(options.fair(), local -> made[0] = new LockSync(this, n, (LocalMutex) local), lockMaker);
+            LockObjectBinding.make(options.fair(), local -> made[0] = new LockSync(this, n, (LocalMutex) local), lockMaker);
             return (LockSync) made[0];
         });
     }
@@ -217,7 +217,7 @@ public final class LockEngine implements AutoCloseable {
         }
         return rwRegistry.get(name, n -> {
             Object[] made = new Object[1];
-            Binding.make(options.fair(), local -> made[0] = new ReadWriteSync(this, rwBackend, n, (LocalReadWrite) local),
+            LockObjectBinding.make(options.fair(), local -> made[0] = new ReadWriteSync(this, rwBackend, n, (LocalReadWrite) local),
                     readWriteLockMaker);
             return (ReadWriteSync) made[0];
         });
@@ -390,7 +390,7 @@ public final class LockEngine implements AutoCloseable {
             return;
         }
         closed = true;
-        for (LeaseSlot slot : sweeper.held()) {
+        for (ServerLease slot : sweeper.held()) {
             slot.abandon();
         }
         // waiters re-check at once and find the engine closed

@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link HoldSync}'s.
  *
  * <pre>
- * A JVM-local ReentrantLock (the lock object's own synchronizer, see Binding) orders the threads
+ * A JVM-local ReentrantLock (the lock object's own synchronizer, see LockObjectBinding) orders the threads
  * of this JVM: it gives the local queue, the hold count, reentrancy, timeouts and interrupts of
  * the local part. The thread that owns it (hold count 1) is the only one that talks to the server
- * for this name, through the name's LeaseSlot.
+ * for this name, through the name's ServerLease.
  *
  * Local hand-over (non-fair): on the final unlock the lease is kept for a queued local thread (at
  * most maxLocalHandoffs times in a row, and only with the watchdog on, so that every holder gets a
@@ -42,7 +42,7 @@ public final class LockSync extends HoldSync {
      * The lease slot of the name: always the same one, except in fair mode, where each waiting
      * thread has its own and the local owner installs it here.
      */
-    private volatile LeaseSlot slot;
+    private volatile ServerLease slot;
     /** Fair mode: threads of this JVM waiting in the server's queue. */
     private final Set<Thread> fairWaiters = ConcurrentHashMap.newKeySet();
     /** Fair mode: threads of this JVM waiting for the local lock, or holding it, without a lease. */
@@ -57,7 +57,7 @@ public final class LockSync extends HoldSync {
     LockSync(LockEngine engine, String name, LocalMutex local) {
         super(engine, name);
         this.local = local;
-        this.slot = new LeaseSlot(engine, engine.backend, name, this);
+        this.slot = new ServerLease(engine, engine.backend, name, this);
         this.conditions = newConditions(() -> slot, () -> handoffs = 0,
                 t -> fairWaiters.contains(t) || local.queuedThreads().contains(t));
     }
@@ -107,18 +107,18 @@ public final class LockSync extends HoldSync {
     // ---- slots ---------------------------------------------------------------------------------
 
     @Override
-    LeaseSlot slotForAcquire() {
+    ServerLease slotForAcquire() {
         return slot;
     }
 
     @Override
-    LeaseSlot heldSlot() {
+    ServerLease heldSlot() {
         return slot;
     }
 
     @Override
-    LeaseSlot newFairSlot() {
-        return new LeaseSlot(engine, engine.backend, name, this);
+    ServerLease newFairSlot() {
+        return new ServerLease(engine, engine.backend, name, this);
     }
 
     @Override
@@ -128,7 +128,7 @@ public final class LockSync extends HoldSync {
     }
 
     @Override
-    void installFair(LeaseSlot granted) {
+    void installFair(ServerLease granted) {
         handoffs = 0;
         slot = granted;
     }
@@ -170,7 +170,7 @@ public final class LockSync extends HoldSync {
     }
 
     @Override
-    boolean keepForHandOver(LeaseSlot held, Lease l) {
+    boolean keepForHandOver(ServerLease held, Lease l) {
         // a lease with a term of its own (holdFor) is the holder's alone: the next holder gets a
         // lease of the factory's lease time
         if (!l.isLost() && !l.hasTerm() && engine.options.watchdog()
@@ -224,7 +224,7 @@ public final class LockSync extends HoldSync {
     }
 
     /** The name's lease slot (for the engine's stress tests). */
-    LeaseSlot slot() {
+    ServerLease slot() {
         return slot;
     }
 

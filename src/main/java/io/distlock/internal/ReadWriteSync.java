@@ -54,9 +54,9 @@ public final class ReadWriteSync {
      * The write lease's slot: always the same one, except in fair mode, where each waiting
      * writer has its own and installs it here once it holds the local write lock.
      */
-    private volatile LeaseSlot writeSlot;
+    private volatile ServerLease writeSlot;
     /** The read lease of each reading thread. */
-    private final ConcurrentHashMap<Thread, LeaseSlot> readSlots = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Thread, ServerLease> readSlots = new ConcurrentHashMap<>();
     /** Fair mode: threads of this JVM waiting in the server's queue, for the write and the read lock. */
     private final Set<Thread> fairWriters = ConcurrentHashMap.newKeySet();
     private final Set<Thread> fairReaders = ConcurrentHashMap.newKeySet();
@@ -70,7 +70,7 @@ public final class ReadWriteSync {
         this.local = local;
         this.name = name;
         this.backend = backend;
-        this.writeSlot = new LeaseSlot(engine, backend.writeSide(), name, this);
+        this.writeSlot = new ServerLease(engine, backend.writeSide(), name, this);
         this.readSide = new ReadSide();
         this.writeSide = new WriteSide();
     }
@@ -86,7 +86,7 @@ public final class ReadWriteSync {
     }
 
     /** Whether {@code slot} holds a lease that was lost (or whose holder thread died holding it). */
-    private static boolean lost(LeaseSlot slot) {
+    private static boolean lost(ServerLease slot) {
         Lease l = slot.lease();
         return l != null && l.isLost();
     }
@@ -162,11 +162,11 @@ public final class ReadWriteSync {
         /**
          * tryLock(0) never queues and does not overtake as tryLock() does: a fair lock's gives way
          * to everyone queued before it, a non-fair reader to waiting writers (the back end's
-         * tryAcquireInTurn says how), as ReentrantReadWriteLock's.
+         * tryAcquireWithoutOvertaking says how), as ReentrantReadWriteLock's.
          */
         @Override
         final AcquireMode noTimeLeftMode() {
-            return AcquireMode.NO_WAIT_IN_TURN;
+            return AcquireMode.NO_WAIT_NO_OVERTAKING;
         }
 
         @Override
@@ -205,18 +205,18 @@ public final class ReadWriteSync {
         }
 
         @Override
-        LeaseSlot slotForAcquire() {
+        ServerLease slotForAcquire() {
             return writeSlot;
         }
 
         @Override
-        LeaseSlot heldSlot() {
+        ServerLease heldSlot() {
             return local.isWriteLockedByCurrentThread() ? writeSlot : null;
         }
 
         @Override
-        LeaseSlot newFairSlot() {
-            return new LeaseSlot(engine, backend.writeSide(), name, ReadWriteSync.this);
+        ServerLease newFairSlot() {
+            return new ServerLease(engine, backend.writeSide(), name, ReadWriteSync.this);
         }
 
         @Override
@@ -226,7 +226,7 @@ public final class ReadWriteSync {
         }
 
         @Override
-        void installFair(LeaseSlot granted) {
+        void installFair(ServerLease granted) {
             writeSlot = granted;
         }
 
@@ -292,8 +292,8 @@ public final class ReadWriteSync {
         }
 
         @Override
-        LeaseSlot slotForAcquire() {
-            LeaseSlot slot = new LeaseSlot(engine, readSideFor(), name, ReadWriteSync.this);
+        ServerLease slotForAcquire() {
+            ServerLease slot = new ServerLease(engine, readSideFor(), name, ReadWriteSync.this);
             readSlots.put(Thread.currentThread(), slot);
             return slot;
         }
@@ -313,20 +313,20 @@ public final class ReadWriteSync {
         }
 
         @Override
-        LeaseSlot heldSlot() {
+        ServerLease heldSlot() {
             return readSlots.get(Thread.currentThread());
         }
 
         @Override
-        void forget(LeaseSlot slot) {
+        void forget(ServerLease slot) {
             if (slot != null) {
                 readSlots.remove(Thread.currentThread(), slot);
             }
         }
 
         @Override
-        LeaseSlot newFairSlot() {
-            return new LeaseSlot(engine, backend.queuedReadSide(), name, ReadWriteSync.this);
+        ServerLease newFairSlot() {
+            return new ServerLease(engine, backend.queuedReadSide(), name, ReadWriteSync.this);
         }
 
         @Override
@@ -336,7 +336,7 @@ public final class ReadWriteSync {
         }
 
         @Override
-        void installFair(LeaseSlot granted) {
+        void installFair(ServerLease granted) {
             readSlots.put(Thread.currentThread(), granted);
         }
 
@@ -347,13 +347,13 @@ public final class ReadWriteSync {
 
         @Override
         public boolean isLocked() {
-            return new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this).isLocked();
+            return new ServerLease(engine, backend.readSide(), name, ReadWriteSync.this).isLocked();
         }
 
         @Override
         public LockInfo info() {
-            LeaseSlot slot = heldSlot();
-            LeaseSlot probe = slot != null ? slot : new LeaseSlot(engine, backend.readSide(), name, ReadWriteSync.this);
+            ServerLease slot = heldSlot();
+            ServerLease probe = slot != null ? slot : new ServerLease(engine, backend.readSide(), name, ReadWriteSync.this);
             return probe.info(slot != null, isHeldByCurrentThread(), holds());
         }
 

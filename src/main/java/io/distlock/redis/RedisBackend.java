@@ -46,7 +46,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               estimate, LockBackend.useRoundTripEstimate), between
  *               HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last attempt of
  *               a timed acquisition, at its deadline, is not refused (see
- *               holdsReleasedLocksBack): a timed tryLock shorter than the window still takes a
+ *               reservesReleasedLocksForOthers): a timed tryLock shorter than the window still takes a
  *               free lock
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
  * names the head of its queue, so that only the head tries again.
@@ -305,12 +305,12 @@ final class RedisBackend implements LockBackend {
      * server is reserved for that process for the hand-over window.
      */
     @Override
-    public boolean holdsReleasedLocksBack() {
-        return ordering.holdsReleasedLocksBack();
+    public boolean reservesReleasedLocksForOthers() {
+        return ordering.reservesReleasedLocksForOthers();
     }
 
     @Override
-    public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+    public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
         return ordering.acquireInTurn(name, token, leaseMillis, timeoutNanos);
     }
 
@@ -341,7 +341,7 @@ final class RedisBackend implements LockBackend {
 
         ReleaseWatch watch(String channel, String token, Runnable onRelease);
 
-        boolean holdsReleasedLocksBack();
+        boolean reservesReleasedLocksForOthers();
     }
 
     /**
@@ -380,7 +380,7 @@ final class RedisBackend implements LockBackend {
         }
 
         @Override
-        public boolean holdsReleasedLocksBack() {
+        public boolean reservesReleasedLocksForOthers() {
             return true;
         }
     }
@@ -428,7 +428,7 @@ final class RedisBackend implements LockBackend {
         }
 
         @Override
-        public boolean holdsReleasedLocksBack() {
+        public boolean reservesReleasedLocksForOthers() {
             return false;
         }
     }

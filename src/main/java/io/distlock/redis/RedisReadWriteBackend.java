@@ -172,7 +172,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
 
         @Override
-        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
             return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
         }
 
@@ -238,7 +238,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
 
         /** tryLock(0, unit): gives way to waiting writers (fair: to everyone queued before it). */
         @Override
-        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
             return acquire(name, token, leaseMillis, true, timeoutNanos);
         }
 
@@ -287,7 +287,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
 
         @Override
-        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
             return held(name, token, fairTry(name, token, leaseMillis, "w", timeoutNanos));
         }
 
@@ -331,7 +331,7 @@ final class RedisReadWriteBackend implements ReadWriteLockBackend {
         }
 
         @Override
-        public AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+        public AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
             return fairTry(name, token, leaseMillis, "r", timeoutNanos);
         }
 

@@ -67,7 +67,7 @@ public interface LockBackend extends AutoCloseable {
      * @throws LockBackendException if the store could not be reached or did not answer in time;
      *         the outcome is unknown
      */
-    default AcquireResult tryAcquireInTurn(String name, String token, long leaseMillis, long timeoutNanos) {
+    default AcquireResult tryAcquireWithoutOvertaking(String name, String token, long leaseMillis, long timeoutNanos) {
         return tryAcquire(name, token, leaseMillis, false, timeoutNanos);
     }
 
@@ -97,14 +97,14 @@ public interface LockBackend extends AutoCloseable {
      *
      * @return whether waiting attempts may be refused on a free lock
      */
-    default boolean holdsReleasedLocksBack() {
+    default boolean reservesReleasedLocksForOthers() {
         return false;
     }
 
     /**
      * Gives the back end the factory's one smoothed estimate of an acquire round trip, in
      * nanoseconds, measured and owned by the engine. A back end that holds released locks back
-     * for the waiters of other processes ({@link #holdsReleasedLocksBack()}) sizes that window with
+     * for the waiters of other processes ({@link #reservesReleasedLocksForOthers()}) sizes that window with
      * it, so that the engine's courtesy window and the back end's reservation agree. Called once,
      * when the engine is made, before any other call; the supplier is cheap and thread-safe. The
      * default ignores it.

@@ -34,7 +34,7 @@ abstract class AbstractEtcdLockContractTest extends DistributedLockContractTest 
 
     @Override
     protected List<String> lockedNamesOnServer() {
-        // the records of given-up tokens (GivenUpTokens) are no locks: they live on the session
+        // the records of given-up tokens (TokenTombstones) are no locks: they live on the session
         // and go with it when the factory closes
         return EtcdTestSupport.keys(etcd.get(), prefix).stream().filter(k -> !k.startsWith(prefix + "g/"))
                 .collect(java.util.stream.Collectors.toList());

@@ -153,7 +153,7 @@ class EngineFaultTest {
             }
 
             @Override
-            public boolean holdsReleasedLocksBack() {
+            public boolean reservesReleasedLocksForOthers() {
                 return holdsBack;
             }
         };

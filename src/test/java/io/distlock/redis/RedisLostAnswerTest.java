@@ -139,7 +139,7 @@ class RedisLostAnswerTest {
                 }
                 if (fair) {
                     org.assertj.core.api.Assertions.assertThatThrownBy(
-                                    () -> side.tryAcquireInTurn(name, token, 30_000, Long.MAX_VALUE))
+                                    () -> side.tryAcquireWithoutOvertaking(name, token, 30_000, Long.MAX_VALUE))
                             .isInstanceOf(io.distlock.LockBackendException.class);
                 }
                 assertThat(side.inspect(name).isLocked()).as(what + " taken").isFalse();

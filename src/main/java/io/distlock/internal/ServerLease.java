@@ -20,7 +20,7 @@ import io.distlock.spi.ReleaseResult;
  * owner thread died without unlocking.
  * </pre>
  */
-final class LeaseSlot {
+final class ServerLease {
 
     private final LockEngine engine;
     private final LockBackend backend;
@@ -46,7 +46,7 @@ final class LeaseSlot {
     /** The acquire loop that obtains this slot's leases. */
     private final AcquireLoop acquirer;
 
-    LeaseSlot(LockEngine engine, LockBackend backend, String name, Object owner) {
+    ServerLease(LockEngine engine, LockBackend backend, String name, Object owner) {
         this.engine = engine;
         this.backend = backend;
         this.name = name;
@@ -59,7 +59,7 @@ final class LeaseSlot {
      * Obtains a new lease on the server (see AcquireLoop). An existing lease that is lost or has
      * run out is given up first.
      *
-     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_IN_TURN, TIMED)
+     * @return true if the lease is held, false if the deadline passed (NO_WAIT, NO_WAIT_NO_OVERTAKING, TIMED)
      */
     boolean acquire(long deadline, AcquireMode mode) throws InterruptedException {
         return acquirer.acquire(deadline, mode);

@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Keeps an acquire request that reaches etcd after the factory cleaned up after it from writing
- * anything: shared by the transaction back end and the read/write back end, whose acquisitions
+ * Tombstones of given-up tokens: keeps an acquire request that reaches etcd after the factory
+ * cleaned up after it from writing anything: shared by the transaction back end and the read/write back end, whose acquisitions
  * write keys on the factory's session lease.
  *
  * <pre>
@@ -39,14 +39,14 @@ import java.util.function.Function;
  * small key (and one map entry) per unknown outcome in the life of a factory.
  * </pre>
  */
-final class GivenUpTokens {
+final class TokenTombstones {
 
     private final String prefix;
     /** The session of each token's write whose answer has not come. */
     private final ConcurrentHashMap<String, EtcdSession> unanswered = new ConcurrentHashMap<>();
 
     /** @param keyPrefix the factory's key prefix */
-    GivenUpTokens(String keyPrefix) {
+    TokenTombstones(String keyPrefix) {
         this.prefix = keyPrefix + "g/";
     }
 

@@ -17,11 +17,11 @@ import java.util.function.Supplier;
  * with IllegalStateException, so no unbound lock object can exist.
  * </pre>
  */
-public final class Binding {
+public final class LockObjectBinding {
 
     private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
 
-    private Binding() {
+    private LockObjectBinding() {
     }
 
     /** A binding in progress on one thread. */
