@@ -34,7 +34,9 @@ import java.util.concurrent.locks.LockSupport;
  * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
  * it is followed by one non-waiting attempt, bounded so that the call still ends within
  * MIN_ATTEMPT_NANOS of the deadline; an error in that attempt returns false, as the busy answer
- * would have.
+ * would have. Likewise a timed acquisition that found the lock busy and whose time runs out in a
+ * call that fails (no answer in time) returns false rather than throwing: it was not acquired in
+ * time, which is what the busy answer said.
  *
  *
  * Fields: releaseSignals is bumped by the back end's watch and by close(); remoteWaiter is the
@@ -174,9 +176,15 @@ final class AcquireLoop {
                     }
                     failures++;
                     long pause = engine.retries.pauseNanos(failures - 1);
+                    boolean outOfTime = mode == AcquireMode.TIMED && deadline - System.nanoTime() <= pause;
+                    if (outOfTime && lastContended && !e.isPermanent()) {
+                        // the lock was found busy and the time ran out in a call that got no
+                        // answer: not acquired in time, as the busy answer said (the token is
+                        // cleaned up in the background)
+                        return false;
+                    }
                     // an acquisition that never waits makes one attempt: a retry would wait
-                    if (e.isPermanent() || mode.noWait() || failures > engine.options.retryCount()
-                            || (mode == AcquireMode.TIMED && deadline - System.nanoTime() <= pause)) {
+                    if (e.isPermanent() || mode.noWait() || failures > engine.options.retryCount() || outOfTime) {
                         throw engine.retries.giveUp("acquire", name, failures, e);
                     }
                     interrupted |= park(releaseSignals.get(), pause, mode);

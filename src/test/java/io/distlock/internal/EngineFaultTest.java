@@ -97,6 +97,32 @@ class EngineFaultTest {
     }
 
     @Test
+    void aTimedAcquisitionThatFoundTheLockBusyReturnsFalseWhenItsTimeRunsOutInAFailedCall() throws Exception {
+        // busy, then no answer: with a retry pause longer than the time left, no retry is made;
+        // the busy answer stands (false), and the unanswered token is cleaned up
+        Scripted backend = new Scripted(call -> {
+            if (call == 0) {
+                return AcquireResult.busy(-1);
+            }
+            throw new LockBackendException("no answer in time", null);
+        });
+        LockOptions slowRetries = LockOptions.builder().retryDelay(Duration.ofSeconds(5)).build();
+        LockSync sync = engine(backend, slowRetries).sync("n");
+        assertThat(sync.tryLock(200, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(sync.getHoldCount()).isZero();
+        assertThat(backend.acquireTokens).hasSize(2);
+        String unanswered = backend.acquireTokens.get(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.releasedTokens.contains(unanswered));
+
+        // without a busy answer first, the failure is the caller's to see
+        Scripted unreachable = new Scripted(call -> {
+            throw new LockBackendException("no answer in time", null);
+        });
+        LockSync other = engine(unreachable, slowRetries).sync("m");
+        assertThatThrownBy(() -> other.tryLock(200, TimeUnit.MILLISECONDS)).isInstanceOf(LockBackendException.class);
+    }
+
+    @Test
     void aTimedAcquisitionBoundsEachCallByTheTimeLeftAndNeverRetriesPastItsDeadline() throws Exception {
         List<Long> budgets = new CopyOnWriteArrayList<>();
         Scripted backend = new Scripted(call -> {
