@@ -336,8 +336,13 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
         }
 
         @Override
-        public boolean tryLock(long nanos) throws InterruptedException {
-            return DistributedReentrantLock.super.tryLock(nanos, TimeUnit.NANOSECONDS);
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            return DistributedReentrantLock.super.tryLock(time, unit);
+        }
+
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("the local part of a distributed lock has no conditions");
         }
 
         @Override

@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The conditions of one lock that owns a lease (an exclusive lock, or the write side of a
  * read/write lock): the registry of its conditions by name, await and signal. Written once; the
- * lock supplies its local part through {@link Host}.
+ * lock is the {@link HoldSync} it belongs to (its local lock, its lock() for the re-acquisition).
  *
  * <pre>
  * await:
@@ -55,103 +55,63 @@ final class Conditions {
     /** How long a waiter record lives without a refresh: a dead JVM's records go after this. */
     static final long ALIVE_MILLIS = 3 * TimeUnit.NANOSECONDS.toMillis(RECHECK_NANOS);
 
-    /** What a lock gives its conditions: its name, lease slot and local part. */
-    abstract static class Host {
-        private final String name;
-        private final LockEngine engine;
-        private final ServerLease slot;
+    /** The kind of hold these conditions belong to (the exclusive lock, or a write lock). */
+    private final HoldSync hold;
+    /** The slot whose lease an await gives back (the name's slot, or the write slot). */
+    private final java.util.function.Supplier<ServerLease> slot;
+    /** Called once an await gave the lease back, before the local holds go. */
+    private final Runnable leaseGone;
+    /** Whether a thread is queued for the lock (a signal's transfer waits for it). */
+    private final java.util.function.Predicate<Thread> queuedForLock;
+    private final ConcurrentHashMap<String, EngineCondition> byName = new ConcurrentHashMap<>();
 
-        Host(String name, LockEngine engine, ServerLease slot) {
-            this.name = name;
-            this.engine = engine;
-            this.slot = slot;
-        }
+    /**
+     * @param hold the kind of hold these conditions belong to; it re-acquires through its lock()
+     * @param slot the slot whose back end the conditions use and whose lease an await gives back
+     * @param leaseGone called once an await gave the lease back, before the local holds go
+     * @param queuedForLock whether a thread is queued for the lock (a signal's transfer)
+     */
+    Conditions(HoldSync hold, java.util.function.Supplier<ServerLease> slot, Runnable leaseGone,
+               java.util.function.Predicate<Thread> queuedForLock) {
+        this.hold = hold;
+        this.slot = slot;
+        this.leaseGone = leaseGone;
+        this.queuedForLock = queuedForLock;
+    }
 
-        final String name() {
-            return name;
-        }
-
-        final LockEngine engine() {
-            return engine;
-        }
-
-        /**
-         * The slot whose lease an await gives back: the one given to the constructor, unless the
-         * lock holds its lease in another slot for each hold (a fair lock).
-         */
-        ServerLease slot() {
-            return slot;
-        }
-
-        /** The message of IllegalMonitorStateException when the thread does not hold the lock. */
-        abstract String notHeld();
-
-        /** Whether the current thread holds the lock locally. */
-        abstract boolean heldLocally();
-
-        /** The current thread's local holds. */
-        abstract int holds();
-
-        /** Takes one more local hold (the lease is already held). */
-        abstract void lockLocally();
-
-        /** Gives up one local hold (no server call). */
-        abstract void unlockLocally();
-
-        /**
-         * Whether {@code t} is queued for the lock in this JVM: in the local lock's queue, or (a
-         * fair lock) in the server's queue.
-         */
-        abstract boolean queuedForLock(Thread t);
-
-        /** Takes the lock as {@code lock()} does: the local lock and, for the first hold, a lease. */
-        abstract void lockWithLease();
-
-        /** Called once the lease went with an await, before the local holds are released. */
-        void leaseGone() {
-        }
-
-        /** Releases {@code holds} local holds after the lease went with an await. */
-        final void releaseLocally(int holds) {
-            leaseGone();
-            for (int i = 0; i < holds; i++) {
-                unlockLocally();
-            }
-        }
-
-        /**
-         * Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly.
-         * If the new lease is lost before the holds are back, the holds stay restored (the
-         * caller's unlocks balance them, the last one reporting the loss) and the loss is thrown,
-         * as a re-entrant acquisition would throw it.
-         *
-         * @throws io.distlock.LeaseLostException if the new lease was lost meanwhile
-         */
-        final void reacquire(int holds) {
-            lockWithLease();
-            for (int i = 1; i < holds; i++) {
-                lockLocally();
-            }
-            slot().confirmHold();
+    /** Releases {@code holds} local holds after the lease went with an await (no server call). */
+    private void releaseLocally(int holds) {
+        leaseGone.run();
+        for (int i = 0; i < holds; i++) {
+            hold.localUnlock();
         }
     }
 
-    private final Host host;
-    private final ConcurrentHashMap<String, EngineCondition> byName = new ConcurrentHashMap<>();
-
-    Conditions(Host host) {
-        this.host = host;
+    /**
+     * Takes the lock again (with a lease) and restores {@code holds} holds, uninterruptibly. If
+     * the new lease is lost before the holds are back, the holds stay restored (the caller's
+     * unlocks balance them, the last one reporting the loss) and the loss is thrown, as a
+     * re-entrant acquisition would throw it.
+     *
+     * @throws io.distlock.LeaseLostException if the new lease was lost meanwhile
+     */
+    private void reacquire(int holds) {
+        hold.lock();
+        for (int i = 1; i < holds; i++) {
+            hold.localLock();
+        }
+        slot.get().confirmHold();
     }
 
     private ConditionBackend backend() {
-        return host.slot().backend().conditions();
+        return slot.get().backend().conditions();
     }
 
     Condition newCondition(String conditionName) {
         LockEngine.checkName(conditionName);
         if (backend() == null) {
-            throw new UnsupportedOperationException(host.slot().backend().describe() + " has no conditions for lock '"
-                    + host.name() + "'");
+            throw new UnsupportedOperationException(slot.get().backend().describe() + " has no conditions for lock '"
+                    + hold.name + "'");
         }
         return byName.computeIfAbsent(conditionName, c -> new EngineCondition(this, c));
     }
@@ -160,19 +120,19 @@ final class Conditions {
     private EngineCondition own(Condition condition) {
         Objects.requireNonNull(condition, "condition");
         if (!(condition instanceof EngineCondition) || ((EngineCondition) condition).owner() != this) {
-            throw new IllegalArgumentException("the condition was not created by lock '" + host.name() + "'");
+            throw new IllegalArgumentException("the condition was not created by lock '" + hold.name + "'");
         }
         return (EngineCondition) condition;
     }
 
     private void requireHeld() {
-        if (!host.heldLocally()) {
-            throw new IllegalMonitorStateException(host.notHeld());
+        if (hold.holds() == 0) {
+            throw new IllegalMonitorStateException(hold.notHeldMessage());
         }
     }
 
     String lockName() {
-        return host.name();
+        return hold.name;
     }
 
     boolean hasWaiters(Condition condition) {
@@ -182,7 +142,7 @@ final class Conditions {
     int getWaitQueueLength(Condition condition) {
         EngineCondition c = own(condition);
         requireHeld();
-        return host.engine().retries.retrying("count waiters", host.name(), () -> backend().waiters(host.name(), c.name()));
+        return hold.engine.retries.retrying("count waiters", hold.name, () -> backend().waiters(hold.name, c.name()));
     }
 
     Collection<Thread> getWaitingThreads(Condition condition) {
@@ -200,7 +160,7 @@ final class Conditions {
     void signal(EngineCondition c, int count) {
         requireHeld();
         List<EngineCondition.Waiting> moved = new ArrayList<>();
-        for (String id : host.slot().signalCondition(backend(), c.name(), count)) {
+        for (String id : slot.get().signalCondition(backend(), c.name(), count)) {
             EngineCondition.Waiting w = c.waiting().remove(id);
             if (w != null) {
                 w.transferred = true;
@@ -233,7 +193,7 @@ final class Conditions {
                     interrupted = true;
                 }
             }
-            while (!host.queuedForLock(w.thread) && w.thread.isAlive() && System.nanoTime() - end < 0) {
+            while (!queuedForLock.test(w.thread) && w.thread.isAlive() && System.nanoTime() - end < 0) {
                 Thread.onSpinWait();
             }
         } finally {
@@ -254,8 +214,8 @@ final class Conditions {
         if (interruptible && Thread.interrupted()) {
             throw new InterruptedException();
         }
-        LockEngine engine = host.engine();
-        String name = host.name();
+        LockEngine engine = hold.engine;
+        String name = hold.name;
         ConditionBackend backend = backend();
         long deadline = System.nanoTime() + Math.max(nanos, 0L);
         String waiter = engine.newToken();
@@ -266,16 +226,16 @@ final class Conditions {
             woken.set(true);
             LockSupport.unpark(me);
         });
-        int saved = host.holds();
+        int saved = hold.holds();
         boolean interrupted = false;
         boolean signalled = false;
         InterruptedException thrown = null;
         try {
-            host.slot().releaseIntoCondition(backend, c.name(), waiter, ALIVE_MILLIS);
-            long heldSince = host.slot().takeHeldSince();
+            slot.get().releaseIntoCondition(backend, c.name(), waiter, ALIVE_MILLIS);
+            long heldSince = slot.get().takeHeldSince();
             c.waiting().put(waiter, node);
             engine.registerConditionWaiter(me);
-            host.releaseLocally(saved);
+            releaseLocally(saved);
             engine.events.released(name, heldSince);
             long nextCheck = System.nanoTime() + RECHECK_NANOS;
             // an untimed await waits in Thread.State.WAITING, as in a JDK condition: the engine's
@@ -344,7 +304,7 @@ final class Conditions {
         // IllegalStateException here); an interrupt does not stop it
         boolean pending = Thread.interrupted();
         try {
-            host.reacquire(saved);
+            reacquire(saved);
         } catch (RuntimeException e) {
             // the InterruptedException this wait was to throw is not lost: its status is set
             pending |= thrown != null;
@@ -368,8 +328,8 @@ final class Conditions {
     /** Withdraws the waiter; true if it was still queued. An unreachable server counts as queued. */
     private boolean withdraw(ConditionBackend backend, EngineCondition c, String waiter) {
         try {
-            return host.engine().retries.retrying("withdraw waiter", host.name(),
-                    () -> backend.withdraw(host.name(), c.name(), waiter));
+            return hold.engine.retries.retrying("withdraw waiter", hold.name,
+                    () -> backend.withdraw(hold.name, c.name(), waiter));
         } catch (LockBackendException e) {
             // not known to be signalled: report a timeout (the record expires with its refreshes)
             return true;
@@ -378,7 +338,7 @@ final class Conditions {
 
     private void withdrawQuietly(ConditionBackend backend, EngineCondition c, String waiter) {
         try {
-            backend.withdraw(host.name(), c.name(), waiter);
+            backend.withdraw(hold.name, c.name(), waiter);
         } catch (RuntimeException e) {
             // the record expires with its refreshes, or with the session
         }
@@ -387,7 +347,7 @@ final class Conditions {
     /** Whether the waiter is still queued; an unreachable server counts as queued (check again later). */
     private boolean stillQueued(ConditionBackend backend, EngineCondition c, String waiter) {
         try {
-            return backend.keepWaiting(host.name(), c.name(), waiter, ALIVE_MILLIS);
+            return backend.keepWaiting(hold.name, c.name(), waiter, ALIVE_MILLIS);
         } catch (LockBackendException e) {
             return true;
         }

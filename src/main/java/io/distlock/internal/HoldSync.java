@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
 
 /**
  * One kind of hold on a lock name in one engine (the exclusive lock, or the write or the read
@@ -52,20 +53,36 @@ public abstract class HoldSync {
 
     // ---- what a kind of hold supplies ----------------------------------------------------------
 
+    /**
+     * The local lock of this kind of hold: the JVM-local {@code ReentrantLock}, or one side of the
+     * local {@code ReentrantReadWriteLock}, that orders this JVM's threads and counts holds.
+     */
+    abstract Lock localPart();
+
     /** The local lock's {@code tryLock()} (barging). */
-    abstract boolean localTryLock();
+    final boolean localTryLock() {
+        return localPart().tryLock();
+    }
 
     /** The local lock's {@code tryLock(nanos, NANOSECONDS)} (honours the local queue if fair). */
-    abstract boolean localTryLock(long nanos) throws InterruptedException;
+    final boolean localTryLock(long nanos) throws InterruptedException {
+        return localPart().tryLock(nanos, TimeUnit.NANOSECONDS);
+    }
 
     /** The local lock's {@code lock()}. */
-    abstract void localLock();
+    final void localLock() {
+        localPart().lock();
+    }
 
     /** The local lock's {@code lockInterruptibly()}. */
-    abstract void localLockInterruptibly() throws InterruptedException;
+    final void localLockInterruptibly() throws InterruptedException {
+        localPart().lockInterruptibly();
+    }
 
     /** The local lock's {@code unlock()}. */
-    abstract void localUnlock();
+    final void localUnlock() {
+        localPart().unlock();
+    }
 
     /** The current thread's local holds of this kind. */
     abstract int holds();
@@ -469,59 +486,9 @@ public abstract class HoldSync {
     /**
      * The conditions of a kind of hold that owns a lease and re-acquires through {@link #lock()}
      * (the exclusive lock, the write lock): made once by the kind's constructor.
-     *
-     * @param conditionSlot the slot whose back end the conditions use and whose lease an await
-     *        gives back (the name's slot, or the write slot)
-     * @param leaseGone called once an await gave the lease back, before the local holds go
-     * @param queuedForLock whether a thread is queued for this lock (a signal's transfer)
      */
     final Conditions newConditions(java.util.function.Supplier<ServerLease> conditionSlot, Runnable leaseGone,
                                    java.util.function.Predicate<Thread> queuedForLock) {
-        return new Conditions(new Conditions.Host(name, engine, null) {
-            @Override
-            ServerLease slot() {
-                return conditionSlot.get();
-            }
-
-            @Override
-            String notHeld() {
-                return notHeldMessage();
-            }
-
-            @Override
-            boolean heldLocally() {
-                return holds() > 0;
-            }
-
-            @Override
-            int holds() {
-                return HoldSync.this.holds();
-            }
-
-            @Override
-            void lockLocally() {
-                localLock();
-            }
-
-            @Override
-            void unlockLocally() {
-                localUnlock();
-            }
-
-            @Override
-            void lockWithLease() {
-                lock();
-            }
-
-            @Override
-            void leaseGone() {
-                leaseGone.run();
-            }
-
-            @Override
-            boolean queuedForLock(Thread t) {
-                return queuedForLock.test(t);
-            }
-        });
+        return new Conditions(this, conditionSlot, leaseGone, queuedForLock);
     }
 }

@@ -5,27 +5,19 @@ package io.distlock.internal;
  * the {@link java.util.concurrent.locks.ReentrantLock} that the user's lock object itself is (its
  * superclass's own synchronizer, reached past the object's distributed overrides), so that the
  * {@code final} queue methods of {@code ReentrantLock} answer for the queue the engine really
- * uses.
+ * uses. Its {@link java.util.concurrent.locks.Lock} methods are the superclass's {@code lock},
+ * {@code lockInterruptibly}, {@code tryLock} and {@code unlock}; {@code newCondition} is not
+ * offered (the engine's conditions are distributed ones).
  */
-public interface LocalMutex {
+public interface LocalMutex extends java.util.concurrent.locks.Lock {
 
     /** The lock object this is the local part of (the user's {@code DistributedLock}). */
     Object lockObject();
 
-    /** {@code ReentrantLock.lock()} of the local part. */
-    void lock();
 
-    /** {@code ReentrantLock.lockInterruptibly()} of the local part. */
-    void lockInterruptibly() throws InterruptedException;
 
-    /** {@code ReentrantLock.tryLock()} of the local part. */
-    boolean tryLock();
 
-    /** {@code ReentrantLock.tryLock(nanos, NANOSECONDS)} of the local part. */
-    boolean tryLock(long nanos) throws InterruptedException;
 
-    /** {@code ReentrantLock.unlock()} of the local part. */
-    void unlock();
 
     /** {@code ReentrantLock.getHoldCount()} of the local part. */
     int holdCount();

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The exclusive lock of one name in one engine: its local lock and lease slot, and the local
@@ -65,28 +66,8 @@ public final class LockSync extends HoldSync {
     // ---- the local lock ------------------------------------------------------------------------
 
     @Override
-    boolean localTryLock() {
-        return local.tryLock();
-    }
-
-    @Override
-    boolean localTryLock(long nanos) throws InterruptedException {
-        return local.tryLock(nanos);
-    }
-
-    @Override
-    void localLock() {
-        local.lock();
-    }
-
-    @Override
-    void localLockInterruptibly() throws InterruptedException {
-        local.lockInterruptibly();
-    }
-
-    @Override
-    void localUnlock() {
-        local.unlock();
+    Lock localPart() {
+        return local;
     }
 
     @Override

@@ -126,34 +126,6 @@ public final class ReadWriteSync {
             super(ReadWriteSync.this.engine, ReadWriteSync.this.name);
         }
 
-        /** The side's local lock. */
-        abstract Lock lockOfSide();
-
-        @Override
-        final boolean localTryLock() {
-            return lockOfSide().tryLock();
-        }
-
-        @Override
-        final boolean localTryLock(long nanos) throws InterruptedException {
-            return lockOfSide().tryLock(nanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        final void localLock() {
-            lockOfSide().lock();
-        }
-
-        @Override
-        final void localLockInterruptibly() throws InterruptedException {
-            lockOfSide().lockInterruptibly();
-        }
-
-        @Override
-        final void localUnlock() {
-            lockOfSide().unlock();
-        }
-
         @Override
         final boolean locallyBusy() {
             return local.owner() != null || local.readLockCount() > 0 || local.hasQueuedThreads();
@@ -195,7 +167,7 @@ public final class ReadWriteSync {
                 t -> fairWriters.contains(t) || local.queuedThreads().contains(t));
 
         @Override
-        Lock lockOfSide() {
+        Lock localPart() {
             return local.writeLock();
         }
 
@@ -282,7 +254,7 @@ public final class ReadWriteSync {
 
     private final class ReadSide extends Side {
         @Override
-        Lock lockOfSide() {
+        Lock localPart() {
             return local.readLock();
         }
 
