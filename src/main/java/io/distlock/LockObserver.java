@@ -16,6 +16,20 @@ package io.distlock;
 public interface LockObserver {
 
     /**
+     * Whether this observer wants the timed events of acquisitions and holds ({@link #acquired},
+     * {@link #acquireFailed}, {@link #acquireError}, {@link #released}). An observer that
+     * answers {@code false} gets only {@link #renewed}, {@link #leaseLost} and
+     * {@link #backendError}, and while every registered observer answers {@code false} the locks
+     * read no clock for their acquisitions (as with no observer at all). Read once, when the
+     * observer is registered. The default is {@code true}.
+     *
+     * @return whether to deliver the timed events
+     */
+    default boolean timesAcquisitions() {
+        return true;
+    }
+
+    /**
      * A thread acquired the lock, read lock or write lock of {@code lockName} (its first hold; a
      * re-entrant acquisition is not reported), including an acquisition after
      * {@link java.util.concurrent.locks.Condition#await() await}.

@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The observers of one engine and the dispatch of events to them. With no observer the hot path
- * pays one volatile read ({@link #start()}) and reads no clock: an acquisition started with
+ * The observers of one engine and the dispatch of events to them. With no observer that times
+ * acquisitions (LockObserver.timesAcquisitions) the hot path pays one volatile read
+ * ({@link #start()}) and reads no clock: an acquisition started with
  * {@link #OFF} reports nothing, and neither does the end of its hold.
  */
 final class LockEvents {
@@ -21,7 +22,10 @@ final class LockEvents {
     private static final LockObserver[] NONE = new LockObserver[0];
 
     private final String owner;
+    /** Every observer: renewals, losses and back-end errors go to all of them. */
     private volatile LockObserver[] observers = NONE;
+    /** The observers that time acquisitions and holds (LockObserver.timesAcquisitions). */
+    private volatile LockObserver[] timing = NONE;
 
     LockEvents(String owner) {
         this.owner = owner;
@@ -29,29 +33,45 @@ final class LockEvents {
 
     synchronized void add(LockObserver observer) {
         Objects.requireNonNull(observer, "observer");
-        LockObserver[] now = observers;
+        observers = with(observers, observer);
+        if (observer.timesAcquisitions()) {
+            timing = with(timing, observer);
+        }
+    }
+
+    private static LockObserver[] with(LockObserver[] now, LockObserver observer) {
         LockObserver[] next = Arrays.copyOf(now, now.length + 1);
         next[now.length] = observer;
-        observers = next;
+        return next;
     }
 
     synchronized boolean remove(LockObserver observer) {
         LockObserver[] now = observers;
+        LockObserver[] next = without(now, observer);
+        if (next == now) {
+            return false;
+        }
+        observers = next;
+        timing = without(timing, observer);
+        return true;
+    }
+
+    /** {@code now} without {@code observer}, or {@code now} itself if it is not there. */
+    private static LockObserver[] without(LockObserver[] now, LockObserver observer) {
         for (int i = 0; i < now.length; i++) {
             if (now[i] == observer) {
                 LockObserver[] next = new LockObserver[now.length - 1];
                 System.arraycopy(now, 0, next, 0, i);
                 System.arraycopy(now, i + 1, next, i, now.length - i - 1);
-                observers = next;
-                return true;
+                return next;
             }
         }
-        return false;
+        return now;
     }
 
-    /** The start of an acquisition: the clock if someone observes, else {@link #OFF}. */
+    /** The start of an acquisition: the clock if someone times acquisitions, else {@link #OFF}. */
     long start() {
-        return observers.length == 0 ? OFF : System.nanoTime();
+        return timing.length == 0 ? OFF : System.nanoTime();
     }
 
     /**
@@ -65,7 +85,7 @@ final class LockEvents {
         }
         long now = System.nanoTime();
         long nanos = now - start;
-        for (LockObserver o : observers) {
+        for (LockObserver o : timing) {
             try {
                 o.acquired(name, nanos, contended, handOver);
             } catch (RuntimeException e) {
@@ -81,7 +101,7 @@ final class LockEvents {
             return;
         }
         long nanos = System.nanoTime() - start;
-        for (LockObserver o : observers) {
+        for (LockObserver o : timing) {
             try {
                 o.acquireError(name, nanos, error);
             } catch (RuntimeException e) {
@@ -99,7 +119,7 @@ final class LockEvents {
             return;
         }
         long nanos = System.nanoTime() - since;
-        for (LockObserver o : observers) {
+        for (LockObserver o : timing) {
             try {
                 o.released(name, nanos);
             } catch (RuntimeException e) {
@@ -113,7 +133,7 @@ final class LockEvents {
             return;
         }
         long nanos = System.nanoTime() - start;
-        for (LockObserver o : observers) {
+        for (LockObserver o : timing) {
             try {
                 o.acquireFailed(name, nanos);
             } catch (RuntimeException e) {

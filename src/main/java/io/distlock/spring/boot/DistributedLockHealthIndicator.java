@@ -21,8 +21,10 @@ import org.springframework.boot.health.contributor.Health;
  * {@code renewalFailures} and {@code leasesLost} since the indicator was created, and
  * {@code lastRenewal} / {@code lastRenewalFailure} (instants), plus the error of a failed check.
  *
- * <p>The indicator observes the factory ({@link DistributedLockFactory#addObserver}) until
- * {@link #close()}. Thread-safe.
+ * <p>The indicator observes the factory's renewals and lost leases
+ * ({@link DistributedLockFactory#addObserver}) until {@link #close()}; it does not time
+ * acquisitions ({@link LockObserver#timesAcquisitions()}), so the locks pay nothing for it on
+ * their acquire path. Thread-safe.
  */
 public class DistributedLockHealthIndicator extends AbstractHealthIndicator implements AutoCloseable {
 
@@ -53,6 +55,12 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
         @Override
         public void leaseLost(String lockName) {
             leasesLost.incrementAndGet();
+        }
+
+        @Override
+        public boolean timesAcquisitions() {
+            // renewals and losses only: the locks read no clock for it
+            return false;
         }
 
         @Override
