@@ -564,6 +564,7 @@ public abstract class DistributedLockContractTest {
     @Test
     void aJvmWhoseThreadsKeepTheLockBusyStillLetsAnotherJvmIn() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong acquisitions = new AtomicLong();
         List<Future<Integer>> busy = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             busy.add(async(() -> {
@@ -573,6 +574,7 @@ public abstract class DistributedLockContractTest {
                     lock.lock();
                     try {
                         n++;
+                        acquisitions.incrementAndGet();
                     } finally {
                         lock.unlock();
                     }
@@ -580,7 +582,8 @@ public abstract class DistributedLockContractTest {
                 return n;
             }));
         }
-        Thread.sleep(200);
+        // this JVM keeps the lock busy before the other asks
+        await().atMost(Duration.ofSeconds(20)).until(() -> acquisitions.get() >= 50);
         long start = System.nanoTime();
         boolean got = async(() -> {
             DistributedLock lock = elsewhere.getLock(name);
@@ -832,16 +835,8 @@ public abstract class DistributedLockContractTest {
         }
         // the factory recovers once the server is back (bounded wait, in this thread)
         DistributedLock lock = s.getLock(name);
-        boolean got = false;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!got && System.nanoTime() - end < 0) {
-            try {
-                got = lock.tryLock();
-            } catch (LockBackendException e) {
-                Thread.sleep(100);
-            }
-        }
-        assertThat(got).as("acquired after the restart").isTrue();
+        await("acquired after the restart").atMost(Duration.ofSeconds(20)).pollInSameThread()
+                .pollInterval(Duration.ofMillis(100)).ignoreException(LockBackendException.class).until(lock::tryLock);
         lock.unlock();
     }
 
@@ -996,14 +991,16 @@ public abstract class DistributedLockContractTest {
         // a thread of the same JVM waits: it must not take and keep the server's lock while the
         // dead thread keeps the local one (a fair lock's waiter is granted the lease first)
         CountDownLatch asking = new CountDownLatch(1);
+        AtomicReference<Thread> behindThread = new AtomicReference<>();
         Future<Boolean> behind = async(() -> {
+            behindThread.set(Thread.currentThread());
             asking.countDown();
             s.getLock(name).lockInterruptibly();
             return true;
         });
         assertThat(asking.await(10, TimeUnit.SECONDS)).isTrue();
-        // a window in which a wrong waiter would take the server's lock (fair: after its turn)
-        Thread.sleep(500);
+        // it waits (a wrong waiter would have taken the server's lock on its way; fair: after its turn)
+        Waiter.awaitParked(behindThread.get());
         boolean got = async(() -> {
             DistributedLock other = elsewhere.getLock(name);
             boolean ok = other.tryLock(30, TimeUnit.SECONDS);

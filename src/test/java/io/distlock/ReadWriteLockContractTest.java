@@ -205,6 +205,7 @@ public abstract class ReadWriteLockContractTest {
     @Test
     void aStreamOfReadersDoesNotStarveAWriter() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger readsDone = new AtomicInteger();
         List<Future<Integer>> readers = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             readers.add(pool.submit(() -> {
@@ -215,6 +216,7 @@ public abstract class ReadWriteLockContractTest {
                     try {
                         Thread.sleep(20);
                         n++;
+                        readsDone.incrementAndGet();
                     } finally {
                         read.unlock();
                     }
@@ -222,7 +224,8 @@ public abstract class ReadWriteLockContractTest {
                 return n;
             }));
         }
-        Thread.sleep(300);
+        // the stream of readers is flowing before the writer asks
+        await().atMost(Duration.ofSeconds(20)).until(() -> readsDone.get() >= 6);
         long start = System.nanoTime();
         boolean wrote = elsewhere(() -> {
             DistributedLock write = elsewhere.getReadWriteLock(name).writeLock();
