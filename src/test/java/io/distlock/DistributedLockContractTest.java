@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -625,17 +626,36 @@ public abstract class DistributedLockContractTest {
 
     // ---- leases -----------------------------------------------------------------------------
 
+    /** Counts the successful renewals of lock {@code lockName}'s leases in {@code factory}. */
+    protected static AtomicInteger renewals(DistributedLockFactory factory, String lockName) {
+        AtomicInteger renewed = new AtomicInteger();
+        factory.addObserver(new LockObserver() {
+            @Override
+            public void renewed(String renewedName, boolean succeeded) {
+                if (succeeded && renewedName.equals(lockName)) {
+                    renewed.incrementAndGet();
+                }
+            }
+        });
+        return renewed;
+    }
+
     @Test
     void theWatchdogKeepsTheLockPastItsLease() throws Exception {
         DistributedLockFactory shortLease = source(LockOptions.builder().leaseTime(Duration.ofMillis(600)).build());
+        AtomicInteger renewed = renewals(shortLease, name);
         DistributedLock lock = shortLease.getLock(name);
         lock.lock();
+        long start = System.nanoTime();
         try {
-            for (int i = 0; i < 4; i++) {
-                Thread.sleep(500);
+            for (int i = 1; i <= 4; i++) {
+                // the watchdog renews every third of the lease: two more renewals each round
+                int atLeast = 2 * i;
+                await().atMost(Duration.ofSeconds(10)).until(() -> renewed.get() >= atLeast);
                 assertThat(lock.isHeldByCurrentThread()).isTrue();
                 assertThat(async(() -> elsewhere.getLock(name).tryLock()).get(10, TimeUnit.SECONDS)).isFalse();
             }
+            assertThat(millisSince(start)).as("held past twice its lease").isGreaterThan(1_200);
         } finally {
             lock.unlock();
         }
@@ -1546,7 +1566,7 @@ public abstract class DistributedLockContractTest {
             lock.lock();
             try {
                 queued.countDown();
-                return notEmpty.await(3, TimeUnit.SECONDS) ? "notEmpty" : "timeout";
+                return notEmpty.await(30, TimeUnit.SECONDS) ? "notEmpty" : "timeout";
             } finally {
                 lock.unlock();
             }
@@ -1564,13 +1584,23 @@ public abstract class DistributedLockContractTest {
             there.unlock();
         }
         assertThat(onNotFull.get(30, TimeUnit.SECONDS)).isEqualTo("notFull");
-        assertThat(onNotEmpty.get(30, TimeUnit.SECONDS)).as("the other condition was not signalled").isEqualTo("timeout");
+        // the other condition was not signalled: its waiter is still queued on the server (a
+        // signal takes a waiter off the queue in the step that wakes it) and still waits
+        awaitWaiters(elsewhere, "#1", 1);
+        assertThat(onNotEmpty.isDone()).as("the other condition was not signalled").isFalse();
+        there.lock();
+        try {
+            there.newCondition("#1").signal();
+        } finally {
+            there.unlock();
+        }
+        assertThat(onNotEmpty.get(30, TimeUnit.SECONDS)).as("woken by its own condition's signal").isEqualTo("notEmpty");
     }
 
     @Test
     void aSignalFromAHolderWhoseLeaseWasLostWakesNobody() throws Exception {
         CountDownLatch queued = new CountDownLatch(1);
-        Future<Boolean> waiter = awaiting(elsewhere, "c", 5_000, queued);
+        Future<Boolean> waiter = awaiting(elsewhere, "c", 30_000, queued);
         assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
         awaitWaiters(here, "c", 1);
         DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
@@ -1584,7 +1614,18 @@ public abstract class DistributedLockContractTest {
         assertThat(elsewhereTakesAndReleases(name, 10_000)).isTrue();
         assertThatThrownBy(c::signal).isInstanceOf(LeaseLostException.class);
         assertThatThrownBy(stale::unlock).isInstanceOf(LeaseLostException.class);
-        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the stale signal woke nobody: the wait timed out").isFalse();
+        // the stale signal woke nobody: the waiter is still queued on the server (a signal takes
+        // it off the queue in the step that wakes it) and still waits, until a holder signals
+        awaitWaiters(here, "c", 1);
+        assertThat(waiter.isDone()).as("the stale signal woke nobody").isFalse();
+        DistributedLock holder = here.getLock(name);
+        holder.lock();
+        try {
+            holder.newCondition("c").signal();
+        } finally {
+            holder.unlock();
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("woken by the holder's signal, not before").isTrue();
     }
 
     @Test

@@ -232,7 +232,10 @@ class EtcdLockTest {
             assertThat(stale.isHeldByCurrentThread()).as("the stale holder's own estimate still says held").isTrue();
             assertThatThrownBy(staleCondition::signal).isInstanceOf(io.distlock.LeaseLostException.class);
             assertThatThrownBy(stale::unlock).isInstanceOf(io.distlock.LeaseLostException.class);
-            Thread.sleep(300);
+            // the server still has the waiter's record (a signal deletes it in the transaction
+            // that wakes it)
+            assertThat(otherJvm.submit(() -> other.getWaitQueueLength(other.newCondition("c"))).get(20, TimeUnit.SECONDS))
+                    .as("the refused signal woke nobody: still queued on the server").isEqualTo(1);
             assertThat(waiter.isDone()).as("the refused signal woke nobody").isFalse();
             otherJvm.submit((Runnable) () -> {
                 other.newCondition("c").signal();
