@@ -330,22 +330,32 @@ final class TortureRun {
      */
     private JvmProcess frozenHolder(Random rng) throws Exception {
         try (Jedis reg = connect(register)) {
-            for (int attempt = 0; attempt < 100; attempt++) {
-                String pid = reg.get(TortureWorker.holderKey("n" + rng.nextInt(config.names())));
-                for (int i = 0; pid != null && i < workers.size(); i++) {
-                    JvmProcess w = workers.get(i);
-                    if (Long.toString(w.pid()).equals(pid) && w.waitFor(Duration.ZERO) == -1) {
-                        // a worker may end its run between the check and the signal
-                        if (!signalUnlessEnded(w, true)) {
-                            continue;
-                        }
-                        if (insideSection(recordFiles.get(i))) {
-                            return w;
-                        }
-                        signalUnlessEnded(w, false);
-                    }
+            // up to 100 tries, 10 ms apart, until one catches a holder inside its section
+            JvmProcess[] caught = new JvmProcess[1];
+            int[] attempts = {0};
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).until(() -> {
+                        caught[0] = tryToCatchHolder(reg, rng);
+                        return caught[0] != null || ++attempts[0] >= 100;
+                    });
+            return caught[0];
+        }
+    }
+
+    /** One try of {@link #frozenHolder}: a holder of a random name, frozen inside its section, or null. */
+    private JvmProcess tryToCatchHolder(Jedis reg, Random rng) throws Exception {
+        String pid = reg.get(TortureWorker.holderKey("n" + rng.nextInt(config.names())));
+        for (int i = 0; pid != null && i < workers.size(); i++) {
+            JvmProcess w = workers.get(i);
+            if (Long.toString(w.pid()).equals(pid) && w.waitFor(Duration.ZERO) == -1) {
+                // a worker may end its run between the check and the signal
+                if (!signalUnlessEnded(w, true)) {
+                    continue;
                 }
-                Thread.sleep(10);
+                if (insideSection(recordFiles.get(i))) {
+                    return w;
+                }
+                signalUnlessEnded(w, false);
             }
         }
         return null;
