@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * engine's part where a real server cannot be made to answer in a given order.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@io.distlock.testing.TimingSensitive
 class EngineFaultTest {
 
     private final List<LockEngine> engines = new ArrayList<>();

@@ -90,6 +90,7 @@ class RedisLockTest {
     }
 
     @Test
+    @io.distlock.testing.TimingSensitive
     void aReleasingProcessLetsTheWaiterOfAnotherProcessTakeTheLockFirst() throws Exception {
         // two factories are two processes to the server; each has one thread that takes the lock
         // again right after releasing it, as a loop in a service does
