@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -584,6 +585,7 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
     @Test
     void aJvmWhoseThreadsKeepTheLockBusyStillLetsAnotherJvmIn() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong acquisitions = new AtomicLong();
         List<Future<Integer>> busy = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             busy.add(async(() -> {
@@ -593,6 +595,7 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
                     lock.lock();
                     try {
                         n++;
+                        acquisitions.incrementAndGet();
                     } finally {
                         lock.unlock();
                     }
@@ -600,7 +603,8 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
                 return n;
             }));
         }
-        Thread.sleep(200);
+        // this JVM keeps the lock busy before the other asks
+        await().atMost(Duration.ofSeconds(20)).until(() -> acquisitions.get() >= 50);
         long start = System.nanoTime();
         boolean got = async(() -> {
             DistributedLock lock = elsewhere.getLock(name);
@@ -642,17 +646,36 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
 
     // ---- leases -----------------------------------------------------------------------------
 
+    /** Counts the successful renewals of lock {@code lockName}'s leases in {@code factory}. */
+    protected static AtomicInteger renewals(DistributedLockFactory factory, String lockName) {
+        AtomicInteger renewed = new AtomicInteger();
+        factory.addObserver(new LockObserver() {
+            @Override
+            public void renewed(String renewedName, boolean succeeded) {
+                if (succeeded && renewedName.equals(lockName)) {
+                    renewed.incrementAndGet();
+                }
+            }
+        });
+        return renewed;
+    }
+
     @Test
     void theWatchdogKeepsTheLockPastItsLease() throws Exception {
         DistributedLockFactory shortLease = source(LockOptions.builder().leaseTime(Duration.ofMillis(600)).build());
+        AtomicInteger renewed = renewals(shortLease, name);
         DistributedLock lock = shortLease.getLock(name);
         lock.lock();
+        long start = System.nanoTime();
         try {
-            for (int i = 0; i < 4; i++) {
-                Thread.sleep(500);
+            for (int i = 1; i <= 4; i++) {
+                // the watchdog renews every third of the lease: two more renewals each round
+                int atLeast = 2 * i;
+                await().atMost(Duration.ofSeconds(10)).until(() -> renewed.get() >= atLeast);
                 assertThat(lock.isHeldByCurrentThread()).isTrue();
                 assertThat(async(() -> elsewhere.getLock(name).tryLock()).get(10, TimeUnit.SECONDS)).isFalse();
             }
+            assertThat(millisSince(start)).as("held past twice its lease").isGreaterThan(1_200);
         } finally {
             lock.unlock();
         }
@@ -852,16 +875,8 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         }
         // the factory recovers once the server is back (bounded wait, in this thread)
         DistributedLock lock = s.getLock(name);
-        boolean got = false;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!got && System.nanoTime() - end < 0) {
-            try {
-                got = lock.tryLock();
-            } catch (LockBackendException e) {
-                Thread.sleep(100);
-            }
-        }
-        assertThat(got).as("acquired after the restart").isTrue();
+        await("acquired after the restart").atMost(Duration.ofSeconds(20)).pollInSameThread()
+                .pollInterval(Duration.ofMillis(100)).ignoreException(LockBackendException.class).until(lock::tryLock);
         lock.unlock();
     }
 
@@ -1016,14 +1031,16 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         // a thread of the same JVM waits: it must not take and keep the server's lock while the
         // dead thread keeps the local one (a fair lock's waiter is granted the lease first)
         CountDownLatch asking = new CountDownLatch(1);
+        AtomicReference<Thread> behindThread = new AtomicReference<>();
         Future<Boolean> behind = async(() -> {
+            behindThread.set(Thread.currentThread());
             asking.countDown();
             s.getLock(name).lockInterruptibly();
             return true;
         });
         assertThat(asking.await(10, TimeUnit.SECONDS)).isTrue();
-        // a window in which a wrong waiter would take the server's lock (fair: after its turn)
-        Thread.sleep(500);
+        // it waits (a wrong waiter would have taken the server's lock on its way; fair: after its turn)
+        Waiter.awaitParked(behindThread.get());
         boolean got = async(() -> {
             DistributedLock other = elsewhere.getLock(name);
             boolean ok = other.tryLock(30, TimeUnit.SECONDS);
@@ -1639,7 +1656,7 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
             lock.lock();
             try {
                 queued.countDown();
-                return notEmpty.await(3, TimeUnit.SECONDS) ? "notEmpty" : "timeout";
+                return notEmpty.await(30, TimeUnit.SECONDS) ? "notEmpty" : "timeout";
             } finally {
                 lock.unlock();
             }
@@ -1657,13 +1674,23 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
             there.unlock();
         }
         assertThat(onNotFull.get(30, TimeUnit.SECONDS)).isEqualTo("notFull");
-        assertThat(onNotEmpty.get(30, TimeUnit.SECONDS)).as("the other condition was not signalled").isEqualTo("timeout");
+        // the other condition was not signalled: its waiter is still queued on the server (a
+        // signal takes a waiter off the queue in the step that wakes it) and still waits
+        awaitWaiters(elsewhere, "#1", 1);
+        assertThat(onNotEmpty.isDone()).as("the other condition was not signalled").isFalse();
+        there.lock();
+        try {
+            there.newCondition("#1").signal();
+        } finally {
+            there.unlock();
+        }
+        assertThat(onNotEmpty.get(30, TimeUnit.SECONDS)).as("woken by its own condition's signal").isEqualTo("notEmpty");
     }
 
     @Test
     void aSignalFromAHolderWhoseLeaseWasLostWakesNobody() throws Exception {
         CountDownLatch queued = new CountDownLatch(1);
-        Future<Boolean> waiter = awaiting(elsewhere, "c", 5_000, queued);
+        Future<Boolean> waiter = awaiting(elsewhere, "c", 30_000, queued);
         assertThat(queued.await(20, TimeUnit.SECONDS)).isTrue();
         awaitWaiters(here, "c", 1);
         DistributedLockFactory fixed = source(LockOptions.builder().leaseTime(Duration.ofMillis(shortLeaseMillis()))
@@ -1677,7 +1704,18 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         assertThat(elsewhereTakesAndReleases(name, 10_000)).isTrue();
         assertThatThrownBy(c::signal).isInstanceOf(LeaseLostException.class);
         assertThatThrownBy(stale::unlock).isInstanceOf(LeaseLostException.class);
-        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the stale signal woke nobody: the wait timed out").isFalse();
+        // the stale signal woke nobody: the waiter is still queued on the server (a signal takes
+        // it off the queue in the step that wakes it) and still waits, until a holder signals
+        awaitWaiters(here, "c", 1);
+        assertThat(waiter.isDone()).as("the stale signal woke nobody").isFalse();
+        DistributedLock holder = here.getLock(name);
+        holder.lock();
+        try {
+            holder.newCondition("c").signal();
+        } finally {
+            holder.unlock();
+        }
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).as("woken by the holder's signal, not before").isTrue();
     }
 
     @Test

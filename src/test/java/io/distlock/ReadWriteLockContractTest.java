@@ -206,6 +206,7 @@ public abstract class ReadWriteLockContractTest {
     @Test
     void aStreamOfReadersDoesNotStarveAWriter() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger readsDone = new AtomicInteger();
         List<Future<Integer>> readers = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             readers.add(pool.submit(() -> {
@@ -216,6 +217,7 @@ public abstract class ReadWriteLockContractTest {
                     try {
                         Thread.sleep(20);
                         n++;
+                        readsDone.incrementAndGet();
                     } finally {
                         read.unlock();
                     }
@@ -223,7 +225,8 @@ public abstract class ReadWriteLockContractTest {
                 return n;
             }));
         }
-        Thread.sleep(300);
+        // the stream of readers is flowing before the writer asks
+        await().atMost(Duration.ofSeconds(20)).until(() -> readsDone.get() >= 6);
         long start = System.nanoTime();
         boolean wrote = elsewhere(() -> {
             DistributedLock write = elsewhere.getReadWriteLock(name).writeLock();
@@ -311,14 +314,23 @@ public abstract class ReadWriteLockContractTest {
     @Test
     void readAndWriteLeasesAreRenewedAndTheirLossReported() throws Exception {
         DistributedLockFactory renewing = factory(LockOptions.builder().leaseTime(Duration.ofMillis(700)).build());
+        AtomicInteger renewed = DistributedLockContractTest.renewals(renewing, name);
         DistributedReadWriteLock rw = renewing.getReadWriteLock(name);
         rw.readLock().lock();
-        Thread.sleep(2_500);
+        long start = System.nanoTime();
+        // the watchdog renews every third of the lease: ten renewals, past three leases
+        await().atMost(Duration.ofSeconds(20)).until(() -> renewed.get() >= 10);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("read held past three leases")
+                .isGreaterThan(2_100);
         assertThat(rw.readLock().isHeldByCurrentThread()).isTrue();
         assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).writeLock()))).isFalse();
         rw.readLock().unlock();
         rw.writeLock().lock();
-        Thread.sleep(2_500);
+        start = System.nanoTime();
+        int afterRead = renewed.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> renewed.get() >= afterRead + 10);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("write held past three leases")
+                .isGreaterThan(2_100);
         assertThat(rw.writeLock().isHeldByCurrentThread()).isTrue();
         assertThat(elsewhere(() -> tryAndRelease(elsewhere.getReadWriteLock(name).readLock()))).isFalse();
         rw.writeLock().unlock();

@@ -125,7 +125,7 @@ class VirtualThreadTest {
                 }
             });
             assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(300);
+            io.distlock.testing.Waiter.awaitParked(waiter.get());   // waiting for the server
             waiter.get().interrupt();
             assertThat(interrupted.get(10, TimeUnit.SECONDS)).isEqualTo("interrupted");
             held.unlock();

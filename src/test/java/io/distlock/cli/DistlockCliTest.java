@@ -112,13 +112,14 @@ class DistlockCliTest {
             other.lock();
             // a waiter in another factory ("another JVM")
             CompletableFuture<Long> waiter = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
             Thread w = new Thread(() -> {
                 DistributedLock l = waiterJvm.getLock("orders/42");
                 l.lock();
                 long woke = System.nanoTime();
                 waiter.complete(woke);
                 try {
-                    Thread.sleep(200);
+                    letGo.await(30, TimeUnit.SECONDS);   // holds while the old holder's unlock is checked
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -170,6 +171,7 @@ class DistlockCliTest {
 
             // the old holder's token owns nothing: its unlock says the lease was lost
             assertThatThrownBy(held::unlock).isInstanceOf(LeaseLostException.class);
+            letGo.countDown();
             w.join(10_000);
 
             DistributedLock next = holderJvm.getLock("orders/42");

@@ -75,8 +75,8 @@ class EtcdAccessTest {
                  EtcdLockFactory b = builder("locker", "s3cret", "locks/", flavour).build()) {
                 DistributedLock held = a.getLock("auth");
                 held.lock();
-                CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndRelease(b.getLock("auth"), 20);
-                Thread.sleep(300);
+                // returns once the waiter waits for the lock
+                CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndReleaseOnceWaiting(b.getLock("auth"), 20);
                 held.unlock();
                 assertThat(waiter.get(30, TimeUnit.SECONDS)).as(flavour + ": a waiter got the lock").isTrue();
                 DistributedReadWriteLock rw = a.getReadWriteLock("auth-rw");

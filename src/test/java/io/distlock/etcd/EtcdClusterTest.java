@@ -1,6 +1,7 @@
 package io.distlock.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.distlock.DistributedLock;
 import io.distlock.LeaseLostException;
@@ -105,7 +106,8 @@ class EtcdClusterTest {
                     }));
                 }
             }
-            Thread.sleep(1_500);
+            // the workers are under way before the kill
+            await().atMost(Duration.ofSeconds(30)).until(() -> acquisitions.get() >= 50);
             killed = leader();
             int beforeKill = acquisitions.get();
             etcd.get().kill(killed);
@@ -181,17 +183,11 @@ class EtcdClusterTest {
                 etcd.get().resume(frozen);
             }
             // thawed, the member answers as the cluster does: "held" is held, never free
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            boolean answered = false;
-            while (!answered && System.nanoTime() - end < 0) {
-                try {
-                    assertThat(alone.getLock("held").tryLock()).as("a stale answer from the thawed member").isFalse();
-                    answered = true;
-                } catch (LockBackendException e) {
-                    Thread.sleep(200);
-                }
-            }
-            assertThat(answered).as("the thawed member answers again").isTrue();
+            await("the thawed member answers again").atMost(Duration.ofSeconds(30)).pollInSameThread()
+                    .pollInterval(Duration.ofMillis(200)).ignoreException(LockBackendException.class).until(() -> {
+                        assertThat(alone.getLock("held").tryLock()).as("a stale answer from the thawed member").isFalse();
+                        return true;
+                    });
             held.unlock();
             DistributedLock after = alone.getLock("held");
             assertThat(after.tryLock(10, TimeUnit.SECONDS)).isTrue();

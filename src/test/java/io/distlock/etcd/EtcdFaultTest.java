@@ -207,7 +207,9 @@ class EtcdFaultTest {
         for (int i = 0; i < 20; i++) {
             Holder holder = Holder.hold(holderJvm.getLock("contended"));
             Holder rwHolder = Holder.hold(holderJvm.getReadWriteLock("contended").writeLock());
+            java.util.concurrent.atomic.AtomicReference<Thread> waiterThread = new java.util.concurrent.atomic.AtomicReference<>();
             Future<?> waiter = pool.submit(() -> {
+                waiterThread.set(Thread.currentThread());
                 DistributedLock lock = waiterJvm.getLock("contended");
                 lock.lock();
                 lock.unlock();
@@ -216,7 +218,9 @@ class EtcdFaultTest {
                 w.unlock();
                 return null;
             });
-            Thread.sleep(50);
+            // the waiter waits for the held lock
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiterThread.get() != null);
+            io.distlock.testing.Waiter.awaitParked(waiterThread.get());
             assertThat(holder.release()).isNull();
             assertThat(rwHolder.release()).isNull();
             waiter.get(30, TimeUnit.SECONDS);

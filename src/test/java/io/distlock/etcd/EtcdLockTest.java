@@ -151,6 +151,10 @@ class EtcdLockTest {
         Holder holder = Holder.hold(holderJvm.getLock("fifo"));
         List<String> order = new CopyOnWriteArrayList<>();
         List<Future<Boolean>> waiters = new ArrayList<>();
+        // the lock service queues each Lock call as a key under the lock's name
+        java.util.function.LongSupplier queued = () -> EtcdTestSupport.keys(etcd.get(), prefix).stream()
+                .filter(k -> k.contains("fifo")).count();
+        long before = queued.getAsLong();
         for (String jvm : List.of("first", "second", "third", "fourth")) {
             EtcdLockFactory f = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
             CountDownLatch asked = new CountDownLatch(1);
@@ -166,7 +170,9 @@ class EtcdLockTest {
                 return true;
             }));
             assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(300);   // the waiter's Lock call reaches the server before the next one
+            // the waiter's Lock call reaches the server before the next one
+            long expected = before + waiters.size();
+            await().atMost(Duration.ofSeconds(20)).until(() -> queued.getAsLong() >= expected);
         }
         assertThat(holder.release()).isNull();
         for (Future<Boolean> w : waiters) {
@@ -226,7 +232,10 @@ class EtcdLockTest {
             assertThat(stale.isHeldByCurrentThread()).as("the stale holder's own estimate still says held").isTrue();
             assertThatThrownBy(staleCondition::signal).isInstanceOf(io.distlock.LeaseLostException.class);
             assertThatThrownBy(stale::unlock).isInstanceOf(io.distlock.LeaseLostException.class);
-            Thread.sleep(300);
+            // the server still has the waiter's record (a signal deletes it in the transaction
+            // that wakes it)
+            assertThat(otherJvm.submit(() -> other.getWaitQueueLength(other.newCondition("c"))).get(20, TimeUnit.SECONDS))
+                    .as("the refused signal woke nobody: still queued on the server").isEqualTo(1);
             assertThat(waiter.isDone()).as("the refused signal woke nobody").isFalse();
             otherJvm.submit((Runnable) () -> {
                 other.newCondition("c").signal();

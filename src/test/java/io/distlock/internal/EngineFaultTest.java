@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * engine's part where a real server cannot be made to answer in a given order.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@io.distlock.testing.TimingSensitive
 class EngineFaultTest {
 
     private final List<LockEngine> engines = new ArrayList<>();
@@ -525,7 +526,9 @@ class EngineFaultTest {
             });
             await().atMost(Duration.ofSeconds(10)).until(() -> backend.owner() != null);
             backend.forgetButRenew();   // X keeps a valid lease, and W is granted all the same
+            java.util.concurrent.atomic.AtomicReference<Thread> wThread = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.concurrent.Future<Throwable> w = threads.submit(() -> {
+                wThread.set(Thread.currentThread());
                 try {
                     sync.lock();
                     return null;
@@ -534,7 +537,7 @@ class EngineFaultTest {
                 }
             });
             await().atMost(Duration.ofSeconds(10)).until(() -> backend.grants.get() >= 2);
-            Thread.sleep(50);   // W waits for the local lock in its short steps
+            io.distlock.testing.Waiter.awaitParked(wThread.get());   // W waits for the local lock in its short steps
             engine.close();
             closed.countDown();
             assertThat(w.get(20, TimeUnit.SECONDS)).as("W's lock() after the close")

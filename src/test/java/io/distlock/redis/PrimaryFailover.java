@@ -66,7 +66,11 @@ final class PrimaryFailover {
         LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(10)).build();
         try (RedisLockFactory holderSide = topology.factory(options, (n, fence) -> lost.add(n));
              RedisLockFactory waiterSide = topology.factory(options, (n, fence) -> { });
-             RedisLockFactory loadSide = topology.factory(LockOptions.defaults(), (n, fence) -> { })) {
+             // the load's locks that the failover leaves behind (taken on the killed primary, their
+             // release lost with it) expire with their lease: a short one, so the test need not
+             // wait the default 30 s for the server to be clean
+             RedisLockFactory loadSide = topology.factory(LockOptions.builder().leaseTime(Duration.ofSeconds(3)).build(),
+                     (n, fence) -> { })) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong done = new AtomicLong();
             AtomicLong failed = new AtomicLong();
@@ -104,7 +108,9 @@ final class PrimaryFailover {
             try {
                 gone.lock();
                 goneToken = gone.getFencingToken();
+                java.util.concurrent.atomic.AtomicReference<Thread> waiterThread = new java.util.concurrent.atomic.AtomicReference<>();
                 waiter = CompletableFuture.supplyAsync(() -> {
+                    waiterThread.set(Thread.currentThread());
                     RedisLock lock = waiterSide.getLock(unreplicated);
                     try {
                         if (!lock.tryLock(60, TimeUnit.SECONDS)) {
@@ -117,7 +123,9 @@ final class PrimaryFailover {
                     lock.unlock();
                     return token;
                 });
-                Thread.sleep(200);   // the waiter is waiting on the primary
+                // the waiter is waiting on the primary
+                await().atMost(Duration.ofSeconds(10)).until(() -> waiterThread.get() != null);
+                io.distlock.testing.Waiter.awaitParked(waiterThread.get());
                 topology.killPrimary();
                 killedAt = System.nanoTime();
             } finally {

@@ -63,16 +63,15 @@ class RedisAccessTest {
              RedisLockFactory b = builder("locker", "s3cret", "locks:").options(fair).build()) {
             DistributedLock held = a.getLock("acl-fair");
             held.lock();
-            CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndRelease(b.getLock("acl-fair"), 20);
-            Thread.sleep(200);   // the waiter queues meanwhile
+            // returns once the waiter has queued and waits
+            CompletableFuture<Boolean> waiter = io.distlock.testing.Waiter.takeAndReleaseOnceWaiting(b.getLock("acl-fair"), 20);
             held.unlock();
             assertThat(waiter.get(30, TimeUnit.SECONDS)).as("the queued waiter got the lock").isTrue();
 
             DistributedReadWriteLock rw = a.getReadWriteLock("acl-fair-rw");
             rw.writeLock().lock();
-            CompletableFuture<Boolean> reader = io.distlock.testing.Waiter.takeAndRelease(
+            CompletableFuture<Boolean> reader = io.distlock.testing.Waiter.takeAndReleaseOnceWaiting(
                     b.getReadWriteLock("acl-fair-rw").readLock(), 20);
-            Thread.sleep(200);
             rw.writeLock().unlock();
             assertThat(reader.get(30, TimeUnit.SECONDS)).as("the queued reader got the lock").isTrue();
             assertThat(b.getReadWriteLock("acl-fair-rw").writeLock().tryLock(0, TimeUnit.SECONDS)).isTrue();

@@ -93,7 +93,9 @@ class RedisClusterTest {
         String master = redis.cluster().masterOf(channel);
         RedisLock held = holderSide.getLock(name);
         held.lock();
+        java.util.concurrent.atomic.AtomicReference<Thread> waiter = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+            waiter.set(Thread.currentThread());
             RedisLock lock = waiterSide.getLock(name);
             lock.lock();
             long token = lock.getFencingToken();
@@ -107,7 +109,7 @@ class RedisClusterTest {
                 assertThat(shardSubscribers(node, channel)).as("not subscribed on %s", node).isZero();
             }
         }
-        Thread.sleep(300);   // the waiter is parked on its watch
+        io.distlock.testing.Waiter.awaitParked(waiter.get());   // the waiter is parked on its watch
         Map<String, Long> calls;
         try (Jedis jedis = RedisCluster.connect(master)) {
             jedis.configResetStat();

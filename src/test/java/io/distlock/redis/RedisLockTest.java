@@ -90,6 +90,7 @@ class RedisLockTest {
     }
 
     @Test
+    @io.distlock.testing.TimingSensitive
     void aReleasingProcessLetsTheWaiterOfAnotherProcessTakeTheLockFirst() throws Exception {
         // two factories are two processes to the server; each has one thread that takes the lock
         // again right after releasing it, as a loop in a service does
@@ -441,7 +442,10 @@ class RedisLockTest {
         assertThat(stale.isHeldByCurrentThread()).as("the stale holder's own estimate still says held").isTrue();
         assertThatThrownBy(staleCondition::signal).isInstanceOf(LeaseLostException.class);
         assertThatThrownBy(stale::unlock).isInstanceOf(LeaseLostException.class);
-        Thread.sleep(300);
+        // the server still counts the waiter as queued and alive (a signal takes it off the queue
+        // and deletes its alive key in the same script that announces the wake-up)
+        assertThat(otherJvm.submit(() -> other.getWaitQueueLength(other.newCondition("c"))).get(20, TimeUnit.SECONDS))
+                .as("the refused signal woke nobody: still queued on the server").isEqualTo(1);
         assertThat(waiter.isDone()).as("the refused signal woke nobody").isFalse();
         try {
             otherJvm.submit((Runnable) () -> {

@@ -40,7 +40,21 @@ public abstract class LockServiceContractTest {
     protected final String name = "service-" + UUID.randomUUID();
 
     protected LockService service(LockOptions options) {
-        LockService s = LockService.of(newFactory(options, (n, fence) -> lost.add(n + "#" + fence)));
+        return service(options, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /** A service whose successful lease renewals of the test's lock are counted in {@code renewals}. */
+    private LockService service(LockOptions options, java.util.concurrent.atomic.AtomicInteger renewals) {
+        DistributedLockFactory factory = newFactory(options, (n, fence) -> lost.add(n + "#" + fence));
+        factory.addObserver(new io.distlock.LockObserver() {
+            @Override
+            public void renewed(String lockName, boolean succeeded) {
+                if (succeeded && lockName.equals(name)) {
+                    renewals.incrementAndGet();
+                }
+            }
+        });
+        LockService s = LockService.of(factory);
         toClose.add(s);
         return s;
     }
@@ -163,13 +177,19 @@ public abstract class LockServiceContractTest {
 
     @Test
     void theWatchdogKeepsALongBodysLock() throws Exception {
-        LockService s = service(LockOptions.builder().leaseTime(Duration.ofMillis(700)).build());
+        java.util.concurrent.atomic.AtomicInteger renewed = new java.util.concurrent.atomic.AtomicInteger();
+        LockService s = service(LockOptions.builder().leaseTime(Duration.ofMillis(700)).build(), renewed);
         LockService other = service(LockOptions.defaults());
         s.withLock(name, () -> {
-            for (int i = 0; i < 3; i++) {
-                Thread.sleep(1_000);
+            long start = System.nanoTime();
+            for (int i = 1; i <= 3; i++) {
+                // the watchdog renews every third of the lease: four more renewals each round
+                int atLeast = 4 * i;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> renewed.get() >= atLeast);
                 assertThat(triedElsewhere(other, name)).isFalse();
             }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("held past three leases")
+                    .isGreaterThan(2_100);
             return null;
         });
         assertThat(lost).isEmpty();
@@ -177,16 +197,22 @@ public abstract class LockServiceContractTest {
 
     @Test
     void autoRenewKeepsAFixedLeaseUntilStopped() throws Exception {
-        LockService s = service(LockOptions.builder().leaseTime(Duration.ofSeconds(1)).watchdog(false).build());
+        java.util.concurrent.atomic.AtomicInteger renewed = new java.util.concurrent.atomic.AtomicInteger();
+        LockService s = service(LockOptions.builder().leaseTime(Duration.ofSeconds(1)).watchdog(false).build(), renewed);
         LockService other = service(LockOptions.defaults());
         s.withLock(name, () -> {
+            long start = System.nanoTime();
             try (AutoRenewal renewal = s.autoRenew(name, Duration.ofMillis(300))) {
-                for (int i = 0; i < 3; i++) {
-                    Thread.sleep(1_000);
+                for (int i = 1; i <= 3; i++) {
+                    // renewed every 300 ms: three more renewals each round
+                    int atLeast = 3 * i;
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> renewed.get() >= atLeast);
                     assertThat(renewal.isActive()).isTrue();
                     assertThat(s.lock(name).isHeldByCurrentThread()).isTrue();
                     assertThat(triedElsewhere(other, name)).isFalse();
                 }
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("held past twice its lease")
+                        .isGreaterThan(2_000);
             }
             return null;
         });

@@ -92,19 +92,13 @@ public abstract class EtcdCluster implements AutoCloseable {
 
     /** Waits until every listed endpoint reports health; false on timeout. */
     static boolean awaitHealthy(List<String> endpoints, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            if (endpoints.stream().allMatch(EtcdCluster::healthy)) {
-                return true;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50)).until(() -> endpoints.stream().allMatch(EtcdCluster::healthy));
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
         }
-        return false;
     }
 
     /** etcd processes started by this JVM. */

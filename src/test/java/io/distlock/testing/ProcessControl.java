@@ -13,13 +13,27 @@ public final class ProcessControl {
     private ProcessControl() {
     }
 
-    /** Returns a loopback port that was free a moment ago. */
+    /** Surefire's fork that runs this JVM (1-based), and how many run side by side (pom.xml). */
+    private static final int FORK = Integer.getInteger("distlock.forkNumber", 1);
+    private static final int FORKS = Integer.getInteger("distlock.forkCount", 1);
+
+    /**
+     * Returns a loopback port that was free a moment ago. When test JVMs run side by side, each
+     * takes its ports from blocks of 256 of its own (by the block's number modulo the number of
+     * forks), so that two JVMs never pick the same port between its check and a server's bind.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free loopback port", e);
+        for (int attempt = 0; ; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                port = socket.getLocalPort();
+            } catch (IOException e) {
+                throw new IllegalStateException("no free loopback port", e);
+            }
+            if (FORKS <= 1 || (port / 256) % FORKS == (FORK - 1) % FORKS || attempt >= 1_000) {
+                return port;
+            }
         }
     }
 

@@ -89,17 +89,16 @@ public abstract class RedisCluster implements AutoCloseable {
 
     /** Waits until every running node reports {@code cluster_state:ok}. */
     public void awaitHealthy(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!healthy(seeds(), -1)) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(this + " did not reach cluster_state:ok within " + timeout);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+        awaitState(timeout, () -> healthy(seeds(), -1), this + " did not reach cluster_state:ok within " + timeout);
+    }
+
+    /** Polls {@code state} every 50 ms until it holds; fails with {@code failure} after {@code timeout}. */
+    static void awaitState(Duration timeout, java.util.concurrent.Callable<Boolean> state, String failure) {
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50)).until(state);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException(failure, e);
         }
     }
 
@@ -368,22 +367,15 @@ public abstract class RedisCluster implements AutoCloseable {
         }
 
         private void awaitKnown(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
+            awaitState(timeout, () -> {
                 boolean all = true;
                 for (String seed : seeds) {
                     try (Jedis jedis = connect(seed)) {
                         all &= jedis.clusterInfo().contains("cluster_known_nodes:" + seeds.size() + "\r");
                     }
                 }
-                if (all) {
-                    return;
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("the nodes of " + this + " did not meet");
-                }
-                sleep(50);
-            }
+                return all;
+            }, "the nodes of " + this + " did not meet");
         }
 
         private static void run(List<String> cmd) {
@@ -402,22 +394,8 @@ public abstract class RedisCluster implements AutoCloseable {
         }
 
         void awaitAllHealthy(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!healthy(seeds, seeds.size())) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException(this + " did not reach cluster_state:ok within " + timeout);
-                }
-                sleep(50);
-            }
-        }
-
-        private static void sleep(long millis) {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+            awaitState(timeout, () -> healthy(seeds, seeds.size()),
+                    this + " did not reach cluster_state:ok within " + timeout);
         }
 
         @Override

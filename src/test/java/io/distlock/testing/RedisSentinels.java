@@ -144,17 +144,11 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
      * sentinels, and the primary has every running replica online.
      */
     public void awaitSettled(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!settled()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("the Sentinel group did not settle within " + timeout);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(this::settled);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException("the Sentinel group did not settle within " + timeout, e);
         }
     }
 

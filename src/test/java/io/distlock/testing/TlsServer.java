@@ -144,20 +144,19 @@ public final class TlsServer implements AutoCloseable {
             throw new IllegalStateException("cannot start " + cmd.get(0), e);
         }
         TlsServer server = new TlsServer(p, port, log.getParent());
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!ready.getAsBoolean()) {
-            if (!p.isAlive() || System.nanoTime() - deadline > 0) {
-                server.close();
-                throw new IllegalStateException(cmd.get(0) + " with TLS on port " + port + " did not start; log in "
-                        + log);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                server.close();
-                throw new IllegalStateException(e);
-            }
+        Process started = p;
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        if (!started.isAlive()) {
+                            throw new IllegalStateException("exited");
+                        }
+                        return ready.getAsBoolean();
+                    });
+        } catch (RuntimeException e) {
+            server.close();
+            throw new IllegalStateException(cmd.get(0) + " with TLS on port " + port + " did not start; log in "
+                    + log, e);
         }
         return server;
     }

@@ -29,6 +29,30 @@ public final class Waiter {
     }
 
     /**
+     * As {@link #takeAndRelease}, on a thread of its own, and returns once that thread waits
+     * ({@link #awaitParked}): the attempt has found the lock held and waits for it (queued on the
+     * server, for a fair lock).
+     */
+    public static CompletableFuture<Boolean> takeAndReleaseOnceWaiting(Lock lock, long seconds) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                boolean got = lock.tryLock(seconds, TimeUnit.SECONDS);
+                if (got) {
+                    lock.unlock();
+                }
+                result.complete(got);
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "take-and-release");
+        t.setDaemon(true);
+        t.start();
+        awaitParked(t);
+        return result;
+    }
+
+    /**
      * Waits (at most 20 s) until thread {@code t} is parked or blocked rather than running: a
      * thread that asked for a lock is then waiting for it (for the server's notification, its
      * turn or the local lock), not still on its way. Fails if {@code t} ends first.

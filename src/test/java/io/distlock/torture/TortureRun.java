@@ -178,24 +178,28 @@ final class TortureRun {
     /** The index of the cluster's leader, as its members report it. */
     static int leader(EtcdCluster cluster) {
         List<String> endpoints = cluster.endpoints();
+        int[] leader = {-1};
         try (Client client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
-            for (int attempt = 0; attempt < 100; attempt++) {
-                for (int i = 0; i < endpoints.size(); i++) {
-                    try {
-                        var status = client.getMaintenanceClient().statusMember(endpoints.get(i)).get(5, TimeUnit.SECONDS);
-                        if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
-                            return i;
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        for (int i = 0; i < endpoints.size(); i++) {
+                            try {
+                                var status = client.getMaintenanceClient().statusMember(endpoints.get(i))
+                                        .get(5, TimeUnit.SECONDS);
+                                if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
+                                    leader[0] = i;
+                                    return true;
+                                }
+                            } catch (Exception memberDown) {
+                                // ask the next one
+                            }
                         }
-                    } catch (Exception memberDown) {
-                        // ask the next one
-                    }
-                }
-                Thread.sleep(100);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+                        return false;
+                    });
+            return leader[0];
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException("no leader among " + endpoints, e);
         }
-        throw new IllegalStateException("no leader among " + endpoints);
     }
 
     static Jedis connect(RedisServer server) {
@@ -296,12 +300,17 @@ final class TortureRun {
                 TortureChecker.counters(counters), TortureChecker.parseFaults(faults.stream()
                         .filter(f -> !f.startsWith("HUNG")).collect(Collectors.toList())));
         // a killed holder's lease runs out within one lease time
-        List<String> left = lockServer.keysLeft(prefix);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * config.leaseMillis() + 10_000);
-        while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
-            Thread.sleep(200);
-            left = lockServer.keysLeft(prefix);
+        List<List<String>> lastLeft = new ArrayList<>(List.of(lockServer.keysLeft(prefix)));
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofMillis(3 * config.leaseMillis() + 10_000))
+                    .pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).until(() -> {
+                        lastLeft.set(0, lockServer.keysLeft(prefix));
+                        return lastLeft.get(0).isEmpty();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // reported below: the keys still there
         }
+        List<String> left = lastLeft.get(0);
         Files.write(dir.resolve("faults.log"), faults);
         Files.write(dir.resolve("register.log"), registerLog);
         Files.write(dir.resolve("counters.txt"), counters.entrySet().stream()
@@ -321,22 +330,32 @@ final class TortureRun {
      */
     private JvmProcess frozenHolder(Random rng) throws Exception {
         try (Jedis reg = connect(register)) {
-            for (int attempt = 0; attempt < 100; attempt++) {
-                String pid = reg.get(TortureWorker.holderKey("n" + rng.nextInt(config.names())));
-                for (int i = 0; pid != null && i < workers.size(); i++) {
-                    JvmProcess w = workers.get(i);
-                    if (Long.toString(w.pid()).equals(pid) && w.waitFor(Duration.ZERO) == -1) {
-                        // a worker may end its run between the check and the signal
-                        if (!signalUnlessEnded(w, true)) {
-                            continue;
-                        }
-                        if (insideSection(recordFiles.get(i))) {
-                            return w;
-                        }
-                        signalUnlessEnded(w, false);
-                    }
+            // up to 100 tries, 10 ms apart, until one catches a holder inside its section
+            JvmProcess[] caught = new JvmProcess[1];
+            int[] attempts = {0};
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).until(() -> {
+                        caught[0] = tryToCatchHolder(reg, rng);
+                        return caught[0] != null || ++attempts[0] >= 100;
+                    });
+            return caught[0];
+        }
+    }
+
+    /** One try of {@link #frozenHolder}: a holder of a random name, frozen inside its section, or null. */
+    private JvmProcess tryToCatchHolder(Jedis reg, Random rng) throws Exception {
+        String pid = reg.get(TortureWorker.holderKey("n" + rng.nextInt(config.names())));
+        for (int i = 0; pid != null && i < workers.size(); i++) {
+            JvmProcess w = workers.get(i);
+            if (Long.toString(w.pid()).equals(pid) && w.waitFor(Duration.ZERO) == -1) {
+                // a worker may end its run between the check and the signal
+                if (!signalUnlessEnded(w, true)) {
+                    continue;
                 }
-                Thread.sleep(10);
+                if (insideSection(recordFiles.get(i))) {
+                    return w;
+                }
+                signalUnlessEnded(w, false);
             }
         }
         return null;
