@@ -166,8 +166,9 @@ public interface DistributedLock extends Lock {
      * @throws NullPointerException if {@code unit} is {@code null}
      * @throws LockBackendException if the back end cannot be reached after the configured retries,
      *         or not within the waiting time; the lock is then not held. A call that found the
-     *         lock busy and whose time ran out in a call the server did not answer returns
-     *         {@code false} instead: the lock was not acquired in time, as the busy answer said
+     *         lock busy and whose last attempt failed with no time left for another (a retry's
+     *         pause would reach the deadline) returns {@code false} instead: the lock was not
+     *         acquired in time, as the busy answer said
      * @throws LeaseLostException if the current thread already holds this lock and the lease of
      *         that hold was lost or has run out (see {@link #isHeldByCurrentThread()}); the hold
      *         count is unchanged, and no re-entrant acquisition succeeds until every hold is

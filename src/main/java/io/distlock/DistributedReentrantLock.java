@@ -232,8 +232,11 @@ public abstract class DistributedReentrantLock extends ReentrantLock implements 
      * call; waiters in other JVMs are not seen. A thread is listed from the moment the next
      * holder can take the lock after its {@code await} released it, until a signal took it: a
      * thread signalled by {@code signal()} / {@code signalAll()} of this JVM is no longer listed
-     * when that call returns (it is then queued for the lock), one signalled from another JVM
-     * once it has learnt of the signal from the server.
+     * when that call returns, and is then normally queued for the lock (the signal waits up to
+     * 1 s for that; on a fair lock "queued" means waiting for the server, as
+     * {@link #getQueuedThreads()} lists it). One signalled from another JVM, or by a signal whose
+     * first answer was lost and was sent again, is listed until it has learnt of the signal from
+     * the server.
      *
      * @param condition the condition
      * @return the waiting threads of this JVM

@@ -34,9 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * For such a back end, a waiting attempt sent before the deadline whose busy answer comes after
  * it is followed by one non-waiting attempt, bounded so that the call still ends within
  * MIN_ATTEMPT_NANOS of the deadline; an error in that attempt returns false, as the busy answer
- * would have. Likewise a timed acquisition that found the lock busy and whose time runs out in a
- * call that fails (no answer in time) returns false rather than throwing: it was not acquired in
- * time, which is what the busy answer said.
+ * would have. Likewise a timed acquisition that found the lock busy and whose last attempt failed
+ * (no answer in time, a refused connection) with no time left for a retry (its pause would reach
+ * the deadline) returns false rather than throwing: it was not acquired in time, which is what
+ * the busy answer said.
  *
  *
  * Fields: releaseSignals is bumped by the back end's watch and by close(); remoteWaiter is the

@@ -33,7 +33,10 @@ import java.util.concurrent.locks.LockSupport;
  *    interrupt status is then kept), so no signal is lost. A signal of this JVM transfers it:
  *    the signaller learns the ids it woke from the server, takes those waiters off the list,
  *    marks them signalled (no server check needed) and waits until each is queued for the
- *    lock, as the JDK's ConditionObject transfers a waiter before signal() returns.
+ *    lock, as the JDK's ConditionObject transfers a waiter before signal() returns: at most
+ *    TRANSFER_NANOS, and not for a waiter whose re-acquisition failed (it says so: gaveUp).
+ *    A waiter that a transfer reached while it withdrew (timeout, interrupt) counts as
+ *    signalled, so that signal is not lost.
  * 4. It re-acquires the lock with the saved hold count, uninterruptibly, with a new fencing
  *    token, before returning or throwing; a new lease lost before the holds are restored is
  *    thrown as LeaseLostException (the holds restored), as a re-entrant acquisition throws it.
@@ -193,8 +196,15 @@ final class Conditions {
                     interrupted = true;
                 }
             }
-            while (!queuedForLock.test(w.thread) && w.thread.isAlive() && System.nanoTime() - end < 0) {
-                Thread.onSpinWait();
+            // a few microseconds normally; the waiter may also fail to queue (a closed factory,
+            // a refusal): then it says so
+            for (int spins = 0; !queuedForLock.test(w.thread) && !w.gaveUp && w.thread.isAlive()
+                    && !hold.engine.isClosed() && System.nanoTime() - end < 0; spins++) {
+                if (spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+                }
             }
         } finally {
             if (interrupted) {
@@ -251,7 +261,9 @@ final class Conditions {
                     }
                     long now = System.nanoTime();
                     if (timed && now - deadline >= 0) {
-                        signalled = !withdraw(backend, c, waiter);
+                        // a signal of this JVM may have taken the record meanwhile (and the
+                        // withdrawal may have failed): that signal is not lost
+                        signalled = !withdraw(backend, c, waiter) || node.transferred;
                         break;
                     }
                     if (!woken.get()) {
@@ -264,7 +276,7 @@ final class Conditions {
                             continue;
                         }
                         if (interruptible) {
-                            if (withdraw(backend, c, waiter)) {
+                            if (withdraw(backend, c, waiter) && !node.transferred) {
                                 thrown = new InterruptedException();
                             } else {
                                 signalled = true;
@@ -280,7 +292,7 @@ final class Conditions {
                             alarm.cancel();
                             alarm = Waker.wake(me, RECHECK_NANOS);
                         }
-                        if (!stillQueued(backend, c, waiter)) {
+                        if (node.transferred || !stillQueued(backend, c, waiter)) {
                             signalled = true;
                             break;
                         }
@@ -306,6 +318,7 @@ final class Conditions {
         try {
             reacquire(saved);
         } catch (RuntimeException e) {
+            node.gaveUp = true;
             // the InterruptedException this wait was to throw is not lost: its status is set
             pending |= thrown != null;
             throw e;

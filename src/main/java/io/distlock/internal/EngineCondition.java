@@ -32,6 +32,8 @@ final class EngineCondition implements Condition {
         final java.util.concurrent.CountDownLatch leaving = new java.util.concurrent.CountDownLatch(1);
         /** A signal of this JVM took its record on the server: signalled, no need to ask. */
         volatile boolean transferred;
+        /** Its re-acquisition failed (a closed factory, a refusal): it will not queue. */
+        volatile boolean gaveUp;
 
         Waiting(Thread thread) {
             this.thread = thread;

@@ -38,7 +38,7 @@ final class Lease {
     /** The time (EngineClock) at which the engine's sweeper next renews (watchdog) or expires (fixed) it. */
     private volatile long dueNanos;
     /**
-     * The end (nanoTime) of the term the holder gave this lease (ServerLease.holdFor), or
+     * The end (EngineClock) of the term the holder gave this lease (LeaseRenewal.holdFor), or
      * NO_TERM: the watchdog renews it only up to that end, and at that end the sweeper ends it
      * (lost, reported, given back on the server). Written by the holder, read by the sweeper.
      */
@@ -124,7 +124,7 @@ final class Lease {
         return lost.compareAndSet(false, true);
     }
 
-    /** Gives the lease a term that ends at {@code endNanos} (nanoTime), unless extended again. */
+    /** Gives the lease a term that ends at {@code endNanos} (EngineClock), unless extended again. */
     void setTermEnd(long endNanos) {
         termEndNanos = endNanos;
         hasTerm = true;

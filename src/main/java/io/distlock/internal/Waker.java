@@ -68,7 +68,11 @@ final class Waker {
      */
     static void park(Object blocker, long end, Alarm alarm) {
         if (alarm != null) {
-            LockSupport.park(blocker);
+            // an alarm goes off at or after end: once end has passed it may have gone off already
+            // (its unpark taken by a park nested in a call the waiter made), so no park then
+            if (end - System.nanoTime() > 0) {
+                LockSupport.park(blocker);
+            }
         } else {
             LockSupport.parkNanos(blocker, end - System.nanoTime());
         }
