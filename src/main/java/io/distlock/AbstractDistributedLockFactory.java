@@ -87,6 +87,17 @@ public abstract class AbstractDistributedLockFactory<L extends DistributedReentr
     /**
      * {@inheritDoc}
      *
+     * @throws LockBackendException {@inheritDoc}
+     * @throws IllegalStateException {@inheritDoc}
+     */
+    @Override
+    public final void ping() {
+        engine.ping(PING_LOCK);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * @throws NullPointerException {@inheritDoc}
      */
     @Override

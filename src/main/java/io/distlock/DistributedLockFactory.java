@@ -84,6 +84,21 @@ public interface DistributedLockFactory extends AutoCloseable {
     int waitingThreadCount();
 
     /**
+     * Sends one request to the server and waits for its answer, without the retries every other
+     * call makes: whether the server answers now, for a health check. It reads whether the lock
+     * {@value #PING_LOCK} is held; no lock is taken and nothing is written.
+     *
+     * @throws LockBackendException if the server does not answer within the client's own bound
+     *         (a frozen or unreachable server; on Redis up to two socket timeouts, on etcd the
+     *         request timeout) or refuses the request
+     * @throws IllegalStateException if the factory has been closed
+     */
+    void ping();
+
+    /** The name of the lock whose state {@link #ping()} reads. */
+    String PING_LOCK = "distlock-health-probe";
+
+    /**
      * Registers an observer of every lock of this factory, told of acquisitions, failed
      * {@code tryLock} calls and acquisitions that threw, the end of holds, renewals, lost leases
      * and server errors from then on (see {@link LockObserver} for what is reported and on which

@@ -184,6 +184,14 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
     }
 
     @Test
+    void pingAnswersWhileTheServerDoesAndRefusesAfterClose() {
+        here.ping();
+        DistributedLockFactory closed = source(LockOptions.defaults());
+        closed.close();
+        assertThatThrownBy(closed::ping).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void tryLockTakesAFreeLockAndNeverWaitsForAHeldOne() throws Exception {
         try (Holder holder = Holder.hold(elsewhere.getLock(name))) {
             long start = System.nanoTime();

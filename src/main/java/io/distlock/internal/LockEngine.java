@@ -3,6 +3,7 @@ package io.distlock.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.distlock.LeaseListener;
+import io.distlock.LockBackendException;
 import io.distlock.LockOptions;
 import io.distlock.spi.LockBackend;
 import java.security.SecureRandom;
@@ -287,6 +288,25 @@ public final class LockEngine implements AutoCloseable {
     /** Number of leases this engine holds on the server: held by a thread or kept for a local hand-over. */
     public int heldLeaseCount() {
         return sweeper.heldCount();
+    }
+
+    /**
+     * One request to the server, without retries: reads whether lock {@code name} is held (the
+     * factory's ping, for health checks). The failure is told to the observers, as every other.
+     *
+     * @param name the lock whose state is read
+     * @throws LockBackendException if the server did not answer within the client's own bound, or
+     *         refused the request
+     * @throws IllegalStateException if the engine is closed
+     */
+    public void ping(String name) {
+        checkOpen();
+        try {
+            backend.isLocked(name);
+        } catch (LockBackendException e) {
+            events.backendError(name, e);
+            throw retries.giveUp("ping", name, 1, e);
+        }
     }
 
     /** Whether {@link #close()} has been called. */

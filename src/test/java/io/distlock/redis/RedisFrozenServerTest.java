@@ -147,6 +147,44 @@ class RedisFrozenServerTest {
     }
 
     @Test
+    void pingOnAFrozenServerFailsAfterOneCallNotAfterTheRetries() throws Exception {
+        // many slow retries for every other call: ping makes none of them
+        RedisLockFactory f = RedisLockFactory.builder()
+                .hostAndPort(server().host(), server().port())
+                .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(CLIENT_TIMEOUT_MILLIS).build())
+                .keyPrefix(prefix)
+                .options(LockOptions.builder().retryCount(5).retryDelay(Duration.ofSeconds(2)).build())
+                .build();
+        try {
+            f.ping();   // connection set up
+            server().pause();
+            long start = System.nanoTime();
+            Object outcome;
+            try {
+                outcome = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        f.ping();
+                        return "answered";
+                    } catch (LockBackendException e) {
+                        return e;
+                    }
+                }).get(120, TimeUnit.SECONDS);
+            } finally {
+                server().resume();
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.printf("frozen Redis: ping() after %d ms: %s%n", millis, outcome);
+            assertThat(outcome).isInstanceOf(LockBackendException.class);
+            assertThat(((Exception) outcome).getMessage()).contains("ping").contains("1 attempt");
+            // one Jedis call (two socket timeouts at most), not five more after 2 s pauses
+            assertThat(millis).isLessThan(2 * CLIENT_TIMEOUT_MILLIS + 1_500);
+            f.ping();
+        } finally {
+            f.close();
+        }
+    }
+
+    @Test
     void tryLockOnAFrozenServerReturnsWithinOneClientTimeout() throws Exception {
         RedisLockFactory f = factory();
         RedisLock lock = f.getLock("frozen-try");

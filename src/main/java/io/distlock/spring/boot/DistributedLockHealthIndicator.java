@@ -13,8 +13,9 @@ import org.springframework.boot.health.contributor.Health;
  * The health of a lock factory, for Spring Boot's health endpoint: whether its server answers and
  * whether the leases it holds are being renewed.
  *
- * <p>Each check asks the server whether the lock {@value #PROBE_LOCK} is held (one read, with the
- * factory's retries; no lock is taken). The status is {@code DOWN} if that fails, or if the
+ * <p>Each check asks the server whether the lock {@value #PROBE_LOCK} is held
+ * ({@link DistributedLockFactory#ping()}: one read, without the factory's retries, so that a
+ * frozen server makes the check fail within the client's own bound; no lock is taken). The status is {@code DOWN} if that fails, or if the
  * factory holds leases and the last renewal it sent failed with none succeeding since (the
  * leases may run out); otherwise {@code UP}. The details: {@code backend} (the factory class),
  * {@code keyPrefix}, {@code heldLeases}, {@code waitingThreads}, {@code renewals} and
@@ -29,7 +30,7 @@ import org.springframework.boot.health.contributor.Health;
 public class DistributedLockHealthIndicator extends AbstractHealthIndicator implements AutoCloseable {
 
     /** The name of the lock whose state each check reads from the server. */
-    public static final String PROBE_LOCK = "distlock-health-probe";
+    public static final String PROBE_LOCK = DistributedLockFactory.PING_LOCK;
 
     private final DistributedLockFactory factory;
     private final AtomicLong renewals = new AtomicLong();
@@ -86,7 +87,7 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
         builder.withDetail("backend", factory.getClass().getSimpleName())
                 .withDetail("keyPrefix", factory.keyPrefix());
         long start = System.nanoTime();
-        factory.getLock(PROBE_LOCK).isLocked();
+        factory.ping();
         long answeredMicros = (System.nanoTime() - start) / 1_000;
         int held = factory.heldLeaseCount();
         boolean failing = renewalFailing && held > 0;
