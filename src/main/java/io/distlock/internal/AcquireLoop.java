@@ -145,7 +145,7 @@ final class AcquireLoop {
                     long took = System.nanoTime() - sentAt;
                     engine.turns.record(took);
                     if (result.isAcquired() && (result.validMillis() <= 0
-                            || validNanos(result) <= took)) {
+                            || validNanos(result) <= engine.clock.nanoTime() - leaseFrom)) {
                         // granted on a lease the server may already have let run out (the back
                         // end said so, or the answer took longer than the lease counted from
                         // the request): not a hold

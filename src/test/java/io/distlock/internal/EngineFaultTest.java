@@ -41,7 +41,12 @@ class EngineFaultTest {
     }
 
     private LockEngine engine(LockBackend backend, LockOptions options) {
-        LockEngine e = new LockEngine(backend, options, null, "test");
+        return engine(backend, options, EngineClock.SYSTEM);
+    }
+
+    /** An engine whose lease bookkeeping reads {@code clock}. */
+    private LockEngine engine(LockBackend backend, LockOptions options, EngineClock clock) {
+        LockEngine e = new LockEngine(backend, null, options, null, "test", clock);
         engines.add(e);
         return e;
     }
@@ -350,17 +355,15 @@ class EngineFaultTest {
     @Test
     void aGrantAnsweredAfterItsWholeLeaseHasPassedIsNoHold() throws Exception {
         LockOptions shortLease = LockOptions.builder().leaseTime(Duration.ofMillis(300)).build();
+        EngineClockTest.ManualClock clock = new EngineClockTest.ManualClock();
         Scripted backend = new Scripted(call -> {
             if (call == 0) {
-                try {
-                    Thread.sleep(450);   // the answer to the first request arrives past its lease
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                // the answer to the first request arrives past its lease, on the engine's clock
+                clock.advance(Duration.ofMillis(450));
             }
             return AcquireResult.acquired(50 + call, 300);
         });
-        LockSync sync = engine(backend, shortLease).sync("n");
+        LockSync sync = engine(backend, shortLease, clock).sync("n");
         sync.lock();
         try {
             assertThat(sync.isHeldByCurrentThread()).as("lock() returned holding a lease it can still count on").isTrue();
@@ -381,33 +384,32 @@ class EngineFaultTest {
     @Test
     void aGrantAnsweredLateIsRenewedOnTheScheduleOfItsRequest() throws Exception {
         LockOptions shortLease = LockOptions.builder().leaseTime(Duration.ofMillis(600)).build();
+        EngineClockTest.ManualClock clock = new EngineClockTest.ManualClock();
         List<Long> renewedAt = new CopyOnWriteArrayList<>();
         long[] sentAt = new long[1];
         Scripted backend = new Scripted(call -> {
-            sentAt[0] = System.nanoTime();
-            try {
-                Thread.sleep(450);   // the answer comes late, but within the 600 ms lease
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sentAt[0] = clock.nanoTime();
+            // the answer comes late, but within the 600 ms lease, on the engine's clock
+            clock.advance(Duration.ofMillis(450));
             return AcquireResult.acquired(60, 600);
         }) {
             @Override
             public long renew(String name, String token, long leaseMillis) {
-                renewedAt.add(System.nanoTime());
+                renewedAt.add(clock.nanoTime());
                 return super.renew(name, token, leaseMillis);
             }
         };
-        LockSync sync = engine(backend, shortLease).sync("n");
+        LockSync sync = engine(backend, shortLease, clock).sync("n");
         sync.lock();
         try {
-            // the first renewal is due 200 ms after the request: at once, once the answer is in
-            // (before, 200 ms after the answer: 650 ms after the request, past the lease)
+            // the first renewal is due 200 ms after the request: at the sweeper's next visit once
+            // the answer is in (before: 200 ms after the answer, 650 ms after the request, past the
+            // lease; the clock stands still, so it would never have come)
             await().atMost(Duration.ofSeconds(5)).until(() -> !renewedAt.isEmpty());
             long firstRenewalMillis = TimeUnit.NANOSECONDS.toMillis(renewedAt.get(0) - sentAt[0]);
             assertThat(firstRenewalMillis).as("first renewal, ms after the request").isLessThan(600);
             // past the end of the lease counted from the request
-            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(sentAt[0] - System.nanoTime()) + 700));
+            clock.advance(Duration.ofMillis(250));
             assertThat(sync.isHeldByCurrentThread()).as("held past the first lease, renewed").isTrue();
         } finally {
             sync.unlock();
