@@ -80,11 +80,6 @@ record LockKeys(String lock) {
         return lock + ":w";
     }
 
-    /** A release's reservation of the exclusive lock for the processes that waited. */
-    String reservation() {
-        return lock + ":r";
-    }
-
     /** The tokens given up with their outcome unknown, shared by the exclusive and read/write locks. */
     String givenUp() {
         return lock + ":g";

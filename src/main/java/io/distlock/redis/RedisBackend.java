@@ -36,18 +36,22 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               server late is refused (the network or a frozen server held it back past the
  *               client's timeout, and the clean-up, sent on another connection, ran first)
  *   P{N}:w      who waits for N: the tokens of the waiting acquisitions that found N busy,
- *               each taken out when its acquisition takes N or gives up; lives the holder's
+ *               each taken out when its acquisition takes N or gives up (the acquire script
+ *               takes it out only for a token that may be in it: mayBeWaiting); lives the holder's
  *               lease (at least 1 s) + 1 s, never shortened; cleared by a non-fair release
- *   P{N}:r      the id of the factory that released N while someone waited: a waiting
- *               acquisition of that factory is refused for the hand-over window or until
- *               someone else takes N, so that a waiter of another process, which first has to
- *               hear the release, is not beaten to it by the releasing process. The window is
- *               three of the factory's smoothed acquire round trips (the engine's one
- *               estimate, LockBackend.useRoundTripEstimate), between
- *               HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last attempt of
- *               a timed acquisition, at its deadline, is not refused (see
- *               reservesReleasedLocksForOthers): a timed tryLock shorter than the window still takes a
- *               free lock
+ * Not on the server: the reservation of a non-fair lock released while someone waited (the
+ *               release script says so). The releasing factory keeps such a lock from its own
+ *               waiting acquisitions for the hand-over window (reservedUntil), so that a waiter of
+ *               another process, which first has to hear the release, is not beaten to it by the
+ *               releasing process one round trip away; nobody else is refused, so the factory
+ *               itself is the one place that needs to know. Its refused attempt goes to the
+ *               server all the same (it marks the caller as waiting, and learns whether someone
+ *               else took the lock meanwhile). The window is three of the factory's smoothed
+ *               acquire round trips (the engine's one estimate, LockBackend.useRoundTripEstimate),
+ *               between HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last
+ *               attempt of a timed acquisition, at its deadline, is not refused (see
+ *               reservesReleasedLocksForOthers): a timed tryLock shorter than the window still
+ *               takes a free lock
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
  * names the head of its queue, so that only the head tries again.
  * N is the name with braces and backslashes escaped (see LockKeys.hashTag), so the tag is never empty;
@@ -106,8 +110,23 @@ final class RedisBackend implements LockBackend {
      */
     private volatile java.util.function.LongSupplier roundTripNanos = () -> MIN_ROUND_TRIP_NANOS;
     private static final long MIN_ROUND_TRIP_NANOS = TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3;
-    /** This factory's id in reservations (P{N}:r). */
-    private final String factoryId = java.util.UUID.randomUUID().toString();
+    /**
+     * The end (System.nanoTime()) of the hand-over window of each non-fair lock this factory
+     * released while someone waited, by lock key: the factory's next waiting attempt on it within
+     * the window is refused (and ends the reservation). Written by the releasing thread, taken by
+     * the next acquiring one; entries past their end are pruned when the map grows.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> reservedUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Past this many reservations, the ended ones are pruned on the next release. */
+    private static final int RESERVATIONS_BEFORE_PRUNING = 256;
+    /**
+     * Tokens of acquisitions that may be in a lock's set of those waiting (P{N}:w): an attempt of
+     * theirs that waits was told to wait, or got no answer. Only these are taken out of the set
+     * by the acquire script when they take the lock, which saves the uncontended acquisition a
+     * command. A token leaves when its acquisition takes the lock, gives up (cancel) or is
+     * cleaned up (release).
+     */
+    private final java.util.Set<String> mayBeWaiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** How long a fair waiter keeps its place in the queue without an attempt. */
     static final long FAIR_ALIVE_MILLIS = 6_000;
     private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
@@ -259,21 +278,75 @@ final class RedisBackend implements LockBackend {
         // an acquisition that will not wait takes a free lock at once, fair or not, as
         // ReentrantLock.tryLock() does; one that waits goes as the ordering says
         LockKeys k = keys(name);
-        long reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
-                : acquire(k, token, leaseMillis, false, timeoutNanos);
+        long reply;
+        try {
+            reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
+                    : acquire(k, token, leaseMillis, false, 0L, timeoutNanos);
+        } catch (RuntimeException e) {
+            if (willWait) {
+                mayBeWaiting.add(token);   // the attempt may have run and marked it
+            }
+            throw e;
+        }
         if (reply > 0) {
+            mayBeWaiting.remove(token);
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
+        }
+        if (willWait) {
+            mayBeWaiting.add(token);
         }
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
 
-    /** One attempt of the non-fair acquire script. */
-    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
+    /**
+     * One attempt of the non-fair acquire script; {@code reservedMillis} > 0 refuses it (the
+     * factory's own reservation for other processes' waiters has that long left).
+     */
+    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, long reservedMillis,
+                         long timeoutNanos) {
+        String waitingMark = mayBeWaiting.contains(token) ? "1" : "0";
         return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
-                List.of(k.lock(), k.fence(), k.waiting(), k.reservation(), k.givenUp()),
-                List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0", factoryId),
+                List.of(k.lock(), k.fence(), k.waiting(), k.givenUp()),
+                List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
+                        Long.toString(reservedMillis), waitingMark),
                 RedisBackend::acquired));
+    }
+
+    /**
+     * What is left of this factory's reservation of {@code lockKey} for other processes' waiters:
+     * the milliseconds (at least 1), or 0 if there is none (an ended one is dropped).
+     */
+    private long reservedMillis(String lockKey) {
+        if (reservedUntil.isEmpty()) {
+            return 0L;
+        }
+        Long until = reservedUntil.get(lockKey);
+        if (until == null) {
+            return 0L;
+        }
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+            reservedUntil.remove(lockKey, until);
+            return 0L;
+        }
+        return Math.max(1L, TimeUnit.NANOSECONDS.toMillis(left));
+    }
+
+    /** Keeps a released {@code lockKey} from this factory's waiting attempts for the hand-over window. */
+    private void reserveForOthers(String lockKey) {
+        long now = System.nanoTime();
+        if (reservedUntil.size() >= RESERVATIONS_BEFORE_PRUNING) {
+            reservedUntil.values().removeIf(until -> until - now <= 0);
+        }
+        reservedUntil.put(lockKey, now + TimeUnit.MILLISECONDS.toNanos(handOverWindowMillis()));
+    }
+
+    /** The milliseconds left of this factory's reservation of {@code name} for others (0: none); for tests. */
+    long reservedForOthersMillis(String name) {
+        Long until = reservedUntil.get(keys(name).lock());
+        long left = until == null ? 0L : until - System.nanoTime();
+        return Math.max(0L, TimeUnit.NANOSECONDS.toMillis(left));
     }
 
     /**
@@ -316,12 +389,15 @@ final class RedisBackend implements LockBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
-        return ordering.release(keys(name), token);
+        ReleaseResult r = ordering.release(keys(name), token);
+        mayBeWaiting.remove(token);
+        return r;
     }
 
     @Override
     public void cancel(String name, String token) {
         ordering.cancel(keys(name), token);
+        mayBeWaiting.remove(token);
     }
 
     /**
@@ -351,7 +427,15 @@ final class RedisBackend implements LockBackend {
     private final class Racing implements Ordering {
         @Override
         public long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos) {
-            return acquire(k, token, leaseMillis, true, timeoutNanos);
+            long reserved = reservedMillis(k.lock());
+            long reply = acquire(k, token, leaseMillis, true, reserved, timeoutNanos);
+            if (reserved > 0 && reply != -2 - reserved) {
+                // refused, and told the holder's PTTL rather than the window's rest: someone else
+                // took the lock, which ends the reservation (were the PTTL equal to the rest, the
+                // reservation would only last to its end)
+                reservedUntil.remove(k.lock());
+            }
+            return reply;
         }
 
         @Override
@@ -361,11 +445,14 @@ final class RedisBackend implements LockBackend {
 
         @Override
         public ReleaseResult release(LockKeys k, String token) {
-            // the server itself holds the lock back for other processes' waiters
+            // a release for which someone waited is announced, and this factory holds the lock
+            // back from its own waiting attempts for the hand-over window
             long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                    List.of(k.lock(), k.waiting(), k.reservation(), k.givenUp()),
-                    List.of(token, k.lock(), factoryId, Long.toString(handOverWindowMillis())));
-            return released == 1 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
+                    List.of(k.lock(), k.waiting(), k.givenUp()), List.of(token, k.lock()));
+            if (released == 2) {
+                reserveForOthers(k.lock());
+            }
+            return released > 0 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
         }
 
         @Override

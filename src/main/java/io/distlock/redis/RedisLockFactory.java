@@ -38,8 +38,8 @@ import redis.clients.jedis.UnifiedJedis;
  * }</pre>
  *
  * <p>Keys are {@code prefix + "{" + name + "}"} for the lease and the same with
- * {@code ":fence"} appended for the fencing counter, {@code ":w"} for the set of acquisitions waiting
- * and {@code ":r"} for a release's short reservation for one of them, {@code ":g"} for the tokens
+ * {@code ":fence"} appended for the fencing counter, {@code ":w"} for the set of acquisitions waiting,
+ * {@code ":g"} for the tokens
  * of acquisitions given up with their outcome unknown, which a request of theirs that reaches
  * the server late may not use (fair locks add {@code ":fq"} and {@code ":fw:"} keys for their
  * queue; read/write locks use {@code ":rw:"} keys, fair ones {@code ":rw:q"} and

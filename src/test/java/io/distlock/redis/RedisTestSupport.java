@@ -73,11 +73,10 @@ public final class RedisTestSupport {
 
     /**
      * Whether a key is bookkeeping that may outlive a test as long as it has a time to live: the
-     * fencing counter, the mark that someone waited for a lock, the reservation of a released lock,
-     * the record of given-up tokens.
+     * fencing counter, the mark that someone waited for a lock, the record of given-up tokens.
      */
     public static boolean expiring(String key) {
-        return key.endsWith(":fence") || key.endsWith("}:w") || key.endsWith("}:r") || key.endsWith("}:g");
+        return key.endsWith(":fence") || key.endsWith("}:w") || key.endsWith("}:g");
     }
 
     /** What {@link #leftovers(RedisServer, String)} finds, on every master of a cluster. */
@@ -112,5 +111,19 @@ public final class RedisTestSupport {
             }
         }
         return left;
+    }
+
+    /** The back end of {@code factory} (for tests that read its own state, such as its reservations). */
+    static RedisBackend backendOf(RedisLockFactory factory) {
+        try {
+            java.lang.reflect.Field engineField = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
+            engineField.setAccessible(true);
+            Object engine = engineField.get(factory);
+            java.lang.reflect.Field backendField = engine.getClass().getDeclaredField("backend");
+            backendField.setAccessible(true);
+            return (RedisBackend) backendField.get(engine);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot reach the factory's back end: " + e, e);
+        }
     }
 }
