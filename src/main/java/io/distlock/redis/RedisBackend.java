@@ -111,12 +111,24 @@ final class RedisBackend implements LockBackend {
     private volatile java.util.function.LongSupplier roundTripNanos = () -> MIN_ROUND_TRIP_NANOS;
     private static final long MIN_ROUND_TRIP_NANOS = TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3;
     /**
-     * The end (System.nanoTime()) of the hand-over window of each non-fair lock this factory
-     * released while someone waited, by lock key: the factory's next waiting attempt on it within
-     * the window is refused (and ends the reservation). Written by the releasing thread, taken by
-     * the next acquiring one; entries past their end are pruned when the map grows.
+     * The reservations of the non-fair locks this factory released while someone waited, by lock
+     * key: the factory's next waiting attempts on it are refused until the hand-over window ends
+     * or someone else takes the lock. Written by the releasing thread, read by the next acquiring
+     * one; entries past their end are pruned when the map grows.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> reservedUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Reservation> reservedUntil = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A reservation: the end of its window (System.nanoTime()), and the fence counter at the release. */
+    private static final class Reservation {
+        final long until;
+        final String fenceAtRelease;
+
+        Reservation(long until, String fenceAtRelease) {
+            this.until = until;
+            this.fenceAtRelease = fenceAtRelease;
+        }
+    }
+
     /** Past this many reservations, the ended ones are pruned on the next release. */
     private static final int RESERVATIONS_BEFORE_PRUNING = 256;
     /**
@@ -281,7 +293,7 @@ final class RedisBackend implements LockBackend {
         long reply;
         try {
             reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
-                    : acquire(k, token, leaseMillis, false, 0L, timeoutNanos);
+                    : acquire(k, token, leaseMillis, false, null, 0L, timeoutNanos);
         } catch (RuntimeException e) {
             if (willWait) {
                 mayBeWaiting.add(token);   // the attempt may have run and marked it
@@ -300,52 +312,55 @@ final class RedisBackend implements LockBackend {
     }
 
     /**
-     * One attempt of the non-fair acquire script; {@code reservedMillis} > 0 refuses it (the
-     * factory's own reservation for other processes' waiters has that long left).
+     * One attempt of the non-fair acquire script, refused if {@code reserved} is not null (the
+     * factory's own reservation for other processes' waiters) unless someone else took the lock
+     * since that reservation was made.
      */
-    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, long reservedMillis,
-                         long timeoutNanos) {
+    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, Reservation reserved,
+                         long reservedMillis, long timeoutNanos) {
         String waitingMark = mayBeWaiting.contains(token) ? "1" : "0";
         return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
                 List.of(k.lock(), k.fence(), k.waiting(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
-                        Long.toString(reservedMillis), waitingMark),
+                        Long.toString(reservedMillis), reserved == null ? "0" : reserved.fenceAtRelease, waitingMark),
                 RedisBackend::acquired));
     }
 
-    /**
-     * What is left of this factory's reservation of {@code lockKey} for other processes' waiters:
-     * the milliseconds (at least 1), or 0 if there is none (an ended one is dropped).
-     */
-    private long reservedMillis(String lockKey) {
+    /** This factory's reservation of {@code lockKey} for other processes' waiters, or null (an ended one is dropped). */
+    private Reservation reservation(String lockKey) {
         if (reservedUntil.isEmpty()) {
-            return 0L;
+            return null;
         }
-        Long until = reservedUntil.get(lockKey);
-        if (until == null) {
-            return 0L;
+        Reservation r = reservedUntil.get(lockKey);
+        if (r != null && r.until - System.nanoTime() <= 0) {
+            reservedUntil.remove(lockKey, r);
+            return null;
         }
-        long left = until - System.nanoTime();
-        if (left <= 0) {
-            reservedUntil.remove(lockKey, until);
-            return 0L;
-        }
-        return Math.max(1L, TimeUnit.NANOSECONDS.toMillis(left));
+        return r;
     }
 
-    /** Keeps a released {@code lockKey} from this factory's waiting attempts for the hand-over window. */
-    private void reserveForOthers(String lockKey) {
+    /** The milliseconds left of reservation {@code r} (at least 1), or 0 if {@code r} is null. */
+    private static long millisLeft(Reservation r) {
+        return r == null ? 0L : Math.max(1L, TimeUnit.NANOSECONDS.toMillis(r.until - System.nanoTime()));
+    }
+
+    /**
+     * Keeps a released {@code lockKey} from this factory's waiting attempts for the hand-over
+     * window, or until someone else takes it (the fence counter moves on from {@code fence}).
+     */
+    private void reserveForOthers(String lockKey, long fence) {
         long now = System.nanoTime();
         if (reservedUntil.size() >= RESERVATIONS_BEFORE_PRUNING) {
-            reservedUntil.values().removeIf(until -> until - now <= 0);
+            reservedUntil.values().removeIf(r -> r.until - now <= 0);
         }
-        reservedUntil.put(lockKey, now + TimeUnit.MILLISECONDS.toNanos(handOverWindowMillis()));
+        reservedUntil.put(lockKey, new Reservation(now + TimeUnit.MILLISECONDS.toNanos(handOverWindowMillis()),
+                Long.toString(fence)));
     }
 
     /** The milliseconds left of this factory's reservation of {@code name} for others (0: none); for tests. */
     long reservedForOthersMillis(String name) {
-        Long until = reservedUntil.get(keys(name).lock());
-        long left = until == null ? 0L : until - System.nanoTime();
+        Reservation r = reservedUntil.get(keys(name).lock());
+        long left = r == null ? 0L : r.until - System.nanoTime();
         return Math.max(0L, TimeUnit.NANOSECONDS.toMillis(left));
     }
 
@@ -427,13 +442,14 @@ final class RedisBackend implements LockBackend {
     private final class Racing implements Ordering {
         @Override
         public long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos) {
-            long reserved = reservedMillis(k.lock());
-            long reply = acquire(k, token, leaseMillis, true, reserved, timeoutNanos);
-            if (reserved > 0 && reply != -2 - reserved) {
-                // refused, and told the holder's PTTL rather than the window's rest: someone else
-                // took the lock, which ends the reservation (were the PTTL equal to the rest, the
-                // reservation would only last to its end)
-                reservedUntil.remove(k.lock());
+            Reservation reserved = reservation(k.lock());
+            long reservedMillis = millisLeft(reserved);
+            long reply = acquire(k, token, leaseMillis, true, reserved, reservedMillis, timeoutNanos);
+            if (reserved != null && reply != -2 - reservedMillis) {
+                // not refused a free lock: it took the lock (someone else had taken it since the
+                // release), or was told the holder's PTTL; either way someone else took the lock,
+                // which ends the reservation (a PTTL equal to the window's rest keeps it to its end)
+                reservedUntil.remove(k.lock(), reserved);
             }
             return reply;
         }
@@ -448,9 +464,9 @@ final class RedisBackend implements LockBackend {
             // a release for which someone waited is announced, and this factory holds the lock
             // back from its own waiting attempts for the hand-over window
             long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                    List.of(k.lock(), k.waiting(), k.givenUp()), List.of(token, k.lock()));
-            if (released == 2) {
-                reserveForOthers(k.lock());
+                    List.of(k.lock(), k.waiting(), k.givenUp(), k.fence()), List.of(token, k.lock()));
+            if (released > 1) {
+                reserveForOthers(k.lock(), released);   // the fence counter at the release
             }
             return released > 0 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
         }

@@ -2,8 +2,9 @@
 -- KEYS: the lock, its fence counter, the set of those waiting, the given-up set.
 -- ARGV: token, lease ms, fence retention ms, '1' if the caller waits when busy (else '0'), the
 --       ms left of the caller's factory's own reservation for other processes' waiters ('0' if
---       none: see below), '1' if the token may be in the set of those waiting (an earlier attempt
---       of the same acquisition was told to wait, or its answer was lost; else '0').
+--       none: see below), the fence counter when that reservation was made, '1' if the token may
+--       be in the set of those waiting (an earlier attempt of the same acquisition was told to
+--       wait, or its answer was lost; else '0').
 -- Returns the fencing token (> 0) when it took the lock; when busy, -2 - ms, ms being the time to
 -- wait before trying again (0: the key just vanished, -1: the holder's key has no TTL): the
 -- holder's PTTL or, while the lock is free but reserved, what is left of the reservation. A
@@ -15,13 +16,15 @@
 -- the set tells the releasing factory so (exclusive_release.lua), and that factory keeps the
 -- free lock from its own waiting acquisitions for a short window (the reservation, kept by the
 -- factory, not on the server: nobody else is refused): such an attempt is sent with the window's
--- rest and takes nothing; it marks the caller as waiting and says how long to wait: the holder's
--- PTTL if someone else took the lock meanwhile, else the rest of the window. One that will not
--- wait (tryLock()) is not refused: it takes a free lock at once, as ReentrantLock.tryLock()
--- does. Without this the releasing process, one round trip away, would win the free lock over a
+-- rest and the fence counter at the release, and takes nothing unless someone else took the lock
+-- since (the counter moved on: the reservation has ended); it marks the caller as waiting and
+-- says how long to wait: the holder's PTTL, or while the lock is free the rest of the window. One
+-- that will not wait (tryLock()) is not refused: it takes a free lock at once, as
+-- ReentrantLock.tryLock() does. Without this the releasing process, one round trip away, would win the free lock over a
 -- waiter that first has to hear the release, nearly every time.
 --
--- Commands of an uncontended acquisition: ZSCORE (given-up), SET NX PX, TIME, SET ... GET (fence).
+-- Commands of an uncontended acquisition: ZSCORE (given-up), SET NX PX, TIME, SET ... GET (fence);
+-- a refused one adds a GET of the fence counter.
 local lockKey = KEYS[1]
 local fenceKey = KEYS[2]
 local waitingKey = KEYS[3]
@@ -31,9 +34,11 @@ local leaseMs = ARGV[2]
 local fenceRetentionMs = ARGV[3]
 local waits = ARGV[4] == '1'
 local reservedMs = tonumber(ARGV[5])
-local mayBeWaiting = ARGV[6] == '1'
+local fenceAtRelease = tonumber(ARGV[6])
+local mayBeWaiting = ARGV[7] == '1'
 
 if redis.call('ZSCORE', givenUpKey, token) then return givenUpError() end
+if reservedMs > 0 and tonumber(redis.call('GET', fenceKey) or '0') > fenceAtRelease then reservedMs = 0 end
 if reservedMs == 0 and redis.call('SET', lockKey, token, 'NX', 'PX', leaseMs) then
   if mayBeWaiting then redis.call('SREM', waitingKey, token) end
   return nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))

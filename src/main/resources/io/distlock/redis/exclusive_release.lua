@@ -1,5 +1,5 @@
 -- Release an exclusive lock (non-fair), or clean up after an acquisition whose answer was lost.
--- KEYS: the lock, the set of those waiting, the given-up set.
+-- KEYS: the lock, the set of those waiting, the given-up set, the fence counter.
 -- ARGV: token, release channel.
 -- Deletes the lock only if it holds the token. If someone is marked as waiting for it (the set of
 -- those waiting exists), the set is cleared and the release announced; the reply then tells the
@@ -11,11 +11,13 @@
 -- A token that does not own the lock (the clean-up after an acquisition whose outcome was
 -- unknown) is taken out of the set of those waiting and recorded as given up
 -- (lib/mark_given_up.lua).
--- Returns 2 if released while someone waited (announced), 1 if released, 0 if the token did not
--- own the lock.
+-- Returns the fence counter (> 1: see lib/next_fence.lua; 2 if it is gone) if released while
+-- someone waited (announced: the factory reserves the lock with it, see acquire.lua), 1 if
+-- released, 0 if the token did not own the lock.
 local lockKey = KEYS[1]
 local waitingKey = KEYS[2]
 local givenUpKey = KEYS[3]
+local fenceKey = KEYS[4]
 local token = ARGV[1]
 local channel = ARGV[2]
 
@@ -27,4 +29,4 @@ end
 redis.call('DEL', lockKey)
 if redis.call('DEL', waitingKey) == 0 then return 1 end
 redis.call('PUBLISH', channel, '0')
-return 2
+return math.max(tonumber(redis.call('GET', fenceKey) or '2'), 2)

@@ -345,6 +345,42 @@ class RedisLockTest {
     }
 
     @Test
+    void theFenceCounterIsTheServerClockInMicrosecondsAndStaysAboveACounterAheadOfIt() {
+        RedisLockFactory f = factory(LockOptions.defaults());
+        String name = "fence-clock";
+        RedisLock lock = f.getLock(name);
+        String fenceKey = LockKeys.of(prefix, name).fence();
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            // no counter yet: the server's clock in microseconds, all of its digits
+            List<String> time = jedis.time();
+            long before = Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
+            lock.lock();
+            long first = lock.getFencingToken() >> 10;
+            lock.unlock();
+            time = jedis.time();
+            long after = Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
+            assertThat(first).isBetween(before, after);
+            assertThat(jedis.get(fenceKey)).isEqualTo(Long.toString(first));
+            // a counter ahead of the clock (a clock stepped back, or a counter restored from
+            // elsewhere): last + 1, written back
+            long ahead = after + 1_000_000_000L;
+            jedis.set(fenceKey, Long.toString(ahead));
+            lock.lock();
+            assertThat(lock.getFencingToken() >> 10).isEqualTo(ahead + 1);
+            lock.unlock();
+            assertThat(jedis.get(fenceKey)).isEqualTo(Long.toString(ahead + 1));
+            lock.lock();
+            assertThat(lock.getFencingToken() >> 10).isEqualTo(ahead + 2);
+            lock.unlock();
+            // a counter with fewer digits than the clock is below it
+            jedis.set(fenceKey, "7");
+            lock.lock();
+            assertThat(lock.getFencingToken() >> 10).isGreaterThan(after);
+            lock.unlock();
+        }
+    }
+
+    @Test
     void leaseKeyFencingKeyAndChannelShareOneClusterSlot() {
         RedisLockFactory f = factory(LockOptions.defaults());
         RedisBackend backend = new RedisBackend(RedisClient.create(server().host(), server().port()), true, prefix, 60_000, "test", 6_000_000_000L, false);
