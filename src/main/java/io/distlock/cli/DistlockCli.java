@@ -183,13 +183,38 @@ public final class DistlockCli implements Runnable {
         return s.sinceRevision() > 0 ? "revision " + s.sinceRevision() : "-";
     }
 
+    /** Whether {@code kind} of {@link LockState#waiters()} lists holders (of a read/write lock), not waiters. */
+    static boolean holds(String kind) {
+        return kind.equals(LockState.WRITER) || kind.equals(LockState.READERS);
+    }
+
     static String waiterSummary(LockState s) {
-        if (s.waiters().isEmpty()) {
-            return "0";
+        List<String> parts = new ArrayList<>();
+        int[] count = {0};
+        s.waiters().forEach((kind, ids) -> {
+            if (!holds(kind)) {
+                parts.add(kind + " " + ids.size());
+                count[0] += ids.size();
+            }
+        });
+        return parts.isEmpty() ? "0" : count[0] + " (" + String.join(", ", parts) + ")";
+    }
+
+    /** The holders of the read/write lock of the name, {@code writer T, readers 2}; "-" if none. */
+    static String readWriteSummary(LockState s) {
+        List<String> writer = s.waiters().getOrDefault(LockState.WRITER, List.of());
+        List<String> readers = s.waiters().getOrDefault(LockState.READERS, List.of());
+        if (writer.isEmpty() && readers.isEmpty()) {
+            return "-";
         }
         List<String> parts = new ArrayList<>();
-        s.waiters().forEach((kind, ids) -> parts.add(kind + " " + ids.size()));
-        return s.waiterCount() + " (" + String.join(", ", parts) + ")";
+        if (!writer.isEmpty()) {
+            parts.add("writer " + writer.get(0));
+        }
+        if (!readers.isEmpty()) {
+            parts.add("readers " + readers.size());
+        }
+        return String.join(", ", parts);
     }
 
     /** The shared part of the commands: a factory for the time of one command. */
@@ -227,7 +252,7 @@ public final class DistlockCli implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--limit wants a positive number, was " + limit);
             }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "WAITERS"});
+            rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "READ/WRITE", "WAITERS"});
             for (String name : admin.names(prefix, limit)) {
                 LockState s = admin.summary(name);
                 if (!all && !s.isActive()) {
@@ -235,7 +260,7 @@ public final class DistlockCli implements Runnable {
                 }
                 rows.add(new String[] {name, s.isHeld() ? s.holder() : "-",
                         s.fencingToken() > 0 ? Long.toString(s.fencingToken()) : "-",
-                        duration(s.remainingLeaseMillis()), since(s), waiterSummary(s)});
+                        duration(s.remainingLeaseMillis()), since(s), readWriteSummary(s), waiterSummary(s)});
             }
             int[] width = new int[rows.get(0).length];
             for (String[] row : rows) {
@@ -271,9 +296,18 @@ public final class DistlockCli implements Runnable {
                 out.println("lease left:    " + duration(s.remainingLeaseMillis()));
                 out.println("since:         " + since(s));
             }
+            List<String> writer = s.waiters().getOrDefault(LockState.WRITER, List.of());
+            List<String> readers = s.waiters().getOrDefault(LockState.READERS, List.of());
+            if (!writer.isEmpty() || !readers.isEmpty()) {
+                out.println("read/write:    held (force-release --read-write frees it)");
+                out.println("  writer: " + (writer.isEmpty() ? "-" : writer.get(0)));
+                out.println("  readers: " + (readers.isEmpty() ? "-" : String.join(" ", readers)));
+            }
             out.println("waiters:       " + waiterSummary(s));
             for (Map.Entry<String, List<String>> e : s.waiters().entrySet()) {
-                out.println("  " + e.getKey() + ": " + String.join(" ", e.getValue()));
+                if (!holds(e.getKey())) {
+                    out.println("  " + e.getKey() + ": " + String.join(" ", e.getValue()));
+                }
             }
             if (etcd == EtcdFlavour.TRANSACTION) {
                 out.println("note:          etcd keeps no record of a non-fair lock's waiters (they watch the key)");
@@ -288,27 +322,44 @@ public final class DistlockCli implements Runnable {
                     + "nothing afterwards (its renewal and unlock report the lease lost), the fencing counter is "
                     + "kept (the next holder's token is higher), and waiters are woken. Only for a holder that "
                     + "is gone: a holder still running believes it holds the lock until its next renewal, while "
-                    + "another may take it."})
+                    + "another may take it.",
+                    "With --read-write it frees holders of the read/write lock of the name instead: the writer "
+                            + "or readers named with --holder (repeat it for several readers; all must hold "
+                            + "it, else nothing is freed; readers not named read on), or with --any-holder "
+                            + "every holder."})
     static final class ForceReleaseCommand extends AdminCommand {
         @Parameters(paramLabel = "NAME", description = "the lock name (without the key prefix)")
         String name;
 
         @Option(names = "--holder", paramLabel = "HOLDER",
-                description = "release only if this holder (from inspect or list) still has the lock")
-        String holder;
+                description = "release only if this holder (from inspect or list) still has the lock; "
+                        + "with --read-write, repeatable")
+        List<String> holders;
 
         @Option(names = "--any-holder", description = "release whoever holds the lock")
         boolean anyHolder;
 
+        @Option(names = "--read-write", description = "release holders of the read/write lock of NAME "
+                + "(its writer, its readers), not its exclusive lock")
+        boolean readWrite;
+
         @Override
         int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
-            if ((holder == null) == !anyHolder) {
+            if ((holders == null) == !anyHolder) {
                 throw new ParameterException(spec.commandLine(),
                         "say which holder to release: --holder HOLDER (as inspect shows it), or --any-holder");
             }
+            if (!readWrite && holders != null && holders.size() > 1) {
+                throw new ParameterException(spec.commandLine(),
+                        "an exclusive lock has one holder: give --holder once (several only with --read-write)");
+            }
+            return readWrite ? releaseReadWrite(admin, out, err) : releaseExclusive(admin, out, err);
+        }
+
+        private int releaseExclusive(LockAdmin admin, PrintWriter out, PrintWriter err) {
             LockState was;
             try {
-                was = admin.forceRelease(name, holder);
+                was = admin.forceRelease(name, holders == null ? null : holders.get(0));
             } catch (IllegalStateException e) {
                 err.println("distlock: " + e.getMessage());
                 return 1;
@@ -320,6 +371,25 @@ public final class DistlockCli implements Runnable {
             out.println("released '" + name + "': holder " + was.holder()
                     + (was.fencingToken() > 0 ? ", fencing token " + was.fencingToken() : "")
                     + ", lease left was " + duration(was.remainingLeaseMillis()) + "; waiters woken");
+            return 0;
+        }
+
+        private int releaseReadWrite(LockAdmin admin, PrintWriter out, PrintWriter err) {
+            Map<String, List<String>> released;
+            try {
+                released = admin.forceReleaseReadWrite(name, holders);
+            } catch (IllegalStateException e) {
+                err.println("distlock: " + e.getMessage());
+                return 1;
+            }
+            List<String> writer = released.getOrDefault(LockState.WRITER, List.of());
+            List<String> readers = released.getOrDefault(LockState.READERS, List.of());
+            if (writer.isEmpty() && readers.isEmpty()) {
+                err.println("distlock: read/write lock '" + name + "' is not held: nothing released");
+                return 1;
+            }
+            out.println("released read/write lock '" + name + "': writer " + (writer.isEmpty() ? "-" : writer.get(0))
+                    + ", readers " + (readers.isEmpty() ? "-" : String.join(" ", readers)) + "; waiters woken");
             return 0;
         }
     }
