@@ -296,6 +296,15 @@ public final class LockEngine implements AutoCloseable {
         return sweeper.heldCount();
     }
 
+    /** The names of the leases this engine holds on the server now (a new set; no network call). */
+    public java.util.Set<String> heldLeaseNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ServerLease slot : sweeper.held()) {
+            names.add(slot.name());
+        }
+        return names;
+    }
+
     /**
      * One request to the server, without retries: reads whether lock {@code name} is held (the
      * factory's ping, for health checks). The failure is told to the observers, as every other.
