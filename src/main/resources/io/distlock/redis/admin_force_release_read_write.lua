@@ -13,6 +13,7 @@ local writerKey = KEYS[1]
 local readersKey = KEYS[2]
 local channel = ARGV[1]
 local every = ARGV[2] == '1'
+local named = {unpack(ARGV, 3)}
 
 local t, nowms = dropExpiredReaders(readersKey)
 local writer = redis.call('GET', writerKey)
@@ -26,8 +27,7 @@ local releaseReaders = {}
 if every then
   releaseReaders = readers
 else
-  for i = 3, #ARGV do
-    local h = ARGV[i]
+  for _, h in ipairs(named) do
     if writer and h == writer then
       releaseWriter = true
     elseif isReader[h] then
