@@ -54,10 +54,11 @@ import picocli.CommandLine.Spec;
         description = "Inspects and frees distlock locks on Redis (single, Cluster, Sentinel) or etcd.",
         subcommands = {DistlockCli.ListCommand.class, DistlockCli.InspectCommand.class,
                 DistlockCli.ForceReleaseCommand.class},
-        footer = {"", "Exit codes: 0 done, 1 failure (server unreachable, lock not held), 2 bad usage.",
+        footer = {"", "Exit codes: 0 done, 1 failure (server unreachable, credentials refused, lock not held",
+                "or held by another holder than the one named), 2 bad usage.",
                 "Example: distlock --redis 127.0.0.1:6379 list --prefix orders/",
-                "         DISTLOCK_PASSWORD=... distlock --redis redis.internal:6380 --tls --cacert ca.pem "
-                        + "--user ops --password-env DISTLOCK_PASSWORD inspect orders/42"})
+                "         distlock --redis redis:6380 --tls --cacert ca.pem --user ops \\",
+                "           --password-env DISTLOCK_PASSWORD inspect orders/42"})
 public final class DistlockCli implements Runnable {
 
     /** Where the locks are: exactly one of the server options. */
