@@ -66,10 +66,12 @@ class DistlockCliTest {
     private static Target target(String kind, String prefix) {
         LockOptions options = LockOptions.builder().leaseTime(LEASE).build();
         switch (kind) {
-            case "redis": {
+            case "redis":
+            case "redis-fair": {
                 String hp = redis.first().host() + ":" + redis.first().port();
+                LockOptions chosen = kind.equals("redis-fair") ? options.toBuilder().fair(true).build() : options;
                 return new Target(List.of("--redis", hp, "--key-prefix", prefix), () -> RedisLockFactory.builder()
-                        .hostAndPort(redis.first().host(), redis.first().port()).keyPrefix(prefix).options(options).build());
+                        .hostAndPort(redis.first().host(), redis.first().port()).keyPrefix(prefix).options(chosen).build());
             }
             case "cluster":
                 return new Target(List.of("--redis-cluster", String.join(",", cluster.cluster().seeds()), "--key-prefix", prefix),
@@ -218,7 +220,7 @@ class DistlockCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis", "cluster", "sentinel", "etcd-transaction", "etcd-lock-service"})
+    @ValueSource(strings = {"redis", "redis-fair", "cluster", "sentinel", "etcd-transaction", "etcd-lock-service"})
     void forceReleaseOfReadWriteHoldersKeepsTheContract(String kind) throws Exception {
         String prefix = kind.startsWith("etcd") ? "cli/" + UUID.randomUUID() + "/" : "cli:" + UUID.randomUUID() + ":";
         Target t = target(kind, prefix);
@@ -275,6 +277,9 @@ class DistlockCliTest {
             assertThat(line(readers.out(), "  writer:")).isEqualTo("-");
             if (kind.startsWith("etcd")) {
                 assertThat(line(readers.out(), "  read-write-queue:")).startsWith("w/");
+            } else if (kind.equals("redis-fair")) {
+                // the waiting writer's place in the fair queue: kind, then token
+                assertThat(line(readers.out(), "  read-write-queue:")).startsWith("w");
             }
             Run anyHolder = cli(args(t, "force-release", "stock/7", "--read-write", "--any-holder"));
             assertThat(anyHolder.exit()).as(anyHolder.err()).isZero();
