@@ -80,6 +80,11 @@ public abstract class AbstractDistributedLockFactory<L extends DistributedReentr
     }
 
     @Override
+    public final java.util.Set<String> heldLeaseNames() {
+        return engine.heldLeaseNames();
+    }
+
+    @Override
     public final int waitingThreadCount() {
         return engine.waitingThreadCount();
     }

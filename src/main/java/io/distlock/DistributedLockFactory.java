@@ -73,6 +73,22 @@ public interface DistributedLockFactory extends AutoCloseable {
     int heldLeaseCount();
 
     /**
+     * Returns the names of the locks of which this factory holds a lease on the server now (the
+     * leases {@link #heldLeaseCount()} counts; a name appears once however many leases it has: a
+     * lock and the read/write lock of the same name, or several readers). A snapshot that the
+     * factory does not change afterwards; no network call.
+     *
+     * <p>The factories of this library implement it; the default, for other implementations,
+     * throws.
+     *
+     * @return the names, in no order
+     * @throws UnsupportedOperationException if the factory does not track them
+     */
+    default java.util.Set<String> heldLeaseNames() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not list its held leases");
+    }
+
+    /**
      * Returns an estimate of the number of threads of this JVM waiting to acquire one of this
      * factory's locks now: queued behind another thread of this JVM for the same name, or
      * waiting for the server (the name is held in another JVM, or a retry pauses). A thread that

@@ -7,7 +7,18 @@ import io.distlock.etcd.EtcdLockFactory;
 import io.distlock.redis.RedisLockFactory;
 import io.distlock.spi.LockAdmin;
 import io.distlock.spi.LockState;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,6 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,8 +54,11 @@ import picocli.CommandLine.Spec;
         description = "Inspects and frees distlock locks on Redis (single, Cluster, Sentinel) or etcd.",
         subcommands = {DistlockCli.ListCommand.class, DistlockCli.InspectCommand.class,
                 DistlockCli.ForceReleaseCommand.class},
-        footer = {"", "Exit codes: 0 done, 1 failure (server unreachable, lock not held), 2 bad usage.",
-                "Example: distlock --redis 127.0.0.1:6379 list --prefix orders/"})
+        footer = {"", "Exit codes: 0 done, 1 failure (server unreachable, credentials refused, lock not held",
+                "or held by another holder than the one named), 2 bad usage.",
+                "Example: distlock --redis 127.0.0.1:6379 list --prefix orders/",
+                "         distlock --redis redis:6380 --tls --cacert ca.pem --user ops \\",
+                "           --password-env DISTLOCK_PASSWORD inspect orders/42"})
 public final class DistlockCli implements Runnable {
 
     /** Where the locks are: exactly one of the server options. */
@@ -69,6 +87,36 @@ public final class DistlockCli implements Runnable {
             description = "etcd locks' flavour: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     EtcdFlavour flavour;
 
+    /** Who the command line is to the server, and how it trusts the server. */
+    static final class Access {
+        @Option(names = "--user", paramLabel = "USER",
+                description = "the user to authenticate as (a Redis ACL user; an etcd user); needs a password")
+        String user;
+        @Option(names = "--password-env", paramLabel = "VARIABLE",
+                description = "read the password from this environment variable (without --user, Redis' "
+                        + "default user: requirepass)")
+        String passwordEnv;
+        @Option(names = "--password-file", paramLabel = "FILE",
+                description = "read the password from the first line of this file")
+        Path passwordFile;
+        @Option(names = "--tls", description = "Redis: connect over TLS (etcd: give https:// URLs instead)")
+        boolean tls;
+        @Option(names = "--cacert", paramLabel = "FILE",
+                description = "trust the server certificates this PEM CA certificate signed, instead of the "
+                        + "JVM's trusted CAs (Redis: with --tls; etcd: with https:// URLs)")
+        Path caCertificate;
+    }
+
+    @ArgGroup(exclusive = false, heading = "Credentials and TLS (passwords never on the command line):%n")
+    Access access = new Access();
+
+    /** The environment the passwords are read from (System::getenv, or a test's). */
+    private final Function<String, String> environment;
+
+    DistlockCli(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -77,9 +125,14 @@ public final class DistlockCli implements Runnable {
         throw new ParameterException(spec.commandLine(), "missing a command: list, inspect or force-release");
     }
 
-    /** Runs the command line in this JVM and returns its exit code. */
+    /** Runs the command line in this JVM, with this process' environment, and returns its exit code. */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new DistlockCli());
+        return execute(System::getenv, out, err, args);
+    }
+
+    /** Runs the command line in this JVM, reading environment variables from {@code env}, and returns its exit code. */
+    static int execute(Function<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new DistlockCli(env));
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -119,14 +172,58 @@ public final class DistlockCli implements Runnable {
         return e.toString();
     }
 
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * The password the options name: from the environment variable or the file's first line;
+     * {@code null} if none is named. Checks the combinations of the access options that hold for
+     * every server.
+     */
+    private String password() {
+        if (access.passwordEnv != null && access.passwordFile != null) {
+            throw usage("give the password one way: --password-env or --password-file");
+        }
+        String password = null;
+        if (access.passwordEnv != null) {
+            password = environment.apply(access.passwordEnv);
+            if (password == null || password.isEmpty()) {
+                throw usage("--password-env " + access.passwordEnv + ": the environment variable is not set or empty");
+            }
+        } else if (access.passwordFile != null) {
+            try {
+                List<String> lines = Files.readAllLines(access.passwordFile, StandardCharsets.UTF_8);
+                password = lines.isEmpty() ? "" : lines.get(0);
+            } catch (IOException | UncheckedIOException e) {
+                throw usage("--password-file " + access.passwordFile + ": cannot read it (" + e + ")");
+            }
+            if (password.isEmpty()) {
+                throw usage("--password-file " + access.passwordFile + ": the first line is empty");
+            }
+        }
+        if (access.user != null && password == null) {
+            throw usage("--user " + access.user + " needs a password: --password-env VARIABLE or --password-file FILE");
+        }
+        if (access.caCertificate != null && !Files.isReadable(access.caCertificate)) {
+            throw usage("--cacert " + access.caCertificate + ": no such readable file");
+        }
+        return password;
+    }
+
     /** A factory for the chosen server, with no access check (the admin calls check it). */
     AbstractDistributedLockFactory<?, ?> factory() {
+        String password = password();
         if (target.etcd != null) {
-            EtcdLockFactory.Builder b = EtcdLockFactory.builder().endpoints(target.etcd.toArray(String[]::new))
-                    .flavour(flavour).verifyOnBuild(false);
-            return keyPrefix != null ? b.keyPrefix(keyPrefix).build() : b.build();
+            return etcdFactory(password);
         }
         RedisLockFactory.Builder b = RedisLockFactory.builder().verifyOnBuild(false);
+        if (access.caCertificate != null && !access.tls) {
+            throw usage("--cacert is for a TLS connection: add --tls");
+        }
+        if (password != null || access.tls) {
+            b.clientConfig(redisConfig(password));
+        }
         if (target.redis != null) {
             redis.clients.jedis.HostAndPort hp = hostAndPort("--redis", target.redis);
             b.hostAndPort(hp.getHost(), hp.getPort());
@@ -147,6 +244,97 @@ public final class DistlockCli implements Runnable {
             b.sentinel(target.sentinel.substring(0, at), sentinels);
         }
         return keyPrefix != null ? b.keyPrefix(keyPrefix).build() : b.build();
+    }
+
+    /** The Jedis configuration of the access options: user, password, TLS with the JVM's or the given CA. */
+    private redis.clients.jedis.JedisClientConfig redisConfig(String password) {
+        redis.clients.jedis.DefaultJedisClientConfig.Builder config = redis.clients.jedis.DefaultJedisClientConfig.builder()
+                .user(access.user).password(password).ssl(access.tls);
+        if (access.caCertificate != null) {
+            config.sslSocketFactory(trusting(access.caCertificate));
+        }
+        return config.build();
+    }
+
+    /** A socket factory that trusts the PEM CA certificate(s) in {@code file} only. */
+    private SSLSocketFactory trusting(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca" + i++, c);
+            }
+            if (i == 0) {
+                throw new CertificateException("no certificate in it");
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw usage("--cacert " + file + ": not a PEM CA certificate (" + e.getMessage() + ")");
+        }
+    }
+
+    /** An etcd factory over the endpoints, with the access options' user, password and CA. */
+    private AbstractDistributedLockFactory<?, ?> etcdFactory(String password) {
+        if (access.tls) {
+            throw usage("--tls is for Redis: give etcd https:// URLs");
+        }
+        long secure = target.etcd.stream().filter(u -> u.startsWith("https://")).count();
+        if (secure != 0 && secure != target.etcd.size()) {
+            throw usage("--etcd: give every URL with https:// or none, was " + target.etcd);
+        }
+        if (access.caCertificate != null && secure == 0) {
+            throw usage("--cacert is for TLS: give etcd https:// URLs");
+        }
+        if (password != null && access.user == null) {
+            throw usage("etcd needs --user with a password");
+        }
+        EtcdLockFactory.Builder b = EtcdLockFactory.builder().flavour(flavour).verifyOnBuild(false);
+        if (secure == 0 && password == null) {
+            b.endpoints(target.etcd.toArray(String[]::new));
+        } else {
+            // as endpoints(...) does: the factory's retries are the only ones
+            io.etcd.jetcd.ClientBuilder client = io.etcd.jetcd.Client.builder()
+                    .endpoints(target.etcd.toArray(String[]::new)).retryMaxAttempts(0)
+                    // a refused handshake (an untrusted certificate) fails the call at once, not at its timeout
+                    .waitForReady(false);
+            if (password != null) {
+                client.user(io.etcd.jetcd.ByteSequence.from(access.user, StandardCharsets.UTF_8))
+                        .password(io.etcd.jetcd.ByteSequence.from(password, StandardCharsets.UTF_8));
+            }
+            if (secure > 0) {
+                try {
+                    client.sslContext(trustingNetty(access.caCertificate));
+                } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    throw usage("--cacert " + access.caCertificate + ": not a PEM CA certificate (" + cause.getMessage() + ")");
+                }
+            }
+            b.clientBuilder(client);
+        }
+        return keyPrefix != null ? b.keyPrefix(keyPrefix).build() : b.build();
+    }
+
+    /**
+     * What jetcd's {@code sslContext(...)} is given: trust {@code ca} if not {@code null}, else the
+     * JVM's trusted CAs. Netty's builder is reached by reflection: this module does not read Netty,
+     * which jetcd brings on the class path.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static java.util.function.Consumer trustingNetty(Path ca) {
+        return ssl -> {
+            if (ca != null) {
+                try {
+                    ssl.getClass().getMethod("trustManager", java.io.File.class).invoke(ssl, ca.toFile());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException(e.getCause() != null ? e.getCause() : e);
+                }
+            }
+        };
     }
 
     private redis.clients.jedis.HostAndPort hostAndPort(String option, String s) {
@@ -183,13 +371,38 @@ public final class DistlockCli implements Runnable {
         return s.sinceRevision() > 0 ? "revision " + s.sinceRevision() : "-";
     }
 
+    /** Whether {@code kind} of {@link LockState#waiters()} lists holders (of a read/write lock), not waiters. */
+    static boolean holds(String kind) {
+        return kind.equals(LockState.WRITER) || kind.equals(LockState.READERS);
+    }
+
     static String waiterSummary(LockState s) {
-        if (s.waiters().isEmpty()) {
-            return "0";
+        List<String> parts = new ArrayList<>();
+        int[] count = {0};
+        s.waiters().forEach((kind, ids) -> {
+            if (!holds(kind)) {
+                parts.add(kind + " " + ids.size());
+                count[0] += ids.size();
+            }
+        });
+        return parts.isEmpty() ? "0" : count[0] + " (" + String.join(", ", parts) + ")";
+    }
+
+    /** The holders of the read/write lock of the name, {@code writer T, readers 2}; "-" if none. */
+    static String readWriteSummary(LockState s) {
+        List<String> writer = s.waiters().getOrDefault(LockState.WRITER, List.of());
+        List<String> readers = s.waiters().getOrDefault(LockState.READERS, List.of());
+        if (writer.isEmpty() && readers.isEmpty()) {
+            return "-";
         }
         List<String> parts = new ArrayList<>();
-        s.waiters().forEach((kind, ids) -> parts.add(kind + " " + ids.size()));
-        return s.waiterCount() + " (" + String.join(", ", parts) + ")";
+        if (!writer.isEmpty()) {
+            parts.add("writer " + writer.get(0));
+        }
+        if (!readers.isEmpty()) {
+            parts.add("readers " + readers.size());
+        }
+        return String.join(", ", parts);
     }
 
     /** The shared part of the commands: a factory for the time of one command. */
@@ -227,7 +440,7 @@ public final class DistlockCli implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--limit wants a positive number, was " + limit);
             }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "WAITERS"});
+            rows.add(new String[] {"NAME", "HOLDER", "FENCING TOKEN", "LEASE LEFT", "SINCE", "READ/WRITE", "WAITERS"});
             for (String name : admin.names(prefix, limit)) {
                 LockState s = admin.summary(name);
                 if (!all && !s.isActive()) {
@@ -235,7 +448,7 @@ public final class DistlockCli implements Runnable {
                 }
                 rows.add(new String[] {name, s.isHeld() ? s.holder() : "-",
                         s.fencingToken() > 0 ? Long.toString(s.fencingToken()) : "-",
-                        duration(s.remainingLeaseMillis()), since(s), waiterSummary(s)});
+                        duration(s.remainingLeaseMillis()), since(s), readWriteSummary(s), waiterSummary(s)});
             }
             int[] width = new int[rows.get(0).length];
             for (String[] row : rows) {
@@ -271,9 +484,18 @@ public final class DistlockCli implements Runnable {
                 out.println("lease left:    " + duration(s.remainingLeaseMillis()));
                 out.println("since:         " + since(s));
             }
+            List<String> writer = s.waiters().getOrDefault(LockState.WRITER, List.of());
+            List<String> readers = s.waiters().getOrDefault(LockState.READERS, List.of());
+            if (!writer.isEmpty() || !readers.isEmpty()) {
+                out.println("read/write:    held (force-release --read-write frees it)");
+                out.println("  writer: " + (writer.isEmpty() ? "-" : writer.get(0)));
+                out.println("  readers: " + (readers.isEmpty() ? "-" : String.join(" ", readers)));
+            }
             out.println("waiters:       " + waiterSummary(s));
             for (Map.Entry<String, List<String>> e : s.waiters().entrySet()) {
-                out.println("  " + e.getKey() + ": " + String.join(" ", e.getValue()));
+                if (!holds(e.getKey())) {
+                    out.println("  " + e.getKey() + ": " + String.join(" ", e.getValue()));
+                }
             }
             if (etcd == EtcdFlavour.TRANSACTION) {
                 out.println("note:          etcd keeps no record of a non-fair lock's waiters (they watch the key)");
@@ -288,27 +510,44 @@ public final class DistlockCli implements Runnable {
                     + "nothing afterwards (its renewal and unlock report the lease lost), the fencing counter is "
                     + "kept (the next holder's token is higher), and waiters are woken. Only for a holder that "
                     + "is gone: a holder still running believes it holds the lock until its next renewal, while "
-                    + "another may take it."})
+                    + "another may take it.",
+                    "With --read-write it frees holders of the read/write lock of the name instead: the writer "
+                            + "or readers named with --holder (repeat it for several readers; all must hold "
+                            + "it, else nothing is freed; readers not named read on), or with --any-holder "
+                            + "every holder."})
     static final class ForceReleaseCommand extends AdminCommand {
         @Parameters(paramLabel = "NAME", description = "the lock name (without the key prefix)")
         String name;
 
         @Option(names = "--holder", paramLabel = "HOLDER",
-                description = "release only if this holder (from inspect or list) still has the lock")
-        String holder;
+                description = "release only if this holder (from inspect or list) still has the lock; "
+                        + "with --read-write, repeatable")
+        List<String> holders;
 
         @Option(names = "--any-holder", description = "release whoever holds the lock")
         boolean anyHolder;
 
+        @Option(names = "--read-write", description = "release holders of the read/write lock of NAME "
+                + "(its writer, its readers), not its exclusive lock")
+        boolean readWrite;
+
         @Override
         int run(LockAdmin admin, PrintWriter out, PrintWriter err, EtcdFlavour etcd) {
-            if ((holder == null) == !anyHolder) {
+            if ((holders == null) == !anyHolder) {
                 throw new ParameterException(spec.commandLine(),
                         "say which holder to release: --holder HOLDER (as inspect shows it), or --any-holder");
             }
+            if (!readWrite && holders != null && holders.size() > 1) {
+                throw new ParameterException(spec.commandLine(),
+                        "an exclusive lock has one holder: give --holder once (several only with --read-write)");
+            }
+            return readWrite ? releaseReadWrite(admin, out, err) : releaseExclusive(admin, out, err);
+        }
+
+        private int releaseExclusive(LockAdmin admin, PrintWriter out, PrintWriter err) {
             LockState was;
             try {
-                was = admin.forceRelease(name, holder);
+                was = admin.forceRelease(name, holders == null ? null : holders.get(0));
             } catch (IllegalStateException e) {
                 err.println("distlock: " + e.getMessage());
                 return 1;
@@ -320,6 +559,25 @@ public final class DistlockCli implements Runnable {
             out.println("released '" + name + "': holder " + was.holder()
                     + (was.fencingToken() > 0 ? ", fencing token " + was.fencingToken() : "")
                     + ", lease left was " + duration(was.remainingLeaseMillis()) + "; waiters woken");
+            return 0;
+        }
+
+        private int releaseReadWrite(LockAdmin admin, PrintWriter out, PrintWriter err) {
+            Map<String, List<String>> released;
+            try {
+                released = admin.forceReleaseReadWrite(name, holders);
+            } catch (IllegalStateException e) {
+                err.println("distlock: " + e.getMessage());
+                return 1;
+            }
+            List<String> writer = released.getOrDefault(LockState.WRITER, List.of());
+            List<String> readers = released.getOrDefault(LockState.READERS, List.of());
+            if (writer.isEmpty() && readers.isEmpty()) {
+                err.println("distlock: read/write lock '" + name + "' is not held: nothing released");
+                return 1;
+            }
+            out.println("released read/write lock '" + name + "': writer " + (writer.isEmpty() ? "-" : writer.get(0))
+                    + ", readers " + (readers.isEmpty() ? "-" : String.join(" ", readers)) + "; waiters woken");
             return 0;
         }
     }

@@ -22,6 +22,11 @@ abstract class AbstractEtcdBackend implements LockBackend {
     final boolean watchdog;
     final String where;
     final EtcdSessions sessions;
+    /**
+     * The factory's read/write back end, for the operator's view of the read/write lock of a name;
+     * set once by the factory before the back end is used.
+     */
+    volatile EtcdReadWriteBackend readWrite;
 
     AbstractEtcdBackend(Client client, boolean ownsClient, String prefix, String kind, Duration timeout,
                         boolean watchdog, String where, EtcdSessions sessions) {
@@ -157,9 +162,8 @@ abstract class AbstractEtcdBackend implements LockBackend {
                 waiters.computeIfAbsent(io.distlock.spi.LockState.CONDITION + condition,
                         x -> new java.util.ArrayList<>()).add(c.substring(colon + 2 + length));
             }
-            for (String e : suffixes(EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "rw", name) + "/"))) {
-                String kindOf = e.startsWith("w/") ? io.distlock.spi.LockState.WRITER : io.distlock.spi.LockState.READERS;
-                waiters.computeIfAbsent(kindOf, x -> new java.util.ArrayList<>()).add(e);
+            if (readWrite != null) {
+                readWrite.describe(name, waiters);
             }
             return stateOf(name, owner, waiters);
         }
@@ -177,6 +181,16 @@ abstract class AbstractEtcdBackend implements LockBackend {
             // removeOwner compares what identifies this owner (its create revision, its lease):
             // a holder that came after the read is never removed
             return removeOwner(name, owner) ? seen : null;
+        }
+
+        @Override
+        public java.util.Map<String, java.util.List<String>> forceReleaseReadWrite(String name,
+                java.util.Collection<String> expectedHolders) {
+            java.util.List<String> expected = io.distlock.spi.LockAdmin.requireHolders(expectedHolders);
+            if (readWrite == null) {
+                throw new UnsupportedOperationException(where + " has no read/write locks");
+            }
+            return readWrite.forceRelease(name, expected);
         }
     };
 

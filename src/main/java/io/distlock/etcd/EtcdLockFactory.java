@@ -290,6 +290,7 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
                             sessions);
             EtcdReadWriteBackend rw = new EtcdReadWriteBackend(etcd, keyPrefix(), requestTimeout, watchdog, where,
                     sessions);
+            backend.readWrite = rw;
             LockEngine engine = new LockEngine(backend, rw, options(), leaseListener(), "EtcdLockFactory");
             return FactoryBinding.make(engine, keyPrefix(), EtcdLock::new, EtcdReadWriteLock::new,
                     verifyOnBuild() ? where : null, () -> new EtcdLockFactory(flavour, backend, rw));

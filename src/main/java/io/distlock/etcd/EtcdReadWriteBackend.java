@@ -603,6 +603,137 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
         }
     }
 
+    /**
+     * Who holds read/write lock {@code name} and who waits, read at one revision: the oldest key
+     * holds the write lock if it is a writer's and every d/ key is its own downgrade; otherwise
+     * the readers hold it, every d/ key and the r/ keys older than the oldest writer's (a key
+     * that holds may still wait for its owner's re-check to confirm it). Every other key waits.
+     */
+    private Holders holders(String name, long deadline) {
+        String base = base(name);
+        List<KeyValue> all = await(client.getKVClient().get(EtcdCalls.bytes(base), GetOption.builder().isPrefix(true)
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build()),
+                deadline, "inspect").getKvs();
+        KeyValue oldestWriter = null;
+        List<KeyValue> downgraded = new java.util.ArrayList<>();
+        for (KeyValue kv : all) {
+            String rest = rest(base, kv);
+            if (rest.startsWith("d/")) {
+                downgraded.add(kv);
+            } else if (oldestWriter == null && rest.startsWith("w/")) {
+                oldestWriter = kv;
+            }
+        }
+        KeyValue writer = null;
+        if (!all.isEmpty() && all.get(0) == oldestWriter) {
+            String own = "w:" + rest(base, oldestWriter).substring(2);
+            writer = downgraded.stream().allMatch(d -> d.getValue().toString(StandardCharsets.UTF_8).equals(own))
+                    ? oldestWriter : null;
+        }
+        List<KeyValue> readers = new java.util.ArrayList<>(downgraded);
+        List<KeyValue> waiting = new java.util.ArrayList<>();
+        for (KeyValue kv : all) {
+            String rest = rest(base, kv);
+            if (kv == writer || rest.startsWith("d/")) {
+                continue;
+            }
+            boolean reads = writer == null && rest.startsWith("r/")
+                    && (oldestWriter == null || kv.getCreateRevision() < oldestWriter.getCreateRevision());
+            (reads ? readers : waiting).add(kv);
+        }
+        return new Holders(base, writer, readers, waiting);
+    }
+
+    private static String rest(String base, KeyValue kv) {
+        return kv.getKey().toString(StandardCharsets.UTF_8).substring(base.length());
+    }
+
+    /** The keys of a read/write lock: its write holder (or null), its read holders, its waiters. */
+    private record Holders(String base, KeyValue writer, List<KeyValue> readers, List<KeyValue> waiting) {
+        String writerToken() {
+            return writer == null ? null : rest(base, writer).substring(2);
+        }
+
+        List<String> readerTokens() {
+            return readers.stream().map(kv -> rest(base, kv).substring(2)).toList();
+        }
+
+        boolean isHeld() {
+            return writer != null || !readers.isEmpty();
+        }
+    }
+
+    /**
+     * Adds the holders and waiters of read/write lock {@code name} to an operator's view (see
+     * {@link io.distlock.spi.LockState}): the tokens of the writer and of the readers that hold
+     * it, then the waiting keys by kind and token ({@code w/T}, {@code r/T}) in their order.
+     */
+    void describe(String name, java.util.Map<String, List<String>> waiters) {
+        Holders h = holders(name, deadline(Long.MAX_VALUE));
+        waiters.put(io.distlock.spi.LockState.WRITER, h.writer() == null ? List.of() : List.of(h.writerToken()));
+        waiters.put(io.distlock.spi.LockState.READERS, h.readerTokens());
+        waiters.put(io.distlock.spi.LockState.READ_WRITE_QUEUE,
+                h.waiting().stream().map(kv -> rest(h.base(), kv)).toList());
+    }
+
+    /**
+     * The operator's forced release of read/write lock {@code name} (see
+     * {@link io.distlock.spi.LockAdmin#forceReleaseReadWrite}): reads the holders, checks the
+     * ones named, and deletes their keys in one transaction guarded by each key's create revision
+     * (a key written since, by a later holder, is never deleted); the deletion wakes the waiters,
+     * whose watches are on those keys, and their next tokens are later revisions. Reads again if
+     * the transaction finds a key changed, a few times.
+     *
+     * @param expected the tokens to release, or null for every holder
+     * @return the tokens released, by kind; empty if nobody held the lock
+     */
+    java.util.Map<String, List<String>> forceRelease(String name, List<String> expected) {
+        long deadline = deadline(Long.MAX_VALUE);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Holders h = holders(name, deadline);
+            if (!h.isHeld()) {
+                return java.util.Map.of();
+            }
+            List<KeyValue> chosen = new java.util.ArrayList<>();
+            if (expected == null) {
+                if (h.writer() != null) {
+                    chosen.add(h.writer());
+                }
+                chosen.addAll(h.readers());
+            } else {
+                for (String token : expected) {
+                    KeyValue kv = token.equals(h.writerToken()) ? h.writer() : null;
+                    int reader = h.readerTokens().indexOf(token);
+                    if (kv == null && reader >= 0) {
+                        kv = h.readers().get(reader);
+                    }
+                    if (kv == null) {
+                        throw io.distlock.spi.LockState.heldByOthers(name, h.writerToken(), h.readerTokens(), expected);
+                    }
+                    chosen.add(kv);
+                }
+            }
+            TxnResponse r = await(client.getKVClient().txn()
+                    .If(chosen.stream().map(kv -> new Cmp(kv.getKey(), Cmp.Op.EQUAL,
+                            CmpTarget.createRevision(kv.getCreateRevision()))).toArray(Cmp[]::new))
+                    .Then(chosen.stream().map(kv -> Op.delete(kv.getKey(), DeleteOption.DEFAULT)).toArray(Op[]::new))
+                    .commit(), deadline, "force release");
+            if (r.isSucceeded()) {
+                List<String> writer = new java.util.ArrayList<>();
+                List<String> readers = new java.util.ArrayList<>();
+                for (KeyValue kv : chosen) {
+                    (kv == h.writer() ? writer : readers).add(rest(h.base(), kv).substring(2));
+                }
+                java.util.Map<String, List<String>> released = new java.util.LinkedHashMap<>();
+                released.put(io.distlock.spi.LockState.WRITER, writer);
+                released.put(io.distlock.spi.LockState.READERS, readers);
+                return released;
+            }
+        }
+        throw new IllegalStateException("read/write lock '" + name + "' kept changing while it was being released: "
+                + "nothing released (inspect it again)");
+    }
+
     /** Number of queued or held keys this factory keeps track of (for tests). */
     int trackedEntries() {
         return entries.size();

@@ -80,7 +80,7 @@ public final class LockEngine implements AutoCloseable {
             PlainReadWriteLock::new;
 
     /**
-     * The operator's view of the back end's exclusive locks.
+     * The operator's view of the back end's locks.
      *
      * @return the admin view
      * @throws UnsupportedOperationException if the back end has none
@@ -109,6 +109,12 @@ public final class LockEngine implements AutoCloseable {
             @Override
             public io.distlock.spi.LockState forceRelease(String name, String expectedHolder) {
                 return scaled(admin.forceRelease(name, expectedHolder));
+            }
+
+            @Override
+            public java.util.Map<String, java.util.List<String>> forceReleaseReadWrite(String name,
+                    java.util.Collection<String> expectedHolders) {
+                return admin.forceReleaseReadWrite(name, expectedHolders);
             }
         };
     }
@@ -288,6 +294,15 @@ public final class LockEngine implements AutoCloseable {
     /** Number of leases this engine holds on the server: held by a thread or kept for a local hand-over. */
     public int heldLeaseCount() {
         return sweeper.heldCount();
+    }
+
+    /** The names of the leases this engine holds on the server now (a new set; no network call). */
+    public java.util.Set<String> heldLeaseNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ServerLease slot : sweeper.held()) {
+            names.add(slot.name());
+        }
+        return names;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.distlock.spi.LockAdmin;
 import io.distlock.spi.LockState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,8 @@ import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The operator's view of a Redis back end (see {@link LockAdmin}): inspection and forced release
- * are one script each on the lock's slot (admin_inspect.lua, admin_force_release.lua); listing
+ * are one script each on the lock's slot (admin_inspect.lua, admin_force_release.lua,
+ * admin_force_release_read_write.lua); listing
  * SCANs the prefix (every primary of a cluster) and reads the names back from the hash tags.
  */
 final class RedisAdmin implements LockAdmin {
@@ -136,6 +138,33 @@ final class RedisAdmin implements LockAdmin {
         }
         long fence = Long.parseLong((String) r.get(2));
         return new LockState(name, (String) r.get(0), fence, (Long) r.get(1), sinceOf(fence), 0, Map.of());
+    }
+
+    /** One script (admin_force_release_read_write.lua) on the lock's slot: check, release, announce. */
+    @Override
+    public Map<String, List<String>> forceReleaseReadWrite(String name, Collection<String> expectedHolders) {
+        List<String> expected = LockAdmin.requireHolders(expectedHolders);
+        LockKeys k = redis.keys(name);
+        List<String> args = new ArrayList<>();
+        args.add(k.rw());
+        args.add(expected == null ? "1" : "0");
+        if (expected != null) {
+            args.addAll(expected);
+        }
+        List<?> r = (List<?>) redis.run(RedisScript.ADMIN_FORCE_RELEASE_READ_WRITE,
+                List.of(k.rwWriter(), k.rwReaders()), args);
+        if (r.isEmpty()) {
+            return Map.of();
+        }
+        String writer = (String) r.get(1);
+        List<String> readers = strings(r.subList(2, r.size()));
+        if ((Long) r.get(0) == 0) {
+            throw LockState.heldByOthers(name, writer, readers, expected);
+        }
+        Map<String, List<String>> released = new LinkedHashMap<>();
+        released.put(LockState.WRITER, writer.isEmpty() ? List.of() : List.of(writer));
+        released.put(LockState.READERS, readers);
+        return released;
     }
 
     private static List<String> strings(Object reply) {

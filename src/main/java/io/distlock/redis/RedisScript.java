@@ -76,6 +76,8 @@ final class RedisScript {
     // the operator's (LockAdmin)
     static final RedisScript ADMIN_INSPECT = load("admin_inspect", LIVE_ENTRIES);
     static final RedisScript ADMIN_FORCE_RELEASE = load("admin_force_release", LIVE_HEAD);
+    static final RedisScript ADMIN_FORCE_RELEASE_READ_WRITE = load("admin_force_release_read_write",
+            DROP_EXPIRED_READERS);
     static final RedisScript CONDITION_LIVE_WAITERS = load("condition_live_waiters", LIVE_ENTRIES);
 
     final String source;

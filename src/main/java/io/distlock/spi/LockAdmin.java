@@ -1,9 +1,11 @@
 package io.distlock.spi;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
- * An operator's view of the exclusive locks of one back end: what is held or waited for under the
+ * An operator's view of the locks of one back end: what is held or waited for under the
  * factory's key prefix, who holds one lock and who waits, and the forced release of a lock whose
  * holder is gone. Obtained from {@link LockBackend#admin()}; used by the {@code distlock} command
  * line.
@@ -73,4 +75,58 @@ public interface LockAdmin {
      * @throws io.distlock.LockBackendException if the store could not be reached
      */
     LockState forceRelease(String name, String expectedHolder);
+
+    /**
+     * Releases holders of the read/write lock {@code name}: the ones named in
+     * {@code expectedHolders} (the writer's or readers' tokens, as {@link LockState#waiters()}
+     * gives them under {@link LockState#WRITER} and {@link LockState#READERS}), or with
+     * {@code null} every holder; wakes the waiters; keeps the fencing counter. The check and the
+     * release are one atomic step: if any holder named does not hold the lock (any more), nothing
+     * is released. Holders not named keep their hold (one reader whose JVM is gone can be freed
+     * while the others read on).
+     *
+     * <p>The contract is {@link #forceRelease}'s: the released tokens own nothing afterwards
+     * (their renewal reports the lease lost, their unlock throws
+     * {@link io.distlock.LeaseLostException}), the next acquisition gets a higher fencing token,
+     * waiters are woken as by a release, and a holder that is still running learns of it only at
+     * its next renewal.
+     *
+     * @param name the lock name
+     * @param expectedHolders the holders to release, or {@code null} for every holder
+     * @return the holders released, by kind ({@link LockState#WRITER}, {@link LockState#READERS});
+     *         empty if nobody held the read/write lock (nothing was changed)
+     * @throws IllegalArgumentException if {@code expectedHolders} is empty
+     * @throws IllegalStateException if a holder named does not hold the lock (nothing was changed;
+     *         the message names the holders it has)
+     * @throws UnsupportedOperationException if the back end has no read/write locks to release
+     * @throws io.distlock.LockBackendException if the store could not be reached
+     */
+    default Map<String, List<String>> forceReleaseReadWrite(String name, Collection<String> expectedHolders) {
+        throw new UnsupportedOperationException("this back end cannot force the release of read/write locks");
+    }
+
+    /**
+     * Checks the holders named for {@link #forceReleaseReadWrite}: {@code null} (every holder) or
+     * a non-empty collection without nulls.
+     *
+     * @param expectedHolders the holders named
+     * @return them without duplicates, in their order, or {@code null}
+     * @throws IllegalArgumentException if the collection is empty or holds a null or empty token
+     */
+    static List<String> requireHolders(Collection<String> expectedHolders) {
+        if (expectedHolders == null) {
+            return null;
+        }
+        if (expectedHolders.isEmpty()) {
+            throw new IllegalArgumentException("name at least one holder to release, or null for every holder");
+        }
+        java.util.LinkedHashSet<String> distinct = new java.util.LinkedHashSet<>();
+        for (String h : expectedHolders) {
+            if (h == null || h.isEmpty()) {
+                throw new IllegalArgumentException("a holder to release is null or empty: " + expectedHolders);
+            }
+            distinct.add(h);
+        }
+        return List.copyOf(distinct);
+    }
 }

@@ -22,13 +22,20 @@ public final class LockState {
     public static final String LOCK_SERVICE_QUEUE = "lock-service-queue";
     /** Condition waiters: the kind is this prefix followed by the condition's name. */
     public static final String CONDITION = "condition:";
-    /** The writer of the read/write lock of the same name (holding or queued). */
+    /** The holder of the write lock of the read/write lock of the same name. */
     public static final String WRITER = "writer";
-    /** The readers of the read/write lock of the same name (holding or queued). */
+    /**
+     * The holders of the read lock of the read/write lock of the same name (a write holder's own
+     * read included).
+     */
     public static final String READERS = "readers";
     /** A writer waiting for readers to leave (keeps new readers out). */
     public static final String WRITE_INTENT = "write-intent";
-    /** The fair queue of the read/write lock of the same name. */
+    /**
+     * The waiting acquisitions of the read/write lock of the same name, first come first: a kind
+     * ({@code w} or {@code r}) then the token (Redis: its fair queue; etcd: its queue of keys,
+     * kind and token apart by a slash).
+     */
     public static final String READ_WRITE_QUEUE = "read-write-queue";
 
     private final String name;
@@ -122,6 +129,23 @@ public final class LockState {
         return "LockState[name=" + name + ", holder=" + holder + ", fencingToken=" + fencingToken
                 + ", remainingLeaseMillis=" + remainingLeaseMillis + ", since=" + since
                 + ", sinceRevision=" + sinceRevision + ", waiters=" + waiters + "]";
+    }
+
+    /**
+     * The exception of a forced release of a read/write lock that named a holder it does not have.
+     *
+     * @param name the lock name
+     * @param writer the holder of its write lock, or {@code null}
+     * @param readers the holders of its read lock
+     * @param expected the holders named
+     * @return the exception, saying both
+     */
+    public static IllegalStateException heldByOthers(String name, String writer, List<String> readers,
+                                                     java.util.Collection<String> expected) {
+        return new IllegalStateException("read/write lock '" + name + "' is held by writer "
+                + (writer == null || writer.isEmpty() ? "-" : writer) + ", readers "
+                + (readers.isEmpty() ? "-" : String.join(" ", readers)) + "; not by all of " + String.join(" ", expected)
+                + ": nothing released (inspect it again)");
     }
 
     /**

@@ -66,10 +66,12 @@ class DistlockCliTest {
     private static Target target(String kind, String prefix) {
         LockOptions options = LockOptions.builder().leaseTime(LEASE).build();
         switch (kind) {
-            case "redis": {
+            case "redis":
+            case "redis-fair": {
                 String hp = redis.first().host() + ":" + redis.first().port();
+                LockOptions chosen = kind.equals("redis-fair") ? options.toBuilder().fair(true).build() : options;
                 return new Target(List.of("--redis", hp, "--key-prefix", prefix), () -> RedisLockFactory.builder()
-                        .hostAndPort(redis.first().host(), redis.first().port()).keyPrefix(prefix).options(options).build());
+                        .hostAndPort(redis.first().host(), redis.first().port()).keyPrefix(prefix).options(chosen).build());
             }
             case "cluster":
                 return new Target(List.of("--redis-cluster", String.join(",", cluster.cluster().seeds()), "--key-prefix", prefix),
@@ -184,6 +186,114 @@ class DistlockCliTest {
             assertThat(again.err()).contains("lock 'orders/42' is not held");
             assertThat(cli(args(t, "inspect", "orders/42")).out()).contains("held:          no");
             other.unlock();
+        }
+    }
+
+    /** The first line of {@code out} that starts with {@code start}, without it, trimmed. */
+    private static String line(String out, String start) {
+        return out.lines().filter(l -> l.startsWith(start)).findFirst().orElseThrow(
+                () -> new AssertionError("no line '" + start + "' in:\n" + out)).substring(start.length()).trim();
+    }
+
+    /**
+     * A thread of {@code jvm} that takes the read or write lock {@code name}, says so with its
+     * fencing token, holds it until {@code letGo}, then unlocks: the future of the unlock is
+     * completed, exceptionally if it threw.
+     */
+    private static Thread holding(DistributedLockFactory jvm, String name, boolean write, CompletableFuture<Long> took,
+                                  java.util.concurrent.CountDownLatch letGo, CompletableFuture<Void> unlocked) {
+        Thread t = new Thread(() -> {
+            DistributedLock l = write ? jvm.getReadWriteLock(name).writeLock() : jvm.getReadWriteLock(name).readLock();
+            l.lock();
+            took.complete(l.getFencingToken());
+            try {
+                letGo.await(30, TimeUnit.SECONDS);
+                l.unlock();
+                unlocked.complete(null);
+            } catch (Throwable e) {
+                unlocked.completeExceptionally(e);
+            }
+        }, "cli-test-" + (write ? "writer" : "reader"));
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis", "redis-fair", "cluster", "sentinel", "etcd-transaction", "etcd-lock-service"})
+    void forceReleaseOfReadWriteHoldersKeepsTheContract(String kind) throws Exception {
+        String prefix = kind.startsWith("etcd") ? "cli/" + UUID.randomUUID() + "/" : "cli:" + UUID.randomUUID() + ":";
+        Target t = target(kind, prefix);
+        try (DistributedLockFactory writerJvm = t.factory().get(); DistributedLockFactory readerJvm = t.factory().get();
+             DistributedLockFactory thirdJvm = t.factory().get()) {
+            // a writer in one JVM; a reader in another waits for it
+            DistributedLock write = writerJvm.getReadWriteLock("stock/7").writeLock();
+            write.lock();
+            long writeToken = write.getFencingToken();
+            CompletableFuture<Long> readerTook = new CompletableFuture<>();
+            CompletableFuture<Void> readerUnlocked = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch readerLetGo = new java.util.concurrent.CountDownLatch(1);
+            Thread reader = holding(readerJvm, "stock/7", false, readerTook, readerLetGo, readerUnlocked);
+            io.distlock.testing.Waiter.awaitParked(reader);
+
+            Run inspect = cli(args(t, "inspect", "stock/7"));
+            assertThat(inspect.exit()).as(inspect.err()).isZero();
+            assertThat(inspect.out()).contains("held:          no", "read/write:    held", "  readers: -");
+            String writer = line(inspect.out(), "  writer:");
+            assertThat(line(cli(args(t, "list", "--prefix", "stock/")).out(), "stock/7")).contains("writer " + writer);
+
+            // the holder named is checked: nothing is released for a wrong one, nor a reader named for the writer
+            Run wrong = cli(args(t, "force-release", "stock/7", "--read-write", "--holder", writer, "--holder", "nobody"));
+            assertThat(wrong.exit()).isEqualTo(1);
+            assertThat(wrong.err()).contains("is held by writer " + writer, "nothing released");
+            Run twoExclusive = cli(args(t, "force-release", "stock/7", "--holder", "a", "--holder", "b"));
+            assertThat(twoExclusive.exit()).isEqualTo(2);
+            assertThat(twoExclusive.err()).contains("give --holder once");
+            Run exclusive = cli(args(t, "force-release", "stock/7", "--any-holder"));
+            assertThat(exclusive.exit()).as("the exclusive lock of the name is not held").isEqualTo(1);
+            assertThat(write.isHeldByCurrentThread()).isTrue();
+            assertThat(readerTook).isNotDone();
+
+            long released = System.nanoTime();
+            Run force = cli(args(t, "force-release", "stock/7", "--read-write", "--holder", writer));
+            assertThat(force.exit()).as(force.err()).isZero();
+            assertThat(force.out()).isEqualTo("released read/write lock 'stock/7': writer " + writer
+                    + ", readers -; waiters woken" + System.lineSeparator());
+            long readToken = readerTook.get(10, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - released)).as("the reader woke well before the lease")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertThat(readToken).as("the fencing counter was kept").isGreaterThan(writeToken);
+            assertThatThrownBy(write::unlock).isInstanceOf(LeaseLostException.class);
+
+            // now a reader holds, and a writer in a third JVM waits for it: --any-holder frees the reader
+            CompletableFuture<Long> writerTook = new CompletableFuture<>();
+            CompletableFuture<Void> writerUnlocked = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch writerLetGo = new java.util.concurrent.CountDownLatch(1);
+            Thread waitingWriter = holding(thirdJvm, "stock/7", true, writerTook, writerLetGo, writerUnlocked);
+            io.distlock.testing.Waiter.awaitParked(waitingWriter);
+            Run readers = cli(args(t, "inspect", "stock/7"));
+            String readerToken = line(readers.out(), "  readers:");
+            assertThat(readerToken).doesNotContain(" ").isNotEqualTo("-");
+            assertThat(line(readers.out(), "  writer:")).isEqualTo("-");
+            if (kind.startsWith("etcd")) {
+                assertThat(line(readers.out(), "  read-write-queue:")).startsWith("w/");
+            } else if (kind.equals("redis-fair")) {
+                // the waiting writer's place in the fair queue: kind, then token
+                assertThat(line(readers.out(), "  read-write-queue:")).startsWith("w");
+            }
+            Run anyHolder = cli(args(t, "force-release", "stock/7", "--read-write", "--any-holder"));
+            assertThat(anyHolder.exit()).as(anyHolder.err()).isZero();
+            assertThat(anyHolder.out()).contains("writer -, readers " + readerToken + ";");
+            assertThat(writerTook.get(10, TimeUnit.SECONDS)).isGreaterThan(readToken);
+            readerLetGo.countDown();
+            assertThatThrownBy(() -> readerUnlocked.get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(LeaseLostException.class);
+            writerLetGo.countDown();
+            writerUnlocked.get(10, TimeUnit.SECONDS);
+
+            Run again = cli(args(t, "force-release", "stock/7", "--read-write", "--any-holder"));
+            assertThat(again.exit()).isEqualTo(1);
+            assertThat(again.err()).contains("read/write lock 'stock/7' is not held");
         }
     }
 

@@ -4,6 +4,7 @@ import io.distlock.DistributedLockFactory;
 import io.distlock.LockObserver;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -16,11 +17,15 @@ import org.springframework.boot.health.contributor.Health;
  * <p>Each check asks the server whether the lock {@value #PROBE_LOCK} is held
  * ({@link DistributedLockFactory#ping()}: one read, without the factory's retries, so that a
  * frozen server makes the check fail within the client's own bound; no lock is taken). The status is {@code DOWN} if that fails, or if the
- * factory holds leases and the last renewal it sent failed with none succeeding since (the
- * leases may run out); otherwise {@code UP}. The details: {@code backend} (the factory class),
+ * factory holds a lease of a lock whose last renewal failed (that lease may run out), lock by
+ * lock: one lock's failure is not cleared by another's success, and it stops counting once that
+ * lock's renewal succeeds, its lease is lost, or the factory no longer holds a lease of that
+ * name (released); otherwise {@code UP}. The details: {@code backend} (the factory class),
  * {@code keyPrefix}, {@code heldLeases}, {@code waitingThreads}, {@code renewals} and
  * {@code renewalFailures} and {@code leasesLost} since the indicator was created, and
- * {@code lastRenewal} / {@code lastRenewalFailure} (instants), plus the error of a failed check.
+ * {@code lastRenewal} / {@code lastRenewalFailure} (instants), {@code failingRenewals} (the
+ * names of the held locks whose last renewal failed, when there are any), plus the error of a
+ * failed check.
  *
  * <p>The indicator observes the factory's renewals and lost leases
  * ({@link DistributedLockFactory#addObserver}) until {@link #close()}; it does not time
@@ -38,8 +43,12 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
     private final AtomicLong leasesLost = new AtomicLong();
     private final AtomicReference<Instant> lastRenewal = new AtomicReference<>();
     private final AtomicReference<Instant> lastRenewalFailure = new AtomicReference<>();
-    /** Whether the last renewal sent failed. */
-    private volatile boolean renewalFailing;
+    /**
+     * The locks whose last renewal failed, with the time (System.nanoTime) of that failure; a
+     * success or a loss of the name removes it, and a check removes the names no longer held
+     * whose failure came before it read the held names.
+     */
+    private final ConcurrentHashMap<String, Long> failing = new ConcurrentHashMap<>();
     private final LockObserver observer = new LockObserver() {
         @Override
         public void renewed(String lockName, boolean succeeded) {
@@ -50,12 +59,18 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
                 renewalFailures.incrementAndGet();
                 lastRenewalFailure.set(Instant.now());
             }
-            renewalFailing = !succeeded;
+            if (succeeded) {
+                failing.remove(lockName);
+            } else {
+                failing.put(lockName, System.nanoTime());
+            }
         }
 
         @Override
         public void leaseLost(String lockName) {
             leasesLost.incrementAndGet();
+            // the hold is over: its loss is counted, its renewal no longer matters
+            failing.remove(lockName);
         }
 
         @Override
@@ -90,7 +105,8 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
         factory.ping();
         long answeredMicros = (System.nanoTime() - start) / 1_000;
         int held = factory.heldLeaseCount();
-        boolean failing = renewalFailing && held > 0;
+        java.util.List<String> failingNames = failingHeldLocks();
+        boolean failing = !failingNames.isEmpty();
         (failing ? builder.down() : builder.up())
                 .withDetail("answeredInMillis", answeredMicros / 1000.0)
                 .withDetail("heldLeases", held)
@@ -107,8 +123,39 @@ public class DistributedLockHealthIndicator extends AbstractHealthIndicator impl
             builder.withDetail("lastRenewalFailure", failure.toString());
         }
         if (failing) {
-            builder.withDetail("reason", "the last lease renewal failed");
+            builder.withDetail("failingRenewals", failingNames)
+                    .withDetail("reason", "the last lease renewal of " + failingNames.size()
+                            + (failingNames.size() == 1 ? " held lock" : " held locks") + " failed");
         }
+    }
+
+    /**
+     * The names of the held locks whose last renewal failed, sorted; forgets the failures of
+     * names no longer held (released after the failure, without a renewal or loss since). A
+     * factory that does not list its held leases counts every failure while it holds any.
+     */
+    private java.util.List<String> failingHeldLocks() {
+        if (failing.isEmpty()) {
+            return java.util.List.of();
+        }
+        long readAt = System.nanoTime();
+        java.util.Set<String> held;
+        try {
+            held = factory.heldLeaseNames();
+        } catch (UnsupportedOperationException notListed) {
+            held = factory.heldLeaseCount() > 0 ? null : java.util.Set.of();
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<String, Long> e : failing.entrySet()) {
+            if (held == null || held.contains(e.getKey())) {
+                names.add(e.getKey());
+            } else if (e.getValue() - readAt < 0) {
+                // failed before the held names were read, and not held then: released since
+                failing.remove(e.getKey(), e.getValue());
+            }
+        }
+        java.util.Collections.sort(names);
+        return names;
     }
 
     /** Stops observing the factory (called by Spring at shutdown). Idempotent. */
