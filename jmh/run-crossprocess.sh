@@ -8,7 +8,7 @@
 # Needs the benchmarks jar (cd jmh && mvn package, after mvn install at the root).
 set -euo pipefail
 cd "$(dirname "$0")"
-impls=${IMPLS:-RedisLock,RedisFairLock,SpringRedisLock,Redisson,RedissonFairLock,EtcdLockTxn,EtcdFairLockTxn,EtcdLockService}
+impls=${IMPLS:-RawRedisBaton,RedisLock,RedisFairLock,SpringRedisLock,Redisson,RedissonFairLock,EtcdLockTxn,EtcdFairLockTxn,EtcdLockService}
 jvms=${JVMS:-2}
 rounds=${ROUNDS:-1000}
 redis_target=${REDIS:-}

@@ -347,6 +347,8 @@ final class Candidates {
                 return wrap(clients.etcdFairTxnLocks().getLock(name));
             case "RawRedis":
                 return new RawRedis(clients.prefix + name);
+            case "RawRedisBaton":
+                return new RawRedisBaton(clients.prefix + name);
             case "EtcdLockTxn":
                 return wrap(clients.etcdLocks(EtcdFlavour.TRANSACTION).getLock(name));
             case "EtcdLockService":
@@ -401,6 +403,46 @@ final class Candidates {
      * busy), a compare-and-delete {@code EVAL} to release. No renewal, no waiting queue, no
      * reentrancy: the least any correct Redis lock does.
      */
+    /**
+     * The physical floor of a hand-over between processes through Redis: one baton in a list.
+     * {@code lock()} is a {@code BLPOP} that blocks until the baton is there, {@code unlock()} an
+     * {@code LPUSH} that puts it back, which Redis hands straight to the longest-blocked
+     * {@code BLPOP} (the other process). One write and the server's push: no lease, no fencing
+     * token, no recovery if a holder dies, so not a lock anyone should use; it measures what
+     * the wire and the server cost. The first process to get here seeds the baton.
+     */
+    static final class RawRedisBaton implements Candidate {
+        private final Jedis jedis = new Jedis(new redis.clients.jedis.HostAndPort(redisHost(), redisPort()), redisConfig());
+        private final String key;
+
+        RawRedisBaton(String key) {
+            this.key = key + ":baton";
+            if (jedis.setnx(this.key + ":seeded", "1") == 1) {
+                jedis.lpush(this.key, "baton");
+            }
+        }
+
+        @Override
+        public void lock() {
+            jedis.blpop(0, key);
+        }
+
+        @Override
+        public boolean tryLock() {
+            return jedis.lpop(key) != null;
+        }
+
+        @Override
+        public void unlock() {
+            jedis.lpush(key, "baton");
+        }
+
+        @Override
+        public void close() {
+            jedis.close();
+        }
+    }
+
     static final class RawRedis implements Candidate {
         private static final String RELEASE =
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";

@@ -36,6 +36,11 @@ public final class CrossProcessHandoff {
     static void child(String impl, String name, int rounds) throws Exception {
         try (Candidates.Clients clients = new Candidates.Clients(name)) {
             Candidate lock = Candidates.create(impl, "handoff", clients, new HashMap<>());
+            // every JVM starts contending at once: a fast candidate would otherwise run its
+            // rounds alone while the next JVM is still starting
+            System.out.println("READY");
+            System.out.flush();
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             for (int i = 0; i < rounds / 5; i++) {
                 lock.lock();
                 lock.unlock();
@@ -62,7 +67,7 @@ public final class CrossProcessHandoff {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int jvms = Integer.getInteger("distlock.handoff.jvms", 2);
         String impls = System.getProperty("distlock.handoff.impls",
-                "RedisLock,SpringRedisLock,Redisson,EtcdLockTxn,EtcdLockService,JetcdLock");
+                "RawRedisBaton,RedisLock,SpringRedisLock,Redisson,EtcdLockTxn,EtcdLockService,JetcdLock");
         if (impls.contains("Redis")) {
             ping();
         }
@@ -79,9 +84,21 @@ public final class CrossProcessHandoff {
             children.add(new ProcessBuilder(Candidates.childCommand(CrossProcessHandoff.class, "child", impl, name,
                     Integer.toString(rounds))).redirectErrorStream(false).start());
         }
+        List<BufferedReader> outputs = new ArrayList<>();
+        for (Process child : children) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = r.readLine()) != null && !line.equals("READY"); ) {
+                // whatever a client prints while it starts
+            }
+            outputs.add(r);
+        }
+        for (Process child : children) {
+            child.getOutputStream().write("GO\n".getBytes(StandardCharsets.UTF_8));
+            child.getOutputStream().flush();
+        }
         List<long[]> holds = new ArrayList<>();
         for (int c = 0; c < children.size(); c++) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(children.get(c).getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = outputs.get(c)) {
                 for (String line; (line = r.readLine()) != null && !line.equals("END"); ) {
                     String[] parts = line.split(",");
                     if (parts.length == 2) {
