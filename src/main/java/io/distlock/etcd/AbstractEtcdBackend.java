@@ -55,6 +55,14 @@ abstract class AbstractEtcdBackend implements LockBackend {
         return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "f" + kind, name) + "/");
     }
 
+    /**
+     * The key range of the marks of the waiting acquisitions of lock {@code name} (one key per
+     * waiting token, on the factory's session), ending in a slash.
+     */
+    ByteSequence waitingMarks(String name) {
+        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "w" + kind, name) + "/");
+    }
+
     /** The deadline of one call to the server, given the time the caller has left. */
     long deadline(long budgetNanos) {
         return EtcdCalls.deadline(timeout, budgetNanos);
@@ -120,7 +128,7 @@ abstract class AbstractEtcdBackend implements LockBackend {
 
     /** The key ranges this back end keeps for a name, by kind of key (see EtcdCalls.lockKey). */
     private java.util.List<String> kinds() {
-        return java.util.List.of(kind, "f" + kind, "c" + kind, "rw");
+        return java.util.List.of(kind, "f" + kind, "c" + kind, "w" + kind, "rw");
     }
 
     private final io.distlock.spi.LockAdmin admin = new io.distlock.spi.LockAdmin() {
@@ -153,6 +161,7 @@ abstract class AbstractEtcdBackend implements LockBackend {
             KeyValue owner = owner(name);
             java.util.Map<String, java.util.List<String>> waiters = new java.util.LinkedHashMap<>();
             queued(name, waiters);
+            waiters.put(io.distlock.spi.LockState.WAITING, suffixes(waitingMarks(name)));
             waiters.put(io.distlock.spi.LockState.FAIR_QUEUE, suffixes(fairQueue(name)));
             for (String c : suffixes(conditionQueue(name))) {
                 // length ":" condition "/" waiter

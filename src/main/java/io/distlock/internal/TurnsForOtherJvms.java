@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
  *   - the courtesy window (non-fair locks): the releasing JVM's next acquisition of the name
  *     first waits COURTESY_RTT_FACTOR round trips (between 1 and 50 ms) when others listened for
  *     the release (AcquireLoop.requestCourtesy);
- *   - a back end that reserves a released lock on the server for other processes' waiters (Redis,
- *     non-fair) sizes its hand-over window with the same estimate, given to it through
- *     LockBackend.useRoundTripEstimate when the engine is made.
+ *   - a back end that reserves a released lock for other processes' waiters (non-fair Redis and
+ *     etcd transactions: HandOverReservations, kept by the releasing factory) sizes its hand-over
+ *     window with the same estimate, given to it through LockBackend.useRoundTripEstimate when
+ *     the engine is made.
  * Written by acquiring threads (record), read by releasing threads and the back end.
  * </pre>
  */

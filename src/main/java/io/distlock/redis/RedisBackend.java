@@ -1,6 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.internal.HandOverReservations;
 import io.distlock.internal.Threads;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LeaseSnapshot;
@@ -41,14 +42,14 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               lease (at least 1 s) + 1 s, never shortened; cleared by a non-fair release
  * Not on the server: the reservation of a non-fair lock released while someone waited (the
  *               release script says so). The releasing factory keeps such a lock from its own
- *               waiting acquisitions for the hand-over window (reservedUntil), so that a waiter of
+ *               waiting acquisitions for the hand-over window (HandOverReservations), so that a waiter of
  *               another process, which first has to hear the release, is not beaten to it by the
  *               releasing process one round trip away; nobody else is refused, so the factory
  *               itself is the one place that needs to know. Its refused attempt goes to the
  *               server all the same (it marks the caller as waiting, and learns whether someone
  *               else took the lock meanwhile). The window is three of the factory's smoothed
  *               acquire round trips (the engine's one estimate, LockBackend.useRoundTripEstimate),
- *               between HAND_OVER_WINDOW_MIN_MILLIS and HAND_OVER_WINDOW_MAX_MILLIS. The last
+ *               between HandOverReservations.WINDOW_MIN_MILLIS and WINDOW_MAX_MILLIS. The last
  *               attempt of a timed acquisition, at its deadline, is not refused (see
  *               reservesReleasedLocksForOthers): a timed tryLock shorter than the window still
  *               takes a free lock
@@ -95,42 +96,10 @@ final class RedisBackend implements LockBackend {
      */
     private final Ordering ordering;
     /**
-     * The least time a release for which another process waited keeps the lock from the
-     * releasing factory's next waiting acquisition (unless someone else takes it first): a waiter
-     * needs the announcement's hop and one acquire round trip, and its JVM may be slower to wake
-     * than the network is.
-     */
-    static final long HAND_OVER_WINDOW_MIN_MILLIS = 10;
-    /** The most time a release holds the lock back for the waiters of other processes. */
-    static final long HAND_OVER_WINDOW_MAX_MILLIS = 50;
-    /**
-     * The factory's smoothed acquire round trip, owned by its engine (the one estimate of the
-     * factory, see useRoundTripEstimate): the hand-over window is three of them. Until an engine
-     * gives its own, the least window's third.
-     */
-    private volatile java.util.function.LongSupplier roundTripNanos = () -> MIN_ROUND_TRIP_NANOS;
-    private static final long MIN_ROUND_TRIP_NANOS = TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MIN_MILLIS) / 3;
-    /**
      * The reservations of the non-fair locks this factory released while someone waited, by lock
-     * key: the factory's next waiting attempts on it are refused until the hand-over window ends
-     * or someone else takes the lock. Written by the releasing thread, read by the next acquiring
-     * one; entries past their end are pruned when the map grows.
+     * key, marked with the fence counter at the release (see HandOverReservations).
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, Reservation> reservedUntil = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** A reservation: the end of its window (System.nanoTime()), and the fence counter at the release. */
-    private static final class Reservation {
-        final long until;
-        final String fenceAtRelease;
-
-        Reservation(long until, String fenceAtRelease) {
-            this.until = until;
-            this.fenceAtRelease = fenceAtRelease;
-        }
-    }
-
-    /** Past this many reservations, the ended ones are pruned on the next release. */
-    private static final int RESERVATIONS_BEFORE_PRUNING = 256;
+    private final HandOverReservations reservations = new HandOverReservations();
     /**
      * Tokens of acquisitions that may be in a lock's set of those waiting (P{N}:w): an attempt of
      * theirs that waits was told to wait, or got no answer. Only these are taken out of the set
@@ -316,52 +285,19 @@ final class RedisBackend implements LockBackend {
      * factory's own reservation for other processes' waiters) unless someone else took the lock
      * since that reservation was made.
      */
-    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait, Reservation reserved,
-                         long reservedMillis, long timeoutNanos) {
+    private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait,
+                         HandOverReservations.Reservation reserved, long reservedMillis, long timeoutNanos) {
         String waitingMark = mayBeWaiting.contains(token) ? "1" : "0";
         return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
                 List.of(k.lock(), k.fence(), k.waiting(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
-                        Long.toString(reservedMillis), reserved == null ? "0" : reserved.fenceAtRelease, waitingMark),
+                        Long.toString(reservedMillis), reserved == null ? "0" : reserved.mark(), waitingMark),
                 RedisBackend::acquired));
-    }
-
-    /** This factory's reservation of {@code lockKey} for other processes' waiters, or null (an ended one is dropped). */
-    private Reservation reservation(String lockKey) {
-        if (reservedUntil.isEmpty()) {
-            return null;
-        }
-        Reservation r = reservedUntil.get(lockKey);
-        if (r != null && r.until - System.nanoTime() <= 0) {
-            reservedUntil.remove(lockKey, r);
-            return null;
-        }
-        return r;
-    }
-
-    /** The milliseconds left of reservation {@code r} (at least 1), or 0 if {@code r} is null. */
-    private static long millisLeft(Reservation r) {
-        return r == null ? 0L : Math.max(1L, TimeUnit.NANOSECONDS.toMillis(r.until - System.nanoTime()));
-    }
-
-    /**
-     * Keeps a released {@code lockKey} from this factory's waiting attempts for the hand-over
-     * window, or until someone else takes it (the fence counter moves on from {@code fence}).
-     */
-    private void reserveForOthers(String lockKey, long fence) {
-        long now = System.nanoTime();
-        if (reservedUntil.size() >= RESERVATIONS_BEFORE_PRUNING) {
-            reservedUntil.values().removeIf(r -> r.until - now <= 0);
-        }
-        reservedUntil.put(lockKey, new Reservation(now + TimeUnit.MILLISECONDS.toNanos(handOverWindowMillis()),
-                Long.toString(fence)));
     }
 
     /** The milliseconds left of this factory's reservation of {@code name} for others (0: none); for tests. */
     long reservedForOthersMillis(String name) {
-        Reservation r = reservedUntil.get(keys(name).lock());
-        long left = r == null ? 0L : r.until - System.nanoTime();
-        return Math.max(0L, TimeUnit.NANOSECONDS.toMillis(left));
+        return reservations.millisLeft(keys(name).lock());
     }
 
     /**
@@ -371,19 +307,7 @@ final class RedisBackend implements LockBackend {
      */
     @Override
     public void useRoundTripEstimate(java.util.function.LongSupplier roundTripNanos) {
-        this.roundTripNanos = java.util.Objects.requireNonNull(roundTripNanos, "roundTripNanos");
-    }
-
-    /**
-     * How long this factory's release holds the lock back for the waiters of other processes:
-     * three smoothed acquire round trips (a waiter hears the release one hop after it and then
-     * needs a round trip to take the lock), between HAND_OVER_WINDOW_MIN_MILLIS and
-     * HAND_OVER_WINDOW_MAX_MILLIS.
-     */
-    long handOverWindowMillis() {
-        long three = 3 * Math.min(roundTripNanos.getAsLong(), TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WINDOW_MAX_MILLIS));
-        return Math.max(HAND_OVER_WINDOW_MIN_MILLIS, Math.min(HAND_OVER_WINDOW_MAX_MILLIS,
-                TimeUnit.NANOSECONDS.toMillis(three)));
+        reservations.useRoundTripEstimate(roundTripNanos);
     }
 
     /**
@@ -442,14 +366,14 @@ final class RedisBackend implements LockBackend {
     private final class Racing implements Ordering {
         @Override
         public long acquireWaiting(LockKeys k, String token, long leaseMillis, long timeoutNanos) {
-            Reservation reserved = reservation(k.lock());
-            long reservedMillis = millisLeft(reserved);
+            HandOverReservations.Reservation reserved = reservations.current(k.lock());
+            long reservedMillis = reserved == null ? 0L : reserved.millisLeft();
             long reply = acquire(k, token, leaseMillis, true, reserved, reservedMillis, timeoutNanos);
             if (reserved != null && reply != -2 - reservedMillis) {
                 // not refused a free lock: it took the lock (someone else had taken it since the
                 // release), or was told the holder's PTTL; either way someone else took the lock,
                 // which ends the reservation (a PTTL equal to the window's rest keeps it to its end)
-                reservedUntil.remove(k.lock(), reserved);
+                reservations.end(k.lock(), reserved);
             }
             return reply;
         }
@@ -466,7 +390,7 @@ final class RedisBackend implements LockBackend {
             long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
                     List.of(k.lock(), k.waiting(), k.givenUp(), k.fence()), List.of(token, k.lock()));
             if (released > 1) {
-                reserveForOthers(k.lock(), released);   // the fence counter at the release
+                reservations.reserve(k.lock(), Long.toString(released));   // the fence counter at the release
             }
             return released > 0 ? ReleaseResult.RELEASED : ReleaseResult.NOT_OWNED;
         }

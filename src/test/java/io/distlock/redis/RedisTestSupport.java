@@ -115,15 +115,6 @@ public final class RedisTestSupport {
 
     /** The back end of {@code factory} (for tests that read its own state, such as its reservations). */
     static RedisBackend backendOf(RedisLockFactory factory) {
-        try {
-            java.lang.reflect.Field engineField = io.distlock.AbstractDistributedLockFactory.class.getDeclaredField("engine");
-            engineField.setAccessible(true);
-            Object engine = engineField.get(factory);
-            java.lang.reflect.Field backendField = engine.getClass().getDeclaredField("backend");
-            backendField.setAccessible(true);
-            return (RedisBackend) backendField.get(engine);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("cannot reach the factory's back end: " + e, e);
-        }
+        return (RedisBackend) io.distlock.testing.Backends.of(factory);
     }
 }
