@@ -457,9 +457,8 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         });
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         Waiter.awaitParked(waiterThread.get());
-        waiterThread.get().interrupt();
-        // it handles the interrupt and waits again (a window in which it must not return)
-        Thread.sleep(300);
+        // it takes the interrupt in and waits again, without returning
+        Waiter.interruptAndAwaitWaitingAgain(waiterThread.get());
         assertThat(waiter.isDone()).as("lock() still waiting after the interrupt").isFalse();
         holder.release();
         assertThat(waiter.get(30, TimeUnit.SECONDS)).as("interrupt status kept").isTrue();
@@ -1627,8 +1626,7 @@ public abstract class DistributedLockContractTest implements JdkParityContract {
         });
         assertThat(queued2.await(20, TimeUnit.SECONDS)).isTrue();
         awaitWaiters(elsewhere, reentrantConditionName(), 1);
-        waiterThread.get().interrupt();
-        Thread.sleep(300);
+        Waiter.interruptAndAwaitWaitingAgain(waiterThread.get());
         assertThat(uninterruptible.isDone()).as("an interrupt does not end awaitUninterruptibly").isFalse();
         DistributedLock there = elsewhere.getLock(name);
         there.lock();

@@ -83,7 +83,7 @@ final class FairAcquisition {
                         // a local holder holds no valid lease: wait for its unlock without a
                         // lease, as the JDK lock would, then queue again
                         leaseless.add(me);
-                        localHeld = hold.lockLocally(deadline, mode);
+                        localHeld = lockLocally(hold, deadline, mode);
                         if (!localHeld) {
                             return notAcquired(engine, mode);
                         }
@@ -121,6 +121,20 @@ final class FairAcquisition {
         return false;
     }
 
+    /** Takes {@code hold}'s local lock the way {@code mode} waits; false if the deadline passed. */
+    private static boolean lockLocally(HoldSync hold, long deadline, AcquireMode mode) throws InterruptedException {
+        switch (mode) {
+            case INTERRUPTIBLE:
+                hold.localPart().lockInterruptibly();
+                return true;
+            case TIMED:
+                return hold.localPart().tryLock(Math.max(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS);
+            default:
+                hold.localLock();
+                return true;
+        }
+    }
+
     /**
      * Whether a granted thread that cannot take the local lock must give its lease back: a local
      * holder it waits for has no valid lease, or another thread of the JVM waits for the local
@@ -147,7 +161,7 @@ final class FairAcquisition {
                     step = Math.min(step, Math.max(end - System.nanoTime(), 0L));
                 }
                 try {
-                    if (hold.localTryLock(step)) {
+                    if (hold.localPart().tryLock(step, TimeUnit.NANOSECONDS)) {
                         return true;
                     }
                 } catch (InterruptedException e) {

@@ -53,30 +53,12 @@ public abstract class HoldSync {
 
     // ---- what a kind of hold supplies ----------------------------------------------------------
 
-    /**
-     * The local lock of this kind of hold: the JVM-local {@code ReentrantLock}, or one side of the
-     * local {@code ReentrantReadWriteLock}, that orders this JVM's threads and counts holds.
-     */
+    /** The local lock (a ReentrantLock or a side of a ReentrantReadWriteLock): orders threads, counts holds. */
     abstract Lock localPart();
-
-    /** The local lock's {@code tryLock()} (barging). */
-    final boolean localTryLock() {
-        return localPart().tryLock();
-    }
-
-    /** The local lock's {@code tryLock(nanos, NANOSECONDS)} (honours the local queue if fair). */
-    final boolean localTryLock(long nanos) throws InterruptedException {
-        return localPart().tryLock(nanos, TimeUnit.NANOSECONDS);
-    }
 
     /** The local lock's {@code lock()}. */
     final void localLock() {
         localPart().lock();
-    }
-
-    /** The local lock's {@code lockInterruptibly()}. */
-    final void localLockInterruptibly() throws InterruptedException {
-        localPart().lockInterruptibly();
     }
 
     /** The local lock's {@code unlock()}. */
@@ -129,15 +111,14 @@ public abstract class HoldSync {
     abstract Set<Thread> fairWaiters();
 
     /**
-     * Fair mode: the threads of this JVM waiting for the name's local lock, or holding it,
-     * without a lease (shared by both sides of a read/write lock).
+     * Fair mode: this JVM's threads waiting for, or holding, the name's local lock without a lease
+     * (one set shared by both sides of a read/write lock).
      */
     abstract Set<Thread> leaseless();
 
     /**
-     * How {@code tryLock(time, unit)} with no time left tries the server: as the fairness says
-     * (the exclusive lock); a read/write side always tries in turn, and its back end says what
-     * that means for each side.
+     * How {@code tryLock(time, unit)} with no time left tries the server: as the fairness says; a
+     * read/write side always tries in turn, its back end saying what that means for each side.
      */
     AcquireMode noTimeLeftMode() {
         return fairness.noTimeLeftMode();
@@ -153,10 +134,7 @@ public abstract class HoldSync {
 
     // ---- local hand-over (the exclusive lock overrides these) ----------------------------------
 
-    /**
-     * Takes a lease kept for the current thread by the previous local holder, as the next holder
-     * of the lease's chain; false if there is none (the caller then acquires one).
-     */
+    /** Takes a lease the previous local holder kept, as the next holder of its chain; false if none. */
     boolean takeKeptLease(long start) {
         return false;
     }
@@ -273,31 +251,17 @@ public abstract class HoldSync {
         }
     }
 
-    /** Takes the local lock the way {@code mode} waits. */
+    /** Takes the local lock the way {@code mode} waits ({@code tryLock()} barges). */
     private boolean takeLocal(AcquireMode mode, long timeoutNanos, boolean timedCall) throws InterruptedException {
         switch (mode) {
             case UNINTERRUPTIBLE:
                 localLock();
                 return true;
             case INTERRUPTIBLE:
-                localLockInterruptibly();
+                localPart().lockInterruptibly();
                 return true;
             default:
-                return timedCall ? localTryLock(timeoutNanos) : localTryLock();
-        }
-    }
-
-    /** Fair mode: takes the local lock the way {@code mode} waits; false if the deadline passed. */
-    final boolean lockLocally(long deadline, AcquireMode mode) throws InterruptedException {
-        switch (mode) {
-            case INTERRUPTIBLE:
-                localLockInterruptibly();
-                return true;
-            case TIMED:
-                return localTryLock(Math.max(deadline - System.nanoTime(), 0L));
-            default:
-                localLock();
-                return true;
+                return timedCall ? localPart().tryLock(timeoutNanos, TimeUnit.NANOSECONDS) : localPart().tryLock();
         }
     }
 
@@ -481,14 +445,5 @@ public abstract class HoldSync {
             throw new IllegalArgumentException("the condition was not created by the " + this + " of '" + name + "'");
         }
         return c;
-    }
-
-    /**
-     * The conditions of a kind of hold that owns a lease and re-acquires through {@link #lock()}
-     * (the exclusive lock, the write lock): made once by the kind's constructor.
-     */
-    final Conditions newConditions(java.util.function.Supplier<ServerLease> conditionSlot, Runnable leaseGone,
-                                   java.util.function.Predicate<Thread> queuedForLock) {
-        return new Conditions(this, conditionSlot, leaseGone, queuedForLock);
     }
 }

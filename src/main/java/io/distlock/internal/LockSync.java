@@ -59,7 +59,7 @@ public final class LockSync extends HoldSync {
         super(engine, name);
         this.local = local;
         this.slot = new ServerLease(engine, engine.backend, name, this);
-        this.conditions = newConditions(() -> slot, () -> handoffs = 0,
+        this.conditions = new Conditions(this, () -> slot, () -> handoffs = 0,
                 t -> fairWaiters.contains(t) || local.queuedThreads().contains(t));
     }
 

@@ -163,7 +163,7 @@ public final class ReadWriteSync {
     }
 
     private final class WriteSide extends Side {
-        private final Conditions conditions = newConditions(() -> writeSlot, () -> { },
+        private final Conditions conditions = new Conditions(this, () -> writeSlot, () -> { },
                 t -> fairWriters.contains(t) || local.queuedThreads().contains(t));
 
         @Override

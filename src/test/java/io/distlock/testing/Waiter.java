@@ -70,6 +70,20 @@ public final class Waiter {
     }
 
     /**
+     * Interrupts {@code t}, which waits for a lock or in {@code awaitUninterruptibly()}, and
+     * waits (at most 20 s) until it has taken the interrupt in and waits again: its interrupt
+     * status cleared (a wait that goes on after an interrupt clears it before parking again,
+     * remembering it for its return) and the thread parked ({@link #awaitParked}). A wait that
+     * ended on the interrupt instead is then over, or still running without having cleared it.
+     */
+    public static void interruptAndAwaitWaitingAgain(Thread t) {
+        t.interrupt();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(5)).until(() -> !t.isInterrupted());
+        awaitParked(t);
+    }
+
+    /**
      * Clean-ups a factory has handed to its background cleaner and the server has not yet
      * confirmed (read from the factory's engine, which no public type exposes).
      */

@@ -7,19 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distlock.DistributedLock;
 import io.distlock.DistributedLockFactory;
+import io.distlock.it.ServerProcess;
 import io.distlock.micrometer.LockMetrics;
 import io.distlock.redis.RedisLockFactory;
 import io.distlock.spring.DistributedLockRegistry;
 import io.distlock.spring.boot.DistributedLockHealthIndicator;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,34 +37,15 @@ import redis.clients.jedis.Jedis;
  */
 class BootAppTest {
 
-    private Process server;
+    private ServerProcess server;
     private int port;
     private ConfigurableApplicationContext app;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void startRedis() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try {
-            server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("this test needs redis-server on PATH (apt-get install redis-server)", e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("redis-server did not start on port " + port);
-                }
-                Thread.sleep(20);
-            }
-        }
+        server = ServerProcess.redis();
+        port = server.port();
     }
 
     @AfterEach
@@ -75,8 +53,7 @@ class BootAppTest {
         if (app != null) {
             app.close();
         }
-        server.destroy();
-        server.waitFor(10, TimeUnit.SECONDS);
+        server.close();
     }
 
     private ConfigurableApplicationContext start(Class<?>... sources) {
@@ -166,8 +143,7 @@ class BootAppTest {
         assertTrue(sample(body, "distlock_renewals_total", "result=\"success\"", "lock=\"ledger\"") >= 1, body);
 
         // the server gone: DOWN, with the error
-        server.destroy();
-        server.waitFor(10, TimeUnit.SECONDS);
+        server.close();
         HttpResponse<String> down = get("/actuator/health/distlock");
         System.out.println("GET /actuator/health/distlock (server stopped) -> " + down.statusCode() + " " + down.body());
         assertEquals(503, down.statusCode());

@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distlock.DistributedLock;
 import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.it.ServerProcess;
 import io.distlock.redis.RedisLockFactory;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,55 +25,19 @@ import org.junit.jupiter.api.Test;
 /** An application that declared the library, jetcd-core and Netty's BOM, as the README's etcd snippet says. */
 class EtcdOnlyApplicationTest {
 
-    private static Process server;
-    private static Path dataDir;
+    private static ServerProcess server;
     private static String endpoint;
 
     @BeforeAll
     static void startEtcd() throws Exception {
-        int client = freePort();
-        int peer = freePort();
-        endpoint = "http://127.0.0.1:" + client;
-        dataDir = Files.createTempDirectory("etcd-consumer");
-        String peerUrl = "http://127.0.0.1:" + peer;
-        try {
-            server = new ProcessBuilder("etcd", "--name", "it", "--data-dir", dataDir.toString(),
-                    "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-                    "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                    "--initial-cluster", "it=" + peerUrl).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("this test needs etcd on PATH (apt-get install etcd-server)", e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try (Socket ignored = new Socket("127.0.0.1", client)) {
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new IllegalStateException("etcd did not start on " + endpoint);
-                }
-                Thread.sleep(50);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        server = ServerProcess.etcd();
+        endpoint = server.endpoint();
     }
 
     @AfterAll
     static void stopEtcd() throws Exception {
         if (server != null) {
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
-        }
-        if (dataDir != null) {
-            try (var files = Files.walk(dataDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            server.close();
         }
     }
 

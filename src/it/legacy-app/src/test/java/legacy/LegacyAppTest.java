@@ -3,9 +3,8 @@ package legacy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distlock.it.ServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,32 +34,13 @@ class LegacyAppTest {
     private static final int INCREMENTS = 250;
     private static final int ITEMS = 200;
 
-    private static Process server;
+    private static ServerProcess server;
     private static int port;
 
     @BeforeAll
     static void startRedis() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        try {
-            server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("this test needs redis-server on PATH (apt-get install redis-server)", e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new IllegalStateException("redis-server did not start on port " + port);
-                }
-                Thread.sleep(50);
-            }
-        }
+        server = ServerProcess.redis();
+        port = server.port();
     }
 
     /**
@@ -126,8 +106,7 @@ class LegacyAppTest {
     @AfterAll
     static void stopRedis() throws InterruptedException {
         if (server != null) {
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
+            server.close();
         }
     }
 

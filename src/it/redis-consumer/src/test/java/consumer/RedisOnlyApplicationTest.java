@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distlock.DistributedLock;
 import io.distlock.etcd.EtcdLockFactory;
+import io.distlock.it.ServerProcess;
 import io.distlock.redis.RedisLockFactory;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,39 +22,19 @@ import org.junit.jupiter.api.Test;
 /** An application that declared the library and Jedis, as the README's Redis snippet says. */
 class RedisOnlyApplicationTest {
 
-    private static Process server;
+    private static ServerProcess server;
     private static int port;
 
     @BeforeAll
     static void startRedis() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        try {
-            server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("this test needs redis-server on PATH (apt-get install redis-server)", e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new IllegalStateException("redis-server did not start on port " + port);
-                }
-                Thread.sleep(50);
-            }
-        }
+        server = ServerProcess.redis();
+        port = server.port();
     }
 
     @AfterAll
     static void stopRedis() throws InterruptedException {
         if (server != null) {
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
+            server.close();
         }
     }
 
