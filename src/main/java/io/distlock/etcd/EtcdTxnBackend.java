@@ -69,9 +69,9 @@ import java.util.concurrent.TimeUnit;
  *
  * Hand-over between processes (non-fair, watchdog on): a waiting acquisition that finds the lock
  * busy marks itself as waiting, prefix + "wx/" + length(name) + ":" + name + "/" + token on the
- * session lease (one write per waiting acquisition, after its first busy answer; the mark goes
- * with a dead JVM's session), and takes the mark off in the transaction that takes the lock, or
- * when it gives up or is cleaned up. A release counts the marks in its own transaction; if
+ * session lease (in the Else branch of its first busy attempt, and again if its session changed;
+ * the mark goes with a dead JVM's session), and takes the mark off in the transaction that takes
+ * the lock, or when it gives up or is cleaned up. A release counts the marks in its own transaction; if
  * someone waited, the releasing factory keeps the free lock from its own waiting attempts for
  * the hand-over window (HandOverReservations, marked with the release's revision), so that the
  * waiter, which first has to hear the delete, is not beaten to it by the releasing process one
@@ -81,8 +81,8 @@ import java.util.concurrent.TimeUnit;
  * revision after the release, so a take and release by someone else in between ends it too.
  *
  *   acquire  txn: if createRevision(key) == 0 then put(key, token, lease) [, delete(mark)]
- *   mark     txn: put(mark, token, session)                      once per waiting acquisition
- *   refused  txn: put(mark, token, session), get(key)
+ *                 [else (if not given up) put(mark, token, session)]
+ *   refused  txn: if not given up then put(mark, token, session), get(key)
  *   release  txn: if value(key) == token then delete(key), count(marks) else delete(mark)
  * </pre>
  */
@@ -112,8 +112,12 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             new io.distlock.internal.HandOverReservations(HAND_OVER_WINDOW_MIN_MILLIS);
     /** The least hand-over window. */
     static final long HAND_OVER_WINDOW_MIN_MILLIS = 30;
-    /** Tokens whose waiting mark may be on the server: taken off when they acquire, give up or are cleaned up. */
-    private final java.util.Set<String> marked = ConcurrentHashMap.newKeySet();
+    /**
+     * Tokens whose waiting mark may be on the server, with the session it was written on (a
+     * waiter whose session was lost marks itself again on the new one): taken off when they
+     * acquire, give up or are cleaned up.
+     */
+    private final ConcurrentHashMap<String, Long> marked = new ConcurrentHashMap<>();
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
                    String where, EtcdSessions sessions, boolean fair) {
@@ -176,16 +180,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         TxnResponse r;
         if (watchdog) {
             EtcdSession[] used = new EtcdSession[1];
-            ByteSequence takeMarkOff = marked.contains(token) ? mark(name, token) : null;
+            ByteSequence takeMarkOff = marked.containsKey(token) ? mark(name, token) : null;
+            boolean markIfBusy = willWait && reserves;
             r = sessions.withSession(deadline, s -> {
                 used[0] = s;
-                return givenUp.sending(token, s, () -> createIfAbsent(key, token, s, deadline, takeMarkOff));
+                ByteSequence putMark = null;
+                if (markIfBusy && !Long.valueOf(s.id()).equals(marked.get(token))) {
+                    // noted before it is sent: a mark whose answer was lost is taken off like any other
+                    marked.put(token, s.id());
+                    putMark = mark(name, token);
+                }
+                ByteSequence markIt = putMark;
+                return givenUp.sending(token, s, () -> createIfAbsent(key, token, s, deadline, takeMarkOff, markIt));
             });
             lease = used[0];
         } else {
             lease = sessions.grant(false, deadline);
             try {
-                r = createIfAbsent(key, token, lease, deadline, null);
+                r = createIfAbsent(key, token, lease, deadline, null, null);
             } catch (LockBackendException e) {
                 // the key may exist (a lost answer): revoking the lease deletes it too
                 lease.revokeInBackground();
@@ -204,30 +216,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
         if (willWait) {
             busyRevisions.put(token, revision);
-            if (reserves && marked.add(token)) {
-                markWaiting(name, token, deadline, false);
-            }
         }
         return AcquireResult.busy(-1);
     }
 
     /**
-     * Puts {@code token}'s waiting mark on lock {@code name} (the session's), unless the token was
-     * given up; with {@code readLock}, reads the lock key in the same transaction.
+     * Puts {@code token}'s waiting mark on lock {@code name} (the session's) and reads the lock
+     * key, in one transaction, unless the token was given up.
      */
-    private TxnResponse markWaiting(String name, String token, long deadline, boolean readLock) {
+    private TxnResponse markWaitingAndRead(String name, String token, long deadline) {
         ByteSequence mark = mark(name, token);
-        // marked before it is sent: a mark whose answer was lost is taken off like any other
-        marked.add(token);
-        return sessions.withSession(deadline, s -> givenUp.sending(token, s, () -> {
-            List<Op> then = new java.util.ArrayList<>(List.of(
-                    Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build())));
-            if (readLock) {
-                then.add(Op.get(key(name), GetOption.builder().withKeysOnly(true).build()));
-            }
-            return await(client.getKVClient().txn().If(givenUp.notGivenUp(token))
-                    .Then(then.toArray(Op[]::new)).commit(), deadline, "mark waiting");
-        }));
+        return sessions.withSession(deadline, s -> {
+            // noted before it is sent: a mark whose answer was lost is taken off like any other
+            marked.put(token, s.id());
+            return givenUp.sending(token, s, () -> await(client.getKVClient().txn().If(givenUp.notGivenUp(token))
+                    .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
+                            Op.get(key(name), GetOption.builder().withKeysOnly(true).build()))
+                    .commit(), deadline, "mark waiting"));
+        });
     }
 
     /**
@@ -240,7 +246,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     private AcquireResult refused(String name, String token, io.distlock.internal.HandOverReservations.Reservation r,
                                   long timeoutNanos) {
         long left = r.millisLeft();
-        TxnResponse t = markWaiting(name, token, deadline(timeoutNanos), true);
+        TxnResponse t = markWaitingAndRead(name, token, deadline(timeoutNanos));
         boolean taken = !t.isSucceeded() || !t.getGetResponses().get(0).getKvs().isEmpty();
         if (taken) {
             reservations.end(name, r);
@@ -339,14 +345,23 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 .commit(), deadline, "acquire");
     }
 
-    /** The acquire transaction; {@code takeMarkOff}: the token's waiting mark, deleted with the take (or null). */
+    /**
+     * The acquire transaction. {@code takeMarkOff}: the token's waiting mark, deleted with the
+     * take (or null); {@code putMark}: the token's waiting mark, put on {@code lease} if the lock
+     * is busy (or null), in a nested transaction that writes nothing for a given-up token.
+     */
     private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease, long deadline,
-                                       ByteSequence takeMarkOff) {
-        Op put = Op.put(key, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(lease.id()).build());
-        return await(client.getKVClient().txn()
+                                       ByteSequence takeMarkOff, ByteSequence putMark) {
+        PutOption onLease = PutOption.builder().withLeaseId(lease.id()).build();
+        Op put = Op.put(key, EtcdCalls.bytes(token), onLease);
+        io.etcd.jetcd.Txn txn = client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
-                .Then(takeMarkOff == null ? new Op[] {put} : new Op[] {put, Op.delete(takeMarkOff, DeleteOption.DEFAULT)})
-                .commit(), deadline, "acquire");
+                .Then(takeMarkOff == null ? new Op[] {put} : new Op[] {put, Op.delete(takeMarkOff, DeleteOption.DEFAULT)});
+        if (putMark != null) {
+            txn = txn.Else(Op.txn(new Cmp[] {givenUp.notGivenUp(token)},
+                    new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease)}, new Op[0]));
+        }
+        return await(txn.commit(), deadline, "acquire");
     }
 
     @Override
@@ -389,13 +404,14 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         if (!r.isSucceeded()) {
             return ReleaseResult.NOT_OWNED;
         }
-        if (!reserves) {
+        if (!reserves || r.getGetResponses().get(0).getCount() == 0) {
+            // nobody marked: a waiter that does not mark itself (a fair factory's, one with the
+            // watchdog off, one whose mark is still under way) may listen: the engine's courtesy
+            // window gives it its turn if this JVM's threads are queued
             return ReleaseResult.RELEASED_WITH_LISTENERS;
         }
-        if (r.getGetResponses().get(0).getCount() > 0) {
-            reservations.reserve(name, Long.toString(r.getHeader().getRevision()));
-        }
-        // the reservation gives other processes' waiters their turn (no courtesy window needed)
+        // the reservation gives the marked waiters their turn (no courtesy window needed)
+        reservations.reserve(name, Long.toString(r.getHeader().getRevision()));
         return ReleaseResult.RELEASED;
     }
 
@@ -558,9 +574,12 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
         @Override
         public void cancel(String name, String token) {
-            // a non-fair waiter leaves nothing on the server but its waiting mark
-            if (marked.remove(token)) {
+            // a non-fair waiter leaves nothing on the server but its waiting mark; forgotten only
+            // once deleted, so that a withdrawal retried after a failure still deletes it
+            Long session = marked.get(token);
+            if (session != null) {
                 await(client.getKVClient().delete(mark(name, token)), "withdraw");
+                marked.remove(token, session);
             }
         }
 

@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public final class LockState {
 
-    /** Waiting acquisitions of a non-fair exclusive lock that found it busy (Redis; etcd transactions with the watchdog on). */
+    /** Waiting acquisitions of a non-fair exclusive lock that found it busy (Redis; non-fair etcd transactions with the watchdog on). */
     public static final String WAITING = "waiting";
     /** The fair queue of the exclusive lock, first come first. */
     public static final String FAIR_QUEUE = "fair-queue";

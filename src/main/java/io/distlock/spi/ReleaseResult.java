@@ -8,8 +8,9 @@ public enum ReleaseResult {
 
     /**
      * The lease was deleted, and the engine need not hold this JVM back: no other process was
-     * listening for the release, or the server itself keeps the free lock from this JVM's next
-     * waiting acquisition for a while (the Redis back end does when another process waited).
+     * listening for the release, or the back end itself keeps the free lock from this factory's
+     * next waiting acquisitions for a while (the non-fair Redis and etcd-transaction back ends do
+     * when another process was marked as waiting).
      */
     RELEASED,
 

@@ -38,7 +38,7 @@ local fenceAtRelease = tonumber(ARGV[6])
 local mayBeWaiting = ARGV[7] == '1'
 
 if redis.call('ZSCORE', givenUpKey, token) then return givenUpError() end
-if reservedMs > 0 and tonumber(redis.call('GET', fenceKey) or '0') > fenceAtRelease then reservedMs = 0 end
+if reservedMs > 0 and (tonumber(redis.call('GET', fenceKey) or '0') or 0) > fenceAtRelease then reservedMs = 0 end
 if reservedMs == 0 and redis.call('SET', lockKey, token, 'NX', 'PX', leaseMs) then
   if mayBeWaiting then redis.call('SREM', waitingKey, token) end
   return nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))

@@ -5,9 +5,9 @@
 -- those waiting exists), the set is cleared and the release announced; the reply then tells the
 -- releasing factory to keep the lock from its own waiting acquisitions for the hand-over window
 -- (see acquire.lua). Nobody waits on the lock's channel without being in the set: a non-fair
--- waiter joins it with the attempt that finds the lock busy, and so does a fair waiter that finds
--- it held (fair_acquire.lua); a fair waiter that finds it free waits to be named by the queue's
--- head, not for a release. So a release nobody waits for announces nothing.
+-- waiter joins it with every attempt that finds the lock busy, and a fair waiter with every
+-- attempt that does not take it (fair_acquire.lua), each until it takes the lock or gives up. So a
+-- release nobody waits for announces nothing.
 -- A token that does not own the lock (the clean-up after an acquisition whose outcome was
 -- unknown) is taken out of the set of those waiting and recorded as given up
 -- (lib/mark_given_up.lua).
@@ -29,4 +29,4 @@ end
 redis.call('DEL', lockKey)
 if redis.call('DEL', waitingKey) == 0 then return 1 end
 redis.call('PUBLISH', channel, '0')
-return math.max(tonumber(redis.call('GET', fenceKey) or '2'), 2)
+return math.max(tonumber(redis.call('GET', fenceKey) or '2') or 2, 2)

@@ -1,7 +1,8 @@
 -- Acquire a fair exclusive lock in turn, or learn how long to wait: a waiting acquisition.
--- KEYS: the lock, its fence counter, the fair queue, the set of those waiting (joined while busy,
---       so that a non-fair factory's release reserves the lock for fair waiters too, see
---       acquire.lua), the given-up set.
+-- KEYS: the lock, its fence counter, the fair queue, the set of those waiting (joined by every
+--       attempt that does not take the lock, so that a non-fair factory's release is announced to
+--       fair waiters too and reserves the lock for them, see exclusive_release.lua), the given-up
+--       set.
 -- ARGV: token, lease ms, fence retention ms, alive ms, alive-key prefix, release channel.
 -- Queues the token at the tail if it is not queued and refreshes its alive key (lib/join_queue.lua),
 -- drops the dead entries at the head, and takes the lock if the token is the live head and the
@@ -34,6 +35,6 @@ if head == token and redis.call('SET', lockKey, token, 'NX', 'PX', leaseMs) then
 end
 local ttl = redis.call('PTTL', lockKey)
 if ttl == -2 and head then redis.call('PUBLISH', channel, head) end
-if ttl ~= -2 then markWaiting(waitingKey, token, ttl) end
+markWaiting(waitingKey, token, ttl)
 if ttl < 0 or ttl > refresh then ttl = refresh end
 return -2 - ttl
