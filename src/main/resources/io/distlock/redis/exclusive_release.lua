@@ -26,7 +26,7 @@ if redis.call('GET', lockKey) ~= token then
   markGivenUp(givenUpKey, token)
   return 0
 end
-redis.call('DEL', lockKey)
-if redis.call('DEL', waitingKey) == 0 then return 1 end
+-- one DEL of both: 2 deleted if the set of those waiting existed
+if redis.call('DEL', lockKey, waitingKey) == 1 then return 1 end
 redis.call('PUBLISH', channel, '0')
 return math.max(tonumber(redis.call('GET', fenceKey) or '2') or 2, 2)
