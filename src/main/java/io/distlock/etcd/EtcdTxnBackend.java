@@ -227,11 +227,16 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     private TxnResponse markWaitingAndRead(String name, String token, long deadline) {
         ByteSequence mark = mark(name, token);
         return sessions.withSession(deadline, s -> {
+            Op read = Op.get(key(name), GetOption.builder().withKeysOnly(true).build());
+            if (Long.valueOf(s.id()).equals(marked.get(token))) {
+                // marked on this session already (the engine tries again once it watches): a read
+                return await(client.getKVClient().txn().If(givenUp.notGivenUp(token)).Then(read).commit(),
+                        deadline, "read");
+            }
             // noted before it is sent: a mark whose answer was lost is taken off like any other
             marked.put(token, s.id());
             return givenUp.sending(token, s, () -> await(client.getKVClient().txn().If(givenUp.notGivenUp(token))
-                    .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
-                            Op.get(key(name), GetOption.builder().withKeysOnly(true).build()))
+                    .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()), read)
                     .commit(), deadline, "mark waiting"));
         });
     }
