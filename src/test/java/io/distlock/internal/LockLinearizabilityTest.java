@@ -54,6 +54,7 @@ import org.junit.jupiter.api.Test;
  * <p>Read/write locks are not checked here: the in-memory store implements the exclusive SPI
  * ({@link io.distlock.spi.LockBackend}), not {@link io.distlock.spi.ReadWriteLockBackend}.
  */
+@org.junit.jupiter.api.Tag("model-checking")   // run first, in a JVM of its own (see pom.xml)
 public class LockLinearizabilityTest {
 
     private static final InMemoryBackend STORE = new InMemoryBackend();
