@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Lock name N lives under Q = prefix + "q/" + length(N) + ":" + N (see EtcdCalls.lockKey); its
  * queue is the keys Q/lease, the oldest (lowest create revision) holding the lock. Each
  * acquisition gets a lease of its own (the queue names a waiter's key after its lease, so two
- * acquisitions may not share one), kept alive while queued and, with the watchdog on, while held.
+ * acquisitions may not share one), kept alive while queued and, with the watchdog on, while held;
+ * it is granted ahead, one at a time (EtcdSessions.ownLease).
  *
  *   first attempt    grant a lease, then one transaction that puts Q/lease and reads the head of
  *                    the queue: if it is this key, the lock is held (no waiting for anybody);
@@ -45,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * or withdrawal made from the token alone (after a lost answer) finds it. An entry is forgotten
  * only once the server has confirmed its revocation, so a retried release reaches the server.
  *
- * Round trips per uncontended lock+unlock: grant, Txn, revoke.
+ * Round trips per uncontended lock+unlock: Txn, revoke; the grant of the lease was made ahead, in
+ * the background, after the previous acquisition took the one before (EtcdSessions.ownLease);
+ * only a factory's first acquisition, or one that finds no lease ready, waits for a grant.
  * </pre>
  */
 final class EtcdLockServiceBackend extends AbstractEtcdBackend {
@@ -132,7 +135,7 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
     private AcquireResult firstAttempt(String name, String token, boolean willWait, long timeoutNanos) {
         long start = System.nanoTime();
         long deadline = deadline(timeoutNanos);
-        Acquisition a = new Acquisition(name, sessions.grant(true, deadline));
+        Acquisition a = new Acquisition(name, sessions.ownLease(deadline));
         acquisitions.put(token, a);
         ByteSequence mine = keyOf(a);
         TxnResponse r = await(client.getKVClient().txn()

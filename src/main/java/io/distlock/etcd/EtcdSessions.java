@@ -25,6 +25,14 @@ final class EtcdSessions {
     private final ScheduledThreadPoolExecutor keepAlives;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile EtcdSession session;
+    /**
+     * A kept-alive lease granted ahead for the next acquisition that needs a lease of its own
+     * (ownLease), so that its grant is not a round trip on that acquisition's path; null while
+     * none is ready. One at a time, granted in the background after each one taken.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<EtcdSession> spare = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean granting = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean closed;
 
     EtcdSessions(Client client, long ttlSeconds, Duration timeout, String where) {
         this.client = client;
@@ -86,8 +94,62 @@ final class EtcdSessions {
         }
     }
 
+    /**
+     * A kept-alive lease of its own for one acquisition: the one granted ahead if it is ready and
+     * alive (then the next is granted in the background), else one granted now, waiting until
+     * {@code deadline}. A lease granted ahead is as good as one granted now: the keep-alives keep
+     * its validity, counted from the send time of their last answer, as fresh.
+     */
+    EtcdSession ownLease(long deadline) {
+        EtcdSession ready = spare.getAndSet(null);
+        grantSpare();
+        if (ready != null && ready.isAlive()) {
+            return ready;
+        }
+        if (ready != null) {
+            ready.revokeInBackground();
+        }
+        return grant(true, deadline);
+    }
+
+    /** Grants the next lease ahead, in the background, unless one is ready or under way. */
+    private void grantSpare() {
+        if (closed || spare.get() != null || !granting.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            EtcdSession.grantAsync(client, keepAlives, timeout, ttlSeconds).whenComplete((s, e) -> {
+                granting.set(false);
+                if (s != null && (closed || !spare.compareAndSet(null, s))) {
+                    s.revokeInBackground();
+                }
+                if (s != null && closed) {
+                    // close() may have looked before this one was set
+                    EtcdSession late = spare.getAndSet(null);
+                    if (late != null) {
+                        late.revokeInBackground();
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            // the client is closing: the next acquisition grants its own
+            granting.set(false);
+        }
+    }
+
+    /** The id of the lease granted ahead, or 0 if none is ready; for tests. */
+    long spareId() {
+        EtcdSession s = spare.get();
+        return s == null ? 0L : s.id();
+    }
+
     /** Revokes the session (deleting whatever is still attached to it) and stops the keep-alives. */
     void close() {
+        closed = true;
+        EtcdSession ready = spare.getAndSet(null);
+        if (ready != null) {
+            ready.revokeQuietly(where);
+        }
         EtcdSession s = session;
         if (s != null) {
             s.revokeQuietly(where);

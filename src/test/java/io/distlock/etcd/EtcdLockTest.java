@@ -92,16 +92,48 @@ class EtcdLockTest {
     }
 
     @Test
-    void lockServiceFlavourCostsAGrantATransactionAndARevokeWhenUncontended() {
-        EtcdLock lock = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults()).getLock("round-trips");
+    void lockServiceFlavourCostsATransactionAndARevokeWhenUncontendedTheGrantMadeAhead() throws Exception {
+        EtcdLockFactory f = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
+        EtcdLock lock = f.getLock("round-trips");
+        // the first acquisition grants its lease while the caller waits, and the next one ahead
         lock.lock();
         lock.unlock();
-        Map<String, Long> calls = roundTrips(lock);
+        EtcdSessions sessions = ((AbstractEtcdBackend) io.distlock.testing.Backends.of(f)).sessions;
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.spareId() != 0);
+        long ahead = sessions.spareId();
+        String endpoint = etcd.get().endpoints().get(0);
+        Map<String, Long> before = EtcdMetrics.received(endpoint);
+        lock.lock();
+        // the acquisition holds the lease granted before it was asked for
+        assertThat(ownerLease(f, "round-trips")).isEqualTo(ahead);
+        for (int i = 0; i < 100; i++) {
+            lock.lock();
+        }
+        for (int i = 0; i < 100; i++) {
+            lock.unlock();
+        }
+        lock.unlock();
+        // the next lease is granted ahead again, in the background
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.spareId() != 0 && sessions.spareId() != ahead);
+        Map<String, Long> calls = EtcdMetrics.diff(before, EtcdMetrics.received(endpoint));
         System.out.println("etcd requests for one lock+unlock (lock-service flavour, 100 nested re-acquisitions): " + calls);
         // the first attempt queues the key and reads the head of the queue in one transaction; the
-        // Lock RPC is sent only when the lock is busy
-        assertThat(calls).containsEntry("LeaseGrant", 1L).containsEntry("Txn", 1L).containsEntry("LeaseRevoke", 1L);
-        assertThat(calls.keySet()).doesNotContain("Lock", "Range");
+        // Lock RPC is sent only when the lock is busy; the grant is the next acquisition's
+        // (the one Range is this test's own read of the owner's lease)
+        assertThat(calls).containsEntry("LeaseGrant", 1L).containsEntry("Txn", 1L).containsEntry("LeaseRevoke", 1L)
+                .containsEntry("Range", 1L);
+        assertThat(calls.keySet()).doesNotContain("Lock");
+    }
+
+    /** The lease of the key that holds lock {@code name} of the lock-service flavour. */
+    private long ownerLease(EtcdLockFactory f, String name) throws Exception {
+        try (Client c = EtcdTestSupport.client(etcd.get())) {
+            ByteSequence queue = ByteSequence.from(EtcdCalls.lockKey(prefix, "q", name) + "/", StandardCharsets.UTF_8);
+            List<KeyValue> kvs = c.getKVClient().get(queue, GetOption.builder().isPrefix(true).build())
+                    .get(10, TimeUnit.SECONDS).getKvs();
+            assertThat(kvs).hasSize(1);
+            return kvs.get(0).getLease();
+        }
     }
 
     @Test
