@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Lock name N lives under Q = prefix + "q/" + length(N) + ":" + N (see EtcdCalls.lockKey); its
  * queue is the keys Q/lease, the oldest (lowest create revision) holding the lock. Each
  * acquisition gets a lease of its own (the queue names a waiter's key after its lease, so two
- * acquisitions may not share one), kept alive while queued and, with the watchdog on, while held;
- * it is granted ahead, one at a time (EtcdSessions.ownLease).
+ * acquisitions may not share one at the same time), kept alive while queued and, with the watchdog
+ * on, while held; a lease no request under way can use serves the next acquisition.
  *
  *   first attempt    grant a lease, then one transaction that puts Q/lease and reads the head of
  *                    the queue: if it is this key, the lock is held (no waiting for anybody);
@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  *                    a waiting acquisition sends the Lock RPC with the same lease, which finds
  *                    the key already queued and keeps its place; the engine parks until the RPC
  *                    completes, and the next tryAcquire reports the outcome
- *   release          revoke the lease: deletes the owner key, which wakes the next waiter
+ *   release          revoke the lease: deletes the owner key, which wakes the next waiter (or,
+ *                    for an acquisition that sent no Lock call, delete the key and keep the lease)
  *   withdraw         cancel the RPC and revoke the lease (also deletes a key granted meanwhile)
  *   renew            the lease is alive and the owner key still exists
  *   fencing token    the revision of the transaction that found the key at the head, or the
@@ -46,9 +47,11 @@ import java.util.concurrent.TimeUnit;
  * or withdrawal made from the token alone (after a lost answer) finds it. An entry is forgotten
  * only once the server has confirmed its revocation, so a retried release reaches the server.
  *
- * Round trips per uncontended lock+unlock: Txn, revoke; the grant of the lease was made ahead, in
- * the background, after the previous acquisition took the one before (EtcdSessions.ownLease);
- * only a factory's first acquisition, or one that finds no lease ready, waits for a grant.
+ * Round trips per uncontended lock+unlock: Txn, delete (with the watchdog on). An acquisition
+ * taken by its first attempt never sent a Lock call with its lease, so no request under way can
+ * write with it: its release deletes the key and gives the lease back for the next acquisition
+ * (EtcdSessions.ownLease / giveBack), which then needs no grant. Any other acquisition's lease is
+ * revoked (a Lock call may still be on its way: the revoke makes it write nothing).
  * </pre>
  */
 final class EtcdLockServiceBackend extends AbstractEtcdBackend {
@@ -220,6 +223,20 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
             // queued, or an acquisition whose outcome was unknown: withdrawn all the same
             cancel(name, token);
             return ReleaseResult.NOT_OWNED;
+        }
+        if (watchdog && a.call == null) {
+            // taken by the first attempt, so no Lock call was ever sent with this lease: deleting
+            // the key releases, and the lease, which no request under way can use, serves the
+            // next acquisition (a Lock call, even one answered, may have been sent twice, see
+            // reviveIfStalled: such a lease is revoked)
+            long deleted = await(client.getKVClient().delete(a.ownerKey), "release").getDeleted();
+            acquisitions.remove(token, a);
+            if (deleted == 0) {
+                a.lease.revokeQuietly(where);
+                return ReleaseResult.NOT_OWNED;
+            }
+            sessions.giveBack(a.lease);
+            return ReleaseResult.RELEASED_WITH_LISTENERS;
         }
         boolean had = a.lease.revoke(deadline(), where);
         acquisitions.remove(token, a);

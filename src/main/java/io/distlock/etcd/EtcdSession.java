@@ -74,21 +74,6 @@ final class EtcdSession {
         return session;
     }
 
-    /**
-     * Grants a kept-alive lease of {@code ttlSeconds} without waiting for it: the session once
-     * the server has answered, or the failure.
-     */
-    static java.util.concurrent.CompletableFuture<EtcdSession> grantAsync(Client client, ScheduledExecutorService scheduler,
-                                                                          Duration timeout, long ttlSeconds) {
-        long sentAt = System.nanoTime();
-        return client.getLeaseClient().grant(ttlSeconds).thenApply(granted -> {
-            EtcdSession session = new EtcdSession(client, scheduler, timeout, granted.getID(),
-                    granted.getTTL() > 0 ? granted.getTTL() : ttlSeconds, sentAt);
-            session.scheduleKeepAlive(session.ttlNanos / 3);
-            return session;
-        });
-    }
-
     long id() {
         return id;
     }

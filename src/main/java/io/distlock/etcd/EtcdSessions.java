@@ -26,12 +26,11 @@ final class EtcdSessions {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile EtcdSession session;
     /**
-     * A kept-alive lease granted ahead for the next acquisition that needs a lease of its own
-     * (ownLease), so that its grant is not a round trip on that acquisition's path; null while
-     * none is ready. One at a time, granted in the background after each one taken.
+     * A kept-alive lease of a released acquisition, kept for the next acquisition that needs a
+     * lease of its own (ownLease), so that the grant and the revoke are not round trips of every
+     * acquisition; null while there is none. One at a time.
      */
     private final java.util.concurrent.atomic.AtomicReference<EtcdSession> spare = new java.util.concurrent.atomic.AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicBoolean granting = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
     EtcdSessions(Client client, long ttlSeconds, Duration timeout, String where) {
@@ -95,14 +94,11 @@ final class EtcdSessions {
     }
 
     /**
-     * A kept-alive lease of its own for one acquisition: the one granted ahead if it is ready and
-     * alive (then the next is granted in the background), else one granted now, waiting until
-     * {@code deadline}. A lease granted ahead is as good as one granted now: the keep-alives keep
-     * its validity, counted from the send time of their last answer, as fresh.
+     * A kept-alive lease of its own for one acquisition: the one given back by a released
+     * acquisition if it is still alive, else one granted now, waiting until {@code deadline}.
      */
     EtcdSession ownLease(long deadline) {
         EtcdSession ready = spare.getAndSet(null);
-        grantSpare();
         if (ready != null && ready.isAlive()) {
             return ready;
         }
@@ -112,32 +108,26 @@ final class EtcdSessions {
         return grant(true, deadline);
     }
 
-    /** Grants the next lease ahead, in the background, unless one is ready or under way. */
-    private void grantSpare() {
-        if (closed || spare.get() != null || !granting.compareAndSet(false, true)) {
+    /**
+     * Takes back the lease of a released acquisition, which no request under way uses any more
+     * (the caller's promise), for the next acquisition; revokes it if one is kept already, it is
+     * not alive, or the sessions are closed.
+     */
+    void giveBack(EtcdSession lease) {
+        if (closed || !lease.isAlive() || !spare.compareAndSet(null, lease)) {
+            lease.revokeInBackground();
             return;
         }
-        try {
-            EtcdSession.grantAsync(client, keepAlives, timeout, ttlSeconds).whenComplete((s, e) -> {
-                granting.set(false);
-                if (s != null && (closed || !spare.compareAndSet(null, s))) {
-                    s.revokeInBackground();
-                }
-                if (s != null && closed) {
-                    // close() may have looked before this one was set
-                    EtcdSession late = spare.getAndSet(null);
-                    if (late != null) {
-                        late.revokeInBackground();
-                    }
-                }
-            });
-        } catch (RuntimeException e) {
-            // the client is closing: the next acquisition grants its own
-            granting.set(false);
+        if (closed) {
+            // close() may have looked before it was set
+            EtcdSession late = spare.getAndSet(null);
+            if (late != null) {
+                late.revokeInBackground();
+            }
         }
     }
 
-    /** The id of the lease granted ahead, or 0 if none is ready; for tests. */
+    /** The id of the lease kept for the next acquisition, or 0 if none; for tests. */
     long spareId() {
         EtcdSession s = spare.get();
         return s == null ? 0L : s.id();

@@ -92,20 +92,19 @@ class EtcdLockTest {
     }
 
     @Test
-    void lockServiceFlavourCostsATransactionAndARevokeWhenUncontendedTheGrantMadeAhead() throws Exception {
+    void lockServiceFlavourCostsATransactionAndADeleteWhenUncontendedReusingTheLease() throws Exception {
         EtcdLockFactory f = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults());
         EtcdLock lock = f.getLock("round-trips");
-        // the first acquisition grants its lease while the caller waits, and the next one ahead
+        // the first acquisition grants its lease while the caller waits; its release keeps it
         lock.lock();
         lock.unlock();
         EtcdSessions sessions = ((AbstractEtcdBackend) io.distlock.testing.Backends.of(f)).sessions;
-        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.spareId() != 0);
-        long ahead = sessions.spareId();
+        long kept = sessions.spareId();
+        assertThat(kept).as("the released acquisition's lease, kept").isNotZero();
         String endpoint = etcd.get().endpoints().get(0);
         Map<String, Long> before = EtcdMetrics.received(endpoint);
         lock.lock();
-        // the acquisition holds the lease granted before it was asked for
-        assertThat(ownerLease(f, "round-trips")).isEqualTo(ahead);
+        assertThat(ownerLease("round-trips")).as("the next acquisition's lease").isEqualTo(kept);
         for (int i = 0; i < 100; i++) {
             lock.lock();
         }
@@ -113,20 +112,38 @@ class EtcdLockTest {
             lock.unlock();
         }
         lock.unlock();
-        // the next lease is granted ahead again, in the background
-        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.spareId() != 0 && sessions.spareId() != ahead);
+        assertThat(sessions.spareId()).isEqualTo(kept);
         Map<String, Long> calls = EtcdMetrics.diff(before, EtcdMetrics.received(endpoint));
         System.out.println("etcd requests for one lock+unlock (lock-service flavour, 100 nested re-acquisitions): " + calls);
         // the first attempt queues the key and reads the head of the queue in one transaction; the
-        // Lock RPC is sent only when the lock is busy; the grant is the next acquisition's
-        // (the one Range is this test's own read of the owner's lease)
-        assertThat(calls).containsEntry("LeaseGrant", 1L).containsEntry("Txn", 1L).containsEntry("LeaseRevoke", 1L)
-                .containsEntry("Range", 1L);
-        assertThat(calls.keySet()).doesNotContain("Lock");
+        // Lock RPC is sent only when the lock is busy; the release deletes the key (the one Range
+        // is this test's own read of the owner's lease)
+        assertThat(calls).containsEntry("Txn", 1L).containsEntry("DeleteRange", 1L).containsEntry("Range", 1L);
+        assertThat(calls.keySet()).doesNotContain("Lock", "LeaseGrant", "LeaseRevoke");
+        // a contended acquisition (its Lock call sent) gives its lease up
+        EtcdLock other = factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults()).getLock("round-trips");
+        other.lock();
+        Future<?> waiter = pool.submit(() -> {
+            lock.lock();
+            lock.unlock();
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued("round-trips") == 2);
+        other.unlock();
+        waiter.get(10, TimeUnit.SECONDS);
+        assertThat(sessions.spareId()).as("the lease of an acquisition that sent a Lock call is revoked").isNotEqualTo(kept);
+    }
+
+    /** The number of keys in the lock-service queue of {@code name}. */
+    private int queued(String name) throws Exception {
+        try (Client c = EtcdTestSupport.client(etcd.get())) {
+            ByteSequence queue = ByteSequence.from(EtcdCalls.lockKey(prefix, "q", name) + "/", StandardCharsets.UTF_8);
+            return c.getKVClient().get(queue, GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+                    .get(10, TimeUnit.SECONDS).getKvs().size();
+        }
     }
 
     /** The lease of the key that holds lock {@code name} of the lock-service flavour. */
-    private long ownerLease(EtcdLockFactory f, String name) throws Exception {
+    private long ownerLease(String name) throws Exception {
         try (Client c = EtcdTestSupport.client(etcd.get())) {
             ByteSequence queue = ByteSequence.from(EtcdCalls.lockKey(prefix, "q", name) + "/", StandardCharsets.UTF_8);
             List<KeyValue> kvs = c.getKVClient().get(queue, GetOption.builder().isPrefix(true).build())
