@@ -246,6 +246,49 @@ class RedisLockTest {
     }
 
     @Test
+    void aNonFairReleaseWakesAFairWaiterThatFoundTheLockFreeBehindAHeadThatLeft() throws Exception {
+        // a fair waiter that finds the lock free behind a queued head is told to try again in 2 s
+        // (its place's refresh); if a non-fair factory then takes the lock and the head leaves,
+        // only the non-fair release can wake it: that release is announced only when someone is
+        // in the set of those waiting, so the fair waiter must be in it
+        RedisLockFactory fairSide = factory(LockOptions.builder().fair(true).build());
+        RedisLockFactory nonFair = factory(LockOptions.defaults());
+        String name = "fair-behind-a-head";
+        LockKeys k = LockKeys.of(prefix, name);
+        RedisLock other = nonFair.getLock(name);
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            // a head that never tries (its JVM stands still), queued before anyone
+            String head = "0123456789abcdef0123456789abcdef";
+            jedis.zadd(k.fairQueue(), 1, head);
+            jedis.psetex(k.fairAlivePrefix() + head, 60_000, "1");
+            java.util.concurrent.atomic.AtomicReference<Thread> waiterThread = new java.util.concurrent.atomic.AtomicReference<>();
+            CompletableFuture<Long> acquiredAt = CompletableFuture.supplyAsync(() -> {
+                waiterThread.set(Thread.currentThread());
+                RedisLock lock = fairSide.getLock(name);
+                lock.lock();
+                long at = System.nanoTime();
+                lock.unlock();
+                return at;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> jedis.zcard(k.fairQueue()) == 2 && waiterThread.get() != null);
+            io.distlock.testing.Waiter.awaitParked(waiterThread.get());
+            assertThat(jedis.sismember(k.waiting(), jedis.zrange(k.fairQueue(), 1, 1).get(0)))
+                    .as("the fair waiter is in the set of those waiting").isTrue();
+            assertThat(other.tryLock()).isTrue();
+            // the head leaves (as a withdrawal would take it out)
+            jedis.zrem(k.fairQueue(), head);
+            jedis.del(k.fairAlivePrefix() + head);
+            long released = System.nanoTime();
+            other.unlock();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(acquiredAt.get(10, TimeUnit.SECONDS) - released);
+            System.out.println("fair waiter behind a head that left: took the lock " + tookMillis
+                    + " ms after the non-fair release");
+            // woken by the release, not by its 2 s re-check
+            assertThat(tookMillis).isLessThan(1_000);
+        }
+    }
+
+    @Test
     void fairWaitersThatGiveUpLeaveTheSetOfWaiters() throws Exception {
         RedisLockFactory f = factory(LockOptions.builder().fair(true).build());
         RedisLockFactory other = factory(LockOptions.builder().fair(true).build());
