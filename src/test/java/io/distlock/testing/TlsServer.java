@@ -81,6 +81,26 @@ public final class TlsServer implements AutoCloseable {
     }
 
     /**
+     * Starts a one-member etcd cluster whose client URL is {@code https://} only, ready once a
+     * jetcd client that trusts the test CA reads a key from it.
+     *
+     * @param certs the certificates
+     * @return the running server
+     */
+    public static TlsServer etcd(TestCertificates certs) {
+        return etcd(certs, port -> {
+            try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints("https://127.0.0.1:" + port)
+                    .sslContext(b -> b.trustManager(certs.caCertificate().toFile())).build()) {
+                c.getKVClient().get(io.etcd.jetcd.ByteSequence.from("probe", java.nio.charset.StandardCharsets.UTF_8))
+                        .get(2, java.util.concurrent.TimeUnit.SECONDS);
+                return true;
+            } catch (Exception notYet) {
+                return false;
+            }
+        });
+    }
+
+    /**
      * Starts a one-member etcd cluster whose client URL is {@code https://} only, presenting the
      * given certificate.
      *
