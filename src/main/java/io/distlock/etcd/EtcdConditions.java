@@ -173,6 +173,6 @@ final class EtcdConditions implements ConditionBackend {
     @Override
     public ReleaseWatch watchSignal(String name, String condition, String waiter, Runnable onSignal) {
         return new EtcdTxnBackend.KeyWatch(client, waiterKey(name, condition, waiter),
-                WatchOption.builder().withNoPut(true).build(), onSignal);
+                WatchOption.builder().withNoPut(true), onSignal);
     }
 }

@@ -49,7 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *             I queue again with a new key rather than enter beside a writer who no longer
  *             waits for me; if nothing blocks me, a second txn rewrites my key only if it is
  *             still the one I created, and its revision is my fencing token
- *   wait      watch deletes of the blocking range from R + 1
+ *   wait      watch deletes of the blocking range from the present (confirmed before the
+ *             engine's next re-check, which sees what went before: see EtcdTxnBackend.KeyWatch)
  *   release   delete my key (computed from the token, so an acquisition whose answer was lost
  *             is removed too, and a request of it that arrives later writes nothing: see
  *             TokenTombstones); give up: the same
@@ -584,12 +585,10 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            Entry e = entries.get(token);
-            WatchOption.Builder option = WatchOption.builder().isPrefix(true).withNoPut(true);
-            if (e != null) {
-                option.withRevision(e.revision + 1);
-            }
-            return new EtcdTxnBackend.KeyWatch(client, blockers(name), option.build(), onRelease);
+            // from the server's present, confirmed before it returns (see KeyWatch): the engine's
+            // next attempt sees what went before
+            return new EtcdTxnBackend.KeyWatch(client, blockers(name),
+                    WatchOption.builder().isPrefix(true).withNoPut(true), onRelease);
         }
 
         @Override

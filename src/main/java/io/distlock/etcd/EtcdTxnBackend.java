@@ -63,35 +63,35 @@ import java.util.concurrent.TimeUnit;
  * release records the token as given up and every acquire transaction checks the record (see
  * TokenTombstones).
  *
- * Waiters watch the key from the revision after the busy transaction, so a delete between the
- * failed attempt and the watch is still delivered. That revision is kept only between a busy
- * answer and the watch it is for.
+ * Waiters watch the key from the server's present, and the engine tries again once the server
+ * has confirmed the watch, so a delete between the failed attempt and the watch is seen by that
+ * attempt (a watch from an earlier revision is served late by etcd: see KeyWatch).
  *
  * Hand-over between processes (non-fair, watchdog on): a waiting acquisition that finds the lock
  * busy marks itself as waiting, prefix + "wx/" + length(name) + ":" + name + "/" + token on the
  * session lease (in the Else branch of its first busy attempt, and again if its session changed;
  * the mark goes with a dead JVM's session), and takes the mark off in the transaction that takes
- * the lock, or when it gives up or is cleaned up. A release counts the marks in its own transaction; if
- * someone waited, the releasing factory keeps the free lock from its own waiting attempts for
- * the hand-over window (HandOverReservations, marked with the release's revision), so that the
- * waiter, which first has to hear the delete, is not beaten to it by the releasing process one
- * round trip away (without it the releasing process took the lock back 86% of the time). A
- * refused attempt marks the caller as waiting and reads the lock key: a key there was taken by
- * someone else since the release, which ends the reservation; and the caller watches from the
- * revision after the release, so a take and release by someone else in between ends it too.
+ * the lock, or when it gives up or is cleaned up. A release reads the marks in its own
+ * transaction; if someone waited, the releasing factory keeps the free lock from its own waiting
+ * attempts for the hand-over window (HandOverReservations, marked with the tokens of the waiters
+ * it is for), so that the waiter, which first has to hear the delete, is not beaten to it by the
+ * releasing process one round trip away (without it the releasing process took the lock back 86%
+ * of the time). A refused attempt marks the caller as waiting and reads the lock key and the
+ * marks: a key there was taken by someone else since the release, and marks of none of the
+ * waiters the reservation is for mean they all had their turn (or gave up): either ends the
+ * reservation, and in the second case the attempt takes the free lock at once. A release seen by
+ * the caller's watch after that read ends it too (someone else took the lock meanwhile).
  *
  *   acquire  txn: if createRevision(key) == 0 then put(key, token, lease) [, delete(mark)]
  *                 [else (if not given up) put(mark, token, session)]
- *   refused  txn: if not given up then put(mark, token, session), get(key)
- *   release  txn: if value(key) == token then delete(key), count(marks) else delete(mark)
+ *   refused  txn: if not given up then put(mark, token, session), get(key), get(marks)
+ *   release  txn: if value(key) == token then delete(key), get(marks) else delete(mark)
  * </pre>
  */
 final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     /** Lease of each held token: the shared session, or a lease of its own. */
     private final ConcurrentHashMap<String, EtcdSession> leases = new ConcurrentHashMap<>();
-    /** Revision seen by the last busy attempt of each waiting token, where its watch starts. */
-    private final ConcurrentHashMap<String, Long> busyRevisions = new ConcurrentHashMap<>();
 
     /**
      * How the factory's locks order their waiters, chosen once at construction: queueing by
@@ -171,7 +171,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 : acquireFree(name, token, leaseMillis, false, timeoutNanos);
     }
 
-    /** One attempt to create the lock key if it is absent; {@code willWait} keeps the busy revision for the watch. */
+    /** One attempt to create the lock key if it is absent; {@code willWait}: marks the caller waiting if busy. */
     private AcquireResult acquireFree(String name, String token, long leaseMillis, boolean willWait, long timeoutNanos) {
         long start = System.nanoTime();
         long deadline = deadline(timeoutNanos);
@@ -206,7 +206,6 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
         long revision = r.getHeader().getRevision();
         if (r.isSucceeded()) {
-            busyRevisions.remove(token);
             marked.remove(token);
             leases.put(token, lease);
             return AcquireResult.acquired(revision, Math.max(lease.millisValidFrom(start), 0L));
@@ -214,52 +213,73 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         if (!watchdog) {
             lease.revokeInBackground();
         }
-        if (willWait) {
-            busyRevisions.put(token, revision);
-        }
         return AcquireResult.busy(-1);
     }
 
+    /** Keys only, of every key under a prefix: the waiting marks of a name. */
+    private static final GetOption MARKS = GetOption.builder().isPrefix(true).withKeysOnly(true).build();
+
     /**
-     * Puts {@code token}'s waiting mark on lock {@code name} (the session's) and reads the lock
-     * key, in one transaction, unless the token was given up.
+     * Puts {@code token}'s waiting mark on lock {@code name} (the session's), and reads the lock
+     * key and the name's waiting marks, in one transaction, unless the token was given up.
      */
     private TxnResponse markWaitingAndRead(String name, String token, long deadline) {
         ByteSequence mark = mark(name, token);
         return sessions.withSession(deadline, s -> {
             Op read = Op.get(key(name), GetOption.builder().withKeysOnly(true).build());
+            Op marks = Op.get(waitingMarks(name), MARKS);
             if (Long.valueOf(s.id()).equals(marked.get(token))) {
                 // marked on this session already (the engine tries again once it watches): a read
-                return await(client.getKVClient().txn().If(givenUp.notGivenUp(token)).Then(read).commit(),
+                return await(client.getKVClient().txn().If(givenUp.notGivenUp(token)).Then(read, marks).commit(),
                         deadline, "read");
             }
             // noted before it is sent: a mark whose answer was lost is taken off like any other
             marked.put(token, s.id());
             return givenUp.sending(token, s, () -> await(client.getKVClient().txn().If(givenUp.notGivenUp(token))
-                    .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()), read)
+                    .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
+                            read, marks)
                     .commit(), deadline, "mark waiting"));
         });
     }
 
+    /** The tokens of the waiting marks in {@code marks} (a read of {@code name}'s marks), joined by commas. */
+    private String waitingTokens(String name, io.etcd.jetcd.kv.GetResponse marks) {
+        int start = waitingMarks(name).size();
+        StringBuilder tokens = new StringBuilder();
+        for (KeyValue kv : marks.getKvs()) {
+            if (tokens.length() > 0) {
+                tokens.append(',');
+            }
+            tokens.append(kv.getKey().substring(start).toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return tokens.toString();
+    }
+
     /**
      * A waiting attempt while this factory reserves the released lock for other processes'
-     * waiters: takes nothing, marks the caller as waiting and reads the lock key. A key there was
-     * taken by someone else since the release, which ends the reservation; otherwise the caller
-     * waits for the window's rest, watching from the revision after the release (a take and
-     * release by someone else in between ends the reservation, see watch).
+     * waiters: takes nothing, marks the caller as waiting, and reads the lock key and the waiting
+     * marks. The reservation ends when someone else took the lock since the release (a key
+     * there; or a release seen by the caller's watch, see watch), and when every waiter marked at
+     * the release has taken its mark off (each took the lock, even if it released it again
+     * before this read, or gave up): then this attempt takes a free lock at once. Otherwise the
+     * caller waits for the window's rest.
      */
-    private AcquireResult refused(String name, String token, io.distlock.internal.HandOverReservations.Reservation r,
-                                  long timeoutNanos) {
+    private AcquireResult refused(String name, String token, long leaseMillis,
+                                  io.distlock.internal.HandOverReservations.Reservation r, long timeoutNanos) {
         long left = r.millisLeft();
         TxnResponse t = markWaitingAndRead(name, token, deadline(timeoutNanos));
-        boolean taken = !t.isSucceeded() || !t.getGetResponses().get(0).getKvs().isEmpty();
-        if (taken) {
+        if (!t.isSucceeded() || !t.getGetResponses().get(0).getKvs().isEmpty()) {
             reservations.end(name, r);
-            busyRevisions.put(token, t.getHeader().getRevision());
             return AcquireResult.busy(-1);
         }
-        busyRevisions.put(token, Long.parseLong(r.mark()));
-        return AcquireResult.busy(left);
+        java.util.Set<String> stillWaiting = java.util.Set.of(waitingTokens(name, t.getGetResponses().get(1)).split(","));
+        for (String waiter : r.mark().split(",")) {
+            if (stillWaiting.contains(waiter)) {
+                return AcquireResult.busy(left);
+            }
+        }
+        reservations.end(name, r);
+        return acquireFree(name, token, leaseMillis, true, timeoutNanos);
     }
 
     /**
@@ -308,7 +328,6 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 .commit(), deadline, "queue")));
         List<io.etcd.jetcd.kv.GetResponse> reads = r.getGetResponses();
         List<KeyValue> oldest = reads.get(0).getKvs();
-        long revision = r.getHeader().getRevision();
         if (!oldest.isEmpty() && oldest.get(0).getKey().equals(mine) && reads.get(1).getKvs().isEmpty()) {
             EtcdSession[] used = new EtcdSession[1];
             TxnResponse t;
@@ -327,16 +346,13 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 }
             }
             if (t.isSucceeded()) {
-                busyRevisions.remove(token);
                 leases.put(token, used[0]);
                 return AcquireResult.acquired(t.getHeader().getRevision(), Math.max(used[0].millisValidFrom(start), 0L));
             }
             if (!watchdog) {
                 used[0].revokeInBackground();
             }
-            revision = t.getHeader().getRevision();
         }
-        busyRevisions.put(token, revision);
         return AcquireResult.busy(-1);
     }
 
@@ -371,13 +387,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     public void cancel(String name, String token) {
-        busyRevisions.remove(token);
         ordering.cancel(name, token);
     }
 
     @Override
     public ReleaseResult release(String name, String token) {
-        busyRevisions.remove(token);
         ByteSequence key = key(name);
         TxnResponse r = givenUp.releasing(token, record -> {
             // a token that owns the key was applied already (its unanswered request was the take,
@@ -394,7 +408,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             }
             if (reserves) {
                 // who waits; and the mark of a waiting acquisition being cleaned up
-                owned.add(Op.get(waitingMarks(name), GetOption.builder().isPrefix(true).withCountOnly(true).build()));
+                owned.add(Op.get(waitingMarks(name), MARKS));
                 notOwned.add(Op.delete(mark(name, token), DeleteOption.DEFAULT));
             }
             return await(client.getKVClient().txn()
@@ -409,14 +423,15 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         if (!r.isSucceeded()) {
             return ReleaseResult.NOT_OWNED;
         }
-        if (!reserves || r.getGetResponses().get(0).getCount() == 0) {
+        if (!reserves || r.getGetResponses().get(0).getKvs().isEmpty()) {
             // nobody marked: a waiter that does not mark itself (a fair factory's, one with the
             // watchdog off, one whose mark is still under way) may listen: the engine's courtesy
             // window gives it its turn if this JVM's threads are queued
             return ReleaseResult.RELEASED_WITH_LISTENERS;
         }
-        // the reservation gives the marked waiters their turn (no courtesy window needed)
-        reservations.reserve(name, Long.toString(r.getHeader().getRevision()));
+        // the reservation gives the marked waiters their turn (no courtesy window needed); it
+        // names them, so that it ends once they have all had it
+        reservations.reserve(name, waitingTokens(name, r.getGetResponses().get(0)));
         return ReleaseResult.RELEASED;
     }
 
@@ -433,7 +448,6 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
         @Override
         public void released(String name, String token) {
-            busyRevisions.remove(token);
             EtcdSession lease = leases.remove(token);
             if (lease != null && !watchdog) {
                 lease.revokeQuietly(where);
@@ -500,34 +514,26 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        Long seen = busyRevisions.remove(token);
-        WatchOption.Builder option = WatchOption.builder().withNoPut(true);
-        if (seen != null) {
-            option.withRevision(seen + 1);
-        }
         io.distlock.internal.HandOverReservations.Reservation reserved = reserves ? reservations.current(name) : null;
         Runnable wake = onRelease;
         if (reserved != null) {
-            // a release by someone else after this factory's own ends its reservation (the
-            // watch of a refused attempt starts right after the reservation's release)
+            // a release by someone else after the caller's refused attempt read the lock free
+            // ends the reservation: someone else took the lock since
             wake = () -> {
                 reservations.end(name, reserved);
                 onRelease.run();
             };
         }
-        KeyWatch lock = new KeyWatch(client, key(name), option.build(), wake);
-        return ordering.watch(name, lock, seen, wake);
+        KeyWatch lock = new KeyWatch(client, key(name), WatchOption.builder().withNoPut(true), wake);
+        return ordering.watch(name, lock, wake);
     }
 
     /** A fair waiter's watch: the lock key and the queue. */
-    private ReleaseWatch watchWithQueue(String name, KeyWatch lock, Long seen, Runnable onRelease) {
+    private ReleaseWatch watchWithQueue(String name, KeyWatch lock, Runnable onRelease) {
         // a fair waiter also re-checks when a queued key goes (the head took the lock, gave up
         // or died): every waiter of the name is woken then
-        WatchOption.Builder range = WatchOption.builder().withNoPut(true).isPrefix(true);
-        if (seen != null) {
-            range.withRevision(seen + 1);
-        }
-        KeyWatch queue = new KeyWatch(client, fairQueue(name), range.build(), onRelease);
+        KeyWatch queue = new KeyWatch(client, fairQueue(name), WatchOption.builder().withNoPut(true).isPrefix(true),
+                onRelease);
         return new ReleaseWatch() {
             @Override
             public boolean isActive() {
@@ -553,14 +559,14 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         /** tryLock(0, unit). */
         AcquireResult acquireInTurn(String name, String token, long leaseMillis, long timeoutNanos);
 
-        /** Withdraws what a waiting acquisition left besides the lock key (after busyRevisions). */
+        /** Withdraws what a waiting acquisition left besides the lock key. */
         void cancel(String name, String token);
 
         /** The operations a release adds to withdraw a queued request of the token. */
         List<Op> withdrawal(String name, String token);
 
         /** The watch of a waiter, given the lock key's. */
-        ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease);
+        ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease);
     }
 
     /** Non-fair: waiters race for the free key. */
@@ -568,7 +574,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         @Override
         public AcquireResult acquireWaiting(String name, String token, long leaseMillis, long timeoutNanos) {
             io.distlock.internal.HandOverReservations.Reservation reserved = reserves ? reservations.current(name) : null;
-            return reserved != null ? refused(name, token, reserved, timeoutNanos)
+            return reserved != null ? refused(name, token, leaseMillis, reserved, timeoutNanos)
                     : acquireFree(name, token, leaseMillis, true, timeoutNanos);
         }
 
@@ -594,7 +600,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
 
         @Override
-        public ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease) {
+        public ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease) {
             return lock;
         }
     }
@@ -623,8 +629,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
 
         @Override
-        public ReleaseWatch watch(String name, KeyWatch lock, Long seen, Runnable onRelease) {
-            return watchWithQueue(name, lock, seen, onRelease);
+        public ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease) {
+            return watchWithQueue(name, lock, onRelease);
         }
     }
 
@@ -633,24 +639,42 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         return givenUp.noted();
     }
 
-    /** Number of busy revisions kept for watches not yet made (for tests). */
-    int pendingWatchRevisions() {
-        return busyRevisions.size();
-    }
-
     @Override
     void closeBackend() {
         // the session's revocation (by the base class) deletes every key still attached to it
     }
 
-    /** A watch of one key or range that runs the callback on a deletion or on a failure of the watch. */
+    /**
+     * A watch of one key or range that runs the callback on a deletion or on a failure of the
+     * watch, confirmed by the server before its constructor returns.
+     *
+     * <pre>
+     * It starts at the server's present, never at an earlier revision: etcd serves a watch that
+     * starts in the past ("unsynced") from a catch-up loop that runs every 100 ms, so a waiter
+     * watching from the revision of its busy attempt heard a release up to 100 ms late whenever
+     * anything was written in between (two JVMs handing a lock over made 59 acquisitions a second
+     * that way, and 157 with watches from the present, 2026-12-07). What a watch from the present
+     * cannot see, a release between the busy attempt and the watch, the next attempt does: the
+     * engine tries again once watch() returns, and the constructor returns only once the server
+     * has confirmed the watch (the created notification), so every release after that attempt
+     * is delivered. Without a confirmation within CONFIRM_NANOS the watch counts as inactive
+     * until it comes, and the engine re-checks on its short timer meanwhile.
+     * </pre>
+     */
     static final class KeyWatch implements ReleaseWatch {
-        private final Watch.Watcher watcher;
-        private volatile boolean active = true;
+        /** How long the constructor waits for the server's confirmation of the watch. */
+        static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-        KeyWatch(Client client, ByteSequence key, WatchOption option, Runnable onRelease) {
-            watcher = client.getWatchClient().watch(key, option, Watch.listener(
+        private final Watch.Watcher watcher;
+        private final java.util.concurrent.CountDownLatch created = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean ended;
+
+        KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onRelease) {
+            watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), Watch.listener(
                     response -> {
+                        if (response.isCreatedNotify()) {
+                            created.countDown();
+                        }
                         for (WatchEvent e : response.getEvents()) {
                             if (e.getEventType() == WatchEvent.EventType.DELETE) {
                                 onRelease.run();
@@ -658,23 +682,43 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                         }
                     },
                     error -> {
-                        active = false;
+                        ended = true;
+                        created.countDown();
                         onRelease.run();
                     },
                     () -> {
-                        active = false;
+                        ended = true;
+                        created.countDown();
                         onRelease.run();
                     }));
+            boolean interrupted = false;
+            long end = System.nanoTime() + CONFIRM_NANOS;
+            try {
+                for (long left = CONFIRM_NANOS; left > 0; left = end - System.nanoTime()) {
+                    try {
+                        if (created.await(left, TimeUnit.NANOSECONDS)) {
+                            break;
+                        }
+                    } catch (InterruptedException e) {
+                        // kept for the caller, whose own wait decides what an interrupt means
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
 
         @Override
         public boolean isActive() {
-            return active;
+            return created.getCount() == 0 && !ended;
         }
 
         @Override
         public void close() {
-            active = false;
+            ended = true;
             watcher.close();
         }
     }

@@ -225,7 +225,6 @@ class EtcdFaultTest {
             assertThat(rwHolder.release()).isNull();
             waiter.get(30, TimeUnit.SECONDS);
         }
-        assertThat(((EtcdTxnBackend) waiterJvm.backend).pendingWatchRevisions()).isZero();
         assertThat(waiterJvm.readWriteBackend.trackedEntries()).isZero();
         assertThat(holderJvm.readWriteBackend.trackedEntries()).isZero();
     }
