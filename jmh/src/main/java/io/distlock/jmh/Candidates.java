@@ -483,13 +483,15 @@ final class Candidates {
     }
 
     /**
-     * The floor on etcd: one transaction that creates the key with a lease if it is absent, and a
-     * delete. The lease is granted once (a session), as a lock built for speed would do.
+     * The floor on etcd: one transaction that creates the key with a random token and a lease if
+     * it is absent, and one that deletes it only if it still holds that token (compare-and-delete,
+     * as RawRedis releases). The lease is granted once (a session), as a lock built for speed would do.
      */
     static final class RawEtcd implements Candidate {
         private final Client client;
         private final ByteSequence key;
         private final long lease;
+        private ByteSequence token;
 
         RawEtcd(Client client, String key) {
             this.client = client;
@@ -506,17 +508,23 @@ final class Candidates {
 
         @Override
         public boolean tryLock() throws Exception {
+            ByteSequence t = ByteSequence.from(UUID.randomUUID().toString(), StandardCharsets.UTF_8);
             TxnResponse r = client.getKVClient().txn()
                     .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(key, ByteSequence.from("x", StandardCharsets.UTF_8),
-                            PutOption.builder().withLeaseId(lease).build()))
+                    .Then(Op.put(key, t, PutOption.builder().withLeaseId(lease).build()))
                     .commit().get(10, TimeUnit.SECONDS);
+            if (r.isSucceeded()) {
+                token = t;
+            }
             return r.isSucceeded();
         }
 
         @Override
         public void unlock() throws Exception {
-            client.getKVClient().delete(key).get(10, TimeUnit.SECONDS);
+            client.getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(token)))
+                    .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT))
+                    .commit().get(10, TimeUnit.SECONDS);
         }
 
         @Override
