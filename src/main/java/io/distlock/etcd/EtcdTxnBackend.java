@@ -267,19 +267,23 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     private AcquireResult refused(String name, String token, long leaseMillis,
                                   io.distlock.internal.HandOverReservations.Reservation r, long timeoutNanos) {
         long left = r.millisLeft();
+        long start = System.nanoTime();
         TxnResponse t = markWaitingAndRead(name, token, deadline(timeoutNanos));
         if (!t.isSucceeded() || !t.getGetResponses().get(0).getKvs().isEmpty()) {
             reservations.end(name, r);
             return AcquireResult.busy(-1);
         }
-        java.util.Set<String> stillWaiting = java.util.Set.of(waitingTokens(name, t.getGetResponses().get(1)).split(","));
+        java.util.Set<String> stillWaiting = new java.util.HashSet<>(
+                java.util.Arrays.asList(waitingTokens(name, t.getGetResponses().get(1)).split(",")));
         for (String waiter : r.mark().split(",")) {
             if (stillWaiting.contains(waiter)) {
                 return AcquireResult.busy(left);
             }
         }
         reservations.end(name, r);
-        return acquireFree(name, token, leaseMillis, true, timeoutNanos);
+        // the same call's budget, less what the read took
+        long rest = timeoutNanos == Long.MAX_VALUE ? timeoutNanos : timeoutNanos - (System.nanoTime() - start);
+        return rest > 0 ? acquireFree(name, token, leaseMillis, true, rest) : AcquireResult.busy(0);
     }
 
     /**
@@ -541,6 +545,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             }
 
             @Override
+            public boolean awaitsConfirmation() {
+                return lock.awaitsConfirmation() || queue.awaitsConfirmation();
+            }
+
+            @Override
             public void close() {
                 lock.close();
                 queue.close();
@@ -645,35 +654,34 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     }
 
     /**
-     * A watch of one key or range that runs the callback on a deletion or on a failure of the
-     * watch, confirmed by the server before its constructor returns.
+     * A watch of one key or range that runs the callback on a deletion, on a failure of the watch,
+     * and once when the server confirms it.
      *
      * <pre>
      * It starts at the server's present, never at an earlier revision: etcd serves a watch that
      * starts in the past ("unsynced") from a catch-up loop that runs every 100 ms, so a waiter
      * watching from the revision of its busy attempt heard a release up to 100 ms late whenever
-     * anything was written in between (two JVMs handing a lock over made 59 acquisitions a second
-     * that way, and 157 with watches from the present, 2026-12-07). What a watch from the present
-     * cannot see, a release between the busy attempt and the watch, the next attempt does: the
-     * engine tries again once watch() returns, and the constructor returns only once the server
-     * has confirmed the watch (the created notification), so every release after that attempt
-     * is delivered. Without a confirmation within CONFIRM_NANOS the watch counts as inactive
-     * until it comes, and the engine re-checks on its short timer meanwhile.
+     * anything was written in between (two JVMs handing a lock over made 51-54 acquisitions a
+     * second that way, 160 with watches from the present: docs/benchmarks/2026-12-07-etcd-watch).
+     * What a watch from the present cannot see, a release between the busy attempt and the
+     * watch, the engine's next attempt does: the watch awaits the server's confirmation (the
+     * created notification, which runs the callback) and the engine makes that attempt only
+     * after it (ReleaseWatch.awaitsConfirmation), so every release after that attempt is
+     * delivered. Nothing here blocks: a confirmation that is late only makes the engine re-check
+     * on its short timer meanwhile, within the caller's deadline.
      * </pre>
      */
     static final class KeyWatch implements ReleaseWatch {
-        /** How long the constructor waits for the server's confirmation of the watch. */
-        static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
         private final Watch.Watcher watcher;
-        private final java.util.concurrent.CountDownLatch created = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean created;
         private volatile boolean ended;
 
         KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onRelease) {
             watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), Watch.listener(
                     response -> {
                         if (response.isCreatedNotify()) {
-                            created.countDown();
+                            created = true;
+                            onRelease.run();   // the next attempt, made after this, sees what went before
                         }
                         for (WatchEvent e : response.getEvents()) {
                             if (e.getEventType() == WatchEvent.EventType.DELETE) {
@@ -683,37 +691,22 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     },
                     error -> {
                         ended = true;
-                        created.countDown();
                         onRelease.run();
                     },
                     () -> {
                         ended = true;
-                        created.countDown();
                         onRelease.run();
                     }));
-            boolean interrupted = false;
-            long end = System.nanoTime() + CONFIRM_NANOS;
-            try {
-                for (long left = CONFIRM_NANOS; left > 0; left = end - System.nanoTime()) {
-                    try {
-                        if (created.await(left, TimeUnit.NANOSECONDS)) {
-                            break;
-                        }
-                    } catch (InterruptedException e) {
-                        // kept for the caller, whose own wait decides what an interrupt means
-                        interrupted = true;
-                    }
-                }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
 
         @Override
         public boolean isActive() {
-            return created.getCount() == 0 && !ended;
+            return created && !ended;
+        }
+
+        @Override
+        public boolean awaitsConfirmation() {
+            return !created && !ended;
         }
 
         @Override

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  * The acquire loop: try once; if busy, watch for release announcements and try again at once (a
- * release between the first try and the watch would otherwise be missed); then park until an
+ * release between the first try and the watch would otherwise be missed; a watch the server has
+ * yet to confirm is waited for first, up to the short re-check time); then park until an
  * announcement arrives, the holder's lease would have run out, the deadline passes or, while
  * announcements are not flowing, a short re-check time. One token serves all busy attempts of an
  * acquisition (so a back end that queues on the server can find its request again, and its watch
@@ -215,7 +216,17 @@ final class AcquireLoop {
                     return false;
                 }
                 if (watch == null) {
+                    long before = releaseSignals.get();
                     watch = backend.watch(name, token, this::signalRelease);
+                    if (watch.awaitsConfirmation()) {
+                        // the next attempt must come after the server confirmed the watch, or a
+                        // release between the two could go unheard: the confirmation signals
+                        long pause = INACTIVE_RECHECK_NANOS;
+                        if (mode == AcquireMode.TIMED) {
+                            pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
+                        }
+                        interrupted |= park(before, pause, mode);
+                    }
                     continue;
                 }
                 long holderLease = result.holderLeaseMillis();

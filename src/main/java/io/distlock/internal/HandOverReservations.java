@@ -19,7 +19,9 @@ import java.util.function.LongSupplier;
  * else takes the lock. Nobody but the releasing factory is ever refused, which is why the
  * reservation is the factory's state and not something an uncontended acquisition has to read
  * on the server. How "someone else took it" is told is the back end's: each reservation carries
- * a back-end mark of the moment of the release (Redis: the fence counter; etcd: the revision).
+ * a back-end mark of the release (Redis: the fence counter at the release, which a take moves
+ * on; etcd: the tokens of the waiters marked at the release, whose marks go when they take the
+ * lock or give up).
  *
  * The window is three of the factory's smoothed acquire round trips (the engine's one estimate,
  * given through LockBackend.useRoundTripEstimate), between the back end's least window (a

@@ -14,6 +14,20 @@ public interface ReleaseWatch extends AutoCloseable {
      */
     boolean isActive();
 
+    /**
+     * Whether the watch waits for the server to confirm it, and may miss a release made before
+     * the confirmation. While it does, the engine makes its next attempt (the one that sees a
+     * release made before the watch) only after {@code onRelease} has run or a short re-check
+     * time has passed; a back end whose watch says so runs {@code onRelease} once the
+     * confirmation comes. The default, for watches that announce every release from the moment
+     * they are made (or report {@link #isActive()} false while they cannot): {@code false}.
+     *
+     * @return {@code true} while a confirmation is awaited
+     */
+    default boolean awaitsConfirmation() {
+        return false;
+    }
+
     /** Stops announcements to this watch. Idempotent. */
     @Override
     void close();
