@@ -54,8 +54,9 @@ import java.util.concurrent.TimeUnit;
  *   release  txn: if value(key) == token then delete(key), delete(q) else delete(q)
  * The check that the token is the oldest and the take are two steps, which is safe: keys only
  * join the queue at its tail and only leave it, so the head stays the head until it leaves.
- * Waiters watch the lock key and the queue range; an untimed tryLock() takes a free lock without
- * queueing, as on a fair ReentrantLock.
+ * A waiter watches the key just ahead of its own in the queue, and the lock key once it heads the
+ * queue (FairWaiters), so that a release or a take wakes one waiter; an untimed tryLock() takes
+ * a free lock without queueing, as on a fair ReentrantLock.
  *
  * Release works from the token alone, so it also removes the key of an acquisition whose answer
  * was lost (the key would otherwise live as long as the session, that is for ever). A request of
@@ -98,6 +99,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * create revision (fair) or racing for the free key (non-fair).
      */
     private final Ordering ordering;
+    /** What each fair waiter watches (see FairWaiters). */
+    private final FairWaiters fairWaiters;
     /** The tokens whose late requests may not write (see TokenTombstones). */
     private final TokenTombstones givenUp;
     /** Whether released locks are reserved for other processes' waiters: non-fair with the watchdog on. */
@@ -123,6 +126,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                    String where, EtcdSessions sessions, boolean fair) {
         super(client, ownsClient, prefix, "x", timeout, watchdog, where, sessions);
         this.ordering = fair ? new Queueing() : new Racing();
+        this.fairWaiters = new FairWaiters(client);
         this.givenUp = new TokenTombstones(prefix);
         this.reserves = !fair && watchdog;
     }
@@ -324,15 +328,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         ByteSequence key = key(name);
         ByteSequence queue = fairQueue(name);
         ByteSequence mine = queue.concat(EtcdCalls.bytes(token));
+        // what is ahead: on queueing, the two newest keys (this one and the one before it); later,
+        // the newest key created before this one, or this key itself if its revision is unknown
+        Long queuedAt = fairWaiters.queuedAt(token);
+        Op ahead = queuedAt == null ? Op.get(mine, GetOption.builder().withKeysOnly(true).build())
+                : Op.get(queue, GetOption.builder().isPrefix(true).withKeysOnly(true)
+                        .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.DESCEND)
+                        .withMaxCreateRevision(queuedAt - 1).withLimit(1).build());
         TxnResponse r = sessions.withSession(deadline, s -> givenUp.sending(token, s, () -> await(client.getKVClient().txn()
                 .If(new Cmp(mine, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
                 .Then(Op.put(mine, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
-                        Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
-                .Else(Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT))
+                        Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT), Op.get(queue, NEWEST_TWO))
+                .Else(Op.get(queue, OLDEST), Op.get(key, GetOption.DEFAULT), ahead)
                 .commit(), deadline, "queue")));
         List<io.etcd.jetcd.kv.GetResponse> reads = r.getGetResponses();
         List<KeyValue> oldest = reads.get(0).getKvs();
-        if (!oldest.isEmpty() && oldest.get(0).getKey().equals(mine) && reads.get(1).getKvs().isEmpty()) {
+        boolean head = !oldest.isEmpty() && oldest.get(0).getKey().equals(mine);
+        fairWaiters.watchNext(token, head ? FairWaiters.Target.key(key) : keyAhead(token, mine, queue, r, queuedAt));
+        if (head && reads.get(1).getKvs().isEmpty()) {
             EtcdSession[] used = new EtcdSession[1];
             TxnResponse t;
             if (watchdog) {
@@ -350,6 +363,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 }
             }
             if (t.isSucceeded()) {
+                fairWaiters.forget(token);
                 leases.put(token, used[0]);
                 return AcquireResult.acquired(t.getHeader().getRevision(), Math.max(used[0].millisValidFrom(start), 0L));
             }
@@ -358,6 +372,35 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             }
         }
         return AcquireResult.busy(-1);
+    }
+
+    /** The two newest keys of a range by create revision. */
+    private static final GetOption NEWEST_TWO = GetOption.builder().isPrefix(true).withKeysOnly(true)
+            .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.DESCEND)
+            .withLimit(2).build();
+
+    /**
+     * What a queued waiter that does not head the queue watches, from its queueing transaction
+     * {@code r}: the key just ahead of its own {@code mine}, or the whole queue while that is
+     * unknown. Notes its own key's create revision when {@code r} tells it.
+     */
+    private FairWaiters.Target keyAhead(String token, ByteSequence mine, ByteSequence queue, TxnResponse r,
+                                        Long queuedAt) {
+        List<KeyValue> third = r.getGetResponses().get(2).getKvs();
+        if (r.isSucceeded()) {
+            // queued by this transaction: its key is the newest, the next newest is ahead
+            fairWaiters.queued(token, r.getHeader().getRevision());
+            return third.size() == 2 && third.get(0).getKey().equals(mine) ? FairWaiters.Target.key(third.get(1).getKey())
+                    : FairWaiters.Target.range(queue);
+        }
+        if (queuedAt != null) {
+            return third.isEmpty() ? FairWaiters.Target.range(queue) : FairWaiters.Target.key(third.get(0).getKey());
+        }
+        if (!third.isEmpty()) {
+            // queued already (an earlier attempt's answer was lost): its revision, for the next attempt
+            fairWaiters.queued(token, third.get(0).getCreateRevision());
+        }
+        return FairWaiters.Target.range(queue);
     }
 
     private TxnResponse takeFromQueue(ByteSequence key, ByteSequence mine, String token, EtcdSession lease,
@@ -396,6 +439,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     public ReleaseResult release(String name, String token) {
+        fairWaiters.forget(token);
         ByteSequence key = key(name);
         TxnResponse r = givenUp.releasing(token, record -> {
             // a token that owns the key was applied already (its unanswered request was the take,
@@ -528,33 +572,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 onRelease.run();
             };
         }
-        KeyWatch lock = new KeyWatch(client, key(name), WatchOption.builder().withNoPut(true), wake);
-        return ordering.watch(name, lock, wake);
-    }
-
-    /** A fair waiter's watch: the lock key and the queue. */
-    private ReleaseWatch watchWithQueue(String name, KeyWatch lock, Runnable onRelease) {
-        // a fair waiter also re-checks when a queued key goes (the head took the lock, gave up
-        // or died): every waiter of the name is woken then
-        KeyWatch queue = new KeyWatch(client, fairQueue(name), WatchOption.builder().withNoPut(true).isPrefix(true),
-                onRelease);
-        return new ReleaseWatch() {
-            @Override
-            public boolean isActive() {
-                return lock.isActive() && queue.isActive();
-            }
-
-            @Override
-            public boolean awaitsConfirmation() {
-                return lock.awaitsConfirmation() || queue.awaitsConfirmation();
-            }
-
-            @Override
-            public void close() {
-                lock.close();
-                queue.close();
-            }
-        };
+        return ordering.watch(name, token, wake);
     }
 
     /**
@@ -574,8 +592,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         /** The operations a release adds to withdraw a queued request of the token. */
         List<Op> withdrawal(String name, String token);
 
-        /** The watch of a waiter, given the lock key's. */
-        ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease);
+        /** The watch of a waiter. */
+        ReleaseWatch watch(String name, String token, Runnable onRelease);
     }
 
     /** Non-fair: waiters race for the free key. */
@@ -609,8 +627,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
 
         @Override
-        public ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease) {
-            return lock;
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            return new KeyWatch(client, key(name), WatchOption.builder().withNoPut(true), onRelease);
         }
     }
 
@@ -638,8 +656,9 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         }
 
         @Override
-        public ReleaseWatch watch(String name, KeyWatch lock, Runnable onRelease) {
-            return watchWithQueue(name, lock, onRelease);
+        public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+            // the key ahead, or the lock key at the head (see FairWaiters)
+            return fairWaiters.watch(token, FairWaiters.Target.key(key(name)), onRelease);
         }
     }
 
