@@ -344,7 +344,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         List<io.etcd.jetcd.kv.GetResponse> reads = r.getGetResponses();
         List<KeyValue> oldest = reads.get(0).getKvs();
         boolean head = !oldest.isEmpty() && oldest.get(0).getKey().equals(mine);
-        fairWaiters.watchNext(token, head ? FairWaiters.Target.key(key) : keyAhead(token, mine, queue, r, queuedAt));
+        FairWaiters.Target next = head ? FairWaiters.Target.key(key) : keyAhead(token, mine, queue, r, queuedAt);
         if (head && reads.get(1).getKvs().isEmpty()) {
             EtcdSession[] used = new EtcdSession[1];
             TxnResponse t;
@@ -371,6 +371,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 used[0].revokeInBackground();
             }
         }
+        fairWaiters.watchNext(token, next);
         return AcquireResult.busy(-1);
     }
 
@@ -397,7 +398,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             return third.isEmpty() ? FairWaiters.Target.range(queue) : FairWaiters.Target.key(third.get(0).getKey());
         }
         if (!third.isEmpty()) {
-            // queued already (an earlier attempt's answer was lost): its revision, for the next attempt
+            // queued, but its revision not noted (not reached today: the engine takes a new token
+            // after any failed attempt, and the queueing transaction notes it): for the next attempt
             fairWaiters.queued(token, third.get(0).getCreateRevision());
         }
         return FairWaiters.Target.range(queue);
@@ -694,6 +696,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         private final Watch.Watcher watcher;
         private volatile boolean created;
         private volatile boolean ended;
+        /** Closed here: jetcd completes the listener from close() itself, which is no news to tell. */
+        private volatile boolean closed;
 
         KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onRelease) {
             watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), Watch.listener(
@@ -710,12 +714,21 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     },
                     error -> {
                         ended = true;
-                        onRelease.run();
+                        if (!closed) {
+                            onRelease.run();
+                        }
                     },
                     () -> {
                         ended = true;
-                        onRelease.run();
+                        if (!closed) {
+                            onRelease.run();
+                        }
                     }));
+        }
+
+        /** Whether the watch failed, ended or was closed (a failed one is not resumed here). */
+        boolean hasEnded() {
+            return ended;
         }
 
         @Override
@@ -730,6 +743,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
         @Override
         public void close() {
+            closed = true;
             ended = true;
             watcher.close();
         }

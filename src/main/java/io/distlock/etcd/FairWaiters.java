@@ -15,21 +15,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the taker's queue key goes): with eight JVMs queued, seven transactions per hand-over for one
  * that could succeed. Watching only the key ahead wakes one waiter when that key goes (it took
  * the lock, gave up, or its session died), and only the head waits for the release. The queue is
- * ordered by create revision and keys only leave it, so the key ahead of a waiter changes only
- * when that key goes, and a waiter whose key ahead went re-reads the queue and watches the next
- * one ahead, or the lock key if it now heads the queue.
+ * ordered by create revision and keys only leave it, so while a waiter's own key stays, the key
+ * ahead of it changes only when that key goes, and a waiter whose key ahead went re-reads the
+ * queue and watches the next one ahead, or the lock key if it now heads the queue. A waiter whose
+ * own key went with its session (the JVM stopped past the session's TTL) hears of it from the
+ * engine's re-check (every second) and queues again at the tail; watching its own key too would
+ * tell it at once, for a second watch per waiter: not done.
  *
  * A waiter learns its own key's create revision from its first (queueing) transaction; every
- * later attempt reads the newest key created before it. Until it knows (an answer that was lost,
- * after which the key was found queued already), it watches the whole queue, as every waiter
- * did before.
+ * later attempt reads the newest key created before it. Until it knows, it watches the whole
+ * queue.
  *
  * Moving a watch to another key makes a new KeyWatch, which runs the callback once the server
  * confirms it: the engine then tries again, and that attempt sees whatever happened to the new
- * key before the watch did.
+ * key before the watch did. A waiter that finds itself at the head with the lock free takes it
+ * and moves nothing.
  *
- * Written and read by the acquiring thread (each attempt, its watch, its end); the KeyWatch
- * callbacks run on jetcd's threads and touch nothing here.
+ * The watches are made, moved and closed by the acquiring thread (each attempt, its watch, its
+ * end); a token is forgotten by whichever thread releases or withdraws it (concurrent maps); the
+ * KeyWatch callbacks run on jetcd's threads and touch nothing here.
  * </pre>
  */
 final class FairWaiters {
@@ -120,7 +124,10 @@ final class FairWaiters {
         }
 
         void moveTo(Target next) {
-            if (closed || next.sameAs(target)) {
+            EtcdTxnBackend.KeyWatch now = current;
+            if (closed || next.sameAs(target) && now != null && !now.hasEnded()) {
+                // the same target, watched: a watch that failed is made again (jetcd resumes it,
+                // but the engine would re-check on its short timer for the rest of the wait)
                 return;
             }
             WatchOption.Builder option = WatchOption.builder().withNoPut(true);
