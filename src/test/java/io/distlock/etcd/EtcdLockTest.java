@@ -414,6 +414,48 @@ class EtcdLockTest {
     }
 
     /** The tokens marked as waiting for lock {@code name}, as the operators' view shows them. */
+    @Test
+    void aReservationEndsOnceTheWaitersItNamesHadTheirTurnEvenIfTheyReleasedAgain() throws Exception {
+        // the waiter takes the lock and releases it again before the releasing factory asks for
+        // it: nobody it reserved the lock for waits any more, so its next waiting attempt takes
+        // the free lock at once (a reservation that ended only on seeing the key taken, or on a
+        // watch, refused it for the rest of the window; the two factories of a hand-over loop
+        // then sat refused by each other)
+        EtcdLockFactory a = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults());
+        EtcdLockFactory b = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults());
+        EtcdTxnBackend releaser = (EtcdTxnBackend) io.distlock.testing.Backends.of(a);
+        String name = "reservation-ends";
+        EtcdLock lock = a.getLock(name);
+        EtcdLock other = b.getLock(name);
+        // the reservation lasts 30-50 ms: on a machine slow enough for the hand-over to outlast
+        // it, the case cannot be set up; tried up to 10 times
+        for (int tries = 0; tries < 10; tries++) {
+            lock.lock();
+            Future<?> waiter = pool.submit(() -> {
+                other.lock();
+                other.unlock();
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiting(a, name).size() == 1);
+            lock.unlock();
+            waiter.get(10, TimeUnit.SECONDS);
+            if (releaser.reservedForOthersMillis(name) <= 5) {
+                continue;
+            }
+            // one waiting attempt, straight through the back end as the engine makes it
+            String token = UUID.randomUUID().toString().replace("-", "");
+            io.distlock.spi.AcquireResult r = releaser.tryAcquire(name, token, 30_000, true, TimeUnit.SECONDS.toNanos(5));
+            try {
+                assertThat(r.isAcquired()).as("the waiting attempt took the free lock at once").isTrue();
+                assertThat(releaser.reservedForOthersMillis(name)).as("the reservation ended").isZero();
+            } finally {
+                releaser.release(name, token);
+            }
+            return;
+        }
+        throw new AssertionError("the hand-over outlasted the reservation in 10 tries: the case was never set up");
+    }
+
     private static List<String> waiting(EtcdLockFactory f, String name) {
         return f.admin().state(name).waiters().getOrDefault(io.distlock.spi.LockState.WAITING, List.of());
     }
