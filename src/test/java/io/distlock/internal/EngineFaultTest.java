@@ -129,6 +129,60 @@ class EngineFaultTest {
     }
 
     @Test
+    void aWatchAwaitingTheServersConfirmationHoldsTheNextAttemptBackWithinTheDeadlineOnly() throws Exception {
+        // a watch whose confirmation never comes (etcd frozen right after the busy answer): the
+        // engine waits for it before its next attempt, but never past the caller's deadline (an
+        // earlier etcd watch waited 500 ms for it and ran a 100 ms tryLock to 584 ms)
+        List<Long> attemptsAt = new CopyOnWriteArrayList<>();
+        List<Long> watchedAt = new CopyOnWriteArrayList<>();
+        Scripted backend = new Scripted(call -> AcquireResult.busy(-1)) {
+            @Override
+            public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                            long timeoutNanos) {
+                attemptsAt.add(System.nanoTime());
+                return super.tryAcquire(name, token, leaseMillis, willWait, timeoutNanos);
+            }
+
+            @Override
+            public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+                watchedAt.add(System.nanoTime());
+                return new ReleaseWatch() {
+                    @Override
+                    public boolean isActive() {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean awaitsConfirmation() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("n");
+        long start = System.nanoTime();
+        assertThat(sync.tryLock(100, TimeUnit.MILLISECONDS)).isFalse();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(tookMillis).as("returned by its deadline (generous bound)").isLessThan(100 + 400);
+        assertThat(watchedAt).hasSize(1);
+        // the attempt after the watch waited for the confirmation: the engine's short re-check
+        // (50 ms), not at once
+        assertThat(attemptsAt).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(1) - watchedAt.get(0)))
+                .as("ms from the watch to the next attempt").isGreaterThanOrEqualTo(40);
+        // a deadline shorter than that pause is kept too
+        attemptsAt.clear();
+        start = System.nanoTime();
+        assertThat(sync.tryLock(10, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("a 10 ms tryLock, generous bound")
+                .isLessThan(10 + 300);
+    }
+
+    @Test
     void aTimedAcquisitionBoundsEachCallByTheTimeLeftAndNeverRetriesPastItsDeadline() throws Exception {
         List<Long> budgets = new CopyOnWriteArrayList<>();
         Scripted backend = new Scripted(call -> {
