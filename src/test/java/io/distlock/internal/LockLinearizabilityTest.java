@@ -51,8 +51,9 @@ import org.junit.jupiter.api.Test;
  * holding thread's own, which no other thread can observe. The thread's number is an argument
  * of every operation, for the model only: the engine sees the thread that calls it.
  *
- * <p>Read/write locks are not checked here: the in-memory store implements the exclusive SPI
- * ({@link io.distlock.spi.LockBackend}), not {@link io.distlock.spi.ReadWriteLockBackend}.
+ * <p>Read/write locks are checked by {@link ReadWriteLockLinearizabilityTest}, over the in-memory
+ * read/write store ({@link InMemoryReadWriteBackend}, the {@link io.distlock.spi.ReadWriteLockBackend}
+ * beside this store's {@link io.distlock.spi.LockBackend}).
  */
 @org.junit.jupiter.api.Tag("model-checking")   // run first, in a JVM of its own (see pom.xml)
 public class LockLinearizabilityTest {
