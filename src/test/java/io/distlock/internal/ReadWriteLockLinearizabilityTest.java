@@ -1,18 +1,13 @@
 package io.distlock.internal;
 
-import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.forClasses;
 
 import io.distlock.LockOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.Options;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -251,27 +246,15 @@ public class ReadWriteLockLinearizabilityTest {
     /** The scenarios under the model checker: their interleavings, switching at shared-memory accesses. */
     @Test
     void modelChecking() throws Exception {
-        check(new ModelCheckingOptions().invocationsPerIteration(MODEL_CHECKING_INVOCATIONS)
-                // the store is the server, one atomic step per call (class comment); the token's
-                // random bytes and the events decide nothing: not explored
-                .addGuarantee(forClasses(c -> c.startsWith(InMemoryReadWriteBackend.class.getName()))
-                        .allMethods().treatAsAtomic())
-                .addGuarantee(forClasses(LockEvents.class.getName(), "java.security.SecureRandom",
-                        "java.util.HexFormat").allMethods().ignore()),
-                scenarios(MODEL_CHECKED_RANDOM));
+        LincheckRuns.modelChecking(ReadWriteLockLinearizabilityTest.class, ReentrantReadWriteLockModel.class,
+                InMemoryReadWriteBackend.class, MODEL_CHECKING_INVOCATIONS, scenarios(MODEL_CHECKED_RANDOM));
     }
 
     /** The scenarios on real threads, run over and over (what the JIT and the hardware reorder). */
     @Test
     void stress() throws Exception {
-        check(new StressOptions().invocationsPerIteration(STRESS_INVOCATIONS), scenarios(STRESSED_RANDOM));
-    }
-
-    private static void check(Options<?, ?> options, List<ExecutionScenario> scenarios) {
-        options.iterations(0)   // only the scenarios given
-                .sequentialSpecification(ReentrantReadWriteLockModel.class);
-        scenarios.forEach(options::addCustomScenario);
-        options.check(ReadWriteLockLinearizabilityTest.class);
+        LincheckRuns.stress(ReadWriteLockLinearizabilityTest.class, ReentrantReadWriteLockModel.class,
+                STRESS_INVOCATIONS, scenarios(STRESSED_RANDOM));
     }
 
     /**
@@ -325,27 +308,13 @@ public class ReadWriteLockLinearizabilityTest {
      */
     @SafeVarargs
     private static ExecutionScenario scenario(List<String>... threads) {
-        List<List<Actor>> parallel = new ArrayList<>();
-        for (int t = 0; t < threads.length; t++) {
-            if (!threads[t].get(threads[t].size() - 1).equals("unlockAll")) {
-                throw new IllegalArgumentException("a thread that may hold the lock at its end blocks the others");
-            }
-            int firstRead = Math.min(indexOr(threads[t], "readLock"), indexOr(threads[t], "readTryLock"));
-            if (threads[t].lastIndexOf("writeLock") > firstRead) {
+        for (List<String> thread : threads) {
+            int firstRead = Math.min(indexOr(thread, "readLock"), indexOr(thread, "readTryLock"));
+            if (thread.lastIndexOf("writeLock") > firstRead) {
                 throw new IllegalArgumentException("a thread that may hold a read lock waits for itself in writeLock");
             }
-            List<Actor> actors = new ArrayList<>();
-            for (String operation : threads[t]) {
-                try {
-                    actors.add(new Actor(ReadWriteLockLinearizabilityTest.class.getMethod(operation, int.class),
-                            List.of(t)));
-                } catch (NoSuchMethodException e) {
-                    throw new IllegalArgumentException(operation, e);
-                }
-            }
-            parallel.add(actors);
         }
-        return new ExecutionScenario(List.of(), parallel, List.of(), null);
+        return LincheckRuns.scenario(ReadWriteLockLinearizabilityTest.class, List.of(threads));
     }
 
     /** The first index of {@code operation} in {@code thread}, or its size if absent. */
