@@ -49,8 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *             I queue again with a new key rather than enter beside a writer who no longer
  *             waits for me; if nothing blocks me, a second txn rewrites my key only if it is
  *             still the one I created, and its revision is my fencing token
- *   wait      watch deletes of the blocking range from the present (confirmed before the
- *             engine's next re-check, which sees what went before: see EtcdTxnBackend.KeyWatch)
+ *   wait      watch deletes of the blocking range from the present; the engine's next
+ *             re-check waits for the server's confirmation of the watch and sees what went
+ *             before (see EtcdTxnBackend.KeyWatch)
  *   release   delete my key (computed from the token, so an acquisition whose answer was lost
  *             is removed too, and a request of it that arrives later writes nothing: see
  *             TokenTombstones); give up: the same
@@ -585,8 +586,8 @@ final class EtcdReadWriteBackend implements ReadWriteLockBackend {
 
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            // from the server's present, confirmed before it returns (see KeyWatch): the engine's
-            // next attempt sees what went before
+            // from the server's present; the engine's next attempt waits for the server's
+            // confirmation of it (see KeyWatch) and sees what went before
             return new EtcdTxnBackend.KeyWatch(client, blockers(name),
                     WatchOption.builder().isPrefix(true).withNoPut(true), onRelease);
         }
