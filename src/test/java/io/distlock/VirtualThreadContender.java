@@ -1,5 +1,6 @@
 package io.distlock;
 
+import io.distlock.etcd.EtcdLockFactory;
 import io.distlock.redis.RedisLockFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,8 +15,9 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * The other JVM of {@link VirtualThreadTest}'s cross-process test: many virtual threads contend
- * for a few names on Redis, each critical section incrementing a per-name counter by GET and SET
- * (a lost update shows an overlap). Args: host, port, key prefix, names, threads, rounds. Prints
+ * for a few names, each critical section incrementing a per-name counter on Redis by GET and SET
+ * (a lost update shows an overlap). Args: host, port, key prefix, names, threads, rounds, and
+ * optionally etcd endpoints (comma-separated): then the locks are etcd's, else Redis'. Prints
  * READY, waits for GO on standard input, then prints DONE and the acquisitions it made.
  */
 public final class VirtualThreadContender {
@@ -30,7 +32,10 @@ public final class VirtualThreadContender {
         int names = Integer.parseInt(args[3]);
         int threads = Integer.parseInt(args[4]);
         int rounds = Integer.parseInt(args[5]);
-        try (DistributedLockFactory locks = RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix).build();
+        DistributedLockFactory factory = args.length > 6
+                ? EtcdLockFactory.builder().endpoints(args[6].split(",")).keyPrefix(prefix).build()
+                : RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix).build();
+        try (DistributedLockFactory locks = factory;
              RedisClient counters = RedisClient.builder().hostAndPort(host, port).build()) {
             System.out.println("READY");
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

@@ -279,6 +279,15 @@ public final class EtcdLockFactory extends AbstractDistributedLockFactory<EtcdLo
         }
 
         private EtcdLockFactory create(Client etcd, boolean ownsClient, String where) {
+            // jetcd makes its gRPC channel and each service's stub on first use, under its locks
+            // and loading classes: done here, on the building thread, and not by the first lock()
+            // (on a virtual thread, that pinned its carrier); nothing is sent yet
+            etcd.getKVClient();
+            etcd.getLeaseClient();
+            etcd.getWatchClient();
+            if (flavour != EtcdFlavour.TRANSACTION) {
+                etcd.getLockClient();
+            }
             long leaseMillis = options().leaseTime().toMillis();
             boolean watchdog = options().watchdog();
             long ttlSeconds = Math.max(1L, (leaseMillis + 999) / 1000);
