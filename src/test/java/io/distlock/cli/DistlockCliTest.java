@@ -189,6 +189,68 @@ class DistlockCliTest {
         }
     }
 
+    /**
+     * The case the command is for: the holder is another JVM that stopped answering (SIGSTOP),
+     * with 25 s of its lease left. The operator inspects the lock, frees it naming that holder,
+     * and a waiter here gets it at once with a higher fencing token; when the frozen JVM wakes up
+     * and unlocks, it is told its lease was lost, and the new holder keeps the lock.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"redis", "etcd-transaction", "etcd-lock-service"})
+    void forceReleaseFreesTheLockOfAFrozenHolderProcess(String kind) throws Exception {
+        String prefix = kind.startsWith("etcd") ? "cli/" + UUID.randomUUID() + "/" : "cli:" + UUID.randomUUID() + ":";
+        Target t = target(kind, prefix);
+        String spec = kind.equals("redis") ? "redis:" + redis.first().host() + ":" + redis.first().port()
+                : (kind.equals("etcd-transaction") ? "etcd-txn:" : "etcd-lock-service:")
+                        + String.join(",", etcd.get().endpoints());
+        try (io.distlock.testing.JvmProcess frozen = io.distlock.testing.JvmProcess.start(io.distlock.LockWorker.class,
+                spec, prefix, "hold", "orders/9", Long.toString(LEASE.toMillis()));
+             DistributedLockFactory here = t.factory().get()) {
+            String locked = frozen.awaitLine("LOCKED", Duration.ofSeconds(60));
+            long oldToken = Long.parseLong(locked.substring("LOCKED ".length()).trim());
+            frozen.freeze();
+
+            CompletableFuture<Long> took = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+            DistributedLock lock = here.getLock("orders/9");
+            Thread w = new Thread(() -> {
+                lock.lock();
+                took.complete(lock.getFencingToken());
+                try {
+                    letGo.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                lock.unlock();
+            }, "cli-test-next-holder");
+            w.setDaemon(true);
+            w.start();
+            io.distlock.testing.Waiter.awaitParked(w);
+
+            Run inspect = cli(args(t, "inspect", "orders/9"));
+            assertThat(inspect.exit()).as(inspect.err()).isZero();
+            String holder = line(inspect.out(), "holder:");
+            long released = System.nanoTime();
+            Run force = cli(args(t, "force-release", "orders/9", "--holder", holder));
+            assertThat(force.exit()).as(force.err()).isZero();
+            long token = took.get(10, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - released)).as("the waiter got the lock long before the lease ran out")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertThat(token).as("fencing token after the forced release").isGreaterThan(oldToken);
+
+            frozen.thaw();
+            frozen.send("unlock");
+            assertThat(frozen.awaitLine("LEASE_LOST", Duration.ofSeconds(30)))
+                    .as("the woken holder is told its lease was lost").isNotNull();
+            assertThat(frozen.waitFor(Duration.ofSeconds(30))).isZero();
+            assertThat(lock.isLocked()).as("its unlock did not free the new holder's lock").isTrue();
+            letGo.countDown();
+            w.join(10_000);
+            assertThat(w.isAlive()).isFalse();
+            assertThat(lock.isLocked()).isFalse();
+        }
+    }
+
     /** The first line of {@code out} that starts with {@code start}, without it, trimmed. */
     private static String line(String out, String start) {
         return out.lines().filter(l -> l.startsWith(start)).findFirst().orElseThrow(
