@@ -156,6 +156,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         private String sentinelMaster;
         private java.util.Set<HostAndPort> sentinels;
         private JedisClientConfig clientConfig;
+        private JedisClientConfig sentinelClientConfig;
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
         private int replicaAcks;
         private Duration replicaWait = Duration.ZERO;
@@ -239,17 +240,18 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * to the new one when they announce a failover. The
          * {@linkplain #clientConfig client configuration} applies to the primary and its
          * replicas; the sentinels are reached with its timeouts and TLS settings but without
-         * its credentials (for sentinels that need credentials, build the Jedis Sentinel client
-         * yourself and pass it to {@link #client}). What a failover means for the locks held on
-         * the old primary is in {@code docs/deployments.md}: replication is asynchronous, so a
-         * lock whose acquisition had not reached the promoted replica is lost, and its holder is
-         * told; {@link #replicaAcknowledgements} narrows that window.
+         * its credentials, unless a {@linkplain #sentinelClientConfig configuration of their own}
+         * is given (for sentinels that ask for a password or an ACL user). What a failover means
+         * for the locks held on the old primary is in {@code docs/deployments.md}: replication is
+         * asynchronous, so a lock whose acquisition had not reached the promoted replica is lost,
+         * and its holder is told; {@link #replicaAcknowledgements} narrows that window.
          *
          * @param masterName the name the sentinels monitor the primary under
          * @param sentinels at least one sentinel address
          * @return this builder
          * @throws NullPointerException if an argument or a sentinel is {@code null}
          * @throws IllegalArgumentException if {@code masterName} is empty or {@code sentinels} is empty
+         * @see #sentinelClientConfig
          */
         public Builder sentinel(String masterName, java.util.Collection<HostAndPort> sentinels) {
             Objects.requireNonNull(masterName, "masterName");
@@ -284,6 +286,29 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          */
         public Builder clientConfig(JedisClientConfig clientConfig) {
             this.clientConfig = Objects.requireNonNull(clientConfig, "clientConfig");
+            return this;
+        }
+
+        /**
+         * Sets the Jedis configuration of the connections to the sentinels themselves (those that
+         * ask them for the primary and listen for their failover announcements), for sentinels
+         * that ask for credentials of their own ({@code requirepass} or an ACL user in their
+         * configuration) or are reached with other TLS settings than the primary. It is used as
+         * given: nothing of the {@linkplain #clientConfig client configuration} is added to it, so
+         * it carries its own timeouts and TLS settings; its database and client name do not
+         * apply to sentinels. Without it, the sentinels are reached with the client
+         * configuration's connect and socket timeouts and TLS settings, and without credentials.
+         *
+         * <p>Sentinels that refuse the credentials (or their absence) make {@link #build()} fail
+         * with a permanent {@link LockBackendException} that names the refusal.
+         *
+         * @param sentinelClientConfig the configuration of the sentinel connections
+         * @return this builder
+         * @throws NullPointerException if {@code sentinelClientConfig} is {@code null}
+         * @see #sentinel
+         */
+        public Builder sentinelClientConfig(JedisClientConfig sentinelClientConfig) {
+            this.sentinelClientConfig = Objects.requireNonNull(sentinelClientConfig, "sentinelClientConfig");
             return this;
         }
 
@@ -351,12 +376,14 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          *
          * @return the factory
          * @throws IllegalStateException if not exactly one of {@link #client},
-         *         {@link #hostAndPort} and {@link #clusterNodes} was given, or
-         *         {@link #clientConfig} was given with a client, or the
+         *         {@link #hostAndPort}, {@link #clusterNodes} and {@link #sentinel} was given, or
+         *         {@link #clientConfig} was given with a client, or
+         *         {@link #sentinelClientConfig} without {@link #sentinel}, or the
          *         {@linkplain #replicaAcknowledgements replicas' timeout} is not shorter than the lease
          * @throws LockBackendException if {@link #clusterNodes} were given and none of them
          *         answered with the cluster's slots, or {@link #sentinel} was given and no
-         *         sentinel named the primary
+         *         sentinel named the primary (permanent, naming the refusal, when the sentinels
+         *         refused the credentials or the TLS handshake)
          */
         public RedisLockFactory build() {
             if (replicaAcks > 0 && replicaWait.compareTo(options().leaseTime()) >= 0) {
@@ -368,6 +395,9 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             if (given != 1) {
                 throw new IllegalStateException(
                         "exactly one of client(...), hostAndPort(...), clusterNodes(...) or sentinel(...) must be set");
+            }
+            if (sentinelClientConfig != null && sentinels == null) {
+                throw new IllegalStateException("sentinelClientConfig(...) applies to sentinel(...) only");
             }
             if (client != null) {
                 if (clientConfig != null) {
@@ -417,7 +447,8 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 return create(cluster, true, "Redis Cluster at " + clusterNodes, maxClusterCall);
             }
             if (sentinels != null) {
-                JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                JedisClientConfig sentinelConfig = sentinelClientConfig != null ? sentinelClientConfig
+                        : DefaultJedisClientConfig.builder()
                         .connectionTimeoutMillis(config.getConnectionTimeoutMillis())
                         .socketTimeoutMillis(config.getSocketTimeoutMillis())
                         .ssl(config.isSsl())
@@ -435,8 +466,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                             .poolConfig(pool)
                             .build();
                 } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    // Jedis tells only that no sentinel answered: ask them once more for why
+                    java.util.List<String> refusals = sentinelRefusals(sentinelConfig);
                     throw new LockBackendException("Redis Sentinel " + sentinels + ": no sentinel named the primary '"
-                            + sentinelMaster + "' (" + e.getMessage() + ")", e);
+                            + sentinelMaster + "' (" + e.getMessage() + ")"
+                            + (refusals.isEmpty() ? "" : "; " + String.join("; ", refusals)),
+                            e, refusals.size() == sentinels.size());
                 }
                 return create(sentinel, true, "Redis primary '" + sentinelMaster + "' via Sentinel " + sentinels, maxCall);
             }
@@ -446,6 +481,30 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                     .poolConfig(pool)
                     .build();
             return create(created, true, "Redis at " + hostAndPort, maxCall);
+        }
+
+        /**
+         * Why the sentinels refused to name the primary, as far as it lasts (credentials refused,
+         * TLS handshake refused): one entry per sentinel that refused, none for one that is only
+         * unreachable or answers now.
+         */
+        private java.util.List<String> sentinelRefusals(JedisClientConfig sentinelConfig) {
+            java.util.List<String> refusals = new java.util.ArrayList<>();
+            for (HostAndPort address : sentinels) {
+                try (redis.clients.jedis.Jedis probe = new redis.clients.jedis.Jedis(address, sentinelConfig)) {
+                    probe.sentinelGetMasterAddrByName(sentinelMaster);
+                } catch (redis.clients.jedis.exceptions.JedisAccessControlException e) {
+                    refusals.add("sentinel " + address + " refused the authentication (" + e.getMessage()
+                            + "): sentinels that ask for credentials of their own need them in "
+                            + "sentinelClientConfig(...)");
+                } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    String fix = RedisBackend.permanentCause(e);
+                    if (fix != null) {
+                        refusals.add("sentinel " + address + ": " + e.getMessage() + " (" + fix + ")");
+                    }
+                }
+            }
+            return refusals;
         }
 
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
