@@ -25,7 +25,8 @@ import org.springframework.context.annotation.Import;
  *     application's {@code spring.data.redis.*} properties name: {@code url} or
  *     {@code host}/{@code port}, {@code username}, {@code password}, {@code database},
  *     {@code ssl.enabled}, {@code timeout}, {@code connect-timeout}, {@code client-name}, or
- *     {@code cluster.nodes}, or {@code sentinel.master} with {@code sentinel.nodes};</li>
+ *     {@code cluster.nodes}, or {@code sentinel.master} with {@code sentinel.nodes} (and the
+ *     sentinels' own {@code sentinel.username} and {@code sentinel.password});</li>
  * </ul>
  * each with the key prefix and lock options of {@link DistributedLockProperties}
  * ({@code distlock.*}), closed with the application context.

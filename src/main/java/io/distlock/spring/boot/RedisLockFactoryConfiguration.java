@@ -1,6 +1,7 @@
 package io.distlock.spring.boot;
 
 import io.distlock.DistributedLockFactory;
+import io.distlock.LockBackendException;
 import io.distlock.redis.RedisLockFactory;
 import java.net.URI;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
 
 /** The Redis factory, from {@code spring.data.redis.*}, unless etcd's endpoints are set. */
 @Configuration(proxyBeanMethods = false)
@@ -74,7 +76,8 @@ class RedisLockFactoryConfiguration {
                 .ifBound(d -> config.connectionTimeoutMillis(Math.toIntExact(d.toMillis())));
         binder.bind(prefix + "client-name", String.class).ifBound(config::clientName);
 
-        RedisLockFactory.Builder b = RedisLockFactory.builder().clientConfig(config.build())
+        JedisClientConfig clientConfig = config.build();
+        RedisLockFactory.Builder b = RedisLockFactory.builder().clientConfig(clientConfig)
                 .options(properties.toLockOptions());
         List<String> clusterNodes = binder.bind(prefix + "cluster.nodes", Bindable.listOf(String.class))
                 .orElse(List.of());
@@ -84,13 +87,52 @@ class RedisLockFactoryConfiguration {
         } else if (sentinelMaster != null) {
             b.sentinel(sentinelMaster, hostsAndPorts(binder.bind(prefix + "sentinel.nodes",
                     Bindable.listOf(String.class)).orElse(List.of())));
+            String sentinelUser = binder.bind(prefix + "sentinel.username", String.class).orElse(null);
+            String sentinelPassword = binder.bind(prefix + "sentinel.password", String.class).orElse(null);
+            if (hasText(sentinelUser) || hasText(sentinelPassword)) {
+                b.sentinelClientConfig(sentinelConfig(clientConfig, sentinelUser, sentinelPassword));
+            }
         } else {
             b.hostAndPort(host, port);
         }
         if (properties.getKeyPrefix() != null) {
             b.keyPrefix(properties.getKeyPrefix());
         }
-        return b.build();
+        try {
+            return b.build();
+        } catch (LockBackendException e) {
+            if (sentinelMaster != null && clusterNodes.isEmpty() && e.isPermanent()) {
+                throw new LockBackendException(e.getMessage() + " (the sentinels' own credentials are "
+                        + "spring.data.redis.sentinel.username and spring.data.redis.sentinel.password)", e, true);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The connections to the sentinels: the client's timeouts and TLS settings, with the
+     * sentinels' own credentials.
+     */
+    @SuppressWarnings("deprecation") // DefaultJedisClientConfig.Builder.ssl(boolean), as above
+    private static JedisClientConfig sentinelConfig(JedisClientConfig client, String user, String password) {
+        DefaultJedisClientConfig.Builder sentinel = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(client.getConnectionTimeoutMillis())
+                .socketTimeoutMillis(client.getSocketTimeoutMillis())
+                .ssl(client.isSsl())
+                .sslSocketFactory(client.getSslSocketFactory())
+                .sslParameters(client.getSslParameters())
+                .hostnameVerifier(client.getHostnameVerifier());
+        if (hasText(user)) {
+            sentinel.user(user);
+        }
+        if (hasText(password)) {
+            sentinel.password(password);
+        }
+        return sentinel.build();
+    }
+
+    private static boolean hasText(String s) {
+        return s != null && !s.isEmpty();
     }
 
     private static Set<HostAndPort> hostsAndPorts(List<String> nodes) {
