@@ -24,9 +24,11 @@ import org.springframework.context.annotation.Import;
  * <li>otherwise, with Jedis on the class path, a {@link RedisLockFactory} on the server the
  *     application's {@code spring.data.redis.*} properties name: {@code url} or
  *     {@code host}/{@code port}, {@code username}, {@code password}, {@code database},
- *     {@code ssl.enabled}, {@code timeout}, {@code connect-timeout}, {@code client-name}, or
- *     {@code cluster.nodes}, or {@code sentinel.master} with {@code sentinel.nodes} (and the
- *     sentinels' own {@code sentinel.username} and {@code sentinel.password});</li>
+ *     {@code ssl.enabled}, {@code timeout}, {@code connect-timeout}, {@code client-name},
+ *     {@code jedis.pool.max-active}, {@code jedis.pool.max-idle}, {@code jedis.pool.min-idle},
+ *     {@code jedis.pool.max-wait}, or {@code cluster.nodes}, or {@code sentinel.master} with
+ *     {@code sentinel.nodes} (and the sentinels' own {@code sentinel.username} and
+ *     {@code sentinel.password});</li>
  * </ul>
  * each with the key prefix and lock options of {@link DistributedLockProperties}
  * ({@code distlock.*}), closed with the application context.

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -19,7 +20,13 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 
-/** The Redis factory, from {@code spring.data.redis.*}, unless etcd's endpoints are set. */
+/**
+ * The Redis factory, from {@code spring.data.redis.*}, unless etcd's endpoints are set. The
+ * properties mean what they mean to Spring Boot's own Redis connection, with these differences:
+ * the factory's client is always pooled ({@code jedis.pool.enabled} is not read: its helper
+ * threads, release subscription and the application's threads share connections), and a
+ * {@code jedis.pool.max-wait} must be a finite wait shorter than the lease.
+ */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = "redis.clients.jedis.UnifiedJedis")
 @org.springframework.context.annotation.Conditional(EtcdLockFactoryConfiguration.NoEndpoints.class)
@@ -79,6 +86,7 @@ class RedisLockFactoryConfiguration {
         JedisClientConfig clientConfig = config.build();
         RedisLockFactory.Builder b = RedisLockFactory.builder().clientConfig(clientConfig)
                 .options(properties.toLockOptions());
+        applyPool(binder, b, properties);
         List<String> clusterNodes = binder.bind(prefix + "cluster.nodes", Bindable.listOf(String.class))
                 .orElse(List.of());
         String sentinelMaster = binder.bind(prefix + "sentinel.master", String.class).orElse(null);
@@ -129,6 +137,58 @@ class RedisLockFactoryConfiguration {
             sentinel.password(password);
         }
         return sentinel.build();
+    }
+
+    /**
+     * {@code spring.data.redis.jedis.pool.*}: Spring Boot's meaning (a negative max-active or
+     * max-idle is no limit), except that max-wait must be a finite wait shorter than the lease.
+     */
+    private static void applyPool(Binder binder, RedisLockFactory.Builder b, DistributedLockProperties properties) {
+        String pool = "spring.data.redis.jedis.pool.";
+        Integer maxActive = binder.bind(pool + "max-active", Integer.class).orElse(null);
+        Integer maxIdle = binder.bind(pool + "max-idle", Integer.class).orElse(null);
+        Integer minIdle = binder.bind(pool + "min-idle", Integer.class).orElse(null);
+        Duration maxWait = binder.bind(pool + "max-wait", Duration.class).orElse(null);
+        if (maxActive != null) {
+            apply(pool + "max-active", maxActive, b::poolMaxTotal);
+        }
+        if (maxIdle != null) {
+            apply(pool + "max-idle", maxIdle, b::poolMaxIdle);
+        }
+        if (minIdle != null) {
+            apply(pool + "min-idle", minIdle, b::poolMinIdle);
+            if (maxIdle != null && maxIdle >= 0 && minIdle > maxIdle) {
+                throw new IllegalArgumentException(pool + "min-idle (" + minIdle + ") must not exceed " + pool
+                        + "max-idle (" + maxIdle + ")");
+            }
+            int total = maxActive != null ? maxActive : RedisLockFactory.MAX_CALL_THREADS;
+            if (total >= 0 && minIdle > total) {
+                throw new IllegalArgumentException(pool + "min-idle (" + minIdle + ") must not exceed " + pool
+                        + "max-active (" + total + (maxActive == null ? ", the factory's default" : "") + ")");
+            }
+        }
+        if (maxWait != null) {
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException(pool + "max-wait must not be negative for the lock factory, "
+                        + "was " + maxWait + ": a call waiting for a connection without end could hold a lease "
+                        + "renewal until the lease is lost (leave it unset for one socket timeout)");
+            }
+            Duration lease = properties.toLockOptions().leaseTime();
+            if (maxWait.compareTo(lease) >= 0) {
+                throw new IllegalArgumentException(pool + "max-wait (" + maxWait + ") must be shorter than the "
+                        + "lease time (distlock.lease-time, " + lease + "): a renewal waiting that long for a "
+                        + "connection would lose its lease");
+            }
+            apply(pool + "max-wait", maxWait, b::poolMaxWait);
+        }
+    }
+
+    private static <T> void apply(String property, T value, Consumer<T> setter) {
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(property + " is " + value + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean hasText(String s) {
