@@ -9,10 +9,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLParameters;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.ssl.SslOptions;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -24,8 +30,9 @@ import redis.clients.jedis.JedisClientConfig;
  * The Redis factory, from {@code spring.data.redis.*}, unless etcd's endpoints are set. The
  * properties mean what they mean to Spring Boot's own Redis connection, with these differences:
  * the factory's client is always pooled ({@code jedis.pool.enabled} is not read: its helper
- * threads, release subscription and the application's threads share connections), and a
- * {@code jedis.pool.max-wait} must be a finite wait shorter than the lease.
+ * threads, release subscription and the application's threads share connections), a
+ * {@code jedis.pool.max-wait} must be a finite wait shorter than the lease, and TLS from an SSL
+ * bundle checks the server's host name.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = "redis.clients.jedis.UnifiedJedis")
@@ -35,7 +42,8 @@ class RedisLockFactoryConfiguration {
     @Bean
     @ConditionalOnMissingBean(DistributedLockFactory.class)
     @SuppressWarnings("deprecation") // DefaultJedisClientConfig.Builder.ssl(boolean), as RedisLockFactory uses it
-    RedisLockFactory redisLockFactory(DistributedLockProperties properties, Environment environment) {
+    RedisLockFactory redisLockFactory(DistributedLockProperties properties, Environment environment,
+                                      ObjectProvider<SslBundles> sslBundles) {
         Binder binder = Binder.get(environment);
         String prefix = "spring.data.redis.";
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
@@ -44,15 +52,21 @@ class RedisLockFactoryConfiguration {
         String user = binder.bind(prefix + "username", String.class).orElse(null);
         String password = binder.bind(prefix + "password", String.class).orElse(null);
         int database = binder.bind(prefix + "database", Integer.class).orElse(0);
-        boolean ssl = binder.bind(prefix + "ssl.enabled", Boolean.class).orElse(false);
+        String bundleName = binder.bind(prefix + "ssl.bundle", String.class).orElse(null);
+        if (bundleName != null && bundleName.isEmpty()) {
+            bundleName = null;
+        }
+        // as Spring Boot: TLS when ssl.enabled says so, which it does by default when a bundle is named
+        boolean ssl = binder.bind(prefix + "ssl.enabled", Boolean.class).orElse(bundleName != null);
         String url = binder.bind(prefix + "url", String.class).orElse(null);
         if (url != null) {
             URI uri = URI.create(url);
-            ssl = "rediss".equals(uri.getScheme());
-            if (!ssl && !"redis".equals(uri.getScheme())) {
+            boolean rediss = "rediss".equals(uri.getScheme());
+            if (!rediss && !"redis".equals(uri.getScheme())) {
                 throw new IllegalArgumentException("spring.data.redis.url must start with redis:// or rediss://, was "
                         + url);
             }
+            ssl |= rediss;
             host = uri.getHost();
             port = uri.getPort() > 0 ? uri.getPort() : 6379;
             if (uri.getUserInfo() != null) {
@@ -77,6 +91,9 @@ class RedisLockFactoryConfiguration {
             config.password(password);
         }
         config.database(database).ssl(ssl);
+        if (ssl && bundleName != null) {
+            applyBundle(config, bundle(bundleName, sslBundles));
+        }
         binder.bind(prefix + "timeout", Duration.class)
                 .ifBound(d -> config.socketTimeoutMillis(Math.toIntExact(d.toMillis())));
         binder.bind(prefix + "connect-timeout", Duration.class)
@@ -189,6 +206,41 @@ class RedisLockFactoryConfiguration {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(property + " is " + value + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The SSL bundle {@code spring.data.redis.ssl.bundle} names, or a failure that names it. */
+    private static SslBundle bundle(String name, ObjectProvider<SslBundles> sslBundles) {
+        SslBundles bundles = sslBundles.getIfAvailable();
+        if (bundles == null) {
+            throw new IllegalStateException("spring.data.redis.ssl.bundle names the SSL bundle '" + name
+                    + "', but the application context has no SslBundles (Spring Boot's SslAutoConfiguration "
+                    + "makes them from spring.ssl.bundle.*)");
+        }
+        try {
+            return bundles.getBundle(name);
+        } catch (NoSuchSslBundleException e) {
+            throw new IllegalStateException("spring.data.redis.ssl.bundle names the SSL bundle '" + name
+                    + "', which is not defined (spring.ssl.bundle.pem." + name + ".* or spring.ssl.bundle.jks."
+                    + name + ".*)", e);
+        }
+    }
+
+    /**
+     * TLS from the bundle: its SSL context (trust material, and the key for a client certificate),
+     * its enabled protocols and cipher suites, and a check of the server's host name (as Jedis
+     * makes when it is given no SSL parameters of its own).
+     */
+    private static void applyBundle(DefaultJedisClientConfig.Builder config, SslBundle bundle) {
+        SSLParameters parameters = new SSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        SslOptions options = bundle.getOptions();
+        if (options.getCiphers() != null) {
+            parameters.setCipherSuites(options.getCiphers());
+        }
+        if (options.getEnabledProtocols() != null) {
+            parameters.setProtocols(options.getEnabledProtocols());
+        }
+        config.sslSocketFactory(bundle.createSslContext().getSocketFactory()).sslParameters(parameters);
     }
 
     private static boolean hasText(String s) {
