@@ -70,8 +70,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * caller's thread. For a client the factory creates, the bound is known (its pool waits at most
  * one socket timeout for a connection); for a client given to the factory it is not, and every
  * attempt of a timed acquisition runs on a helper thread. The helper threads are bounded
- * (RedisLockFactory.MAX_CALL_THREADS per factory, the size of the pool of a client the factory
- * creates: more could only wait for a connection), since a frozen server holds each of them for
+ * (RedisLockFactory.MAX_CALL_THREADS per factory, fewer when the pool of a client the factory
+ * creates is smaller: more could only wait for a connection), since a frozen server holds each of them for
  * up to a whole call's bound whatever its caller's deadline: an attempt that finds them all busy
  * waits for one within its own time and is not sent if none came free in time; one that finds
  * MAX_QUEUED_CALLS attempts waiting already fails at once (not permanent: the engine retries
@@ -122,13 +122,13 @@ final class RedisBackend implements LockBackend {
     private final long maxCallNanos;
     /**
      * Runs the attempts of timed acquisitions that must not block past their deadline: at most
-     * RedisLockFactory.MAX_CALL_THREADS threads (a frozen server holds each for up to a call's
-     * whole bound), with at most MAX_QUEUED_CALLS attempts waiting for one; an attempt whose
-     * caller has given up by the time a thread is free is not sent.
+     * callThreads threads (RedisLockFactory.MAX_CALL_THREADS, or the pool's size if smaller; a
+     * frozen server holds each for up to a call's whole bound), with at most MAX_QUEUED_CALLS
+     * attempts waiting for one; an attempt whose caller has given up by the time a thread is
+     * free is not sent.
      */
-    private final ThreadPoolExecutor boundedCalls = new ThreadPoolExecutor(RedisLockFactory.MAX_CALL_THREADS,
-            RedisLockFactory.MAX_CALL_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_QUEUED_CALLS),
-            Threads.daemon("distlock-redis-call"));
+    private final ThreadPoolExecutor boundedCalls;
+    private final int callThreads;
     /** The most attempts that wait for a helper thread; one more fails at once. */
     static final int MAX_QUEUED_CALLS = 256;
 
@@ -139,11 +139,20 @@ final class RedisBackend implements LockBackend {
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos, boolean fair) {
-        this(client, ownsClient, prefix, retentionMillis, description, maxCallNanos, fair, 0, 0);
+        this(client, ownsClient, prefix, retentionMillis, description, maxCallNanos,
+                RedisLockFactory.MAX_CALL_THREADS, fair, 0, 0);
     }
 
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
-                 String description, long maxCallNanos, boolean fair, int replicaAcks, long replicaWaitMillis) {
+                 String description, long maxCallNanos, int callThreads, boolean fair, int replicaAcks,
+                 long replicaWaitMillis) {
+        if (callThreads < 1 || callThreads > RedisLockFactory.MAX_CALL_THREADS) {
+            throw new IllegalArgumentException("callThreads must be between 1 and "
+                    + RedisLockFactory.MAX_CALL_THREADS + ", was " + callThreads);
+        }
+        this.callThreads = callThreads;
+        this.boundedCalls = new ThreadPoolExecutor(callThreads, callThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(MAX_QUEUED_CALLS), Threads.daemon("distlock-redis-call"));
         this.replicaAcks = replicaAcks;
         this.replicaWaitMillis = replicaWaitMillis;
         this.fair = fair;
@@ -179,6 +188,16 @@ final class RedisBackend implements LockBackend {
             return ((redis.clients.jedis.RedisClusterClient) client)::refreshClusterTopology;
         }
         return ((redis.clients.jedis.JedisCluster) client)::refreshClusterTopology;
+    }
+
+    /** How many helper threads the timed calls may run on at most (for tests). */
+    int callThreads() {
+        return callThreads;
+    }
+
+    /** How long one Jedis call may block at most, or Long.MAX_VALUE if unknown (for tests). */
+    long maxCallNanos() {
+        return maxCallNanos;
     }
 
     /** Whether the factory's locks are fair (their waiting acquisitions queue on the server). */
@@ -230,7 +249,7 @@ final class RedisBackend implements LockBackend {
             }
             // nothing was sent: the engine retries within the caller's time, or gives up
             throw new LockBackendException(description + ": not sent, every one of the factory's "
-                    + RedisLockFactory.MAX_CALL_THREADS + " helper threads for timed calls is busy and "
+                    + callThreads + " helper threads for timed calls is busy and "
                     + MAX_QUEUED_CALLS + " calls wait for one (is the server frozen or cut off?)", e);
         }
         try {

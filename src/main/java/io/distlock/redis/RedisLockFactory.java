@@ -96,13 +96,16 @@ import redis.clients.jedis.UnifiedJedis;
  * two socket timeouts and a connect timeout) runs on a helper thread and is given up at the
  * deadline. With a client you supply, how long its calls may block is not known, so every attempt
  * of a timed acquisition runs on a helper thread (a few microseconds more per attempt). The
- * client this factory creates waits at most one socket timeout for a pooled connection.
+ * client this factory creates waits at most one socket timeout for a pooled connection, or the
+ * {@linkplain Builder#poolMaxWait pool wait} given instead (which a call's bound then counts).
  *
  * <p><b>Helper threads.</b> A factory runs such attempts on at most {@value #MAX_CALL_THREADS}
- * helper threads (named {@code distlock-redis-call}; they end after 30 s idle), the size of the
- * connection pool of a client the factory creates. On a frozen server each helper stays blocked
- * in its call for up to the client's timeouts, whatever its caller's deadline, so the bound is
- * what keeps many short timed calls on many names from piling up threads. A timed call still
+ * helper threads (named {@code distlock-redis-call}; they end after 30 s idle), the default size
+ * of the connection pool of a client the factory creates, and never more than that pool's
+ * {@linkplain Builder#poolMaxTotal size} (more could only wait for a connection). On a frozen
+ * server each helper stays blocked in its call for up to the client's timeouts, whatever its
+ * caller's deadline, so the bound is what keeps many short timed calls on many names from piling
+ * up threads. A timed call still
  * returns by its deadline when no helper is free: its attempt waits for one within the time the
  * call has left and is not sent if none comes free in time, and when 256 attempts wait already
  * the attempt fails at once with a {@link LockBackendException} that says so (not permanent: it
@@ -120,8 +123,8 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
     public static final String DEFAULT_KEY_PREFIX = "lock:";
     /**
      * The most helper threads a factory runs Redis calls on so that timed acquisitions keep their
-     * deadlines, and the size of the connection pool of a client the factory creates; see
-     * <i>Helper threads</i> above.
+     * deadlines, and the default size of the connection pool of a client the factory creates
+     * ({@link Builder#poolMaxTotal}); see <i>Helper threads</i> above.
      */
     public static final int MAX_CALL_THREADS = 8;
     /** How long fencing counters are kept when no retention is given. */
@@ -156,6 +159,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         private String sentinelMaster;
         private java.util.Set<HostAndPort> sentinels;
         private JedisClientConfig clientConfig;
+        private JedisClientConfig sentinelClientConfig;
+        /** The pool settings given; {@code null}: the factory's default. */
+        private Integer poolMaxTotal;
+        private Integer poolMaxIdle;
+        private Integer poolMinIdle;
+        private Duration poolMaxWait;
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
         private int replicaAcks;
         private Duration replicaWait = Duration.ZERO;
@@ -239,17 +248,18 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * to the new one when they announce a failover. The
          * {@linkplain #clientConfig client configuration} applies to the primary and its
          * replicas; the sentinels are reached with its timeouts and TLS settings but without
-         * its credentials (for sentinels that need credentials, build the Jedis Sentinel client
-         * yourself and pass it to {@link #client}). What a failover means for the locks held on
-         * the old primary is in {@code docs/deployments.md}: replication is asynchronous, so a
-         * lock whose acquisition had not reached the promoted replica is lost, and its holder is
-         * told; {@link #replicaAcknowledgements} narrows that window.
+         * its credentials, unless a {@linkplain #sentinelClientConfig configuration of their own}
+         * is given (for sentinels that ask for a password or an ACL user). What a failover means
+         * for the locks held on the old primary is in {@code docs/deployments.md}: replication is
+         * asynchronous, so a lock whose acquisition had not reached the promoted replica is lost,
+         * and its holder is told; {@link #replicaAcknowledgements} narrows that window.
          *
          * @param masterName the name the sentinels monitor the primary under
          * @param sentinels at least one sentinel address
          * @return this builder
          * @throws NullPointerException if an argument or a sentinel is {@code null}
          * @throws IllegalArgumentException if {@code masterName} is empty or {@code sentinels} is empty
+         * @see #sentinelClientConfig
          */
         public Builder sentinel(String masterName, java.util.Collection<HostAndPort> sentinels) {
             Objects.requireNonNull(masterName, "masterName");
@@ -284,6 +294,113 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          */
         public Builder clientConfig(JedisClientConfig clientConfig) {
             this.clientConfig = Objects.requireNonNull(clientConfig, "clientConfig");
+            return this;
+        }
+
+        /**
+         * Sets the Jedis configuration of the connections to the sentinels themselves (those that
+         * ask them for the primary and listen for their failover announcements), for sentinels
+         * that ask for credentials of their own ({@code requirepass} or an ACL user in their
+         * configuration) or are reached with other TLS settings than the primary. It is used as
+         * given: nothing of the {@linkplain #clientConfig client configuration} is added to it, so
+         * it carries its own timeouts and TLS settings; its database and client name do not
+         * apply to sentinels. Without it, the sentinels are reached with the client
+         * configuration's connect and socket timeouts and TLS settings, and without credentials.
+         *
+         * <p>Sentinels that refuse the credentials (or their absence) make {@link #build()} fail
+         * with a permanent {@link LockBackendException} that names the refusal.
+         *
+         * @param sentinelClientConfig the configuration of the sentinel connections
+         * @return this builder
+         * @throws NullPointerException if {@code sentinelClientConfig} is {@code null}
+         * @see #sentinel
+         */
+        public Builder sentinelClientConfig(JedisClientConfig sentinelClientConfig) {
+            this.sentinelClientConfig = Objects.requireNonNull(sentinelClientConfig, "sentinelClientConfig");
+            return this;
+        }
+
+        /**
+         * Sets the most connections the client the factory creates keeps open to a server at
+         * once (its pool's {@code maxTotal}; on a cluster, per node). Defaults to
+         * {@value RedisLockFactory#MAX_CALL_THREADS}. The pool is shared by the threads that call
+         * the locks, the factory's helper threads for timed calls (never more of them than this)
+         * and the release subscription, which holds one connection while any thread of the
+         * factory waits; a thread that finds every connection taken waits for one up to the
+         * {@linkplain #poolMaxWait pool wait}.
+         *
+         * @param maxTotal at least 2 (one for the release subscription, one for the calls), or a
+         *        negative number for no limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxTotal} is 0 or 1
+         */
+        public Builder poolMaxTotal(int maxTotal) {
+            if (maxTotal == 0 || maxTotal == 1) {
+                throw new IllegalArgumentException("poolMaxTotal must be at least 2 (the release subscription holds "
+                        + "one connection while a thread waits), or negative for no limit, was " + maxTotal);
+            }
+            this.poolMaxTotal = maxTotal;
+            return this;
+        }
+
+        /**
+         * Sets the most idle connections the pool of the client the factory creates keeps (its
+         * {@code maxIdle}); a connection given back beyond it is closed. Defaults to Jedis' default,
+         * 8.
+         *
+         * @param maxIdle the most idle connections, 0 to keep none, or a negative number for no limit
+         * @return this builder
+         */
+        public Builder poolMaxIdle(int maxIdle) {
+            this.poolMaxIdle = maxIdle;
+            return this;
+        }
+
+        /**
+         * Sets how many idle connections the pool of the client the factory creates tries to keep
+         * open (its {@code minIdle}), topped up by the pool's evictor (every 30 s, Jedis' default).
+         * Defaults to 0.
+         *
+         * @param minIdle the idle connections to keep, at least 0; {@link #build()} refuses more
+         *        than {@link #poolMaxIdle} or {@link #poolMaxTotal} allow
+         * @return this builder
+         * @throws IllegalArgumentException if {@code minIdle} is negative
+         */
+        public Builder poolMinIdle(int minIdle) {
+            if (minIdle < 0) {
+                throw new IllegalArgumentException("poolMinIdle must not be negative, was " + minIdle);
+            }
+            this.poolMinIdle = minIdle;
+            return this;
+        }
+
+        /**
+         * Sets how long a call waits for a pooled connection when every connection of the client
+         * the factory creates is taken (its pool's {@code maxWait}); past it the call fails like
+         * any call that could not reach the server, and is retried under the
+         * {@linkplain io.distlock.LockOptions retry settings}. Defaults to the client
+         * configuration's socket timeout.
+         *
+         * <p>The wait is part of how long a call can block: a timed acquisition still returns by
+         * its deadline (an attempt that could outlast it runs on a helper thread), but a call
+         * without a deadline ({@code lock()}, {@code unlock()}, a lease renewal) can block this
+         * much longer while the pool is exhausted. So it must be shorter than the lease time
+         * ({@link #build()} checks), and a renewal, sent every third of the lease, is safest with
+         * a wait well below that third. A wait without end, which commons-pool allows, is refused:
+         * a renewal stuck on it would lose its lease silently.
+         *
+         * @param maxWait how long to wait, zero to fail at once when no connection is free
+         * @return this builder
+         * @throws NullPointerException if {@code maxWait} is {@code null}
+         * @throws IllegalArgumentException if {@code maxWait} is negative
+         */
+        public Builder poolMaxWait(Duration maxWait) {
+            Objects.requireNonNull(maxWait, "maxWait");
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("poolMaxWait must not be negative (a call may not wait for a "
+                        + "connection without end), was " + maxWait);
+            }
+            this.poolMaxWait = maxWait;
             return this;
         }
 
@@ -351,12 +468,16 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          *
          * @return the factory
          * @throws IllegalStateException if not exactly one of {@link #client},
-         *         {@link #hostAndPort} and {@link #clusterNodes} was given, or
-         *         {@link #clientConfig} was given with a client, or the
-         *         {@linkplain #replicaAcknowledgements replicas' timeout} is not shorter than the lease
+         *         {@link #hostAndPort}, {@link #clusterNodes} and {@link #sentinel} was given, or
+         *         {@link #clientConfig} or a pool setting was given with a client, or
+         *         {@link #sentinelClientConfig} without {@link #sentinel}, or
+         *         {@link #poolMinIdle} exceeds {@link #poolMaxIdle} or {@link #poolMaxTotal}, or
+         *         the {@linkplain #replicaAcknowledgements replicas' timeout} or the
+         *         {@linkplain #poolMaxWait pool wait} is not shorter than the lease
          * @throws LockBackendException if {@link #clusterNodes} were given and none of them
          *         answered with the cluster's slots, or {@link #sentinel} was given and no
-         *         sentinel named the primary
+         *         sentinel named the primary (permanent, naming the refusal, when the sentinels
+         *         refused the credentials or the TLS handshake)
          */
         public RedisLockFactory build() {
             if (replicaAcks > 0 && replicaWait.compareTo(options().leaseTime()) >= 0) {
@@ -369,10 +490,18 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 throw new IllegalStateException(
                         "exactly one of client(...), hostAndPort(...), clusterNodes(...) or sentinel(...) must be set");
             }
+            if (sentinelClientConfig != null && sentinels == null) {
+                throw new IllegalStateException("sentinelClientConfig(...) applies to sentinel(...) only");
+            }
+            checkPool();
             if (client != null) {
                 if (clientConfig != null) {
                     throw new IllegalStateException(
                             "clientConfig(...) applies to hostAndPort(...), not to a supplied client");
+                }
+                if (poolMaxTotal != null || poolMaxIdle != null || poolMinIdle != null || poolMaxWait != null) {
+                    throw new IllegalStateException("the pool settings (poolMaxTotal, poolMaxIdle, poolMinIdle, "
+                            + "poolMaxWait) apply to the client the factory creates, not to a supplied client");
                 }
                 // how long a call of a supplied client may block is not known (its pool may wait
                 // for a connection for ever): timed attempts always run on a helper thread
@@ -382,15 +511,28 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                     ? clientConfig : DefaultJedisClientConfig.builder().build();
             ConnectionPoolConfig pool = new ConnectionPoolConfig();
             // Jedis' default too; more helper threads than connections could only wait for one
-            pool.setMaxTotal(MAX_CALL_THREADS);
+            int maxTotal = poolMaxTotal != null ? poolMaxTotal : MAX_CALL_THREADS;
+            pool.setMaxTotal(maxTotal);
+            int callThreads = maxTotal < 0 ? MAX_CALL_THREADS : Math.min(MAX_CALL_THREADS, maxTotal);
+            if (poolMaxIdle != null) {
+                pool.setMaxIdle(poolMaxIdle);
+            }
+            if (poolMinIdle != null) {
+                pool.setMinIdle(poolMinIdle);
+            }
             long socketTimeout = config.getSocketTimeoutMillis();
             long maxCall = Long.MAX_VALUE;
-            if (socketTimeout > 0) {
-                // a caller waits for a pooled connection at most one socket timeout, so a call
-                // blocks at most a connect timeout and three socket timeouts
+            // a caller waits for a pooled connection at most one socket timeout, or the wait given
+            long poolWait = poolMaxWait != null ? poolMaxWait.toMillis() : Math.max(socketTimeout, 0);
+            if (poolMaxWait != null) {
+                pool.setMaxWait(poolMaxWait);
+            } else if (socketTimeout > 0) {
                 pool.setMaxWait(Duration.ofMillis(socketTimeout));
+            }
+            if (socketTimeout > 0) {
+                // so a call blocks at most a connect timeout, that wait and two socket timeouts
                 maxCall = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
-                        Math.max(config.getConnectionTimeoutMillis(), 0) + 3 * socketTimeout);
+                        Math.max(config.getConnectionTimeoutMillis(), 0) + poolWait + 2 * socketTimeout);
             }
             if (clusterNodes != null) {
                 // the cluster client retries redirections and failed nodes for at most this long,
@@ -398,7 +540,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 Duration retries = Duration.ofMillis(socketTimeout > 0 ? 2 * socketTimeout : 4_000);
                 long maxClusterCall = socketTimeout > 0
                         ? retries.toNanos() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
-                                Math.max(config.getConnectionTimeoutMillis(), 0) + 2 * socketTimeout)
+                                Math.max(config.getConnectionTimeoutMillis(), 0) + poolWait + socketTimeout)
                         : Long.MAX_VALUE;
                 redis.clients.jedis.RedisClusterClient cluster;
                 try {
@@ -414,10 +556,11 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                             + "cluster's slots (" + e.getMessage() + ")" + (fix != null ? " (" + fix + ")" : ""),
                             e, fix != null);
                 }
-                return create(cluster, true, "Redis Cluster at " + clusterNodes, maxClusterCall);
+                return create(cluster, true, "Redis Cluster at " + clusterNodes, maxClusterCall, callThreads);
             }
             if (sentinels != null) {
-                JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                JedisClientConfig sentinelConfig = sentinelClientConfig != null ? sentinelClientConfig
+                        : DefaultJedisClientConfig.builder()
                         .connectionTimeoutMillis(config.getConnectionTimeoutMillis())
                         .socketTimeoutMillis(config.getSocketTimeoutMillis())
                         .ssl(config.isSsl())
@@ -435,26 +578,79 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                             .poolConfig(pool)
                             .build();
                 } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    // Jedis tells only that no sentinel answered: ask them once more for why
+                    java.util.List<String> refusals = sentinelRefusals(sentinelConfig);
                     throw new LockBackendException("Redis Sentinel " + sentinels + ": no sentinel named the primary '"
-                            + sentinelMaster + "' (" + e.getMessage() + ")", e);
+                            + sentinelMaster + "' (" + e.getMessage() + ")"
+                            + (refusals.isEmpty() ? "" : "; " + String.join("; ", refusals)),
+                            e, refusals.size() == sentinels.size());
                 }
-                return create(sentinel, true, "Redis primary '" + sentinelMaster + "' via Sentinel " + sentinels, maxCall);
+                return create(sentinel, true, "Redis primary '" + sentinelMaster + "' via Sentinel " + sentinels,
+                        maxCall, callThreads);
             }
             RedisClient created = RedisClient.builder()
                     .hostAndPort(hostAndPort)
                     .clientConfig(config)
                     .poolConfig(pool)
                     .build();
-            return create(created, true, "Redis at " + hostAndPort, maxCall);
+            return create(created, true, "Redis at " + hostAndPort, maxCall, callThreads);
+        }
+
+        private void checkPool() {
+            if (poolMinIdle != null && poolMinIdle > 0) {
+                if (poolMaxIdle != null && poolMaxIdle >= 0 && poolMinIdle > poolMaxIdle) {
+                    throw new IllegalStateException("poolMinIdle (" + poolMinIdle + ") must not exceed poolMaxIdle ("
+                            + poolMaxIdle + ")");
+                }
+                int maxTotal = poolMaxTotal != null ? poolMaxTotal : MAX_CALL_THREADS;
+                if (maxTotal >= 0 && poolMinIdle > maxTotal) {
+                    throw new IllegalStateException("poolMinIdle (" + poolMinIdle + ") must not exceed poolMaxTotal ("
+                            + maxTotal + ")");
+                }
+            }
+            if (poolMaxWait != null && poolMaxWait.compareTo(options().leaseTime()) >= 0) {
+                throw new IllegalStateException("the pool wait (" + poolMaxWait + ") must be shorter than the lease "
+                        + "time (" + options().leaseTime() + "): a renewal waiting that long for a connection "
+                        + "would lose its lease");
+            }
+        }
+
+        /**
+         * Why the sentinels refused to name the primary, as far as it lasts (credentials refused,
+         * TLS handshake refused): one entry per sentinel that refused, none for one that is only
+         * unreachable or answers now.
+         */
+        private java.util.List<String> sentinelRefusals(JedisClientConfig sentinelConfig) {
+            java.util.List<String> refusals = new java.util.ArrayList<>();
+            for (HostAndPort address : sentinels) {
+                try (redis.clients.jedis.Jedis probe = new redis.clients.jedis.Jedis(address, sentinelConfig)) {
+                    probe.sentinelGetMasterAddrByName(sentinelMaster);
+                } catch (redis.clients.jedis.exceptions.JedisAccessControlException e) {
+                    refusals.add("sentinel " + address + " refused the authentication (" + e.getMessage()
+                            + "): sentinels that ask for credentials of their own need them in "
+                            + "sentinelClientConfig(...)");
+                } catch (redis.clients.jedis.exceptions.JedisException e) {
+                    String fix = RedisBackend.permanentCause(e);
+                    if (fix != null) {
+                        refusals.add("sentinel " + address + ": " + e.getMessage() + " (" + fix + ")");
+                    }
+                }
+            }
+            return refusals;
         }
 
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
                                         long maxCallNanos) {
+            return create(jedis, ownsClient, description, maxCallNanos, MAX_CALL_THREADS);
+        }
+
+        private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
+                                        long maxCallNanos, int callThreads) {
             long retention = Math.max(fencingRetention.toMillis(), options().leaseTime().toMillis());
             long waitNanos = replicaAcks > 0 ? replicaWait.toNanos() : 0;
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
-                    maxCallNanos == Long.MAX_VALUE ? maxCallNanos : maxCallNanos + waitNanos, options().fair(),
-                    replicaAcks, replicaWait.toMillis());
+                    maxCallNanos == Long.MAX_VALUE ? maxCallNanos : maxCallNanos + waitNanos, callThreads,
+                    options().fair(), replicaAcks, replicaWait.toMillis());
             LockEngine engine = new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
                     leaseListener(), "RedisLockFactory");
             return FactoryBinding.make(engine, keyPrefix(), RedisLock::new, RedisReadWriteLock::new,

@@ -113,6 +113,24 @@ public final class RedisTestSupport {
         return left;
     }
 
+    /**
+     * The connection pool of the client a factory made for one server ({@code hostAndPort}), for
+     * tests of other packages that check the pool settings reached it.
+     */
+    public static redis.clients.jedis.util.Pool<redis.clients.jedis.Connection> poolOf(RedisLockFactory factory) {
+        return ((redis.clients.jedis.RedisClient) backendOf(factory).client).getPool();
+    }
+
+    /** How many helper threads a factory runs its timed calls on at most. */
+    public static int callThreadsOf(RedisLockFactory factory) {
+        return backendOf(factory).callThreads();
+    }
+
+    /** How long the factory takes one Jedis call to block at most, or {@code Long.MAX_VALUE} if unknown. */
+    public static long maxCallNanosOf(RedisLockFactory factory) {
+        return backendOf(factory).maxCallNanos();
+    }
+
     /** The back end of {@code factory} (for tests that read its own state, such as its reservations). */
     static RedisBackend backendOf(RedisLockFactory factory) {
         return (RedisBackend) io.distlock.testing.Backends.of(factory);

@@ -28,6 +28,8 @@ import redis.clients.jedis.Jedis;
  * them, and fail it over once it has not answered for the given time. Needs a redis-server
  * binary ({@value RedisServers#BINARY_VARIABLE}, else the one on PATH); there is no container
  * or external fallback (a test needs to kill the primary it was given).
+ * {@link #withSentinelPassword} makes the sentinels ask their clients (and each other) for a
+ * password ({@code requirepass}); the data nodes never ask for one.
  */
 public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback {
 
@@ -39,6 +41,7 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
     private final Duration downAfter;
     private final List<RedisServer.Local> dataNodes = new ArrayList<>();
     private final List<RedisServer.Local> sentinels = new ArrayList<>();
+    private String sentinelPassword;
 
     private RedisSentinels(int replicas, int sentinels, Duration downAfter) {
         this.replicas = replicas;
@@ -52,6 +55,20 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
             throw new IllegalArgumentException("at least one replica and one sentinel");
         }
         return new RedisSentinels(replicas, sentinels, downAfter);
+    }
+
+    /**
+     * Makes the sentinels ask for {@code password} ({@code requirepass} in their configuration,
+     * which they also use with each other); before the class starts.
+     */
+    public RedisSentinels withSentinelPassword(String password) {
+        this.sentinelPassword = java.util.Objects.requireNonNull(password, "password");
+        return this;
+    }
+
+    /** The sentinels' password, or {@code null} if they ask for none. */
+    public String sentinelPassword() {
+        return sentinelPassword;
     }
 
     @Override
@@ -78,7 +95,8 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
                         "sentinel monitor " + MASTER_NAME + " " + primary.host() + " " + primary.port() + " " + quorum,
                         "sentinel down-after-milliseconds " + MASTER_NAME + " " + downAfter.toMillis(),
                         "sentinel failover-timeout " + MASTER_NAME + " 10000",
-                        "sentinel parallel-syncs " + MASTER_NAME + " " + replicas, ""), StandardCharsets.UTF_8);
+                        "sentinel parallel-syncs " + MASTER_NAME + " " + replicas,
+                        sentinelPassword != null ? "requirepass " + sentinelPassword : "", ""), StandardCharsets.UTF_8);
                 sentinels.add(new RedisServer.Local(binary, List.of(conf.toString(), "--sentinel"), List.of()));
             }
             awaitSettled(Duration.ofSeconds(60));
@@ -108,7 +126,7 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
     /** The primary as the first sentinel that answers names it. */
     public RedisServer primary() {
         for (RedisServer s : sentinels) {
-            try (Jedis jedis = RedisCluster.connect(s.host() + ":" + s.port())) {
+            try (Jedis jedis = connectSentinel(s)) {
                 List<String> addr = jedis.sentinelGetMasterAddrByName(MASTER_NAME);
                 return node(Integer.parseInt(addr.get(1)));
             } catch (RuntimeException e) {
@@ -128,6 +146,20 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
             }
         }
         return list;
+    }
+
+    /** A connection to a sentinel, with its password if it asks for one. */
+    private Jedis connectSentinel(RedisServer sentinel) {
+        Jedis jedis = RedisCluster.connect(sentinel.host() + ":" + sentinel.port());
+        if (sentinelPassword != null) {
+            try {
+                jedis.auth(sentinelPassword);
+            } catch (RuntimeException e) {
+                jedis.close();
+                throw e;
+            }
+        }
+        return jedis;
     }
 
     private RedisServer node(int port) {
@@ -157,7 +189,7 @@ public final class RedisSentinels implements BeforeAllCallback, AfterAllCallback
             long running = dataNodes.stream().filter(RedisServer.Local::alive).count();
             String primary = null;
             for (RedisServer s : sentinels) {
-                try (Jedis jedis = RedisCluster.connect(s.host() + ":" + s.port())) {
+                try (Jedis jedis = connectSentinel(s)) {
                     List<String> addr = jedis.sentinelGetMasterAddrByName(MASTER_NAME);
                     String named = addr.get(0) + ":" + addr.get(1);
                     if (primary != null && !primary.equals(named)) {

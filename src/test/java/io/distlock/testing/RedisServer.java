@@ -84,7 +84,10 @@ public abstract class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Whether the server answers a PING with PONG now. */
+    /**
+     * Whether the server answers a PING now: with PONG, or with NOAUTH when it asks for a
+     * password first (a sentinel with {@code requirepass}).
+     */
     private static boolean pong(String host, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 500);
@@ -95,7 +98,8 @@ public abstract class RedisServer implements AutoCloseable {
             InputStream in = s.getInputStream();
             byte[] buf = new byte[7];
             int n = in.readNBytes(buf, 0, 7);
-            return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+            String answer = new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
+            return n == 7 && (answer.equals("+PONG\r\n") || answer.equals("-NOAUTH"));
         } catch (IOException e) {
             return false;   // not up yet
         }

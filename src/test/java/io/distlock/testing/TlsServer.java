@@ -58,14 +58,33 @@ public final class TlsServer implements AutoCloseable {
      */
     public static TlsServer redis(TestCertificates certs, Path certificate, Path key,
                                   java.util.function.IntPredicate ready) {
+        return redis(certs, certificate, key, false, ready);
+    }
+
+    /**
+     * Starts a Redis that accepts TLS connections only from clients that present a certificate
+     * signed by the test CA (such as {@link TestCertificates#serverCertificate()}, which may also
+     * serve as a client's).
+     *
+     * @param certs the certificates
+     * @param ready true once a client can talk to the server on the given port
+     * @return the running server
+     */
+    public static TlsServer redisAskingForClientCertificates(TestCertificates certs,
+                                                             java.util.function.IntPredicate ready) {
+        return redis(certs, certs.serverCertificate(), certs.serverKey(), true, ready);
+    }
+
+    private static TlsServer redis(TestCertificates certs, Path certificate, Path key, boolean authClients,
+                                   java.util.function.IntPredicate ready) {
         Path binary = binary(RedisServers.BINARY_VARIABLE, "redis-server");
         int port = ProcessControl.freePort();
         Path dir = certs.directory();
         List<String> cmd = List.of(binary.toString(), "--port", "0", "--tls-port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--tls-cert-file", certificate.toString(),
                 "--tls-key-file", key.toString(), "--tls-ca-cert-file", certs.caCertificate().toString(),
-                "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--protected-mode", "no", "--loglevel", "warning");
+                "--tls-auth-clients", authClients ? "yes" : "no", "--save", "", "--appendonly", "no",
+                "--dir", dir.toString(), "--protected-mode", "no", "--loglevel", "warning");
         return start(cmd, port, dir.resolve("redis-tls.log"), () -> ready.test(port));
     }
 

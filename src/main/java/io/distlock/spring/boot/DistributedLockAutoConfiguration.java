@@ -24,8 +24,12 @@ import org.springframework.context.annotation.Import;
  * <li>otherwise, with Jedis on the class path, a {@link RedisLockFactory} on the server the
  *     application's {@code spring.data.redis.*} properties name: {@code url} or
  *     {@code host}/{@code port}, {@code username}, {@code password}, {@code database},
- *     {@code ssl.enabled}, {@code timeout}, {@code connect-timeout}, {@code client-name}, or
- *     {@code cluster.nodes}, or {@code sentinel.master} with {@code sentinel.nodes};</li>
+ *     {@code ssl.enabled}, {@code ssl.bundle} (a Spring Boot SSL bundle: its trust material,
+ *     key, protocols and cipher suites), {@code timeout}, {@code connect-timeout},
+ *     {@code client-name}, {@code jedis.pool.max-active}, {@code jedis.pool.max-idle},
+ *     {@code jedis.pool.min-idle}, {@code jedis.pool.max-wait}, or {@code cluster.nodes}, or
+ *     {@code sentinel.master} with {@code sentinel.nodes} (and the sentinels' own
+ *     {@code sentinel.username} and {@code sentinel.password});</li>
  * </ul>
  * each with the key prefix and lock options of {@link DistributedLockProperties}
  * ({@code distlock.*}), closed with the application context.
@@ -35,7 +39,8 @@ import org.springframework.context.annotation.Import;
  */
 // the imported configurations are package-private: Spring reaches them (module-info opens the package to it)
 @SuppressWarnings("exports")
-@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@AutoConfiguration(afterName = {"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+        "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration"})
 @EnableConfigurationProperties(DistributedLockProperties.class)
 // in this order: etcd when its endpoints are set, else Redis (top-level classes, so that the order holds)
 @Import({EtcdLockFactoryConfiguration.class, EtcdLockFactoryConfiguration.ClientMissing.class,
