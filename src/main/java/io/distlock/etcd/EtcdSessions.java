@@ -133,6 +133,21 @@ final class EtcdSessions {
         return s == null ? 0L : s.id();
     }
 
+    /**
+     * Runs {@code task} after {@code delayNanos} on the keep-alive thread (a task that only wakes
+     * someone: it must not block).
+     *
+     * @return false if the factory is closing and the task will not run
+     */
+    boolean schedule(Runnable task, long delayNanos) {
+        try {
+            keepAlives.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
     /** Revokes the session (deleting whatever is still attached to it) and stops the keep-alives. */
     void close() {
         closed = true;

@@ -81,10 +81,18 @@ import java.util.concurrent.TimeUnit;
  * marks: a key there was taken by someone else since the release, and marks of none of the
  * waiters the reservation is for mean they all had their turn (or gave up): either ends the
  * reservation, and in the second case the attempt takes the free lock at once. A release seen by
- * the caller's watch after that read ends it too (someone else took the lock meanwhile).
+ * the caller's watch after that read ends it too (someone else took the lock meanwhile); the
+ * watch's confirmation does not (it did until 2026-12-07, which cut every reservation to a round
+ * trip). A refused waiter is woken at the reservation's end by its watch, unless the lock was
+ * taken or released before.
+ *
+ * After a release only the waiter with the oldest mark tries at once; the others give it a grace
+ * and try only if nobody took the lock (WaiterRanks): each attempt of a marked waiter reads the
+ * marks older than its own.
  *
  *   acquire  txn: if createRevision(key) == 0 then put(key, token, lease) [, delete(mark)]
- *                 [else (if not given up) put(mark, token, session)]
+ *                 [else (if not given up) put(mark, token, session), count(marks)]
+ *                 [else get(marks created before the token's own mark)]
  *   refused  txn: if not given up then put(mark, token, session), get(key), get(marks)
  *   release  txn: if value(key) == token then delete(key), get(marks) else delete(mark)
  * </pre>
@@ -121,6 +129,8 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * acquire, give up or are cleaned up.
      */
     private final ConcurrentHashMap<String, Long> marked = new ConcurrentHashMap<>();
+    /** Which marked waiter tries first after a release (see WaiterRanks); used while {@code reserves}. */
+    private final WaiterRanks ranks;
 
     EtcdTxnBackend(Client client, boolean ownsClient, String prefix, Duration timeout, boolean watchdog,
                    String where, EtcdSessions sessions, boolean fair) {
@@ -129,6 +139,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         this.fairWaiters = new FairWaiters(client);
         this.givenUp = new TokenTombstones(prefix);
         this.reserves = !fair && watchdog;
+        this.ranks = new WaiterRanks(client, sessions);
     }
 
     /**
@@ -186,6 +197,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             EtcdSession[] used = new EtcdSession[1];
             ByteSequence takeMarkOff = marked.containsKey(token) ? mark(name, token) : null;
             boolean markIfBusy = willWait && reserves;
+            boolean[] marking = new boolean[1];
             r = sessions.withSession(deadline, s -> {
                 used[0] = s;
                 ByteSequence putMark = null;
@@ -194,14 +206,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     marked.put(token, s.id());
                     putMark = mark(name, token);
                 }
+                marking[0] = putMark != null;
                 ByteSequence markIt = putMark;
-                return givenUp.sending(token, s, () -> createIfAbsent(key, token, s, deadline, takeMarkOff, markIt));
+                // a marked waiter's busy attempt reads the marks older than its own (its rank;
+                // keys, not a count: etcd counts the range before the revision filter)
+                long markedAt = markIfBusy && putMark == null ? ranks.markedAt(token) : 0;
+                Op countAhead = markedAt > 0 ? Op.get(waitingMarks(name), GetOption.builder().isPrefix(true)
+                        .withKeysOnly(true).withMaxCreateRevision(markedAt - 1).build()) : null;
+                return givenUp.sending(token, s, () -> createIfAbsent(name, key, token, s, deadline, takeMarkOff,
+                        markIt, countAhead));
             });
             lease = used[0];
+            if (!r.isSucceeded() && markIfBusy) {
+                noteRank(token, r, marking[0]);
+            }
         } else {
             lease = sessions.grant(false, deadline);
             try {
-                r = createIfAbsent(key, token, lease, deadline, null, null);
+                r = createIfAbsent(name, key, token, lease, deadline, null, null, null);
             } catch (LockBackendException e) {
                 // the key may exist (a lost answer): revoking the lease deletes it too
                 lease.revokeInBackground();
@@ -211,6 +233,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         long revision = r.getHeader().getRevision();
         if (r.isSucceeded()) {
             marked.remove(token);
+            ranks.forget(token);
             leases.put(token, lease);
             return AcquireResult.acquired(revision, Math.max(lease.millisValidFrom(start), 0L));
         }
@@ -229,21 +252,38 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      */
     private TxnResponse markWaitingAndRead(String name, String token, long deadline) {
         ByteSequence mark = mark(name, token);
-        return sessions.withSession(deadline, s -> {
+        boolean[] marking = new boolean[1];
+        TxnResponse r = sessions.withSession(deadline, s -> {
             Op read = Op.get(key(name), GetOption.builder().withKeysOnly(true).build());
             Op marks = Op.get(waitingMarks(name), MARKS);
             if (Long.valueOf(s.id()).equals(marked.get(token))) {
                 // marked on this session already (the engine tries again once it watches): a read
+                marking[0] = false;
                 return await(client.getKVClient().txn().If(givenUp.notGivenUp(token)).Then(read, marks).commit(),
                         deadline, "read");
             }
             // noted before it is sent: a mark whose answer was lost is taken off like any other
             marked.put(token, s.id());
+            marking[0] = true;
             return givenUp.sending(token, s, () -> await(client.getKVClient().txn().If(givenUp.notGivenUp(token))
                     .Then(Op.put(mark, EtcdCalls.bytes(token), PutOption.builder().withLeaseId(s.id()).build()),
                             read, marks)
                     .commit(), deadline, "mark waiting"));
         });
+        if (r.isSucceeded()) {
+            // the waiter's rank: the marks older than its own
+            long markedAt = marking[0] ? r.getHeader().getRevision() : ranks.markedAt(token);
+            if (markedAt > 0) {
+                int ahead = 0;
+                for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
+                    if (kv.getCreateRevision() < markedAt) {
+                        ahead++;
+                    }
+                }
+                ranks.marked(token, markedAt, ahead, r.getHeader().getRevision());
+            }
+        }
+        return r;
     }
 
     /** The tokens of the waiting marks in {@code marks} (a read of {@code name}'s marks), joined by commas. */
@@ -281,7 +321,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 java.util.Arrays.asList(waitingTokens(name, t.getGetResponses().get(1)).split(",")));
         for (String waiter : r.mark().split(",")) {
             if (stillWaiting.contains(waiter)) {
-                return AcquireResult.busy(left);
+                // the caller's watch wakes it when the reservation ends, unless someone takes the
+                // lock (or releases it) first: no attempt at the end of a window someone used
+                long rest = Math.max(r.millisLeft(), 1);
+                return ranks.wakeAfter(token, TimeUnit.MILLISECONDS.toNanos(rest)) ? AcquireResult.busy(-1)
+                        : AcquireResult.busy(left);
             }
         }
         reservations.end(name, r);
@@ -420,18 +464,39 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * take (or null); {@code putMark}: the token's waiting mark, put on {@code lease} if the lock
      * is busy (or null), in a nested transaction that writes nothing for a given-up token.
      */
-    private TxnResponse createIfAbsent(ByteSequence key, String token, EtcdSession lease, long deadline,
-                                       ByteSequence takeMarkOff, ByteSequence putMark) {
+    private TxnResponse createIfAbsent(String name, ByteSequence key, String token, EtcdSession lease, long deadline,
+                                       ByteSequence takeMarkOff, ByteSequence putMark, Op countAhead) {
         PutOption onLease = PutOption.builder().withLeaseId(lease.id()).build();
         Op put = Op.put(key, EtcdCalls.bytes(token), onLease);
         io.etcd.jetcd.Txn txn = client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
                 .Then(takeMarkOff == null ? new Op[] {put} : new Op[] {put, Op.delete(takeMarkOff, DeleteOption.DEFAULT)});
         if (putMark != null) {
+            // the mark, then every mark counted: the new one is the newest
             txn = txn.Else(Op.txn(new Cmp[] {givenUp.notGivenUp(token)},
-                    new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease)}, new Op[0]));
+                    new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease),
+                            Op.get(waitingMarks(name), GetOption.builder().isPrefix(true).withCountOnly(true).build())},
+                    new Op[0]));
+        } else if (countAhead != null) {
+            txn = txn.Else(countAhead);
         }
         return await(txn.commit(), deadline, "acquire");
+    }
+
+    /**
+     * Notes the rank of waiter {@code token} from its busy acquire transaction {@code r}: the
+     * marks it counted, and, if the transaction put its mark ({@code marking}), the mark's revision.
+     */
+    private void noteRank(String token, TxnResponse r, boolean marking) {
+        if (marking) {
+            List<TxnResponse> nested = r.getTxnResponses();
+            if (!nested.isEmpty() && !nested.get(0).getGetResponses().isEmpty()) {
+                long all = nested.get(0).getGetResponses().get(0).getCount();
+                ranks.marked(token, r.getHeader().getRevision(), (int) Math.max(all - 1, 0), r.getHeader().getRevision());
+            }
+        } else if (!r.getGetResponses().isEmpty()) {
+            ranks.seen(token, r.getGetResponses().get(0).getKvs().size(), r.getHeader().getRevision());
+        }
     }
 
     @Override
@@ -466,6 +531,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     .Then(owned.toArray(Op[]::new)).Else(notOwned.toArray(Op[]::new)).commit(), "release");
         });
         marked.remove(token);
+        ranks.forget(token);
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {
             lease.revokeQuietly(where);
@@ -564,17 +630,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-        io.distlock.internal.HandOverReservations.Reservation reserved = reserves ? reservations.current(name) : null;
-        Runnable wake = onRelease;
-        if (reserved != null) {
-            // a release by someone else after the caller's refused attempt read the lock free
-            // ends the reservation: someone else took the lock since
-            wake = () -> {
-                reservations.end(name, reserved);
-                onRelease.run();
-            };
-        }
-        return ordering.watch(name, token, wake);
+        return ordering.watch(name, token, onRelease);
     }
 
     /**
@@ -616,6 +672,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         public void cancel(String name, String token) {
             // a non-fair waiter leaves nothing on the server but its waiting mark; forgotten only
             // once deleted, so that a withdrawal retried after a failure still deletes it
+            ranks.forget(token);
             Long session = marked.get(token);
             if (session != null) {
                 await(client.getKVClient().delete(mark(name, token)), "withdraw");
@@ -630,7 +687,16 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
 
         @Override
         public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-            return new KeyWatch(client, key(name), WatchOption.builder().withNoPut(true), onRelease);
+            if (!reserves) {
+                return new KeyWatch(client, key(name), WatchOption.builder().withNoPut(true), onRelease);
+            }
+            // a release by someone else after the caller's refused attempt read the lock free
+            // ends this factory's reservation: someone else took the lock since (the watch's
+            // confirmation does not: it only says the watch is in place)
+            io.distlock.internal.HandOverReservations.Reservation reserved = reservations.current(name);
+            Runnable releaseSeen = reserved == null ? () -> { } : () -> reservations.end(name, reserved);
+            // marked waiters: the oldest tries first (see WaiterRanks)
+            return ranks.watch(token, key(name), releaseSeen, onRelease);
         }
     }
 
@@ -662,6 +728,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             // the key ahead, or the lock key at the head (see FairWaiters)
             return fairWaiters.watch(token, FairWaiters.Target.key(key(name)), onRelease);
         }
+    }
+
+    /** Waiting tokens with a rank noted (for tests). */
+    int rankedTokens() {
+        return ranks.size();
     }
 
     /** Tokens with a write whose answer has not come and no release since (for tests). */
@@ -700,6 +771,17 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         private volatile boolean closed;
 
         KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onRelease) {
+            this(client, key, option, onRelease, onRelease, null);
+        }
+
+        /**
+         * A watch that runs {@code onNews} on the server's confirmation and when it ends,
+         * {@code onDelete} on each deletion and {@code onPut} (if not null; the option must let
+         * puts through) with the revision of each put, in the server's order.
+         */
+        KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onNews, Runnable onDelete,
+                 java.util.function.LongConsumer onPut) {
+            Runnable onRelease = onNews;
             watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), Watch.listener(
                     response -> {
                         if (response.isCreatedNotify()) {
@@ -708,7 +790,9 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                         }
                         for (WatchEvent e : response.getEvents()) {
                             if (e.getEventType() == WatchEvent.EventType.DELETE) {
-                                onRelease.run();
+                                onDelete.run();
+                            } else if (onPut != null && e.getEventType() == WatchEvent.EventType.PUT) {
+                                onPut.accept(e.getKeyValue().getModRevision());
                             }
                         }
                     },

@@ -366,6 +366,115 @@ class EtcdLockTest {
         assertThat(p90).as("p90 hand-over, ms").isLessThan(50);
     }
 
+    /**
+     * Six factories ("JVMs") take turns on one lock. When every waiter tried at every release,
+     * each hand-over cost a transaction per waiter; now the waiter with the oldest mark tries at
+     * once and the others only if nobody took the lock within the grace (WaiterRanks). Counted on
+     * the server: Txn requests per acquisition.
+     */
+    @Test
+    void afterAReleaseOnlyTheOldestWaiterTriesAtOnce() throws Exception {
+        int sides = 6;
+        int rounds = 12;
+        List<EtcdLock> locks = new ArrayList<>();
+        for (int i = 0; i < sides; i++) {
+            locks.add(factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock("herd"));
+        }
+        java.util.concurrent.atomic.AtomicReference<Thread> inside = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger ownerChanges = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger lastOwner = new java.util.concurrent.atomic.AtomicInteger(-1);
+        String endpoint = etcd.get().endpoints().get(0);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(sides + 1);
+        List<Future<?>> loops = new ArrayList<>();
+        for (int side = 0; side < sides; side++) {
+            int me = side;
+            EtcdLock lock = locks.get(side);
+            loops.add(pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                for (int i = 0; i < rounds; i++) {
+                    lock.lock();
+                    try {
+                        assertThat(inside.getAndSet(Thread.currentThread())).isNull();
+                        if (lastOwner.getAndSet(me) != me) {
+                            ownerChanges.incrementAndGet();
+                        }
+                        inside.set(null);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return null;
+            }));
+        }
+        Map<String, Long> before = EtcdMetrics.received(endpoint);
+        start.await(30, TimeUnit.SECONDS);
+        for (Future<?> loop : loops) {
+            loop.get(120, TimeUnit.SECONDS);
+        }
+        Map<String, Long> calls = EtcdMetrics.diff(before, EtcdMetrics.received(endpoint));
+        int acquisitions = sides * rounds;
+        double perAcquisition = calls.getOrDefault("Txn", 0L) / (double) acquisitions;
+        System.out.printf("six factories on one etcd lock: %d acquisitions, %d owner changes, %.2f Txn each (%s)%n",
+                acquisitions, ownerChanges.get(), perAcquisition, calls);
+        assertThat(ownerChanges.get()).as("owner changes").isGreaterThan(acquisitions / 2);
+        for (EtcdLockFactory f : factories) {
+            assertThat(((EtcdTxnBackend) io.distlock.testing.Backends.of(f)).rankedTokens())
+                    .as("ranks of waiters that are gone").isZero();
+        }
+        // each hand-over: the release, the take, the releaser's own next (refused) attempt and the
+        // attempt its new watch's confirmation makes; every waiter trying added one per waiter
+        assertThat(perAcquisition).as("Txn requests per acquisition").isLessThan(5.0);
+    }
+
+    /**
+     * The oldest waiter is a JVM that stopped (SIGSTOP) while it waited: the next waiter here
+     * gets the released lock after the grace, not after the stopped JVM's session runs out.
+     */
+    @Test
+    void aStoppedOldestWaiterHoldsTheOthersBackOnlyForTheGrace() throws Exception {
+        String name = "stopped-head";
+        EtcdLock held = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock(name);
+        EtcdLock next = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock(name);
+        held.lock();
+        try (io.distlock.testing.JvmProcess stopped = io.distlock.testing.JvmProcess.start(io.distlock.LockWorker.class,
+                "etcd-txn:" + String.join(",", etcd.get().endpoints()), prefix, "hold", name, "30000")) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                    EtcdTestSupport.keys(etcd.get(), prefix).stream().filter(k -> k.contains("wx/")).count() == 1);
+            java.util.concurrent.CompletableFuture<Long> took = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+            Thread waiter = new Thread(() -> {
+                next.lock();
+                took.complete(System.nanoTime());
+                try {
+                    letGo.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                next.unlock();
+            }, "second-waiter");
+            waiter.setDaemon(true);
+            waiter.start();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    EtcdTestSupport.keys(etcd.get(), prefix).stream().filter(k -> k.contains("wx/")).count() == 2);
+            io.distlock.testing.Waiter.awaitParked(waiter);
+            stopped.freeze();
+            long released = System.nanoTime();
+            held.unlock();
+            long waited = took.get(20, TimeUnit.SECONDS) - released;
+            System.out.printf("the second waiter took the lock %d ms after the release, the oldest stopped%n",
+                    waited / 1_000_000);
+            assertThat(java.time.Duration.ofNanos(waited)).as("from the release to the second waiter's lock()")
+                    .isLessThan(java.time.Duration.ofSeconds(3));
+            letGo.countDown();
+            waiter.join(10_000);
+            stopped.thaw();
+            stopped.awaitLine("LOCKED", java.time.Duration.ofSeconds(30));
+            stopped.send("unlock");
+            stopped.awaitLine("UNLOCKED", java.time.Duration.ofSeconds(30));
+            assertThat(stopped.waitFor(java.time.Duration.ofSeconds(30))).isZero();
+        }
+    }
+
     @Test
     void aWaiterIsMarkedOnTheServerAndTheReleaseItWaitedForIsReservedForIt() throws Exception {
         EtcdLockFactory a = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults());
