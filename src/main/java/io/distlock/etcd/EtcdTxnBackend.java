@@ -83,8 +83,9 @@ import java.util.concurrent.TimeUnit;
  * reservation, and in the second case the attempt takes the free lock at once. A release seen by
  * the caller's watch after that read ends it too (someone else took the lock meanwhile); the
  * watch's confirmation does not (it did until 2026-12-07, which cut every reservation to a round
- * trip). A refused waiter is woken at the reservation's end by its watch, unless the lock was
- * taken or released before.
+ * trip); a reservation made after the watch was (a background clean-up's release) is ended only
+ * by the refused attempts. A refused waiter with a watch is woken by a timer once the reservation
+ * and the grace of the waiters it was for are over, unless the lock was taken or released before.
  *
  * After a release only the waiter with the oldest mark tries at once; the others give it a grace
  * and try only if nobody took the lock (WaiterRanks): each attempt of a marked waiter reads the
@@ -209,7 +210,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 marking[0] = putMark != null;
                 ByteSequence markIt = putMark;
                 // a marked waiter's busy attempt reads the marks older than its own (its rank;
-                // keys, not a count: etcd counts the range before the revision filter)
+                // keys, not a count: etcd counts a range before it applies the revision filter)
                 long markedAt = markIfBusy && putMark == null ? ranks.markedAt(token) : 0;
                 Op countAhead = markedAt > 0 ? Op.get(waitingMarks(name), GetOption.builder().isPrefix(true)
                         .withKeysOnly(true).withMaxCreateRevision(markedAt - 1).build()) : null;
@@ -218,7 +219,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
             });
             lease = used[0];
             if (!r.isSucceeded() && markIfBusy) {
-                noteRank(token, r, marking[0]);
+                noteRank(name, token, r, marking[0]);
             }
         } else {
             lease = sessions.grant(false, deadline);
@@ -271,19 +272,35 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     .commit(), deadline, "mark waiting"));
         });
         if (r.isSucceeded()) {
-            // the waiter's rank: the marks older than its own
-            long markedAt = marking[0] ? r.getHeader().getRevision() : ranks.markedAt(token);
-            if (markedAt > 0) {
-                int ahead = 0;
-                for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
-                    if (kv.getCreateRevision() < markedAt) {
-                        ahead++;
-                    }
-                }
-                ranks.marked(token, markedAt, ahead, r.getHeader().getRevision());
-            }
+            rankFromMarks(name, token, r.getGetResponses().get(1).getKvs(), r.getHeader().getRevision());
         }
         return r;
+    }
+
+    /**
+     * Notes waiter {@code token}'s rank from {@code marks}, every waiting mark of lock
+     * {@code name} as read at {@code revision}: those created before its own. Its own mark's
+     * create revision is read there, not taken from the transaction that put it: a put on a mark
+     * left by an earlier session keeps the key's older create revision.
+     */
+    private void rankFromMarks(String name, String token, List<KeyValue> marks, long revision) {
+        ByteSequence mine = mark(name, token);
+        long markedAt = 0;
+        for (KeyValue kv : marks) {
+            if (kv.getKey().equals(mine)) {
+                markedAt = kv.getCreateRevision();
+            }
+        }
+        if (markedAt == 0) {
+            return;   // not marked (any more): nothing to rank
+        }
+        int ahead = 0;
+        for (KeyValue kv : marks) {
+            if (kv.getCreateRevision() < markedAt) {
+                ahead++;
+            }
+        }
+        ranks.marked(token, markedAt, ahead, revision);
     }
 
     /** The tokens of the waiting marks in {@code marks} (a read of {@code name}'s marks), joined by commas. */
@@ -321,10 +338,10 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 java.util.Arrays.asList(waitingTokens(name, t.getGetResponses().get(1)).split(",")));
         for (String waiter : r.mark().split(",")) {
             if (stillWaiting.contains(waiter)) {
-                // the caller's watch wakes it when the reservation ends, unless someone takes the
-                // lock (or releases it) first: no attempt at the end of a window someone used
-                long rest = Math.max(r.millisLeft(), 1);
-                return ranks.wakeAfter(token, TimeUnit.MILLISECONDS.toNanos(rest)) ? AcquireResult.busy(-1)
+                // woken when the reservation ended and the waiters it is for had their grace too
+                // (the caller's mark is the newest), unless someone took or released the lock
+                // before: no attempt at the end of a window someone used
+                return ranks.wakeAfter(token, r.nanosLeft() + WaiterRanks.GRACE_NANOS) ? AcquireResult.busy(-1)
                         : AcquireResult.busy(left);
             }
         }
@@ -472,10 +489,9 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
                 .Then(takeMarkOff == null ? new Op[] {put} : new Op[] {put, Op.delete(takeMarkOff, DeleteOption.DEFAULT)});
         if (putMark != null) {
-            // the mark, then every mark counted: the new one is the newest
+            // the mark, then every mark's key (the caller's rank: see noteRank)
             txn = txn.Else(Op.txn(new Cmp[] {givenUp.notGivenUp(token)},
-                    new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease),
-                            Op.get(waitingMarks(name), GetOption.builder().isPrefix(true).withCountOnly(true).build())},
+                    new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease), Op.get(waitingMarks(name), MARKS)},
                     new Op[0]));
         } else if (countAhead != null) {
             txn = txn.Else(countAhead);
@@ -487,12 +503,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
      * Notes the rank of waiter {@code token} from its busy acquire transaction {@code r}: the
      * marks it counted, and, if the transaction put its mark ({@code marking}), the mark's revision.
      */
-    private void noteRank(String token, TxnResponse r, boolean marking) {
+    private void noteRank(String name, String token, TxnResponse r, boolean marking) {
         if (marking) {
             List<TxnResponse> nested = r.getTxnResponses();
             if (!nested.isEmpty() && !nested.get(0).getGetResponses().isEmpty()) {
-                long all = nested.get(0).getGetResponses().get(0).getCount();
-                ranks.marked(token, r.getHeader().getRevision(), (int) Math.max(all - 1, 0), r.getHeader().getRevision());
+                rankFromMarks(name, token, nested.get(0).getGetResponses().get(0).getKvs(), r.getHeader().getRevision());
             }
         } else if (!r.getGetResponses().isEmpty()) {
             ranks.seen(token, r.getGetResponses().get(0).getKvs().size(), r.getHeader().getRevision());
@@ -507,6 +522,7 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
     @Override
     public ReleaseResult release(String name, String token) {
         fairWaiters.forget(token);
+        ranks.forget(token);   // local state: forgotten even if the release fails for good
         ByteSequence key = key(name);
         TxnResponse r = givenUp.releasing(token, record -> {
             // a token that owns the key was applied already (its unanswered request was the take,
@@ -531,7 +547,6 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                     .Then(owned.toArray(Op[]::new)).Else(notOwned.toArray(Op[]::new)).commit(), "release");
         });
         marked.remove(token);
-        ranks.forget(token);
         EtcdSession lease = leases.remove(token);
         if (lease != null && !watchdog) {
             lease.revokeQuietly(where);
@@ -735,6 +750,11 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         return ranks.size();
     }
 
+    /** Releases after which a waiter tried at once / after its grace (for tests). */
+    long[] waiterWakes() {
+        return new long[] {ranks.immediateWakes(), ranks.gracedWakes()};
+    }
+
     /** Tokens with a write whose answer has not come and no release since (for tests). */
     int unansweredTokens() {
         return givenUp.noted();
@@ -771,22 +791,24 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
         private volatile boolean closed;
 
         KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onRelease) {
-            this(client, key, option, onRelease, onRelease, null);
+            this(client, key, option, revision -> onRelease.run(), onRelease, null);
         }
 
         /**
-         * A watch that runs {@code onNews} on the server's confirmation and when it ends,
-         * {@code onDelete} on each deletion and {@code onPut} (if not null; the option must let
-         * puts through) with the revision of each put, in the server's order.
+         * A watch that runs {@code onNews} with the server's revision on its confirmation (it
+         * delivers what comes after that revision) and with 0 when it ends, {@code onDelete} on
+         * each deletion and {@code onPut} (if not null; the option must let puts through) with the
+         * revision of each put, in the server's order.
          */
-        KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, Runnable onNews, Runnable onDelete,
-                 java.util.function.LongConsumer onPut) {
-            Runnable onRelease = onNews;
+        KeyWatch(Client client, ByteSequence key, WatchOption.Builder option, java.util.function.LongConsumer onNews,
+                 Runnable onDelete, java.util.function.LongConsumer onPut) {
+            Runnable onRelease = () -> onNews.accept(0);
             watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), Watch.listener(
                     response -> {
                         if (response.isCreatedNotify()) {
                             created = true;
-                            onRelease.run();   // the next attempt, made after this, sees what went before
+                            // the next attempt, made after this, sees what went before
+                            onNews.accept(response.getHeader().getRevision());
                         }
                         for (WatchEvent e : response.getEvents()) {
                             if (e.getEventType() == WatchEvent.EventType.DELETE) {

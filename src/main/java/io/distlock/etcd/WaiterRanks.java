@@ -25,13 +25,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * an acquisition that arrives when the lock is free takes it.
  *
  * The rank is an estimate, kept per token: how many marks are older than the token's own, read by
- * each of its attempts (the busy branch of its transaction counts them) and lowered by one at every
- * take the watch sees (the taker was most likely the oldest waiter). A wrong estimate costs one
- * transaction more (two waiters think they come first) or the grace (none does); the next attempt
- * reads it again. Unknown (no attempt read it yet): the waiter tries at once, as all did before.
+ * each of its attempts (the busy branch of its transaction reads the marks' keys) and lowered by one at every
+ * take the watch sees (the taker was most likely the oldest waiter). Revisions keep it honest: a
+ * read older than a take the watch already counted is ignored, and takes between the last read
+ * and the revision the watch started from were not seen, so until a read as late as that the
+ * waiter tries at once. A wrong estimate costs one transaction more (two waiters think they come
+ * first) or the grace (none does); the next attempt reads it again. Unknown (no attempt read it
+ * yet): the waiter tries at once, as all did before.
+ *
+ * The releasing factory's own next acquisition, refused by its reservation (its mark is the
+ * newest), is woken when the reservation has ended and the grace of the waiters it was for has
+ * passed too, unless the lock was taken or released before.
  *
  * Written by the acquiring thread (attempts) and by jetcd's watch threads (takes seen); read by
- * the watch threads; a token is forgotten when it takes the lock, gives up or is released.
+ * the watch threads and the timers (the factory's keep-alive thread); a token is forgotten when it
+ * takes the lock, gives up, or its release (or clean-up) starts.
  * </pre>
  */
 final class WaiterRanks {
@@ -47,6 +55,13 @@ final class WaiterRanks {
         private int ahead = -1;
         /** The revision {@code ahead} is as of: a read older than what the watch has seen is stale. */
         private long asOf;
+        /** The revision of the latest read of the marks. */
+        private long readAt;
+        /**
+         * The revision the watch started after: takes between {@code readAt} and it were not
+         * seen, so the rank is not trusted until a read as late as that.
+         */
+        private long watchedFrom;
         /** Moved on by every release and every take the token's watch sees. */
         final AtomicLong news = new AtomicLong();
         /** What wakes the token's acquisition, while its watch is open. */
@@ -58,6 +73,12 @@ final class WaiterRanks {
                 ahead = count;
                 asOf = revision;
             }
+            readAt = Math.max(readAt, revision);
+        }
+
+        /** The token's watch delivers what comes after {@code revision}. */
+        synchronized void watching(long revision) {
+            watchedFrom = revision;
         }
 
         /** One older waiter (most likely) took the lock at {@code revision}. */
@@ -70,14 +91,18 @@ final class WaiterRanks {
             }
         }
 
+        /** Whether the token should try at once: it has no older waiter, or the rank is not to be trusted. */
         synchronized boolean first() {
-            return ahead <= 0;
+            return ahead <= 0 || readAt < watchedFrom;
         }
     }
 
     private final Client client;
     private final EtcdSessions sessions;
     private final ConcurrentHashMap<String, Rank> ranks = new ConcurrentHashMap<>();
+    /** Releases after which a waiter tried at once, and after its grace (for tests). */
+    private final AtomicLong immediateWakes = new AtomicLong();
+    private final AtomicLong gracedWakes = new AtomicLong();
 
     WaiterRanks(Client client, EtcdSessions sessions) {
         this.client = client;
@@ -139,6 +164,16 @@ final class WaiterRanks {
         return ranks.size();
     }
 
+    /** Releases after which a waiter tried at once (for tests). */
+    long immediateWakes() {
+        return immediateWakes.get();
+    }
+
+    /** Releases after which a waiter tried once its grace was over (for tests). */
+    long gracedWakes() {
+        return gracedWakes.get();
+    }
+
     /**
      * The watch of waiting acquisition {@code token} on lock key {@code key}: runs
      * {@code onRelease} when the server confirms it or it ends, and after a deletion of the key:
@@ -153,12 +188,17 @@ final class WaiterRanks {
         Runnable released = () -> {
             long release = news.incrementAndGet();
             releaseSeen.run();
+            if (r.wake != onRelease) {
+                return;   // closed: the acquisition ended (its loop may be waiting for another one)
+            }
             if (r.first()) {
+                immediateWakes.incrementAndGet();
                 onRelease.run();
                 return;
             }
             if (!sessions.schedule(() -> {
-                if (news.get() == release) {
+                if (news.get() == release && r.wake == onRelease) {
+                    gracedWakes.incrementAndGet();
                     onRelease.run();
                 }
             }, GRACE_NANOS)) {
@@ -169,8 +209,14 @@ final class WaiterRanks {
             news.incrementAndGet();
             r.taken(revision);
         };
+        java.util.function.LongConsumer confirmedOrEnded = revision -> {
+            if (revision > 0) {
+                r.watching(revision);
+            }
+            onRelease.run();
+        };
         r.wake = onRelease;
-        EtcdTxnBackend.KeyWatch w = new EtcdTxnBackend.KeyWatch(client, key, WatchOption.builder(), onRelease,
+        EtcdTxnBackend.KeyWatch w = new EtcdTxnBackend.KeyWatch(client, key, WatchOption.builder(), confirmedOrEnded,
                 released, taken);
         return new ReleaseWatch() {
             @Override

@@ -62,6 +62,11 @@ public final class HandOverReservations {
         public long millisLeft() {
             return Math.max(1L, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()));
         }
+
+        /** What is left of the window in nanoseconds (0 once it ended). */
+        public long nanosLeft() {
+            return Math.max(0L, until - System.nanoTime());
+        }
     }
 
     private final ConcurrentHashMap<String, Reservation> byKey = new ConcurrentHashMap<>();

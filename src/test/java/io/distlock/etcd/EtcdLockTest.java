@@ -369,8 +369,10 @@ class EtcdLockTest {
     /**
      * Six factories ("JVMs") take turns on one lock. When every waiter tried at every release,
      * each hand-over cost a transaction per waiter; now the waiter with the oldest mark tries at
-     * once and the others only if nobody took the lock within the grace (WaiterRanks). Counted on
-     * the server: Txn requests per acquisition.
+     * once and the others only if nobody took the lock within the grace (WaiterRanks): counted by
+     * the back ends (waiters that tried at once, per acquisition) and on the server (Txn requests
+     * per acquisition: 5.3-5.6 before, 4.2-4.5 after, 2026-12-07). A waiter that gives up leaves
+     * no rank behind.
      */
     @Test
     void afterAReleaseOnlyTheOldestWaiterTriesAtOnce() throws Exception {
@@ -414,23 +416,47 @@ class EtcdLockTest {
         Map<String, Long> calls = EtcdMetrics.diff(before, EtcdMetrics.received(endpoint));
         int acquisitions = sides * rounds;
         double perAcquisition = calls.getOrDefault("Txn", 0L) / (double) acquisitions;
-        System.out.printf("six factories on one etcd lock: %d acquisitions, %d owner changes, %.2f Txn each (%s)%n",
-                acquisitions, ownerChanges.get(), perAcquisition, calls);
+        long immediate = 0;
+        long graced = 0;
+        for (EtcdLockFactory f : factories) {
+            long[] wakes = ((EtcdTxnBackend) io.distlock.testing.Backends.of(f)).waiterWakes();
+            immediate += wakes[0];
+            graced += wakes[1];
+        }
+        System.out.printf("six factories on one etcd lock: %d acquisitions, %d owner changes, %.2f Txn each (%s); "
+                        + "waiters woken at once %d, after the grace %d%n",
+                acquisitions, ownerChanges.get(), perAcquisition, calls, immediate, graced);
         assertThat(ownerChanges.get()).as("owner changes").isGreaterThan(acquisitions / 2);
+        // one per release when the ranks are right, and one more when a release comes before the
+        // read that follows a new watch (an empty critical section: often); every waiter (4 or 5)
+        // when all tried at once
+        assertThat(immediate).as("waiters that tried at once after a release").isLessThan(acquisitions * 5L / 2);
+        // each hand-over: the release, the take, the releaser's own next (refused) attempt and the
+        // one its watch's confirmation makes; a herd adds one per waiter
+        assertThat(perAcquisition).as("Txn requests per acquisition").isLessThan(5.5);
+
+        // a waiter that gives up (and one that took the lock) leaves no rank behind
+        EtcdLock holding = locks.get(0);
+        holding.lock();
+        try {
+            assertThat(pool.submit(() -> locks.get(1).tryLock(200, TimeUnit.MILLISECONDS)).get(30, TimeUnit.SECONDS))
+                    .isFalse();
+        } finally {
+            holding.unlock();
+        }
         for (EtcdLockFactory f : factories) {
             assertThat(((EtcdTxnBackend) io.distlock.testing.Backends.of(f)).rankedTokens())
                     .as("ranks of waiters that are gone").isZero();
         }
-        // each hand-over: the release, the take, the releaser's own next (refused) attempt and the
-        // attempt its new watch's confirmation makes; every waiter trying added one per waiter
-        assertThat(perAcquisition).as("Txn requests per acquisition").isLessThan(5.0);
     }
 
     /**
      * The oldest waiter is a JVM that stopped (SIGSTOP) while it waited: the next waiter here
-     * gets the released lock after the grace, not after the stopped JVM's session runs out.
+     * gets the released lock after the grace (it does defer to the oldest), not after the stopped
+     * JVM's session runs out, nor after the engine's one-second re-check.
      */
     @Test
+    @io.distlock.testing.TimingSensitive
     void aStoppedOldestWaiterHoldsTheOthersBackOnlyForTheGrace() throws Exception {
         String name = "stopped-head";
         EtcdLock held = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock(name);
@@ -464,7 +490,7 @@ class EtcdLockTest {
             System.out.printf("the second waiter took the lock %d ms after the release, the oldest stopped%n",
                     waited / 1_000_000);
             assertThat(java.time.Duration.ofNanos(waited)).as("from the release to the second waiter's lock()")
-                    .isLessThan(java.time.Duration.ofSeconds(3));
+                    .isBetween(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(600));
             letGo.countDown();
             waiter.join(10_000);
             stopped.thaw();
@@ -474,6 +500,43 @@ class EtcdLockTest {
             assertThat(stopped.waitFor(java.time.Duration.ofSeconds(30))).isZero();
         }
     }
+
+    /**
+     * The releasing factory's own next acquisition waits out its reservation for another JVM's
+     * waiter, and is woken right after it (and the grace) when that waiter does not come: it was
+     * stopped (SIGSTOP). Without the wake-up at the reservation's end it waits for the engine's
+     * one-second re-check (1,041 ms when the timer was taken out, 2026-12-07).
+     */
+    @Test
+    @io.distlock.testing.TimingSensitive
+    void theReleasersNextAcquisitionWaitsOutItsReservationAndNotLonger() throws Exception {
+        String name = "releaser-waits";
+        EtcdLock lock = factory(EtcdFlavour.TRANSACTION, LockOptions.defaults()).getLock(name);
+        lock.lock();
+        try (io.distlock.testing.JvmProcess stopped = io.distlock.testing.JvmProcess.start(io.distlock.LockWorker.class,
+                "etcd-txn:" + String.join(",", etcd.get().endpoints()), prefix, "hold", name, "30000")) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                    EtcdTestSupport.keys(etcd.get(), prefix).stream().anyMatch(k -> k.contains("wx/")));
+            stopped.freeze();
+            long released = System.nanoTime();
+            lock.unlock();
+            lock.lock();
+            long waited = System.nanoTime() - released;
+            System.out.printf("the releasing factory took the lock again %d ms after its release (reserved for a stopped waiter)%n",
+                    waited / 1_000_000);
+            assertThat(java.time.Duration.ofNanos(waited)).as("unlock() to the next lock() of the releasing factory")
+                    .isBetween(java.time.Duration.ofMillis(HAND_OVER_WINDOW_MILLIS), java.time.Duration.ofMillis(600));
+            lock.unlock();
+            stopped.thaw();
+            stopped.awaitLine("LOCKED", java.time.Duration.ofSeconds(30));
+            stopped.send("unlock");
+            stopped.awaitLine("UNLOCKED", java.time.Duration.ofSeconds(30));
+            assertThat(stopped.waitFor(java.time.Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    /** The least hand-over window of the etcd back end. */
+    private static final long HAND_OVER_WINDOW_MILLIS = EtcdTxnBackend.HAND_OVER_WINDOW_MIN_MILLIS;
 
     @Test
     void aWaiterIsMarkedOnTheServerAndTheReleaseItWaitedForIsReservedForIt() throws Exception {
