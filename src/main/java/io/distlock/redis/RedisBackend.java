@@ -68,10 +68,11 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * helper thread and is given up when the time is out (its outcome is then unknown, and the engine
  * cleans up after it); attempts with more time than that, and calls with no deadline, run in the
  * caller's thread. For a client the factory creates, the bound is known (its pool waits at most
- * one socket timeout for a connection); for a client given to the factory it is not, and every
- * attempt of a timed acquisition runs on a helper thread. The helper threads are bounded
- * (RedisLockFactory.MAX_CALL_THREADS per factory, fewer when the pool of a client the factory
- * creates is smaller: more could only wait for a connection), since a frozen server holds each of them for
+ * one socket timeout for a connection, or the pool wait the builder was given); for a client
+ * given to the factory it is not, and every attempt of a timed acquisition runs on a helper
+ * thread. The helper threads are bounded (RedisLockFactory.MAX_CALL_THREADS per factory, fewer
+ * when the pool of a client the factory creates has fewer connections for them: more could only
+ * wait for a connection), since a frozen server holds each of them for
  * up to a whole call's bound whatever its caller's deadline: an attempt that finds them all busy
  * waits for one within its own time and is not sent if none came free in time; one that finds
  * MAX_QUEUED_CALLS attempts waiting already fails at once (not permanent: the engine retries

@@ -101,8 +101,9 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p><b>Helper threads.</b> A factory runs such attempts on at most {@value #MAX_CALL_THREADS}
  * helper threads (named {@code distlock-redis-call}; they end after 30 s idle), the default size
- * of the connection pool of a client the factory creates, and never more than that pool's
- * {@linkplain Builder#poolMaxTotal size} (more could only wait for a connection). On a frozen
+ * of the connection pool of a client the factory creates, and never more than that pool has
+ * connections for them ({@linkplain Builder#poolMaxTotal its size}, less the one the release
+ * subscription holds on a single server or a Sentinel primary: more could only wait for one). On a frozen
  * server each helper stays blocked in its call for up to the client's timeouts, whatever its
  * caller's deadline, so the bound is what keeps many short timed calls on many names from piling
  * up threads. A timed call still
@@ -303,20 +304,32 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * that ask for credentials of their own ({@code requirepass} or an ACL user in their
          * configuration) or are reached with other TLS settings than the primary. It is used as
          * given: nothing of the {@linkplain #clientConfig client configuration} is added to it, so
-         * it carries its own timeouts and TLS settings; its database and client name do not
-         * apply to sentinels. Without it, the sentinels are reached with the client
-         * configuration's connect and socket timeouts and TLS settings, and without credentials.
+         * it carries its own timeouts and TLS settings; its client name does not apply to
+         * sentinels, and a database other than 0 is refused (sentinels have none: Jedis would
+         * select it and every sentinel would refuse). Without it, the sentinels are reached with
+         * the client configuration's connect and socket timeouts and TLS settings, and without
+         * credentials.
          *
-         * <p>Sentinels that refuse the credentials (or their absence) make {@link #build()} fail
-         * with a permanent {@link LockBackendException} that names the refusal.
+         * <p>When no sentinel names the primary, {@link #build()} asks each sentinel once more,
+         * one after the other, why (so a failing build can take up to a connect and a socket
+         * timeout more per sentinel), and fails with a {@link LockBackendException} that names
+         * each refusal (credentials refused or missing, a command not permitted, a TLS handshake
+         * refused); it is permanent when every sentinel refused.
          *
          * @param sentinelClientConfig the configuration of the sentinel connections
          * @return this builder
          * @throws NullPointerException if {@code sentinelClientConfig} is {@code null}
+         * @throws IllegalArgumentException if it selects a database other than 0
          * @see #sentinel
          */
         public Builder sentinelClientConfig(JedisClientConfig sentinelClientConfig) {
-            this.sentinelClientConfig = Objects.requireNonNull(sentinelClientConfig, "sentinelClientConfig");
+            Objects.requireNonNull(sentinelClientConfig, "sentinelClientConfig");
+            if (sentinelClientConfig.getDatabase() != 0) {
+                throw new IllegalArgumentException("sentinelClientConfig selects database "
+                        + sentinelClientConfig.getDatabase() + ": sentinels have no databases (set the primary's "
+                        + "database in clientConfig(...))");
+            }
+            this.sentinelClientConfig = sentinelClientConfig;
             return this;
         }
 
@@ -324,10 +337,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * Sets the most connections the client the factory creates keeps open to a server at
          * once (its pool's {@code maxTotal}; on a cluster, per node). Defaults to
          * {@value RedisLockFactory#MAX_CALL_THREADS}. The pool is shared by the threads that call
-         * the locks, the factory's helper threads for timed calls (never more of them than this)
-         * and the release subscription, which holds one connection while any thread of the
-         * factory waits; a thread that finds every connection taken waits for one up to the
-         * {@linkplain #poolMaxWait pool wait}.
+         * the locks, the factory's helper threads for timed calls and the release subscription,
+         * which holds one connection from the first wait of any thread of the factory until the
+         * factory is closed; so a single server or a Sentinel primary gets one helper thread
+         * fewer than this (at most {@value RedisLockFactory#MAX_CALL_THREADS}), a cluster as many
+         * (its pools are per node). A thread that finds every connection taken waits for one up
+         * to the {@linkplain #poolMaxWait pool wait}.
          *
          * @param maxTotal at least 2 (one for the release subscription, one for the calls), or a
          *        negative number for no limit
@@ -384,21 +399,22 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * <p>The wait is part of how long a call can block: a timed acquisition still returns by
          * its deadline (an attempt that could outlast it runs on a helper thread), but a call
          * without a deadline ({@code lock()}, {@code unlock()}, a lease renewal) can block this
-         * much longer while the pool is exhausted. So it must be shorter than the lease time
-         * ({@link #build()} checks), and a renewal, sent every third of the lease, is safest with
-         * a wait well below that third. A wait without end, which commons-pool allows, is refused:
-         * a renewal stuck on it would lose its lease silently.
+         * much longer while the pool is exhausted. So {@link #build()} refuses a wait with which
+         * one call (a connect timeout, this wait and two socket timeouts, and the
+         * {@linkplain #replicaAcknowledgements replica wait}) could outlast what a renewal has
+         * left of the lease (the lease less the {@linkplain io.distlock.LockOptions#renewInterval
+         * renewal interval}). A wait without end, which commons-pool allows, is refused too: a
+         * renewal stuck on it would lose its lease silently; so is zero, with which commons-pool
+         * may still wait for connections being opened.
          *
-         * @param maxWait how long to wait, zero to fail at once when no connection is free
+         * @param maxWait how long to wait, at least a millisecond; {@code null} for the default
          * @return this builder
-         * @throws NullPointerException if {@code maxWait} is {@code null}
-         * @throws IllegalArgumentException if {@code maxWait} is negative
+         * @throws IllegalArgumentException if {@code maxWait} is shorter than a millisecond
          */
         public Builder poolMaxWait(Duration maxWait) {
-            Objects.requireNonNull(maxWait, "maxWait");
-            if (maxWait.isNegative()) {
-                throw new IllegalArgumentException("poolMaxWait must not be negative (a call may not wait for a "
-                        + "connection without end), was " + maxWait);
+            if (maxWait != null && maxWait.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("poolMaxWait must be at least 1 ms (a call may not wait for a "
+                        + "connection without end, and commons-pool does not fail at once on zero), was " + maxWait);
             }
             this.poolMaxWait = maxWait;
             return this;
@@ -473,7 +489,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          *         {@link #sentinelClientConfig} without {@link #sentinel}, or
          *         {@link #poolMinIdle} exceeds {@link #poolMaxIdle} or {@link #poolMaxTotal}, or
          *         the {@linkplain #replicaAcknowledgements replicas' timeout} or the
-         *         {@linkplain #poolMaxWait pool wait} is not shorter than the lease
+         *         {@linkplain #poolMaxWait pool wait} is too long for the lease (see there)
          * @throws LockBackendException if {@link #clusterNodes} were given and none of them
          *         answered with the cluster's slots, or {@link #sentinel} was given and no
          *         sentinel named the primary (permanent, naming the refusal, when the sentinels
@@ -513,7 +529,10 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             // Jedis' default too; more helper threads than connections could only wait for one
             int maxTotal = poolMaxTotal != null ? poolMaxTotal : MAX_CALL_THREADS;
             pool.setMaxTotal(maxTotal);
-            int callThreads = maxTotal < 0 ? MAX_CALL_THREADS : Math.min(MAX_CALL_THREADS, maxTotal);
+            // the release subscription holds one connection of a single server's (or primary's)
+            // pool for good once a thread waited; a cluster's pools are per node
+            int usable = maxTotal < 0 ? MAX_CALL_THREADS : clusterNodes != null ? maxTotal : maxTotal - 1;
+            int callThreads = Math.max(1, Math.min(MAX_CALL_THREADS, usable));
             if (poolMaxIdle != null) {
                 pool.setMaxIdle(poolMaxIdle);
             }
@@ -596,7 +615,15 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             return create(created, true, "Redis at " + hostAndPort, maxCall, callThreads);
         }
 
-        private void checkPool() {
+        /**
+         * Checks the pool settings as {@link #build()} does: against each other, and the pool
+         * wait against the client configuration, the lease and the replica wait set so far.
+         * Nothing is built or sent.
+         *
+         * @return this builder
+         * @throws IllegalStateException if {@link #build()} would refuse them, saying why
+         */
+        public Builder checkPool() {
             if (poolMinIdle != null && poolMinIdle > 0) {
                 if (poolMaxIdle != null && poolMaxIdle >= 0 && poolMinIdle > poolMaxIdle) {
                     throw new IllegalStateException("poolMinIdle (" + poolMinIdle + ") must not exceed poolMaxIdle ("
@@ -608,11 +635,20 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                             + maxTotal + ")");
                 }
             }
-            if (poolMaxWait != null && poolMaxWait.compareTo(options().leaseTime()) >= 0) {
-                throw new IllegalStateException("the pool wait (" + poolMaxWait + ") must be shorter than the lease "
-                        + "time (" + options().leaseTime() + "): a renewal waiting that long for a connection "
-                        + "would lose its lease");
+            if (poolMaxWait != null) {
+                JedisClientConfig config = clientConfig != null ? clientConfig : DefaultJedisClientConfig.builder().build();
+                long socket = Math.max(config.getSocketTimeoutMillis(), 0);
+                long call = Math.max(config.getConnectionTimeoutMillis(), 0) + poolMaxWait.toMillis() + 2 * socket
+                        + (replicaAcks > 0 ? replicaWait.toMillis() : 0);
+                long left = options().leaseTime().minus(options().renewInterval()).toMillis();
+                if (call >= left) {
+                    throw new IllegalStateException("the pool wait (" + poolMaxWait + ") is too long for the lease "
+                            + "time (" + options().leaseTime() + "): a renewal could block " + call + " ms (connect "
+                            + "timeout, the pool wait, two socket timeouts" + (replicaAcks > 0 ? ", the replica wait" : "")
+                            + ") and has " + left + " ms of its lease left");
+                }
             }
+            return this;
         }
 
         /**
@@ -626,9 +662,11 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
                 try (redis.clients.jedis.Jedis probe = new redis.clients.jedis.Jedis(address, sentinelConfig)) {
                     probe.sentinelGetMasterAddrByName(sentinelMaster);
                 } catch (redis.clients.jedis.exceptions.JedisAccessControlException e) {
-                    refusals.add("sentinel " + address + " refused the authentication (" + e.getMessage()
-                            + "): sentinels that ask for credentials of their own need them in "
-                            + "sentinelClientConfig(...)");
+                    String m = String.valueOf(e.getMessage());
+                    refusals.add(m.startsWith("NOPERM")
+                            ? "sentinel " + address + " did not permit the command (" + m + ")"
+                            : "sentinel " + address + " refused the authentication (" + m + "): sentinels that ask "
+                                    + "for credentials of their own need them in sentinelClientConfig(...)");
                 } catch (redis.clients.jedis.exceptions.JedisException e) {
                     String fix = RedisBackend.permanentCause(e);
                     if (fix != null) {

@@ -667,6 +667,16 @@ class RedisLockTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fencingRetention");
         assertThatThrownBy(() -> RedisLockFactory.builder().options(null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("options");
+        // sentinels have no databases; a pool wait of zero or too long for the lease
+        assertThatThrownBy(() -> RedisLockFactory.builder().sentinelClientConfig(
+                DefaultJedisClientConfig.builder().database(2).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("database 2");
+        assertThatThrownBy(() -> RedisLockFactory.builder().poolMaxWait(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1 ms");
+        assertThatThrownBy(() -> RedisLockFactory.builder().hostAndPort(server().host(), server().port())
+                .options(io.distlock.LockOptions.builder().leaseTime(Duration.ofSeconds(9)).build())
+                .poolMaxWait(Duration.ofSeconds(2)).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("too long for the lease");
     }
 
     private static boolean tryFor(RedisLock lock, long millis) {

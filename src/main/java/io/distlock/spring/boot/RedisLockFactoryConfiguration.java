@@ -39,6 +39,8 @@ import redis.clients.jedis.JedisClientConfig;
 @org.springframework.context.annotation.Conditional(EtcdLockFactoryConfiguration.NoEndpoints.class)
 class RedisLockFactoryConfiguration {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisLockFactoryConfiguration.class);
+
     @Bean
     @ConditionalOnMissingBean(DistributedLockFactory.class)
     @SuppressWarnings("deprecation") // DefaultJedisClientConfig.Builder.ssl(boolean), as RedisLockFactory uses it
@@ -126,7 +128,8 @@ class RedisLockFactoryConfiguration {
         try {
             return b.build();
         } catch (LockBackendException e) {
-            if (sentinelMaster != null && clusterNodes.isEmpty() && e.isPermanent()) {
+            if (sentinelMaster != null && clusterNodes.isEmpty() && e.isPermanent()
+                    && e.getMessage() != null && e.getMessage().contains("refused the authentication")) {
                 throw new LockBackendException(e.getMessage() + " (the sentinels' own credentials are "
                         + "spring.data.redis.sentinel.username and spring.data.redis.sentinel.password)", e, true);
             }
@@ -157,8 +160,13 @@ class RedisLockFactoryConfiguration {
     }
 
     /**
-     * {@code spring.data.redis.jedis.pool.*}: Spring Boot's meaning (a negative max-active or
-     * max-idle is no limit), except that max-wait must be a finite wait shorter than the lease.
+     * {@code spring.data.redis.jedis.pool.*}, with Spring Boot's meaning (a negative max-active or
+     * max-idle is no limit). These properties also configure the application's own Redis pool,
+     * where Spring Boot accepts values the lock factory cannot use: such a value is left out with
+     * a warning that names it, and the factory's default is used (the application still starts):
+     * a max-active of 0 or 1 (the release subscription holds a connection), a negative max-wait
+     * (Spring Boot's default, a wait without end, which could hold a lease renewal until the lease
+     * is lost) or one too long for the lease, a min-idle above max-idle or max-active.
      */
     private static void applyPool(Binder binder, RedisLockFactory.Builder b, DistributedLockProperties properties) {
         String pool = "spring.data.redis.jedis.pool.";
@@ -166,46 +174,49 @@ class RedisLockFactoryConfiguration {
         Integer maxIdle = binder.bind(pool + "max-idle", Integer.class).orElse(null);
         Integer minIdle = binder.bind(pool + "min-idle", Integer.class).orElse(null);
         Duration maxWait = binder.bind(pool + "max-wait", Duration.class).orElse(null);
-        if (maxActive != null) {
-            apply(pool + "max-active", maxActive, b::poolMaxTotal);
+        if (maxActive != null && !apply(pool + "max-active", maxActive, b::poolMaxTotal)) {
+            maxActive = null;
         }
-        if (maxIdle != null) {
-            apply(pool + "max-idle", maxIdle, b::poolMaxIdle);
+        if (maxIdle != null && !apply(pool + "max-idle", maxIdle, b::poolMaxIdle)) {
+            maxIdle = null;
         }
         if (minIdle != null) {
-            apply(pool + "min-idle", minIdle, b::poolMinIdle);
-            if (maxIdle != null && maxIdle >= 0 && minIdle > maxIdle) {
-                throw new IllegalArgumentException(pool + "min-idle (" + minIdle + ") must not exceed " + pool
-                        + "max-idle (" + maxIdle + ")");
-            }
+            int idle = maxIdle != null ? maxIdle : 8;   // commons-pool's default max-idle
             int total = maxActive != null ? maxActive : RedisLockFactory.MAX_CALL_THREADS;
-            if (total >= 0 && minIdle > total) {
-                throw new IllegalArgumentException(pool + "min-idle (" + minIdle + ") must not exceed " + pool
-                        + "max-active (" + total + (maxActive == null ? ", the factory's default" : "") + ")");
+            if (idle >= 0 && minIdle > idle || total >= 0 && minIdle > total) {
+                skip(pool + "min-idle", minIdle, "it exceeds max-idle (" + idle + ") or max-active (" + total + ")");
+            } else {
+                apply(pool + "min-idle", minIdle, b::poolMinIdle);
             }
         }
         if (maxWait != null) {
             if (maxWait.isNegative()) {
-                throw new IllegalArgumentException(pool + "max-wait must not be negative for the lock factory, "
-                        + "was " + maxWait + ": a call waiting for a connection without end could hold a lease "
-                        + "renewal until the lease is lost (leave it unset for one socket timeout)");
+                skip(pool + "max-wait", maxWait, "a wait without end could hold a lease renewal until the lease is "
+                        + "lost; the factory waits one socket timeout");
+            } else if (apply(pool + "max-wait", maxWait, b::poolMaxWait)) {
+                try {
+                    b.checkPool();
+                } catch (IllegalStateException e) {
+                    b.poolMaxWait(null);
+                    skip(pool + "max-wait", maxWait, e.getMessage() + "; the factory waits one socket timeout");
+                }
             }
-            Duration lease = properties.toLockOptions().leaseTime();
-            if (maxWait.compareTo(lease) >= 0) {
-                throw new IllegalArgumentException(pool + "max-wait (" + maxWait + ") must be shorter than the "
-                        + "lease time (distlock.lease-time, " + lease + "): a renewal waiting that long for a "
-                        + "connection would lose its lease");
-            }
-            apply(pool + "max-wait", maxWait, b::poolMaxWait);
         }
     }
 
-    private static <T> void apply(String property, T value, Consumer<T> setter) {
+    /** Sets {@code value} of {@code property}; false (with a warning) if the factory refuses it. */
+    private static <T> boolean apply(String property, T value, Consumer<T> setter) {
         try {
             setter.accept(value);
+            return true;
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(property + " is " + value + ": " + e.getMessage(), e);
+            skip(property, value, e.getMessage());
+            return false;
         }
+    }
+
+    private static void skip(String property, Object value, String why) {
+        LOG.warn("{}={} is not used by the lock factory ({}); it keeps its default", property, value, why);
     }
 
     /** The SSL bundle {@code spring.data.redis.ssl.bundle} names, or a failure that names it. */

@@ -76,8 +76,8 @@ class RedisAutoConfigurationTest {
                     assertThat(pool.getMaxIdle()).isEqualTo(1);
                     assertThat(pool.getMinIdle()).isEqualTo(1);
                     assertThat(pool.getMaxWaitDuration()).isEqualTo(Duration.ofMillis(750));
-                    assertThat(RedisTestSupport.callThreadsOf(factory)).as("no more helpers than connections")
-                            .isEqualTo(2);
+                    assertThat(RedisTestSupport.callThreadsOf(factory))
+                            .as("no more helpers than connections beside the release subscription's").isEqualTo(1);
                     // a connect timeout, the pool wait and two socket timeouts
                     assertThat(RedisTestSupport.maxCallNanosOf(factory))
                             .isEqualTo(TimeUnit.MILLISECONDS.toNanos(1_000 + 750 + 2 * 2_000));
@@ -171,7 +171,8 @@ class RedisAutoConfigurationTest {
             Pool<Connection> pool = RedisTestSupport.poolOf(factory);
             assertThat(pool.getMaxTotal()).isEqualTo(RedisLockFactory.MAX_CALL_THREADS);
             assertThat(pool.getMaxWaitDuration()).as("one socket timeout").isEqualTo(Duration.ofMillis(1_500));
-            assertThat(RedisTestSupport.callThreadsOf(factory)).isEqualTo(RedisLockFactory.MAX_CALL_THREADS);
+            assertThat(RedisTestSupport.callThreadsOf(factory)).as("one connection for the release subscription")
+                    .isEqualTo(RedisLockFactory.MAX_CALL_THREADS - 1);
         });
         onServer("spring.data.redis.jedis.pool.max-active=-1", "spring.data.redis.jedis.pool.max-idle=-1")
                 .run(context -> {
@@ -186,29 +187,58 @@ class RedisAutoConfigurationTest {
                 });
     }
 
+    /**
+     * Spring Boot's pool properties configure the application's own Redis pool too, where Boot
+     * accepts values the lock factory cannot use (its own default max-wait, -1, is a wait without
+     * end): the application starts, the factory keeps its default for that setting, and a warning
+     * names the property.
+     */
     @Test
-    void poolValuesTheFactoryCannotWorkWithFailTheContextNamingTheProperty() {
-        assertRefused("spring.data.redis.jedis.pool.max-active", "at least 2",
+    void poolValuesTheFactoryCannotWorkWithAreLeftOutWithAWarningNamingTheProperty() {
+        assertDefault("spring.data.redis.jedis.pool.max-active", "at least 2",
+                p -> assertThat(p.getMaxTotal()).isEqualTo(RedisLockFactory.MAX_CALL_THREADS),
                 "spring.data.redis.jedis.pool.max-active=1");
-        assertRefused("spring.data.redis.jedis.pool.max-active", "at least 2",
+        assertDefault("spring.data.redis.jedis.pool.max-active", "at least 2",
+                p -> assertThat(p.getMaxTotal()).isEqualTo(RedisLockFactory.MAX_CALL_THREADS),
                 "spring.data.redis.jedis.pool.max-active=0");
-        assertRefused("spring.data.redis.jedis.pool.max-wait", "must not be negative",
+        assertDefault("spring.data.redis.jedis.pool.max-wait", "without end",
+                p -> assertThat(p.getMaxWaitDuration()).isEqualTo(Duration.ofMillis(1_500)),
                 "spring.data.redis.jedis.pool.max-wait=-1ms");
-        assertRefused("distlock.lease-time", "spring.data.redis.jedis.pool.max-wait",
+        assertDefault("spring.data.redis.jedis.pool.max-wait", "too long for the lease",
+                p -> assertThat(p.getMaxWaitDuration()).isEqualTo(Duration.ofMillis(1_500)),
                 "spring.data.redis.jedis.pool.max-wait=10s", "distlock.lease-time=10s");
-        assertRefused("spring.data.redis.jedis.pool.min-idle", "spring.data.redis.jedis.pool.max-idle",
+        assertDefault("spring.data.redis.jedis.pool.min-idle", "exceeds max-idle",
+                p -> assertThat(p.getMinIdle()).isZero(),
                 "spring.data.redis.jedis.pool.min-idle=3", "spring.data.redis.jedis.pool.max-idle=2");
-        assertRefused("spring.data.redis.jedis.pool.min-idle", "spring.data.redis.jedis.pool.max-active",
+        assertDefault("spring.data.redis.jedis.pool.min-idle", "exceeds max-idle",
+                p -> assertThat(p.getMinIdle()).isZero(),
                 "spring.data.redis.jedis.pool.min-idle=3", "spring.data.redis.jedis.pool.max-active=2");
-        assertRefused("spring.data.redis.jedis.pool.min-idle", "must not be negative",
+        assertDefault("spring.data.redis.jedis.pool.min-idle", "must not be negative",
+                p -> assertThat(p.getMinIdle()).isZero(),
                 "spring.data.redis.jedis.pool.min-idle=-1");
     }
 
-    private void assertRefused(String property, String detail, String... properties) {
-        onServer(properties).run(context -> {
-            assertThat(context).hasFailed();
-            assertThat(Failures.outermost(context.getStartupFailure(), IllegalArgumentException.class))
-                    .hasMessageContaining(property).hasMessageContaining(detail);
-        });
+    private void assertDefault(String property, String why, java.util.function.Consumer<Pool<Connection>> kept,
+                               String... properties) {
+        List<String> all = new ArrayList<>(List.of(properties));
+        all.add("spring.data.redis.timeout=1500ms");
+        // the test logger (slf4j-simple) writes to whatever System.err is at the time
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            onServer(all.toArray(String[]::new)).run(context -> {
+                assertThat(context).hasNotFailed();
+                RedisLockFactory factory = context.getBean(RedisLockFactory.class);
+                kept.accept(RedisTestSupport.poolOf(factory));
+                DistributedLock lock = factory.getLock("defaults-" + UUID.randomUUID());
+                assertThat(lock.tryLock(10, TimeUnit.SECONDS)).isTrue();
+                lock.unlock();
+            });
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(logged.toString(java.nio.charset.StandardCharsets.UTF_8)).as("the warning").contains(property)
+                .contains("is not used by the lock factory").contains(why);
     }
 }
