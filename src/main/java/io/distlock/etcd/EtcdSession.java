@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * undercut (assuming the two clocks run at the same rate): the estimate is the send time of the
  * grant, and then of each answered keep-alive, plus the TTL the server reported. Keep-alives are
  * single requests (one at a time, every third of the TTL, 200 ms after a failure), not jetcd's
- * shared stream, precisely so that each answer can be matched with its send time. While one is
- * unanswered (a frozen server) no other is sent: the estimate simply lapses, and a late answer
- * still counts, with its own send time. A broken connection fails the request, and the next one
- * follows.
+ * shared stream, precisely so that each answer can be matched with its send time. One that is
+ * unanswered for the request timeout (a frozen server, or a member that died with the request
+ * and whose call never failed) does not hold the next back: another is sent then, and the
+ * estimate lapses only if none is answered in time; a late answer still counts, with its own send
+ * time, and only the latest request's answer schedules the next. A broken connection fails the
+ * request, and the next one follows 200 ms later.
  *
  * The server saying it does not know the lease (or a TTL of zero) marks it dead for good.
  * </pre>
@@ -44,6 +46,8 @@ final class EtcdSession {
     private volatile boolean dead;
     private volatile boolean stopped;
     private volatile ScheduledFuture<?> next;
+    /** Keep-alives sent: only the latest one's answer schedules the next. */
+    private final java.util.concurrent.atomic.AtomicLong sends = new java.util.concurrent.atomic.AtomicLong();
 
     private EtcdSession(Client client, ScheduledExecutorService scheduler, Duration timeout, long id,
                         long ttlSeconds, long sentAt) {
@@ -114,6 +118,7 @@ final class EtcdSession {
             return;
         }
         long sentAt = System.nanoTime();
+        long mine = sends.incrementAndGet();
         CompletableFuture<LeaseKeepAliveResponse> call;
         try {
             call = client.getLeaseClient().keepAliveOnce(id);
@@ -122,7 +127,23 @@ final class EtcdSession {
             scheduleKeepAlive(RETRY_NANOS);
             return;
         }
+        ScheduledFuture<?> overdue = null;
+        try {
+            overdue = scheduler.schedule(() -> {
+                if (!call.isDone() && sends.get() == mine && !stopped && !dead) {
+                    log.debug("keep-alive of etcd lease {} unanswered for {}; sending another",
+                            Long.toHexString(id), timeout);
+                    keepAliveOnce();
+                }
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            stopped = true;
+        }
+        ScheduledFuture<?> unanswered = overdue;
         call.whenComplete((r, e) -> {
+            if (unanswered != null) {
+                unanswered.cancel(false);
+            }
             long delay;
             if (e == null && r.getTTL() > 0) {
                 extendTo(sentAt + TimeUnit.SECONDS.toNanos(r.getTTL()));
@@ -134,7 +155,9 @@ final class EtcdSession {
                 log.debug("keep-alive of etcd lease {} failed; retrying", Long.toHexString(id), e);
                 delay = RETRY_NANOS;
             }
-            scheduleKeepAlive(delay);
+            if (sends.get() == mine) {
+                scheduleKeepAlive(delay);   // an earlier request answered late schedules nothing
+            }
         });
     }
 
