@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * each of its attempts (the busy branch of its transaction reads the marks' keys) and lowered by one at every
  * take the watch sees (the taker was most likely the oldest waiter). Revisions keep it honest: a
  * read older than a take the watch already counted is ignored, and takes between the last read
- * and the revision the watch started from were not seen, so until a read as late as that the
- * waiter tries at once. A wrong estimate costs one transaction more (two waiters think they come
+ * and the revision the watch started from were not seen: until a read as late as that, the waiter
+ * tries at once unless more waiters are ahead of it than revisions went by unseen. A wrong estimate costs one transaction more (two waiters think they come
  * first) or the grace (none does); the next attempt reads it again. Unknown (no attempt read it
  * yet): the waiter tries at once, as all did before.
  *
@@ -91,9 +91,14 @@ final class WaiterRanks {
             }
         }
 
-        /** Whether the token should try at once: it has no older waiter, or the rank is not to be trusted. */
+        /**
+         * Whether the token should try at once: it has no older waiter, or may have none: each
+         * revision between the last read and the watch's start may have been a take the watch
+         * did not see (a take is one transaction, so at most that many).
+         */
         synchronized boolean first() {
-            return ahead <= 0 || readAt < watchedFrom;
+            long unseen = readAt < watchedFrom ? watchedFrom - readAt : 0;
+            return ahead - unseen <= 0;
         }
     }
 
