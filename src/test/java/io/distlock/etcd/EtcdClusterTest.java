@@ -198,4 +198,37 @@ class EtcdClusterTest {
         }
         assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
     }
+
+    /**
+     * A keep-alive of the factory's session sent to a member that then stops answering (SIGSTOP)
+     * gets no answer and no error until gRPC gives the connection up (seconds): it must not hold
+     * the next keep-alive back past the lease. With a 6 s lease (a keep-alive every 2 s, one
+     * unanswered for the 1 s request timeout replaced by another) and a follower frozen for 9 s,
+     * the lock held through the session is never reported lost.
+     */
+    @org.junit.jupiter.api.Test
+    void aKeepAliveStuckOnAFrozenMemberDoesNotHoldTheNextBack() throws Exception {
+        String prefix = "stuck-keepalive/" + UUID.randomUUID() + "/";
+        List<String> lost = new CopyOnWriteArrayList<>();
+        LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(6)).build();
+        List<String> endpoints = etcd.get().endpoints();
+        int frozen = (leader() + 1) % endpoints.size();
+        try (EtcdLockFactory all = EtcdLockFactory.builder().endpoints(endpoints.toArray(String[]::new))
+                .keyPrefix(prefix).options(options).requestTimeout(Duration.ofSeconds(1))
+                .leaseListener((n, fence) -> lost.add(n)).build()) {
+            Holder holder = Holder.hold(all.getLock("held"));
+            etcd.get().pause(frozen);
+            try {
+                // nothing reported lost for the whole freeze
+                await("no lock reported lost").during(Duration.ofSeconds(9)).atMost(Duration.ofSeconds(11))
+                        .until(lost::isEmpty);
+            } finally {
+                etcd.get().resume(frozen);
+            }
+            assertThat(lost).as("locks reported lost while member %d was frozen", frozen).isEmpty();
+            assertThat(holder.release()).as("the holder unlocks normally").isNull();
+        }
+        assertThat(EtcdTestSupport.keys(etcd.get(), prefix)).isEmpty();
+    }
+
 }
