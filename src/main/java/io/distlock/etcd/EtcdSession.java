@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * grant, and then of each answered keep-alive, plus the TTL the server reported. Keep-alives are
  * single requests (one at a time, every third of the TTL, 200 ms after a failure), not jetcd's
  * shared stream, precisely so that each answer can be matched with its send time. One that is
- * unanswered for the request timeout (a frozen server, or a member that died with the request
- * and whose call never failed) does not hold the next back: another is sent then, and the
+ * unanswered for the request timeout or a sixth of the TTL, whichever is shorter (a frozen
+ * server, or a member that stopped answering with the request, whose call fails only when gRPC
+ * gives the connection up), does not hold the next back: another is sent then, and the
  * estimate lapses only if none is answered in time; a late answer still counts, with its own send
  * time, and only the latest request's answer schedules the next. A broken connection fails the
  * request, and the next one follows 200 ms later.
@@ -135,7 +136,7 @@ final class EtcdSession {
                             Long.toHexString(id), timeout);
                     keepAliveOnce();
                 }
-            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            }, Math.min(timeout.toNanos(), ttlNanos / 6), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             stopped = true;
         }
