@@ -210,22 +210,9 @@ class DistlockCliTest {
             long oldToken = Long.parseLong(locked.substring("LOCKED ".length()).trim());
             frozen.freeze();
 
-            CompletableFuture<Long> took = new CompletableFuture<>();
-            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
             DistributedLock lock = here.getLock("orders/9");
-            Thread w = new Thread(() -> {
-                lock.lock();
-                took.complete(lock.getFencingToken());
-                try {
-                    letGo.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                lock.unlock();
-            }, "cli-test-next-holder");
-            w.setDaemon(true);
-            w.start();
-            io.distlock.testing.Waiter.awaitParked(w);
+            io.distlock.testing.Holder next = io.distlock.testing.Holder.start(lock, "cli-test-next-holder");
+            io.distlock.testing.Waiter.awaitParked(next.thread());
 
             Run inspect = cli(args(t, "inspect", "orders/9"));
             assertThat(inspect.exit()).as(inspect.err()).isZero();
@@ -233,10 +220,10 @@ class DistlockCliTest {
             long released = System.nanoTime();
             Run force = cli(args(t, "force-release", "orders/9", "--holder", holder));
             assertThat(force.exit()).as(force.err()).isZero();
-            long token = took.get(10, TimeUnit.SECONDS);
-            assertThat(Duration.ofNanos(System.nanoTime() - released)).as("the waiter got the lock long before the lease ran out")
+            long tookAt = next.awaitAcquired(10);
+            assertThat(Duration.ofNanos(tookAt - released)).as("the waiter got the lock long before the lease ran out")
                     .isLessThan(Duration.ofSeconds(3));
-            assertThat(token).as("fencing token after the forced release").isGreaterThan(oldToken);
+            assertThat(next.fencingToken()).as("fencing token after the forced release").isGreaterThan(oldToken);
 
             frozen.thaw();
             frozen.send("unlock");
@@ -244,9 +231,7 @@ class DistlockCliTest {
                     .as("the woken holder is told its lease was lost").isNotNull();
             assertThat(frozen.waitFor(Duration.ofSeconds(30))).isZero();
             assertThat(lock.isLocked()).as("its unlock did not free the new holder's lock").isTrue();
-            letGo.countDown();
-            w.join(10_000);
-            assertThat(w.isAlive()).isFalse();
+            assertThat(next.release()).as("the new holder unlocks normally").isNull();
             assertThat(lock.isLocked()).isFalse();
         }
     }

@@ -466,33 +466,19 @@ class EtcdLockTest {
                 "etcd-txn:" + String.join(",", etcd.get().endpoints()), prefix, "hold", name, "30000")) {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
                     EtcdTestSupport.keys(etcd.get(), prefix).stream().filter(k -> k.contains("wx/")).count() == 1);
-            java.util.concurrent.CompletableFuture<Long> took = new java.util.concurrent.CompletableFuture<>();
-            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
-            Thread waiter = new Thread(() -> {
-                next.lock();
-                took.complete(System.nanoTime());
-                try {
-                    letGo.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                next.unlock();
-            }, "second-waiter");
-            waiter.setDaemon(true);
-            waiter.start();
+            io.distlock.testing.Holder waiter = io.distlock.testing.Holder.start(next, "second-waiter");
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
                     EtcdTestSupport.keys(etcd.get(), prefix).stream().filter(k -> k.contains("wx/")).count() == 2);
-            io.distlock.testing.Waiter.awaitParked(waiter);
+            io.distlock.testing.Waiter.awaitParked(waiter.thread());
             stopped.freeze();
             long released = System.nanoTime();
             held.unlock();
-            long waited = took.get(20, TimeUnit.SECONDS) - released;
+            long waited = waiter.awaitAcquired(20) - released;
             System.out.printf("the second waiter took the lock %d ms after the release, the oldest stopped%n",
                     waited / 1_000_000);
             assertThat(java.time.Duration.ofNanos(waited)).as("from the release to the second waiter's lock()")
                     .isBetween(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(600));
-            letGo.countDown();
-            waiter.join(10_000);
+            assertThat(waiter.release()).as("the second waiter unlocks normally").isNull();
             stopped.thaw();
             stopped.awaitLine("LOCKED", java.time.Duration.ofSeconds(30));
             stopped.send("unlock");
@@ -585,7 +571,6 @@ class EtcdLockTest {
         lock.unlock();
     }
 
-    /** The tokens marked as waiting for lock {@code name}, as the operators' view shows them. */
     @Test
     void aReservationEndsOnceTheWaitersItNamesHadTheirTurnEvenIfTheyReleasedAgain() throws Exception {
         // the waiter takes the lock and releases it again before the releasing factory asks for

@@ -16,12 +16,15 @@ public final class Holder implements AutoCloseable {
     private final CountDownLatch letGo = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong fencingToken = new AtomicLong(-1);
+    /** System.nanoTime() when the lock was acquired. */
+    private volatile long acquiredAt;
     private final Thread thread;
 
     private Holder(Lock lock, String threadName) {
         thread = new Thread(() -> {
             try {
                 lock.lock();
+                acquiredAt = System.nanoTime();
                 if (lock instanceof io.distlock.DistributedLock) {
                     fencingToken.set(((io.distlock.DistributedLock) lock).getFencingToken());
                 }
@@ -43,20 +46,39 @@ public final class Holder implements AutoCloseable {
 
     /** Starts a holder and waits until it holds the lock. */
     public static Holder hold(Lock lock) {
-        Holder h = new Holder(lock, "holder-" + System.nanoTime());
+        Holder h = start(lock, "holder-" + System.nanoTime());
+        h.awaitAcquired(30);
+        return h;
+    }
+
+    /**
+     * Starts a holder without waiting for it: it waits in {@code lock()} while someone else
+     * holds the lock ({@link #thread()} to see it parked, {@link #awaitAcquired} for the rest).
+     */
+    public static Holder start(Lock lock, String threadName) {
+        Holder h = new Holder(lock, threadName);
         h.thread.start();
+        return h;
+    }
+
+    /**
+     * Waits up to {@code seconds} until the holder holds the lock.
+     *
+     * @return System.nanoTime() at which its {@code lock()} returned
+     */
+    public long awaitAcquired(long seconds) {
         try {
-            if (!h.acquired.await(30, TimeUnit.SECONDS)) {
-                throw new AssertionError("holder did not acquire within 30 s");
+            if (!acquired.await(seconds, TimeUnit.SECONDS)) {
+                throw new AssertionError("holder did not acquire within " + seconds + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-        if (h.failure.get() != null) {
-            throw new AssertionError("holder failed to acquire", h.failure.get());
+        if (failure.get() != null) {
+            throw new AssertionError("holder failed to acquire", failure.get());
         }
-        return h;
+        return acquiredAt;
     }
 
     /** The fencing token the holder got. */
