@@ -1,8 +1,7 @@
 package io.distlock.internal;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,23 +17,66 @@ import java.util.concurrent.locks.LockSupport;
  * It only ever unparks threads: no network call and no user code runs on it, so an alarm is late
  * by scheduling jitter only, never by a slow server. An alarm goes off at or after its time; the
  * woken thread re-reads the clock, so an early unpark (a release announcement, an interrupt) and
- * a late alarm are both harmless. Waits are already on the contended path (a network round trip
- * each), so one scheduled task per park costs nothing measurable; the uncontended path never
- * parks.
+ * a late alarm are both harmless.
+ *
+ * Setting and cancelling an alarm wake nobody unless the new alarm is due before the waker
+ * thread's planned wake-up: the alarms are a sorted set the waker reads when it wakes, and a
+ * cancelled one simply leaves the set (the waker may then wake once for nothing, and plans
+ * again). A scheduled executor woke its thread for every alarm that became its earliest, which
+ * with one waiter per lock in a JVM is every alarm: a context switch per wait of every hand-over
+ * between JVMs (about a tenth of a Redis hand-over's latency on a 2-core machine).
+ *
+ * No wake-up is lost: the waker publishes its plan (plan, volatile), then reads the earliest
+ * alarm again before it parks, and plans again if that one is earlier; an alarm is added, then
+ * the plan read, and the waker unparked if the alarm is due before it. So either the waker's
+ * second read sees the new alarm, or the plan was published before the alarm was added and the
+ * setter sees it (or a later one) and unparks the waker if need be (a permit given before the
+ * waker parks makes that park return at once).
  * </pre>
  */
 final class Waker {
 
-    private static final ScheduledThreadPoolExecutor ALARMS = newAlarms();
+    /** The alarms set and not yet gone off or cancelled, earliest first. */
+    private static final ConcurrentSkipListSet<Entry> ALARMS = new ConcurrentSkipListSet<>();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    /**
+     * When the waker thread next wakes by itself (System.nanoTime()), or null while it waits for
+     * an unpark only (no alarm was set when it planned). Written by the waker thread only.
+     */
+    private static volatile Long plan;
 
     private Waker() {
     }
 
-    private static ScheduledThreadPoolExecutor newAlarms() {
-        ScheduledThreadPoolExecutor alarms = new ScheduledThreadPoolExecutor(1, Threads.daemon("distlock-waker"));
-        // a cancelled alarm leaves the queue at once: waits that end early leave nothing behind
-        alarms.setRemoveOnCancelPolicy(true);
-        return alarms;
+    /** The waker thread, started when the first alarm is set. */
+    private static final class Holder {
+        static final Thread THREAD = start();
+
+        private static Thread start() {
+            Thread t = Threads.daemon("distlock-waker").newThread(Waker::run);
+            t.start();
+            return t;
+        }
+    }
+
+    /** One alarm: unpark {@code thread} at {@code due}; ordered by due time, then by when it was set. */
+    private static final class Entry implements Comparable<Entry> {
+        final long due;
+        final long sequence;
+        final Thread thread;
+
+        Entry(long due, Thread thread) {
+            this.due = due;
+            this.sequence = SEQUENCE.getAndIncrement();
+            this.thread = thread;
+        }
+
+        @Override
+        public int compareTo(Entry o) {
+            // nanoTime values are compared by their difference (they may wrap)
+            long d = due - o.due;
+            return d != 0 ? Long.signum(d) : Long.compare(sequence, o.sequence);
+        }
     }
 
     /** An alarm set for one wait; cancel it when the wait ends. */
@@ -51,8 +93,48 @@ final class Waker {
      * @return the alarm, to cancel when the wait ends
      */
     static Alarm wake(Thread thread, long nanos) {
-        ScheduledFuture<?> f = ALARMS.schedule(() -> LockSupport.unpark(thread), Math.max(nanos, 0L), TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
+        Entry e = new Entry(System.nanoTime() + Math.max(nanos, 0L), thread);
+        ALARMS.add(e);
+        Thread waker = Holder.THREAD;
+        Long planned = plan;
+        if (planned == null || e.due - planned < 0) {
+            LockSupport.unpark(waker);
+        }
+        return () -> ALARMS.remove(e);
+    }
+
+    /** The waker thread: unparks the threads whose alarms are due, then sleeps until the next one. */
+    private static void run() {
+        while (true) {
+            long now = System.nanoTime();
+            Entry first;
+            while ((first = earliest()) != null && first.due - now <= 0) {
+                if (ALARMS.remove(first)) {
+                    LockSupport.unpark(first.thread);
+                }
+            }
+            plan = first == null ? null : first.due;
+            // an alarm set before the plan was published, earlier than it, was missed by the
+            // setter's check: plan again
+            Entry again = earliest();
+            if (again != null && (first == null || again.compareTo(first) < 0)) {
+                continue;
+            }
+            if (first == null) {
+                LockSupport.park(Waker.class);
+            } else {
+                LockSupport.parkNanos(Waker.class, first.due - System.nanoTime());
+            }
+            // woken by an earlier alarm's setter, by its own time, or spuriously: look again
+        }
+    }
+
+    private static Entry earliest() {
+        try {
+            return ALARMS.isEmpty() ? null : ALARMS.first();
+        } catch (java.util.NoSuchElementException e) {
+            return null;   // emptied between the two reads
+        }
     }
 
     /**
