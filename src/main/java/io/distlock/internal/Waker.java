@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * Setting and cancelling an alarm wake nobody unless the new alarm is due before the waker
  * thread's planned wake-up: the alarms are a sorted set the waker reads when it wakes, and a
  * cancelled one simply leaves the set (the waker may then wake once for nothing, and plans
- * again). A scheduled executor woke its thread for every alarm that became its earliest, which
+ * again): its wake-ups are off the waiting threads' paths. The waker thread clears any
+ * interrupt it is sent and outlives any error (every untimed wait relies on it). A scheduled executor woke its thread for every alarm that became its earliest, which
  * with one waiter per lock in a JVM is every alarm: a context switch per wait of every hand-over
  * between JVMs (about a tenth of a Redis hand-over's latency on a 2-core machine).
  *
@@ -39,11 +40,18 @@ final class Waker {
     /** The alarms set and not yet gone off or cancelled, earliest first. */
     private static final ConcurrentSkipListSet<Entry> ALARMS = new ConcurrentSkipListSet<>();
     private static final AtomicLong SEQUENCE = new AtomicLong();
+    /** The value of {@link #plan} while the waker waits for an unpark only (no alarm was set when it planned). */
+    private static final long NO_PLAN = Long.MIN_VALUE;
     /**
-     * When the waker thread next wakes by itself (System.nanoTime()), or null while it waits for
-     * an unpark only (no alarm was set when it planned). Written by the waker thread only.
+     * When the waker thread next wakes by itself (System.nanoTime()), or NO_PLAN (an alarm due at
+     * exactly that time only costs a needless unpark). Written by the waker thread only.
      */
-    private static volatile Long plan;
+    private static volatile long plan = NO_PLAN;
+    /**
+     * The longest delay of an alarm: due times are compared by their difference, a valid order
+     * only while every alarm in the set is due within 2^63 ns of every other.
+     */
+    private static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 2;
 
     private Waker() {
     }
@@ -93,40 +101,67 @@ final class Waker {
      * @return the alarm, to cancel when the wait ends
      */
     static Alarm wake(Thread thread, long nanos) {
-        Entry e = new Entry(System.nanoTime() + Math.max(nanos, 0L), thread);
-        ALARMS.add(e);
         Thread waker = Holder.THREAD;
-        Long planned = plan;
-        if (planned == null || e.due - planned < 0) {
+        Entry e = new Entry(System.nanoTime() + Math.min(Math.max(nanos, 0L), MAX_DELAY_NANOS), thread);
+        ALARMS.add(e);
+        long planned = plan;
+        if (planned == NO_PLAN || e.due - planned < 0) {
             LockSupport.unpark(waker);
         }
         return () -> ALARMS.remove(e);
     }
 
+    /** How many alarms of {@code threads} are set and have neither gone off nor been cancelled (for tests). */
+    static long pendingAlarms(java.util.Collection<Thread> threads) {
+        return ALARMS.stream().filter(e -> threads.contains(e.thread)).count();
+    }
+
+    /** Whether the waker thread has planned to wake by itself at {@code due} or before (for tests). */
+    static boolean plansToWakeBy(long due) {
+        long planned = plan;
+        return planned != NO_PLAN && planned - due <= 0;
+    }
+
     /** The waker thread: unparks the threads whose alarms are due, then sleeps until the next one. */
     private static void run() {
         while (true) {
-            long now = System.nanoTime();
-            Entry first;
-            while ((first = earliest()) != null && first.due - now <= 0) {
-                if (ALARMS.remove(first)) {
-                    LockSupport.unpark(first.thread);
-                }
+            try {
+                sweep();
+            } catch (Throwable e) {
+                // (an OutOfMemoryError, say) the waker must outlive it: every untimed wait
+                // relies on it; the alarms stay in the set and the next pass serves them (a
+                // moment later, so that an error that repeats does not take a whole core)
+                plan = NO_PLAN;
+                LockSupport.parkNanos(Waker.class, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1));
             }
-            plan = first == null ? null : first.due;
-            // an alarm set before the plan was published, earlier than it, was missed by the
-            // setter's check: plan again
-            Entry again = earliest();
-            if (again != null && (first == null || again.compareTo(first) < 0)) {
-                continue;
-            }
-            if (first == null) {
-                LockSupport.park(Waker.class);
-            } else {
-                LockSupport.parkNanos(Waker.class, first.due - System.nanoTime());
-            }
-            // woken by an earlier alarm's setter, by its own time, or spuriously: look again
         }
+    }
+
+    /** One pass: unparks the threads whose alarms are due, plans, and parks until the plan. */
+    private static void sweep() {
+        // an interrupt (a container interrupting every thread on undeploy) would make each park
+        // return at once: the waker thread takes none
+        Thread.interrupted();
+        long now = System.nanoTime();
+        Entry first;
+        while ((first = earliest()) != null && first.due - now <= 0) {
+            if (ALARMS.remove(first)) {
+                LockSupport.unpark(first.thread);
+            }
+        }
+        plan = first == null ? NO_PLAN : first.due;
+        // an alarm set before the plan was published, earlier than it, was missed by the
+        // setter's check: plan again
+        Entry again = earliest();
+        if (again != null && (first == null || again.compareTo(first) < 0)) {
+            return;
+        }
+        if (first == null) {
+            LockSupport.park(Waker.class);
+        } else {
+            LockSupport.parkNanos(Waker.class, first.due - System.nanoTime());
+        }
+        // woken by an earlier alarm's setter, by its own time, or spuriously: look again
     }
 
     private static Entry earliest() {
