@@ -17,7 +17,8 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * The program the cross-process tests run in separate JVMs. The first argument says which back
- * end: {@code redis:HOST:PORT}, {@code redis-cluster:HOST:PORT,...} (seed nodes),
+ * end: {@code redis:HOST:PORT}, {@code redis-handover:HOST:PORT} (releases hand the lock to a
+ * waiter: RedisLockFactory.Builder.handOverToWaiters, non-fair locks), {@code redis-cluster:HOST:PORT,...} (seed nodes),
  * {@code etcd-txn:ENDPOINTS} or {@code etcd-lock-service:ENDPOINTS} (endpoints separated by commas).
  * <pre>
  * SPEC PREFIX count NAME THREADS ROUNDS COUNTER_KEY
@@ -143,10 +144,12 @@ public final class LockWorker {
                                                  LeaseListener listener) {
         String kind = spec.substring(0, spec.indexOf(':'));
         String where = spec.substring(spec.indexOf(':') + 1);
-        if (kind.equals("redis")) {
+        if (kind.equals("redis") || kind.equals("redis-handover")) {
             String host = where.substring(0, where.lastIndexOf(':'));
             int port = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+            // redis-handover: releases hand the lock to a waiter (non-fair locks; fair ones cannot)
             return RedisLockFactory.builder().hostAndPort(host, port).keyPrefix(prefix).options(options)
+                    .handOverToWaiters(kind.equals("redis-handover") && !options.fair() && options.watchdog())
                     .leaseListener(listener).build();
         }
         if (kind.equals("redis-cluster")) {

@@ -194,7 +194,8 @@ final class AcquireLoop {
                 }
                 if (result.isAcquired()) {
                     long valid = validNanos(result);
-                    slot.installLease(new Lease(token, result.fencingToken(), leaseFrom + valid, engine.clock), leaseFrom);
+                    slot.installLease(new Lease(token, result.fencingToken(), leaseFrom + valid, engine.clock), leaseFrom,
+                            result.renewAtOnce());
                     token = null;
                     return true;
                 }

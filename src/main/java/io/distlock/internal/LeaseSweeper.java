@@ -70,6 +70,24 @@ final class LeaseSweeper {
         held.add(slot);
     }
 
+    /**
+     * Visits {@code slot} now, on the sweeper's thread, rather than at the next period: for a
+     * lease granted short, whose renewal is due at once (see ServerLease.installLease).
+     */
+    void visitSoon(ServerLease slot) {
+        try {
+            scheduler.execute(() -> {
+                try {
+                    slot.renewal().sweep(clock.nanoTime());
+                } catch (RuntimeException e) {
+                    log.warn("{}: lease sweep of '{}' failed", owner, slot.name(), e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the factory is closing: its leases are given back
+        }
+    }
+
     void remove(ServerLease slot) {
         held.remove(slot);
     }

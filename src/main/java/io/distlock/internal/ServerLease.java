@@ -360,14 +360,21 @@ final class ServerLease {
      * Renewal (watchdog) or expiry (fixed lease) is the engine's sweeper's job: it visits held
      * slots on a short period and acts on leases that are due, so acquiring and releasing never
      * touch a scheduler. The first renewal is due one renewal interval after the request, like
-     * the lease's own end: a late answer brings it forward, not the lease's end back.
+     * the lease's own end: a late answer brings it forward, not the lease's end back. A lease
+     * handed over for a short time ({@code renewAtOnce}, AcquireResult.handedOver) is renewed at
+     * once, on the sweeper's thread (the acquiring thread does not wait for it).
      */
-    void installLease(Lease l, long sentAt) {
-        l.dueAt(engine.options.watchdog()
-                ? sentAt + engine.options.renewInterval().toNanos() : l.validUntilNanos());
+    void installLease(Lease l, long sentAt, boolean renewAtOnce) {
+        boolean watchdog = engine.options.watchdog();
+        l.dueAt(!watchdog ? l.validUntilNanos() : renewAtOnce ? sentAt
+                : sentAt + engine.options.renewInterval().toNanos());
         holder = Thread.currentThread();
         lease = l;
         engine.sweeper.add(this);
+        if (watchdog && renewAtOnce) {
+            // a lease handed over for a short time: renewed now, on the sweeper's thread
+            engine.sweeper.visitSoon(this);
+        }
         if (engine.isClosed()) {
             // the factory closed while this acquisition was under way: lost at once, as every
             // lease held at the close is

@@ -109,6 +109,18 @@ final class RedisBackend implements LockBackend {
      * cleaned up (release).
      */
     private final java.util.Set<String> mayBeWaiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Hand-over (non-fair locks, RedisLockFactory.Builder.handOverToWaiters): how long a release
+     * hands the lock to a waiter for (0: off). The waiter's factory takes the grant from the
+     * release's announcement without a request, counting its lease from its own last busy
+     * attempt (sent before the release ran), and the engine renews it at once.
+     */
+    private final long grantMillis;
+    private final String grantArgument;
+    /** Grants announced to this factory's waiting tokens, not taken yet: the fencing token, by token. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> grants = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When (System.nanoTime()) the last attempt of a waiting token that was answered busy was sent. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> busySentAt = new java.util.concurrent.ConcurrentHashMap<>();
     /** How long a fair waiter keeps its place in the queue without an attempt. */
     static final long FAIR_ALIVE_MILLIS = 6_000;
     private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
@@ -141,12 +153,22 @@ final class RedisBackend implements LockBackend {
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos, boolean fair) {
         this(client, ownsClient, prefix, retentionMillis, description, maxCallNanos,
-                RedisLockFactory.MAX_CALL_THREADS, fair, 0, 0);
+                RedisLockFactory.MAX_CALL_THREADS, fair, 0, 0, 0);
     }
 
+    /**
+     * @param grantMillis how long a non-fair release hands the lock to a waiter for (0: no
+     *        hand-over; a fair factory, or one that asks replicas to acknowledge writes, hands nothing over)
+     */
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos, int callThreads, boolean fair, int replicaAcks,
-                 long replicaWaitMillis) {
+                 long replicaWaitMillis, long grantMillis) {
+        if (grantMillis < 0 || (grantMillis > 0 && (fair || replicaAcks > 0))) {
+            throw new IllegalArgumentException("a hand-over needs a non-fair factory without replica acknowledgements"
+                    + " and a positive grant time, was " + grantMillis + " ms");
+        }
+        this.grantMillis = grantMillis;
+        this.grantArgument = Long.toString(grantMillis);
         if (callThreads < 1 || callThreads > RedisLockFactory.MAX_CALL_THREADS) {
             throw new IllegalArgumentException("callThreads must be between 1 and "
                     + RedisLockFactory.MAX_CALL_THREADS + ", was " + callThreads);
@@ -168,6 +190,9 @@ final class RedisBackend implements LockBackend {
         this.cluster = slotRouting != null;
         this.subscriber = cluster ? new ShardedReleaseSubscriber(slotRouting, topologyRefresh(client))
                 : new RedisReleaseSubscriber(client, prefix);
+        if (grantMillis > 0) {
+            subscriber.onGrant(this::granted);
+        }
         this.maxCallNanos = maxCallNanos;
         boundedCalls.allowCoreThreadTimeOut(true);
     }
@@ -278,8 +303,13 @@ final class RedisBackend implements LockBackend {
                                     long timeoutNanos) {
         // an acquisition that will not wait takes a free lock at once, fair or not, as
         // ReentrantLock.tryLock() does; one that waits goes as the ordering says
+        AcquireResult handedOver = takeGrant(token);
+        if (handedOver != null) {
+            return handedOver;
+        }
         LockKeys k = keys(name);
         long reply;
+        long sentAt = System.nanoTime();
         try {
             reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
                     : acquire(k, token, leaseMillis, false, null, 0L, timeoutNanos);
@@ -290,14 +320,60 @@ final class RedisBackend implements LockBackend {
             throw e;
         }
         if (reply > 0) {
-            mayBeWaiting.remove(token);
+            forgetWaiting(token);
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
         }
         if (willWait) {
             mayBeWaiting.add(token);
+            if (grantMillis > 0) {
+                busySentAt.put(token, sentAt);
+            }
         }
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
+    }
+
+    /**
+     * The grant a release announced to waiting {@code token}, as an acquisition, if one came and
+     * enough of it is left: it was set on the server after the token's last busy attempt reached
+     * it (a later attempt would have found the lock its own, see acquire.lua), so it is counted
+     * from that attempt's sending. With less than half of it left, null: the next attempt takes
+     * the lock with a full lease.
+     */
+    private AcquireResult takeGrant(String token) {
+        if (grantMillis == 0) {
+            return null;
+        }
+        Long fence = grants.remove(token);
+        Long sent = busySentAt.get(token);
+        if (fence == null || sent == null) {
+            return null;
+        }
+        long left = grantMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent) - 1;
+        if (left < grantMillis / 2) {
+            return null;
+        }
+        forgetWaiting(token);
+        return AcquireResult.handedOver(fence, left);
+    }
+
+    /** Called by the subscriber for an announced hand-over to {@code token}, with its fencing token. */
+    private void granted(String token, long fence) {
+        if (mayBeWaiting.contains(token)) {
+            grants.put(token, fence);
+            if (!mayBeWaiting.contains(token)) {
+                grants.remove(token);   // its acquisition ended meanwhile (forgetWaiting)
+            }
+        }
+    }
+
+    /** A token's acquisition no longer waits: it took the lock, gave up, or is being cleaned up. */
+    private void forgetWaiting(String token) {
+        mayBeWaiting.remove(token);
+        if (grantMillis > 0) {
+            grants.remove(token);
+            busySentAt.remove(token);
+        }
     }
 
     /**
@@ -349,14 +425,14 @@ final class RedisBackend implements LockBackend {
     @Override
     public ReleaseResult release(String name, String token) {
         ReleaseResult r = ordering.release(keys(name), token);
-        mayBeWaiting.remove(token);
+        forgetWaiting(token);
         return r;
     }
 
     @Override
     public void cancel(String name, String token) {
         ordering.cancel(keys(name), token);
-        mayBeWaiting.remove(token);
+        forgetWaiting(token);
     }
 
     /**
@@ -407,8 +483,7 @@ final class RedisBackend implements LockBackend {
         public ReleaseResult release(LockKeys k, String token) {
             // a release for which someone waited is announced, and this factory holds the lock
             // back from its own waiting attempts for the hand-over window
-            long released = (Long) run(RedisScript.EXCLUSIVE_RELEASE,
-                    List.of(k.lock(), k.waiting(), k.givenUp(), k.fence()), List.of(token, k.lock()));
+            long released = exclusiveRelease(k, token, true);
             if (released > 1) {
                 reservations.reserve(k.lock(), Long.toString(released));   // the fence counter at the release
             }
@@ -418,7 +493,14 @@ final class RedisBackend implements LockBackend {
         @Override
         public void cancel(LockKeys k, String token) {
             // out of the set of those waiting, so that the next release holds nothing back for it
-            run(RedisScript.CANCEL_WAITING, List.of(k.waiting()), List.of(token));
+            // (and hands nothing over to it); a hand-over it got meanwhile is released
+            exclusiveRelease(k, token, false);
+        }
+
+        /** The non-fair release script: a release, or the withdrawal of a waiter ({@code release} false). */
+        private long exclusiveRelease(LockKeys k, String token, boolean release) {
+            return (Long) run(RedisScript.EXCLUSIVE_RELEASE, List.of(k.lock(), k.waiting(), k.givenUp(), k.fence()),
+                    List.of(token, k.lock(), grantArgument, retentionMillis, release ? "1" : "0"));
         }
 
         @Override

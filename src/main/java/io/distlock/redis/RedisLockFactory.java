@@ -130,6 +130,11 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
     public static final int MAX_CALL_THREADS = 8;
     /** How long fencing counters are kept when no retention is given. */
     public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofHours(1);
+    /**
+     * The longest a release hands the lock to a waiter for ({@link Builder#handOverToWaiters}):
+     * how long a waiter that is gone can keep the lock unused.
+     */
+    public static final long MAX_GRANT_MILLIS = 2_000;
 
     private RedisLockFactory() {
     }
@@ -169,6 +174,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         private Duration fencingRetention = DEFAULT_FENCING_RETENTION;
         private int replicaAcks;
         private Duration replicaWait = Duration.ZERO;
+        private boolean handOver;
 
         private Builder() {
             super(DEFAULT_KEY_PREFIX);
@@ -480,6 +486,39 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
         }
 
         /**
+         * Whether a release for which a waiter of another factory (another JVM) waits hands the
+         * lock to that waiter on the server, rather than freeing it for every waiter to race for
+         * (default {@code false}). The release sets the lock to one waiter's token (chosen at
+         * random among those waiting) for a short grant time, {@value #MAX_GRANT_MILLIS} ms or a
+         * third of the lease if shorter, and announces it with the waiter's fencing token; that
+         * waiter's {@code lock()} returns as soon as it hears the announcement, without a request
+         * of its own (one network hop less per hand-over between JVMs), and its lease is renewed
+         * to the full lease time at once in the background. A waiter that heard the announcement
+         * late (with less than half of the grant time left, counted from its last request) or not
+         * at all takes the lock with its next attempt. The other waiters go on waiting, and the
+         * releasing factory keeps no reservation (there is nothing to reserve).
+         *
+         * <p>What it costs: a waiter that is gone (its JVM died while waiting, before its waiting
+         * mark expired) can be handed the lock, which then stays unused for the grant time; a
+         * factory of a version that does not hand over does not recognise a lock handed to it,
+         * with the same cost. So turn it on once every factory that uses the key prefix is of
+         * this version or later. Safety is unchanged: one holder at a time, fencing tokens
+         * growing, a grant never counted past the time the server keeps it.
+         *
+         * <p>Only for non-fair locks renewed by the watchdog, without replica acknowledgements
+         * ({@link #build()} refuses other combinations): a fair lock already hands its turn to the
+         * head of its queue, a fixed lease is not renewed after a short grant, and a grant is not
+         * a write the replicas acknowledge. Read/write locks and conditions do not hand over.
+         *
+         * @param handOver whether releases hand the lock to a waiter
+         * @return this builder
+         */
+        public Builder handOverToWaiters(boolean handOver) {
+            this.handOver = handOver;
+            return this;
+        }
+
+        /**
          * Builds the factory.
          *
          * @return the factory
@@ -489,13 +528,21 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          *         {@link #sentinelClientConfig} without {@link #sentinel}, or
          *         {@link #poolMinIdle} exceeds {@link #poolMaxIdle} or {@link #poolMaxTotal}, or
          *         the {@linkplain #replicaAcknowledgements replicas' timeout} or the
-         *         {@linkplain #poolMaxWait pool wait} is too long for the lease (see there)
+         *         {@linkplain #poolMaxWait pool wait} is too long for the lease (see there), or
+         *         {@link #handOverToWaiters} was asked for with fair locks, with the watchdog off
+         *         or with {@link #replicaAcknowledgements}
          * @throws LockBackendException if {@link #clusterNodes} were given and none of them
          *         answered with the cluster's slots, or {@link #sentinel} was given and no
          *         sentinel named the primary (permanent, naming the refusal, when the sentinels
          *         refused the credentials or the TLS handshake)
          */
         public RedisLockFactory build() {
+            if (handOver && (options().fair() || !options().watchdog() || replicaAcks > 0)) {
+                throw new IllegalStateException("handOverToWaiters needs non-fair locks renewed by the watchdog and no "
+                        + "replica acknowledgements; the options ask for "
+                        + (options().fair() ? "fair locks" : !options().watchdog() ? "fixed leases (watchdog off)"
+                        : replicaAcks + " replica acknowledgements"));
+            }
             if (replicaAcks > 0 && replicaWait.compareTo(options().leaseTime()) >= 0) {
                 throw new IllegalStateException("the replicas' acknowledgement timeout (" + replicaWait
                         + ") must be shorter than the lease time (" + options().leaseTime() + ")");
@@ -677,6 +724,11 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             return refusals;
         }
 
+        /** How long a release hands the lock to a waiter for: MAX_GRANT_MILLIS, or a third of the lease if shorter. */
+        static long grantMillis(io.distlock.LockOptions options) {
+            return Math.max(1L, Math.min(MAX_GRANT_MILLIS, options.leaseTime().toMillis() / 3));
+        }
+
         private RedisLockFactory create(UnifiedJedis jedis, boolean ownsClient, String description,
                                         long maxCallNanos) {
             return create(jedis, ownsClient, description, maxCallNanos, MAX_CALL_THREADS);
@@ -688,7 +740,7 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
             long waitNanos = replicaAcks > 0 ? replicaWait.toNanos() : 0;
             RedisBackend backend = new RedisBackend(jedis, ownsClient, keyPrefix(), retention, description,
                     maxCallNanos == Long.MAX_VALUE ? maxCallNanos : maxCallNanos + waitNanos, callThreads,
-                    options().fair(), replicaAcks, replicaWait.toMillis());
+                    options().fair(), replicaAcks, replicaWait.toMillis(), handOver ? grantMillis(options()) : 0);
             LockEngine engine = new LockEngine(backend, new RedisReadWriteBackend(backend), options(),
                     leaseListener(), "RedisLockFactory");
             return FactoryBinding.make(engine, keyPrefix(), RedisLock::new, RedisReadWriteLock::new,

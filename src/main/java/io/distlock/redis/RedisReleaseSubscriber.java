@@ -114,6 +114,11 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
         return w;
     }
 
+    @Override
+    public void onGrant(GrantListener listener) {
+        watchers.onGrant(listener);
+    }
+
     /** The pattern subscription receives every channel under the prefix, once. */
     @Override
     public int ownReceivers(String channel) {

@@ -42,8 +42,7 @@ final class RedisScript {
 
     // exclusive locks
     static final RedisScript ACQUIRE = load("acquire", GIVEN_UP, NEXT_FENCE, MARK_WAITING);
-    static final RedisScript EXCLUSIVE_RELEASE = load("exclusive_release", MARK_GIVEN_UP);
-    static final RedisScript CANCEL_WAITING = load("cancel_waiting");
+    static final RedisScript EXCLUSIVE_RELEASE = load("exclusive_release", MARK_GIVEN_UP, NEXT_FENCE);
     static final RedisScript RENEW = load("renew");
     static final RedisScript INSPECT = load("inspect");
     static final RedisScript FAIR_ACQUIRE = load("fair_acquire", GIVEN_UP, NEXT_FENCE, MARK_WAITING, JOIN_QUEUE,

@@ -57,6 +57,20 @@ interface ReleaseSubscriber {
     /** How many of the receivers a publish on {@code channel} counts are this factory's own subscription. */
     int ownReceivers(String channel);
 
+    /** The start of the message of a release that hands the lock over: {@code g:TOKEN:FENCE} (exclusive_release.lua). */
+    String GRANT_PREFIX = "g:";
+
+    /** Hears the announced hand-overs to a waiter (the token and its fencing token). */
+    interface GrantListener {
+        void granted(String token, long fence);
+    }
+
+    /**
+     * Has {@code listener} hear every announced hand-over, before the watches of its channel run
+     * (so that the waiter a hand-over names finds it when its watch wakes it).
+     */
+    void onGrant(GrantListener listener);
+
     /** Ends the subscriptions and their threads. */
     void close();
 }

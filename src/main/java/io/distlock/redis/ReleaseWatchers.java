@@ -23,6 +23,11 @@ final class ReleaseWatchers {
     }
 
     private final ConcurrentHashMap<String, List<Watcher>> byChannel = new ConcurrentHashMap<>();
+    private volatile ReleaseSubscriber.GrantListener grants;
+
+    void onGrant(ReleaseSubscriber.GrantListener listener) {
+        this.grants = listener;
+    }
 
     void add(Watcher w) {
         byChannel.compute(w.channel, (n, list) -> {
@@ -44,8 +49,23 @@ final class ReleaseWatchers {
         return byChannel.containsKey(channel);
     }
 
-    /** Runs the watches of {@code channel} that {@code message} is for. */
+    /**
+     * Runs the watches of {@code channel} that {@code message} is for; a hand-over is heard by
+     * the grant listener first.
+     */
     void deliver(String channel, String message) {
+        ReleaseSubscriber.GrantListener g = grants;
+        if (g != null && message.startsWith(ReleaseSubscriber.GRANT_PREFIX)) {
+            int colon = message.lastIndexOf(':');
+            if (colon > ReleaseSubscriber.GRANT_PREFIX.length()) {
+                try {
+                    g.granted(message.substring(ReleaseSubscriber.GRANT_PREFIX.length(), colon),
+                            Long.parseLong(message.substring(colon + 1)));
+                } catch (NumberFormatException e) {
+                    // not one of ours: the watches below still wake, and their next attempt asks the server
+                }
+            }
+        }
         List<Watcher> list = byChannel.get(channel);
         if (list != null) {
             for (Watcher w : list) {

@@ -106,6 +106,11 @@ final class ShardedReleaseSubscriber implements ReleaseSubscriber {
     }
 
     @Override
+    public void onGrant(GrantListener listener) {
+        watchers.onGrant(listener);
+    }
+
+    @Override
     public int ownReceivers(String channel) {
         Subscription s = subscriptions.get(channel);
         return s != null && s.active ? 1 : 0;

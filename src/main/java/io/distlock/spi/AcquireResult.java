@@ -17,11 +17,13 @@ public final class AcquireResult {
     private final boolean acquired;
     private final long value;
     private final long validMillis;
+    private final boolean renewAtOnce;
 
-    private AcquireResult(boolean acquired, long value, long validMillis) {
+    private AcquireResult(boolean acquired, long value, long validMillis, boolean renewAtOnce) {
         this.acquired = acquired;
         this.value = value;
         this.validMillis = validMillis;
+        this.renewAtOnce = renewAtOnce;
     }
 
     /**
@@ -45,7 +47,24 @@ public final class AcquireResult {
         if (validMillis < 0) {
             throw new IllegalArgumentException("validMillis must not be negative, was " + validMillis);
         }
-        return new AcquireResult(true, fencingToken, validMillis);
+        return new AcquireResult(true, fencingToken, validMillis, false);
+    }
+
+    /**
+     * The lease was handed to the caller by another owner's release (a hand-over the back end
+     * heard of without a request of its own), for a short time only: as {@link #acquired}, and
+     * the engine renews the lease at once, in the background, to the full lease time.
+     *
+     * @param fencingToken the fencing token of the lease (as for {@link #acquired})
+     * @param validMillis how long the server keeps the lease at least, counted from before the
+     *        caller's attempt (so no longer than from the last request of the caller that the
+     *        server answered before the hand-over)
+     * @return the result
+     * @throws IllegalArgumentException if the token is out of range or the validity negative
+     */
+    public static AcquireResult handedOver(long fencingToken, long validMillis) {
+        AcquireResult r = acquired(fencingToken, validMillis);
+        return new AcquireResult(true, r.value, r.validMillis, true);
     }
 
     /**
@@ -56,7 +75,7 @@ public final class AcquireResult {
      * @return the result
      */
     public static AcquireResult busy(long holderLeaseMillis) {
-        return new AcquireResult(false, holderLeaseMillis, -1);
+        return new AcquireResult(false, holderLeaseMillis, -1, false);
     }
 
     /**
@@ -95,6 +114,15 @@ public final class AcquireResult {
     }
 
     /**
+     * Whether the lease must be renewed at once (a {@linkplain #handedOver hand-over}).
+     *
+     * @return {@code true} for a hand-over
+     */
+    public boolean renewAtOnce() {
+        return renewAtOnce;
+    }
+
+    /**
      * The holder's remaining lease when busy.
      *
      * @return milliseconds, or a negative number if unknown
@@ -109,6 +137,7 @@ public final class AcquireResult {
 
     @Override
     public String toString() {
-        return acquired ? "acquired(fence=" + value + ", validMillis=" + validMillis + ")" : "busy(holderLeaseMillis=" + value + ")";
+        return acquired ? (renewAtOnce ? "handedOver" : "acquired") + "(fence=" + value + ", validMillis=" + validMillis + ")"
+                : "busy(holderLeaseMillis=" + value + ")";
     }
 }

@@ -23,8 +23,12 @@
 -- ReentrantLock.tryLock() does. Without this the releasing process, one round trip away, would win the free lock over a
 -- waiter that first has to hear the release, nearly every time.
 --
+-- A waiter a release handed the lock to (exclusive_release.lua, "hand-over") and that did not
+-- take the grant as announced (it heard it late, or not at all) finds the lock set to its own
+-- token: it takes it with a full lease and the fencing token the release issued.
+--
 -- Commands of an uncontended acquisition: ZSCORE (given-up), SET NX PX, TIME, SET ... GET (fence);
--- a refused one adds a GET of the fence counter.
+-- a refused one adds a GET of the fence counter, and one that may be waiting a GET of the lock.
 local lockKey = KEYS[1]
 local fenceKey = KEYS[2]
 local waitingKey = KEYS[3]
@@ -42,6 +46,12 @@ if reservedMs > 0 and (tonumber(redis.call('GET', fenceKey) or '0') or 0) > fenc
 if reservedMs == 0 and redis.call('SET', lockKey, token, 'NX', 'PX', leaseMs) then
   if mayBeWaiting then redis.call('SREM', waitingKey, token) end
   return nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))
+end
+if mayBeWaiting and redis.call('GET', lockKey) == token then
+  -- a release handed the lock to this waiter (exclusive_release.lua) for the grant's short time:
+  -- the lease starts now, with the fencing token the release issued (the counter's last)
+  redis.call('PEXPIRE', lockKey, leaseMs)
+  return tonumber(redis.call('GET', fenceKey) or '') or nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))
 end
 local ttl = redis.call('PTTL', lockKey)
 if ttl == -2 and reservedMs > 0 then ttl = reservedMs end

@@ -25,8 +25,14 @@ class RedisLockContractTest extends DistributedLockContractTest {
                 .clientConfig(DefaultJedisClientConfig.builder().timeoutMillis(2_000).build())
                 .keyPrefix(prefix)
                 .options(options)
+                .handOverToWaiters(handOver() && !options.fair() && options.watchdog())
                 .leaseListener(listener)
                 .build();
+    }
+
+    /** Whether releases hand the lock to a waiter (non-fair locks with the watchdog; see the subclass). */
+    protected boolean handOver() {
+        return false;
     }
 
     @Override

@@ -26,7 +26,7 @@ class RedisScriptTest {
     @Test
     void everyScriptNamesItsKeysAndArgumentsOnceAtItsTop() throws Exception {
         List<RedisScript> scripts = scripts();
-        assertThat(scripts).hasSize(27);
+        assertThat(scripts).hasSize(26);   // cancel_waiting folded into exclusive_release (2026-12-07)
         for (RedisScript script : scripts) {
             assertThat(script.sha1).matches("[0-9a-f]{40}");
             for (String line : script.source.split("\n")) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * <pre>
  * mvn -q -B test-compile exec:exec@torture -Dtorture.args="--backend redis --seconds 600"
  * </pre>
- * Options (defaults in brackets): {@code --backend} redis | etcd-txn | etcd-lock-service [redis],
+ * Options (defaults in brackets): {@code --backend} redis | redis-handover | etcd-txn | etcd-lock-service [redis],
  * {@code --rw} (read/write locks), {@code --processes} [4], {@code --threads} [4], {@code --names}
  * [4], {@code --seconds} [300], {@code --seed} [1], {@code --lease} ms [2000], {@code --kills},
  * {@code --freezes}, {@code --restarts}, {@code --cuts} [each one per 30 s of run], {@code --out}
@@ -58,8 +58,8 @@ public final class TortureMain {
         System.out.println(config.describe());
         boolean ok;
         try (RedisServer register = RedisServer.startLocal(redisBinary);
-             RedisServer lockRedis = config.backend().equals("redis") ? RedisServer.startLocal(redisBinary) : null;
-             EtcdCluster lockEtcd = config.backend().equals("redis") ? null
+             RedisServer lockRedis = config.backend().startsWith("redis") ? RedisServer.startLocal(redisBinary) : null;
+             EtcdCluster lockEtcd = config.backend().startsWith("redis") ? null
                      : startEtcd(Integer.parseInt(o.getOrDefault("members", "3")))) {
             TortureRun.LockServer server = lockRedis != null ? TortureRun.redis(lockRedis) : TortureRun.etcd(lockEtcd);
             TortureRun.Outcome outcome = new TortureRun(config, server, register, out).run();

@@ -73,7 +73,8 @@ final class TortureRun {
         return new LockServer() {
             @Override
             public String spec(String backend) {
-                return "redis:" + server.host() + ":" + server.port();
+                // "redis", or "redis-handover" (releases hand the lock to a waiter)
+                return backend + ":" + server.host() + ":" + server.port();
             }
 
             @Override

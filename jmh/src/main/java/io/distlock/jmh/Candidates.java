@@ -180,6 +180,7 @@ final class Candidates {
     static final class Clients implements AutoCloseable {
         private DistributedLockFactory redisLocks;
         private DistributedLockFactory redisFairLocks;
+        private DistributedLockFactory redisHandOverLocks;
         private DistributedLockFactory etcdFairTxnLocks;
         private DistributedLockFactory etcdTxnLocks;
         private DistributedLockFactory etcdServiceLocks;
@@ -212,6 +213,14 @@ final class Candidates {
                         .options(io.distlock.LockOptions.builder().fair(true).build()).build();
             }
             return redisFairLocks;
+        }
+
+        /** Non-fair locks on Redis whose releases hand the lock to a waiter ({@code handOverToWaiters}). */
+        synchronized DistributedLockFactory redisHandOverLocks() {
+            if (redisHandOverLocks == null) {
+                redisHandOverLocks = redisLockFactory().keyPrefix(prefix).handOverToWaiters(true).build();
+            }
+            return redisHandOverLocks;
         }
 
         /** Fair locks on etcd, transaction flavour (its queue by create revision). */
@@ -298,6 +307,9 @@ final class Candidates {
             if (redisFairLocks != null) {
                 redisFairLocks.close();
             }
+            if (redisHandOverLocks != null) {
+                redisHandOverLocks.close();
+            }
             if (etcdFairTxnLocks != null) {
                 etcdFairTxnLocks.close();
             }
@@ -333,6 +345,8 @@ final class Candidates {
                 return wrap(clients.redisLocks().getReadWriteLock(name).writeLock());
             case "RedisFairLock":
                 return wrap(clients.redisFairLocks().getLock(name));
+            case "RedisLockHandOver":
+                return wrap(clients.redisHandOverLocks().getLock(name));
             case "Redisson":
                 return wrap(clients.redisson().getLock(clients.prefix + name));
             case "SpringRedisLock":
