@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  * The acquire loop: try once; if busy, watch for release announcements and try again at once (a
  * release between the first try and the watch would otherwise be missed; a watch the server has
- * yet to confirm is waited for first, up to the short re-check time); then park until an
+ * yet to confirm is waited for first, up to the short re-check time). When the slot's last
+ * acquisition found the lock busy, the watch is started before the first try instead, and a busy
+ * answer parks at once (one attempt less per contended acquisition). Then park until an
  * announcement arrives, the holder's lease would have run out, the deadline passes or, while
  * announcements are not flowing, a short re-check time. One token serves all busy attempts of an
  * acquisition (so a back end that queues on the server can find its request again, and its watch
@@ -109,6 +111,10 @@ final class AcquireLoop {
         boolean lastWasBusy = false;
         // the one attempt after the deadline (see below), within the same overrun allowance
         boolean extraAttempt = false;
+        // whether an attempt was sent (a token made for a watch before the first attempt and
+        // never sent holds nothing to clean up)
+        boolean attempted = false;
+        boolean contendedBefore = lastContended;
         lastContended = false;
         try {
             if (courtesyPending) {
@@ -120,6 +126,14 @@ final class AcquireLoop {
                     }
                     interrupted |= park(releaseSignals.get(), left, mode);
                 }
+            }
+            if (contendedBefore && !mode.noWait()) {
+                // the last acquisition found the lock busy: watch before the first attempt, so
+                // that a busy answer parks at once instead of being followed by a second attempt
+                // (sent to close the gap between an attempt and its watch)
+                token = engine.newToken();
+                watch = watchBeforeAttempt(token, deadline, mode);
+                interrupted |= watchInterrupted;
             }
             while (true) {
                 engine.checkOpen();
@@ -139,12 +153,16 @@ final class AcquireLoop {
                 boolean willWait = !mode.noWait()
                         && !(mode == AcquireMode.TIMED && deadline - sentAt <= 0 && backend.reservesReleasedLocksForOthers());
                 AcquireResult result;
+                attempted = true;
                 try {
                     result = mode == AcquireMode.NO_WAIT_NO_OVERTAKING
                             ? backend.tryAcquireWithoutOvertaking(name, token, engine.leaseMillis, budget)
                             : backend.tryAcquire(name, token, engine.leaseMillis, willWait, budget);
                     long took = System.nanoTime() - sentAt;
-                    engine.turns.record(took);
+                    if (!result.renewAtOnce()) {
+                        // (a hand-over sent no request: no round trip to learn from)
+                        engine.turns.record(took);
+                    }
                     if (result.isAcquired() && (result.validMillis() <= 0
                             || validNanos(result) <= engine.clock.nanoTime() - leaseFrom)) {
                         // granted on a lease the server may already have let run out (the back
@@ -217,17 +235,8 @@ final class AcquireLoop {
                     return false;
                 }
                 if (watch == null) {
-                    long before = releaseSignals.get();
-                    watch = backend.watch(name, token, this::signalRelease);
-                    if (watch.awaitsConfirmation()) {
-                        // the next attempt must come after the server confirmed the watch, or a
-                        // release between the two could go unheard: the confirmation signals
-                        long pause = INACTIVE_RECHECK_NANOS;
-                        if (mode == AcquireMode.TIMED) {
-                            pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
-                        }
-                        interrupted |= park(before, pause, mode);
-                    }
+                    watch = watchBeforeAttempt(token, deadline, mode);
+                    interrupted |= watchInterrupted;
                     continue;
                 }
                 long holderLease = result.holderLeaseMillis();
@@ -243,7 +252,7 @@ final class AcquireLoop {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
-            if (token != null && !(mode.noWait() && lastWasBusy)) {
+            if (token != null && attempted && !(mode.noWait() && lastWasBusy)) {
                 // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued);
                 // handed to the cleaner before this waiter leaves the engine's list, so that a
                 // close() waiting for the waiters still gives it its last attempt
@@ -257,6 +266,34 @@ final class AcquireLoop {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether the last {@link #watchBeforeAttempt} swallowed an interrupt; read by the acquiring thread. */
+    private boolean watchInterrupted;
+
+    /**
+     * Starts watching for releases before the next attempt with {@code token}; a watch the server
+     * has yet to confirm is waited for first (up to the short re-check time): the next attempt
+     * must come after the server confirmed it, or a release between the two could go unheard
+     * (the confirmation signals). Sets watchInterrupted if an interrupt was swallowed.
+     */
+    private ReleaseWatch watchBeforeAttempt(String token, long deadline, AcquireMode mode) throws InterruptedException {
+        watchInterrupted = false;
+        long before = releaseSignals.get();
+        ReleaseWatch w = backend.watch(name, token, this::signalRelease);
+        if (w.awaitsConfirmation()) {
+            long pause = INACTIVE_RECHECK_NANOS;
+            if (mode == AcquireMode.TIMED) {
+                pause = Math.min(pause, Math.max(deadline - System.nanoTime(), 0L));
+            }
+            try {
+                watchInterrupted = park(before, pause, mode);
+            } catch (InterruptedException e) {
+                w.close();
+                throw e;
+            }
+        }
+        return w;
     }
 
     /** How long a grant is valid, counted from its request: the back end's figure, at most the lease. */

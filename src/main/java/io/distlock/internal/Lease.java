@@ -46,6 +46,13 @@ final class Lease {
     private volatile boolean hasTerm;
     /** Whether the last renewal failed and was retried early (the sweeper's thread only). */
     private boolean retriedEarly;
+    /**
+     * Whether the lease was handed over for a short time and no renewal has confirmed it yet
+     * (AcquireResult.handedOver): the sweeper retries its renewal within what is left of it, not
+     * a renewal interval later. Written by the acquiring thread before the lease is installed,
+     * then by the sweeper's thread.
+     */
+    private volatile boolean unconfirmedHandOver;
     /** Renewals under way, and the earliest expiry any renewal of the current group could set; guarded by this. */
     private int renewalsInFlight;
     private long renewalGroupBound;
@@ -156,6 +163,16 @@ final class Lease {
     /** Sweeper: a renewal succeeded. */
     void renewed() {
         retriedEarly = false;
+        unconfirmedHandOver = false;
+    }
+
+    /** Marks the lease as handed over for a short time, not confirmed by a renewal yet. */
+    void handedOverShort() {
+        unconfirmedHandOver = true;
+    }
+
+    boolean unconfirmedHandOver() {
+        return unconfirmedHandOver;
     }
 
     long dueNanos() {

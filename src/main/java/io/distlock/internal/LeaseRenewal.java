@@ -130,8 +130,19 @@ final class LeaseRenewal {
         }
         if (engine.options.watchdog()) {
             long next = now + engine.options.renewInterval().toNanos();
+            if (l.unconfirmedHandOver()) {
+                // handed over for a short time: should this renewal fail, the next comes within
+                // half of what is left of the lease (at least a retry pause later), not an
+                // interval later, when the lease would have run out
+                next = Math.min(next, now + Math.max((l.validUntilNanos() - now) / 2, engine.retries.pauseNanos(0)));
+            }
             l.dueAt(l.hasTerm() ? Math.min(next, l.termEndNanos()) : next);
             renewOnce(l);
+            if (!l.unconfirmedHandOver() && l.dueNanos() - next == 0 && next - now < engine.options.renewInterval().toNanos()) {
+                // confirmed now: the next renewal an interval from this one
+                long regular = now + engine.options.renewInterval().toNanos();
+                l.dueAt(l.hasTerm() ? Math.min(regular, l.termEndNanos()) : regular);
+            }
         } else {
             expire(l);
         }

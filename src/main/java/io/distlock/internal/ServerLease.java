@@ -372,7 +372,9 @@ final class ServerLease {
         lease = l;
         engine.sweeper.add(this);
         if (watchdog && renewAtOnce) {
-            // a lease handed over for a short time: renewed now, on the sweeper's thread
+            // a lease handed over for a short time: renewed now, on the sweeper's thread, and
+            // again within what is left of it until a renewal succeeds
+            l.handedOverShort();
             engine.sweeper.visitSoon(this);
         }
         if (engine.isClosed()) {

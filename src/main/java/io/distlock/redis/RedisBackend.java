@@ -40,6 +40,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               each taken out when its acquisition takes N or gives up (the acquire script
  *               takes it out only for a token that may be in it: mayBeWaiting); lives the holder's
  *               lease (at least 1 s) + 1 s, never shortened; cleared by a non-fair release
+ *               (with hand-over: one token taken from it, the one the lock is handed to)
  * Not on the server: the reservation of a non-fair lock released while someone waited (the
  *               release script says so). The releasing factory keeps such a lock from its own
  *               waiting acquisitions for the hand-over window (HandOverReservations), so that a waiter of
@@ -53,6 +54,16 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  *               attempt of a timed acquisition, at its deadline, is not refused (see
  *               reservesReleasedLocksForOthers): a timed tryLock shorter than the window still
  *               takes a free lock
+ * Hand-over (non-fair, RedisLockFactory.Builder.handOverToWaiters): a release for which someone
+ *               waits sets P{N} to one waiter's token for the grant time and announces
+ *               "g:TOKEN:FENCE"; nothing is reserved. The waiter's factory takes the grant from
+ *               the announcement (grants) only if FENCE is above the fence counter its last busy
+ *               answer reported (lastBusy: so the grant was set after that answer; one heard
+ *               late, set before, may have run out and the lock moved on), counting it from
+ *               that attempt's sending, and only if at least half of it is left; otherwise, or
+ *               unheard, its next attempt finds P{N} holding its own token and takes it with a
+ *               full lease and a new fencing token (acquire.lua). A waiter that gives up
+ *               withdraws with the release script, which releases a grant it got.
  * Channel P{N} announces releases (channels are a namespace of their own); a fair lock's release
  * names the head of its queue, so that only the head tries again.
  * N is the name with braces and backslashes escaped (see LockKeys.hashTag), so the tag is never empty;
@@ -119,8 +130,25 @@ final class RedisBackend implements LockBackend {
     private final String grantArgument;
     /** Grants announced to this factory's waiting tokens, not taken yet: the fencing token, by token. */
     private final java.util.concurrent.ConcurrentHashMap<String, Long> grants = new java.util.concurrent.ConcurrentHashMap<>();
-    /** When (System.nanoTime()) the last attempt of a waiting token that was answered busy was sent. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> busySentAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The last busy answer of each waiting token (hand-over only). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Busy> lastBusy = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The fence counter a busy answer reported, by token, until the caller notes the answer. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> busyFence = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A busy answer of a waiting token: when its attempt was sent (System.nanoTime()) and the
+     * fence counter when the server answered it. A hand-over with a greater fencing token was set
+     * after that answer, so after the attempt was sent.
+     */
+    private static final class Busy {
+        final long sentAt;
+        final long fence;
+
+        Busy(long sentAt, long fence) {
+            this.sentAt = sentAt;
+            this.fence = fence;
+        }
+    }
     /** How long a fair waiter keeps its place in the queue without an attempt. */
     static final long FAIR_ALIVE_MILLIS = 6_000;
     private static final String FAIR_ALIVE = Long.toString(FAIR_ALIVE_MILLIS);
@@ -324,32 +352,34 @@ final class RedisBackend implements LockBackend {
             // the key's TTL starts when the server runs the script, after the request was sent
             return AcquireResult.acquired(reply, leaseMillis);
         }
+        Long fenceAtAnswer = grantMillis > 0 ? busyFence.remove(token) : null;
         if (willWait) {
             mayBeWaiting.add(token);
-            if (grantMillis > 0) {
-                busySentAt.put(token, sentAt);
+            if (fenceAtAnswer != null) {
+                lastBusy.put(token, new Busy(sentAt, fenceAtAnswer));
             }
         }
         return AcquireResult.busy(reply == 0 ? 0 : reply == -1 ? -1 : -reply - 2);
     }
 
     /**
-     * The grant a release announced to waiting {@code token}, as an acquisition, if one came and
-     * enough of it is left: it was set on the server after the token's last busy attempt reached
-     * it (a later attempt would have found the lock its own, see acquire.lua), so it is counted
-     * from that attempt's sending. With less than half of it left, null: the next attempt takes
-     * the lock with a full lease.
+     * The grant a release announced to waiting {@code token}, as an acquisition, if one came, was
+     * set after the token's last busy answer (its fencing token is above the counter that answer
+     * reported: an announcement heard late, of a grant set before, may have run out and the lock
+     * moved on), and enough of it is left: counted from the sending of that attempt, which the
+     * grant came after. With less than half of it left, null: the next attempt takes the lock
+     * with a full lease (acquire.lua finds it set to the token).
      */
     private AcquireResult takeGrant(String token) {
         if (grantMillis == 0) {
             return null;
         }
         Long fence = grants.remove(token);
-        Long sent = busySentAt.get(token);
-        if (fence == null || sent == null) {
+        Busy busy = lastBusy.get(token);
+        if (fence == null || busy == null || fence <= busy.fence) {
             return null;
         }
-        long left = grantMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent) - 1;
+        long left = grantMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - busy.sentAt) - 1;
         if (left < grantMillis / 2) {
             return null;
         }
@@ -357,8 +387,8 @@ final class RedisBackend implements LockBackend {
         return AcquireResult.handedOver(fence, left);
     }
 
-    /** Called by the subscriber for an announced hand-over to {@code token}, with its fencing token. */
-    private void granted(String token, long fence) {
+    /** Called by the subscriber (and tests) for an announced hand-over to {@code token}, with its fencing token. */
+    void granted(String token, long fence) {
         if (mayBeWaiting.contains(token)) {
             grants.put(token, fence);
             if (!mayBeWaiting.contains(token)) {
@@ -372,7 +402,8 @@ final class RedisBackend implements LockBackend {
         mayBeWaiting.remove(token);
         if (grantMillis > 0) {
             grants.remove(token);
-            busySentAt.remove(token);
+            lastBusy.remove(token);
+            busyFence.remove(token);
         }
     }
 
@@ -384,11 +415,19 @@ final class RedisBackend implements LockBackend {
     private long acquire(LockKeys k, String token, long leaseMillis, boolean willWait,
                          HandOverReservations.Reservation reserved, long reservedMillis, long timeoutNanos) {
         String waitingMark = mayBeWaiting.contains(token) ? "1" : "0";
-        return (Long) bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
+        Object reply = bounded(timeoutNanos, () -> runReplicated(RedisScript.ACQUIRE,
                 List.of(k.lock(), k.fence(), k.waiting(), k.givenUp()),
                 List.of(token, Long.toString(leaseMillis), retentionMillis, willWait ? "1" : "0",
-                        Long.toString(reservedMillis), reserved == null ? "0" : reserved.mark(), waitingMark),
+                        Long.toString(reservedMillis), reserved == null ? "0" : reserved.mark(), waitingMark,
+                        grantMillis > 0 ? "1" : "0"),
                 RedisBackend::acquired));
+        if (reply instanceof List) {
+            // busy, with the fence counter (hand-over): noted by tryAcquire with the attempt's send time
+            List<?> busy = (List<?>) reply;
+            busyFence.put(token, (Long) busy.get(1));
+            return (Long) busy.get(0);
+        }
+        return (Long) reply;
     }
 
     /** The milliseconds left of this factory's reservation of {@code name} for others (0: none); for tests. */

@@ -492,11 +492,14 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * random among those waiting) for a short grant time, {@value #MAX_GRANT_MILLIS} ms or a
          * third of the lease if shorter, and announces it with the waiter's fencing token; that
          * waiter's {@code lock()} returns as soon as it hears the announcement, without a request
-         * of its own (one network hop less per hand-over between JVMs), and its lease is renewed
-         * to the full lease time at once in the background. A waiter that heard the announcement
-         * late (with less than half of the grant time left, counted from its last request) or not
-         * at all takes the lock with its next attempt. The other waiters go on waiting, and the
-         * releasing factory keeps no reservation (there is nothing to reserve).
+         * of its own (one network round trip less per hand-over between JVMs, for a waiter that
+         * was parked), and its lease is renewed to the full lease time at once in the background.
+         * The grant is counted from the waiter's last request that the server answered before
+         * it, so never past the time the server keeps it. A waiter that heard the announcement
+         * late (with less than half of the grant time left, or after a later answer of the
+         * server) or not at all takes the lock with its next attempt, with a full lease. The
+         * other waiters are woken by the announcement as by any release, find the lock busy and
+         * wait again; the releasing factory keeps no reservation (there is nothing to reserve).
          *
          * <p>What it costs: a waiter that is gone (its JVM died while waiting, before its waiting
          * mark expired) can be handed the lock, which then stays unused for the grant time; a

@@ -53,7 +53,10 @@ public final class AcquireResult {
     /**
      * The lease was handed to the caller by another owner's release (a hand-over the back end
      * heard of without a request of its own), for a short time only: as {@link #acquired}, and
-     * the engine renews the lease at once, in the background, to the full lease time.
+     * an engine whose watchdog is on renews the lease at once, in the background, to the full
+     * lease time (and again within what is left of it until a renewal succeeds); with the
+     * watchdog off it is a fixed lease of {@code validMillis}, so a back end should hand over
+     * only with the watchdog on.
      *
      * @param fencingToken the fencing token of the lease (as for {@link #acquired})
      * @param validMillis how long the server keeps the lease at least, counted from before the

@@ -4,7 +4,8 @@
 --       ms left of the caller's factory's own reservation for other processes' waiters ('0' if
 --       none: see below), the fence counter when that reservation was made, '1' if the token may
 --       be in the set of those waiting (an earlier attempt of the same acquisition was told to
---       wait, or its answer was lost; else '0').
+--       wait, or its answer was lost; else '0'), '1' to have a busy answer carry the fence counter
+--       (a factory that takes hand-overs: see below; else '0').
 -- Returns the fencing token (> 0) when it took the lock; when busy, -2 - ms, ms being the time to
 -- wait before trying again (0: the key just vanished, -1: the holder's key has no TTL): the
 -- holder's PTTL or, while the lock is free but reserved, what is left of the reservation. A
@@ -25,7 +26,8 @@
 --
 -- A waiter a release handed the lock to (exclusive_release.lua, "hand-over") and that did not
 -- take the grant as announced (it heard it late, or not at all) finds the lock set to its own
--- token: it takes it with a full lease and the fencing token the release issued.
+-- token: it takes it with a full lease and a new fencing token. With hand-overs a busy answer is
+-- a table: {-2 - ms, the fence counter}.
 --
 -- Commands of an uncontended acquisition: ZSCORE (given-up), SET NX PX, TIME, SET ... GET (fence);
 -- a refused one adds a GET of the fence counter, and one that may be waiting a GET of the lock.
@@ -40,6 +42,7 @@ local waits = ARGV[4] == '1'
 local reservedMs = tonumber(ARGV[5])
 local fenceAtRelease = tonumber(ARGV[6])
 local mayBeWaiting = ARGV[7] == '1'
+local reportFence = ARGV[8] == '1'
 
 if redis.call('ZSCORE', givenUpKey, token) then return givenUpError() end
 if reservedMs > 0 and (tonumber(redis.call('GET', fenceKey) or '0') or 0) > fenceAtRelease then reservedMs = 0 end
@@ -49,11 +52,15 @@ if reservedMs == 0 and redis.call('SET', lockKey, token, 'NX', 'PX', leaseMs) th
 end
 if mayBeWaiting and redis.call('GET', lockKey) == token then
   -- a release handed the lock to this waiter (exclusive_release.lua) for the grant's short time:
-  -- the lease starts now, with the fencing token the release issued (the counter's last)
+  -- the lease starts now, with a fencing token of its own (the counter is shared with the
+  -- read/write lock of the name, which may have issued one since the grant's)
   redis.call('PEXPIRE', lockKey, leaseMs)
-  return tonumber(redis.call('GET', fenceKey) or '') or nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))
+  return nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))
 end
 local ttl = redis.call('PTTL', lockKey)
 if ttl == -2 and reservedMs > 0 then ttl = reservedMs end
 if waits then markWaiting(waitingKey, token, ttl) end
+-- a hand-over announced later is taken only if its fencing token is above this counter (one
+-- heard late, set before this answer, is not: it may have run out and the lock moved on)
+if reportFence then return {-2 - ttl, tonumber(redis.call('GET', fenceKey) or '0') or 0} end
 return -2 - ttl

@@ -14,9 +14,10 @@
 -- Hand-over (grant ms > 0, a factory that asked for it): instead, a waiter is taken out of the
 -- set at random (skipping given-up tokens), the lock is set to its token for grant ms, and the
 -- release announced as "g:TOKEN:FENCE" with the waiter's fencing token; that waiter's factory
--- hears it and holds the lock without a request (a grant it takes late is confirmed by its next
--- attempt: acquire.lua), the other waiters try again as on any announcement and find it busy. A
--- waiter that is gone holds the lock for grant ms at most. Nothing is reserved then.
+-- hears it and holds the lock without a request (only if FENCE is above the counter its last busy
+-- answer reported; else, or unheard, its next attempt takes it: acquire.lua), the other waiters
+-- try again as on any announcement and find it busy. A waiter that is gone holds the lock for
+-- grant ms at most. Nothing is reserved then; a release nobody waits for announces nothing.
 -- A token that does not own the lock (the clean-up after an acquisition whose outcome was
 -- unknown) is taken out of the set of those waiting and recorded as given up
 -- (lib/mark_given_up.lua) unless it is a waiter withdrawing; a withdrawing waiter that was handed
@@ -41,6 +42,11 @@ if redis.call('GET', lockKey) ~= token then
 end
 if grantMs > 0 then
   local waiter = redis.call('SPOP', waitingKey)
+  if not waiter then
+    -- nobody waits: released, nothing announced, nothing reserved
+    redis.call('DEL', lockKey)
+    return 1
+  end
   while waiter do
     if not redis.call('ZSCORE', givenUpKey, waiter) then
       redis.call('SET', lockKey, waiter, 'PX', grantMs)

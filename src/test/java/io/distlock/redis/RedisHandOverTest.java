@@ -85,9 +85,11 @@ class RedisHandOverTest {
             Holder waiter = Holder.start(there, "handover-waiter");
             Waiter.awaitParked(waiter.thread());
             await().atMost(Duration.ofSeconds(10)).until(() -> jedis.scard(lockKey(name) + ":w") == 1);
+            String waiterToken = jedis.srandmember(lockKey(name) + ":w");
             jedis.configResetStat();
             here.unlock();
             waiter.awaitAcquired(10);
+            assertThat(jedis.get(lockKey(name))).as("handed to the waiter's token").isEqualTo(waiterToken);
             assertThat(waiter.fencingToken()).as("the fencing token handed over").isGreaterThan(first);
             Map<String, Long> calls = RedisTestSupport.commandCalls(jedis);
             // the release checks the waiter is not given up (one ZSCORE); an acquire request of
@@ -97,7 +99,7 @@ class RedisHandOverTest {
             // the short grant is renewed to the whole lease at once, in the background
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> jedis.pttl(lockKey(name)) > RedisLockFactory.MAX_GRANT_MILLIS);
-            assertThat(jedis.get(lockKey(name))).as("the waiter's token holds the key").isNotNull();
+            assertThat(jedis.get(lockKey(name))).as("the waiter's token still holds the key").isEqualTo(waiterToken);
             assertThat(waiter.release()).isNull();
             assertThat(jedis.exists(lockKey(name))).isFalse();
         }
@@ -170,8 +172,15 @@ class RedisHandOverTest {
             waiter.cancel(name, "waiter-token");
             assertThat(jedis.exists(lockKey(name))).as("the withdrawal gave the grant back").isFalse();
             assertThat(jedis.exists(lockKey(name) + ":w")).isFalse();
-            // and nobody is refused: not recorded as given up (a withdrawal is not a clean-up)
-            assertThat(holder.tryAcquire(name, "next-token", 30_000, false, Long.MAX_VALUE).isAcquired()).isTrue();
+
+            // a waiter that withdraws while another holds the lock: out of the set of those
+            // waiting, not recorded as given up (a withdrawal is not a clean-up)
+            assertThat(holder.tryAcquire(name, "next-token", 30_000, true, Long.MAX_VALUE).isAcquired()).isTrue();
+            assertThat(waiter.tryAcquire(name, "second-waiter", 30_000, true, Long.MAX_VALUE).isAcquired()).isFalse();
+            waiter.cancel(name, "second-waiter");
+            assertThat(jedis.exists(lockKey(name) + ":w")).isFalse();
+            assertThat(jedis.zscore(lockKey(name) + ":g", "second-waiter")).isNull();
+            assertThat(jedis.get(lockKey(name))).isEqualTo("next-token");
             assertThat(holder.release(name, "next-token").released()).isTrue();
         }
     }
@@ -190,9 +199,56 @@ class RedisHandOverTest {
             long fence = Long.parseLong(jedis.get(lockKey(name) + ":fence"));
             io.distlock.spi.AcquireResult r = waiter.tryAcquire(name, "waiter-token", 30_000, true, Long.MAX_VALUE);
             assertThat(r.isAcquired()).isTrue();
-            assertThat(r.fencingToken()).as("the fencing token the release issued").isEqualTo(fence);
+            assertThat(r.fencingToken()).as("a fencing token above the one the release issued").isGreaterThan(fence);
             assertThat(jedis.pttl(lockKey(name))).as("a full lease").isGreaterThan(RedisLockFactory.MAX_GRANT_MILLIS);
             assertThat(waiter.release(name, "waiter-token").released()).isTrue();
+        }
+    }
+
+    @Test
+    void anAnnouncementHeardAfterALaterBusyAnswerIsNotTaken() throws Exception {
+        // a hand-over to the waiter runs out unheard (its subscriber stalled), someone else takes
+        // the lock, the waiter's next attempt is answered busy, and only then the old
+        // announcement arrives: taking it would make two holders
+        String name = "stale-announcement";
+        LockOptions options = LockOptions.builder().leaseTime(Duration.ofSeconds(3)).build();
+        RedisBackend holder = RedisTestSupport.backendOf(factory(options, true));
+        RedisBackend waiter = RedisTestSupport.backendOf(factory(options, true));
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            assertThat(holder.tryAcquire(name, "holder-token", 3_000, true, Long.MAX_VALUE).isAcquired()).isTrue();
+            assertThat(waiter.tryAcquire(name, "waiter-token", 3_000, true, Long.MAX_VALUE).isAcquired()).isFalse();
+            assertThat(holder.release(name, "holder-token").released()).isTrue();
+            assertThat(jedis.get(lockKey(name))).isEqualTo("waiter-token");
+            long grantFence = Long.parseLong(jedis.get(lockKey(name) + ":fence"));
+            // the grant runs out (1 s)
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jedis.exists(lockKey(name)));
+            assertThat(holder.tryAcquire(name, "third-token", 3_000, false, Long.MAX_VALUE).isAcquired()).isTrue();
+            assertThat(waiter.tryAcquire(name, "waiter-token", 3_000, true, Long.MAX_VALUE).isAcquired()).isFalse();
+            waiter.granted("waiter-token", grantFence);
+            io.distlock.spi.AcquireResult r = waiter.tryAcquire(name, "waiter-token", 3_000, true, Long.MAX_VALUE);
+            assertThat(r.isAcquired()).as("a stale hand-over taken: " + r).isFalse();
+            assertThat(jedis.get(lockKey(name))).isEqualTo("third-token");
+            waiter.cancel(name, "waiter-token");
+            assertThat(holder.release(name, "third-token").released()).isTrue();
+        }
+    }
+
+    @Test
+    void aReleaseNobodyWaitsForAnnouncesNothingAndReservesNothing() {
+        String name = "uncontended";
+        RedisLockFactory f = factory(LockOptions.defaults(), true);
+        RedisLock lock = f.getLock(name);
+        try (Jedis jedis = RedisTestSupport.connect(server())) {
+            lock.lock();
+            jedis.configResetStat();
+            lock.unlock();
+            Map<String, Long> calls = RedisTestSupport.commandCalls(jedis);
+            assertThat(calls).as("commands of the release").doesNotContainKey("publish");
+            assertThat(RedisTestSupport.backendOf(f).reservedForOthersMillis(name)).isZero();
+            assertThat(jedis.exists(lockKey(name))).isFalse();
+            // and the next lock() takes the free lock at once
+            assertThat(lock.tryLock()).isTrue();
+            lock.unlock();
         }
     }
 

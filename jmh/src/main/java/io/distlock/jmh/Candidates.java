@@ -62,7 +62,7 @@ final class Candidates {
                 "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
                 "-Ddistlock.etcd=" + etcd(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         for (String user : List.of("distlock.redis.user", "distlock.etcd.user", "distlock.redis.tls",
-                "distlock.redis.ca", "distlock.etcd.ca")) {
+                "distlock.redis.ca", "distlock.etcd.ca", "distlock.handoff.holdMicros")) {
             if (System.getProperty(user) != null) {
                 command.add("-D" + user + "=" + System.getProperty(user));
             }

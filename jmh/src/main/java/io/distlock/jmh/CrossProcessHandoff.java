@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  * other JVM's lock returning (wall clock in microseconds, comparable across processes on one
  * machine). JMH cannot host two JVMs, hence this small harness. Run:
  * {@code java -Ddistlock.redis=.. -Ddistlock.etcd=.. -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff [rounds]}.
+ * With {@code -Ddistlock.handoff.holdMicros=N} each JVM holds the lock about N microseconds
+ * (parked) before it lets go, so that the other JVMs wait parked rather than ask again at once.
  * With {@code -Ddistlock.handoff.json=FILE} it also appends one JSON object per candidate (and
  * one for the PING round trip) to FILE, the report's input: the figures printed, plus the
  * latency distribution as percentile points.
@@ -46,9 +48,13 @@ public final class CrossProcessHandoff {
                 lock.unlock();
             }
             StringBuilder out = new StringBuilder();
+            long holdNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong("distlock.handoff.holdMicros", 0L));
             for (int i = 0; i < rounds; i++) {
                 lock.lock();
                 long acquired = micros();
+                if (holdNanos > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(holdNanos);
+                }
                 long released = micros();   // the moment this JVM starts to let go
                 lock.unlock();
                 out.append(acquired).append(',').append(released).append('\n');
