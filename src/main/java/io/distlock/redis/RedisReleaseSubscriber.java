@@ -32,12 +32,18 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * A connection whose flow a NAT, load balancer or firewall dropped without a reset never breaks
  * by itself: it just stops delivering. So a second daemon thread, started with the first,
- * PINGs the subscription every HEALTH_CHECK_MILLIS (1 s) and takes it for dead when a PING, or
- * the PSUBSCRIBE itself, is not answered within ANSWER_TIMEOUT_MILLIS (2 s): it closes the
- * socket, the subscription thread's read fails, and the subscription is made again on a new
- * connection as after any break. A dead subscription is thus dropped at most about 3 s after
- * its last answer, and a release announced into it is missed for no longer than that. The
- * PINGs go on the subscription's own connection only, never on the acquire and release path.
+ * publishes a message on a health channel of the subscription's own every HEALTH_CHECK_MILLIS
+ * (1 s) and takes the subscription for dead when that message, or the PSUBSCRIBE's confirmation,
+ * does not arrive within ANSWER_TIMEOUT_MILLIS (2 s): it closes the socket, the subscription
+ * thread's read fails, and the subscription is made again on a new connection as after any
+ * break. A dead subscription is thus dropped at most about 3 s after its last answer, and a
+ * release announced into it is missed for no longer than that. The health channel is
+ * P{}:health:ID (under the pattern; no lock's, since a name's tag is never empty), and every
+ * factory of the prefix receives every other's once a second, and ignores it. (A PING on the
+ * subscription's connection was the check until 2026-12-07: with RESP3, Jedis's pub/sub PING
+ * sends the command before it queues the handler of its answer, and an answer read in between
+ * ended the subscription with "Unexpected message : PONG", seen about once a second on a busy
+ * 2-core machine, each time leaving waiters on a 50 ms re-check.)
  *
  * The subscription takes its connection from the client's pool (RedisClient) or from the pool
  * of the current primary (RedisSentinelClient, so it follows a failover when it reconnects), and
@@ -62,7 +68,13 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
     /** A connection of the subscription's own, or {@code null} for a client whose sockets are out of reach. */
     private final Supplier<Connection> connections;
     private final String pattern;
+    /** This subscriber's health channel; every channel starting with healthChannels is one. */
+    private final String healthChannel;
+    private final String healthChannels;
     private final ReleaseWatchers watchers = new ReleaseWatchers();
+    /** Subscriptions confirmed, and health messages received (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong subscriptionsMade = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong healthAnswers = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean active;
     private volatile boolean closed;
@@ -76,6 +88,18 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
         this.client = client;
         this.connections = connections(client);
         this.pattern = escapeGlob(LockKeys.startOfNames(keyPrefix, "")) + "*";
+        this.healthChannels = LockKeys.startOfNames(keyPrefix, "") + "}:health:";
+        this.healthChannel = healthChannels + java.util.UUID.randomUUID();
+    }
+
+    /** How many subscriptions were confirmed so far (one unless the subscription was made again). */
+    long subscriptionsMade() {
+        return subscriptionsMade.get();
+    }
+
+    /** How many of this subscriber's health messages came back through the subscription. */
+    long healthAnswers() {
+        return healthAnswers.get();
     }
 
     /**
@@ -195,10 +219,11 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
         }
         l.ask();
         try {
-            l.ping();
+            // through the client's own connections, answered through the subscription
+            client.publish(healthChannel, "1");
         } catch (RuntimeException e) {
-            log.debug("could not ping the release subscription to {}", pattern, e);
-            l.drop();
+            // unanswered, then: the subscription is dropped once the answer timeout passes
+            log.debug("could not publish the release subscription's health check on {}", healthChannel, e);
         }
     }
 
@@ -296,6 +321,7 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
                 return;
             }
             active = true;
+            subscriptionsMade.incrementAndGet();
             wakeAll();
         }
 
@@ -306,6 +332,13 @@ final class RedisReleaseSubscriber implements ReleaseSubscriber {
 
         @Override
         public void onPMessage(String pattern, String channel, String message) {
+            if (channel.startsWith(healthChannels)) {
+                if (channel.equals(healthChannel)) {
+                    healthAnswers.incrementAndGet();
+                    answered = true;
+                }
+                return;   // another factory's health check
+            }
             watchers.deliver(channel, message);
         }
     }

@@ -10,8 +10,9 @@ import io.distlock.spi.ReleaseWatch;
 interface ReleaseSubscriber {
 
     /**
-     * How often a subscription connection is asked whether it is still alive (a PING on a
-     * pattern subscription, a channel subscribed again on a sharded one), while it is subscribed.
+     * How often a subscription connection is asked whether it is still alive (a message
+     * published on a health channel of a pattern subscription's own, a channel subscribed again
+     * on a sharded one), while it is subscribed.
      */
     long HEALTH_CHECK_MILLIS = 1_000;
 

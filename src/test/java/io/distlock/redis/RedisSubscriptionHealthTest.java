@@ -1,5 +1,7 @@
 package io.distlock.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.distlock.LockOptions;
 import io.distlock.testing.BlackholeRelay;
 import io.distlock.testing.RedisServer;
@@ -52,6 +54,27 @@ class RedisSubscriptionHealthTest {
              Jedis jedis = RedisTestSupport.connect(server)) {
             SubscriptionCut.run(holder.getLock(name), waiter.getLock(name), () -> jedis.scard(waitingKey) == 1,
                     List.of(relay)).assertPrompt();
+        }
+    }
+
+    @Test
+    void healthChecksAreAnsweredWithoutEndingALiveSubscription() throws Exception {
+        // a waiter keeps the subscription up through several health checks: each is answered,
+        // and the subscription is made once (the PING check of Jedis's pub/sub ended it now
+        // and then with "Unexpected message : PONG", its answer read before its handler was queued)
+        RedisServer server = redis.first();
+        String name = "checked";
+        try (RedisLockFactory holder = factory(server.host(), server.port());
+             RedisLockFactory waiting = factory(server.host(), server.port())) {
+            RedisLock held = holder.getLock(name);
+            held.lock();
+            io.distlock.testing.Holder waiter = io.distlock.testing.Holder.start(waiting.getLock(name), "health-waiter");
+            RedisReleaseSubscriber subscriber = (RedisReleaseSubscriber) RedisTestSupport.backendOf(waiting).subscriber;
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> subscriber.healthAnswers() >= 4);
+            assertThat(subscriber.subscriptionsMade()).as("subscriptions made").isEqualTo(1);
+            held.unlock();
+            waiter.awaitAcquired(10);
+            assertThat(waiter.release()).isNull();
         }
     }
 }
