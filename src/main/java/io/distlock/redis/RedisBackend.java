@@ -191,9 +191,12 @@ final class RedisBackend implements LockBackend {
     RedisBackend(UnifiedJedis client, boolean ownsClient, String prefix, long retentionMillis,
                  String description, long maxCallNanos, int callThreads, boolean fair, int replicaAcks,
                  long replicaWaitMillis, long grantMillis) {
-        if (grantMillis < 0 || (grantMillis > 0 && (fair || replicaAcks > 0))) {
-            throw new IllegalArgumentException("a hand-over needs a non-fair factory without replica acknowledgements"
-                    + " and a positive grant time, was " + grantMillis + " ms");
+        if (grantMillis < 0) {
+            throw new IllegalArgumentException("grantMillis must not be negative, was " + grantMillis);
+        }
+        if (grantMillis > 0 && (fair || replicaAcks > 0)) {
+            throw new IllegalArgumentException("a hand-over needs a non-fair factory without replica acknowledgements; "
+                    + (fair ? "this one is fair" : "this one asks " + replicaAcks + " replicas to acknowledge"));
         }
         this.grantMillis = grantMillis;
         this.grantArgument = Long.toString(grantMillis);
