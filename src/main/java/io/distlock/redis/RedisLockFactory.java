@@ -501,6 +501,12 @@ public final class RedisLockFactory extends AbstractDistributedLockFactory<Redis
          * other waiters are woken by the announcement as by any release, find the lock busy and
          * wait again; the releasing factory keeps no reservation (there is nothing to reserve).
          *
+         * <p>When it pays: a waiter that waits parked (behind a critical section longer than a
+         * round trip) gets the lock one round trip sooner. When it does not: with more contending
+         * processes than CPUs, the waiter handed the lock may not be running, while without
+         * hand-over whichever waiter runs first takes it (measured on 2 cores with 8 JVMs:
+         * slower and fairer; {@code docs/benchmarks/2026-12-07-handover}).
+         *
          * <p>What it costs: a waiter that is gone (its JVM died while waiting, before its waiting
          * mark expired) can be handed the lock, which then stays unused for the grant time; a
          * factory of a version that does not hand over does not recognise a lock handed to it,
