@@ -340,7 +340,8 @@ final class RedisBackend implements LockBackend {
         }
         LockKeys k = keys(name);
         long reply;
-        long sentAt = System.nanoTime();
+        // (the send time only matters to a hand-over: not read on the uncontended path otherwise)
+        long sentAt = grantMillis > 0 ? System.nanoTime() : 0L;
         try {
             reply = willWait ? ordering.acquireWaiting(k, token, leaseMillis, timeoutNanos)
                     : acquire(k, token, leaseMillis, false, null, 0L, timeoutNanos);
