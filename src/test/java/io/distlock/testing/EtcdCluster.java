@@ -104,38 +104,92 @@ public abstract class EtcdCluster implements AutoCloseable {
     /** etcd processes started by this JVM. */
     static final class Local extends EtcdCluster {
         private final Path binary;
-        private final Path root;
-        private final int[] clientPorts;
-        private final int[] peerPorts;
         private final Process[] processes;
-        private final String initialCluster;
+        private Path root;
+        private int[] clientPorts;
+        private int[] peerPorts;
+        private String initialCluster;
 
+        /**
+         * Starts the members; when they do not form a healthy cluster (a port taken by another
+         * process between its check and etcd's bind, which makes a member exit at once, is the
+         * usual reason with several test JVMs side by side), starts them again on other ports,
+         * up to three times, and otherwise throws with the end of each member's log.
+         */
         Local(Path binary, int members) {
             this.binary = binary;
+            this.processes = new Process[members];
+            StringBuilder failures = new StringBuilder();
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                choosePorts(members);
+                for (int i = 0; i < members; i++) {
+                    start(i);
+                }
+                if (awaitHealthyOrExited()) {
+                    return;
+                }
+                failures.append("\nattempt ").append(attempt).append(" on ").append(endpoints()).append(':');
+                for (int i = 0; i < members; i++) {
+                    failures.append("\n  m").append(i).append(processes[i].isAlive() ? " (running)" : " (exited)")
+                            .append(": ").append(logTail(root.resolve("m" + i + ".log")));
+                }
+                close();
+            }
+            throw new IllegalStateException("etcd cluster of " + members + " did not become healthy" + failures);
+        }
+
+        /** Waits up to 30 s for every member to report health; false at once when one exits. */
+        private boolean awaitHealthyOrExited() {
+            List<String> all = endpoints();
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInSameThread()
+                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                        .until(() -> java.util.Arrays.stream(processes).anyMatch(p -> !p.isAlive())
+                                || all.stream().allMatch(EtcdCluster::healthy));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                return false;
+            }
+            return java.util.Arrays.stream(processes).allMatch(Process::isAlive);
+        }
+
+        private void choosePorts(int members) {
             try {
                 Path shm = Path.of("/dev/shm");
-                this.root = Files.isDirectory(shm) && Files.isWritable(shm)
+                root = Files.isDirectory(shm) && Files.isWritable(shm)
                         ? Files.createTempDirectory(shm, "distlock-etcd-")
                         : Files.createTempDirectory("distlock-etcd-");
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+            java.util.Set<Integer> taken = new java.util.HashSet<>();
             clientPorts = new int[members];
             peerPorts = new int[members];
-            processes = new Process[members];
             StringJoiner cluster = new StringJoiner(",");
             for (int i = 0; i < members; i++) {
-                clientPorts[i] = ProcessControl.freePort();
-                peerPorts[i] = ProcessControl.freePort();
+                clientPorts[i] = distinctFreePort(taken);
+                peerPorts[i] = distinctFreePort(taken);
                 cluster.add("m" + i + "=http://127.0.0.1:" + peerPorts[i]);
             }
             initialCluster = cluster.toString();
-            for (int i = 0; i < members; i++) {
-                start(i);
+        }
+
+        private static int distinctFreePort(java.util.Set<Integer> taken) {
+            for (int i = 0; i < 100; i++) {
+                int port = ProcessControl.freePort();
+                if (taken.add(port)) {
+                    return port;
+                }
             }
-            if (!awaitHealthy(endpoints(), Duration.ofSeconds(30))) {
-                close();
-                throw new IllegalStateException("etcd cluster did not become healthy; logs in " + root);
+            throw new IllegalStateException("no distinct free loopback port after 100 tries; taken " + taken);
+        }
+
+        /** Where etcd last complained (its log's last lines), for a failure message. */
+        private static String logTail(Path log) {
+            try {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+                return String.join("\n    ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
             }
         }
 
