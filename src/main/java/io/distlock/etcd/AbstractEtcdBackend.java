@@ -34,15 +34,24 @@ abstract class AbstractEtcdBackend implements LockBackend {
         this.ownsClient = ownsClient;
         this.prefix = prefix;
         this.kind = kind;
+        this.hotKeys = new io.distlock.internal.NameCache<>(name -> new HotKeys(
+                EtcdCalls.bytes(EtcdCalls.lockKey(prefix, kind, name)),
+                EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "w" + kind, name) + "/")));
         this.timeout = timeout;
         this.watchdog = watchdog;
         this.where = where;
         this.sessions = sessions;
     }
 
+    /** The keys every acquisition and release of a name uses, built once per name in a while. */
+    private record HotKeys(ByteSequence key, ByteSequence waitingMarks) {
+    }
+
+    private final io.distlock.internal.NameCache<HotKeys> hotKeys;
+
     /** The key of lock {@code name} (see {@link EtcdCalls#lockKey}). */
     ByteSequence key(String name) {
-        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, kind, name));
+        return hotKeys.get(name).key();
     }
 
     /** The key range of the condition queues of lock {@code name}, ending in a slash. */
@@ -60,7 +69,7 @@ abstract class AbstractEtcdBackend implements LockBackend {
      * waiting token, on the factory's session), ending in a slash.
      */
     ByteSequence waitingMarks(String name) {
-        return EtcdCalls.bytes(EtcdCalls.lockKey(prefix, "w" + kind, name) + "/");
+        return hotKeys.get(name).waitingMarks();
     }
 
     /** The deadline of one call to the server, given the time the caller has left. */

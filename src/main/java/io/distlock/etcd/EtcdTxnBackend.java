@@ -485,12 +485,13 @@ final class EtcdTxnBackend extends AbstractEtcdBackend {
                                        ByteSequence takeMarkOff, ByteSequence putMark, Op countAhead) {
         PutOption onLease = PutOption.builder().withLeaseId(lease.id()).build();
         Op put = Op.put(key, EtcdCalls.bytes(token), onLease);
+        Cmp notGivenUp = givenUp.notGivenUp(token);
         io.etcd.jetcd.Txn txn = client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), givenUp.notGivenUp(token))
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), notGivenUp)
                 .Then(takeMarkOff == null ? new Op[] {put} : new Op[] {put, Op.delete(takeMarkOff, DeleteOption.DEFAULT)});
         if (putMark != null) {
             // the mark, then every mark's key (the caller's rank: see noteRank)
-            txn = txn.Else(Op.txn(new Cmp[] {givenUp.notGivenUp(token)},
+            txn = txn.Else(Op.txn(new Cmp[] {notGivenUp},
                     new Op[] {Op.put(putMark, EtcdCalls.bytes(token), onLease), Op.get(waitingMarks(name), MARKS)},
                     new Op[0]));
         } else if (countAhead != null) {

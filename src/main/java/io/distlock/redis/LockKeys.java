@@ -7,15 +7,23 @@ package io.distlock.redis;
  * holds: RedisBackend (exclusive and fair locks), RedisReadWriteBackend (read/write locks) and
  * RedisConditions (conditions).
  *
- * <p>The strings are made on demand: an operation builds only the keys its script takes.
+ * <p>The keys of every exclusive acquisition and release are made with the record (a back end
+ * keeps the records of recent names: RedisBackend.keys); the others on demand.
  *
  * @param lock the exclusive lock's lease, which is also its release channel: {@code P{N}}
+ * @param fence the last fencing token issued for the name, shared by its exclusive and
+ *        read/write locks: {@code P{N}:fence}
+ * @param waiting the set of the tokens of the waiting acquisitions of the exclusive lock:
+ *        {@code P{N}:w}
+ * @param givenUp the tokens given up with their outcome unknown, shared by the exclusive and
+ *        read/write locks: {@code P{N}:g}
  */
-record LockKeys(String lock) {
+record LockKeys(String lock, String fence, String waiting, String givenUp) {
 
     /** The keys of {@code name} under {@code prefix}. */
     static LockKeys of(String prefix, String name) {
-        return new LockKeys(startOfNames(prefix, name) + "}");
+        String lock = startOfNames(prefix, name) + "}";
+        return new LockKeys(lock, lock + ":fence", lock + ":w", lock + ":g");
     }
 
     /**
@@ -68,21 +76,6 @@ record LockKeys(String lock) {
             }
         }
         return null;
-    }
-
-    /** The last fencing token issued for the name, shared by its exclusive and read/write locks. */
-    String fence() {
-        return lock + ":fence";
-    }
-
-    /** The set of the tokens of the waiting acquisitions of the exclusive lock. */
-    String waiting() {
-        return lock + ":w";
-    }
-
-    /** The tokens given up with their outcome unknown, shared by the exclusive and read/write locks. */
-    String givenUp() {
-        return lock + ":g";
     }
 
     /** The fair queue of the exclusive lock: tokens by arrival. */

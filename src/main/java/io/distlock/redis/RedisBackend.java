@@ -214,6 +214,7 @@ final class RedisBackend implements LockBackend {
         this.client = client;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
+        this.keyCache = new io.distlock.internal.NameCache<>(name -> LockKeys.of(prefix, name));
         this.retentionMillis = Long.toString(retentionMillis);
         this.description = description;
         this.admin = new RedisAdmin(this, prefix);
@@ -324,9 +325,12 @@ final class RedisBackend implements LockBackend {
         }
     }
 
+    /** The keys and channels of recent names (building them costs every call otherwise). */
+    private final io.distlock.internal.NameCache<LockKeys> keyCache;
+
     /** The keys and channels of {@code name}. */
     LockKeys keys(String name) {
-        return LockKeys.of(prefix, name);
+        return keyCache.get(name);
     }
 
     @Override
