@@ -11,8 +11,10 @@
 # candidate checks that the certificate names the host.
 # Without --redis / --etcd it starts its own redis-server and etcd on free loopback ports (data in
 # a temporary directory) and stops them at the end.
-#   --scenarios LIST  uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual
-#                     (default: all; "processes" is N JVMs on one name: hand-overs/s, shares and
+#   --scenarios LIST  uncontended,interleaved,reacquire,contended,names,readwrite,processes,footprint,
+#                     signal,virtual (default: all; "interleaved" is the uncontended pairs of each
+#                     candidate and its floor in alternating batches, ratios taken per round, 30
+#                     rounds; "processes" is N JVMs on one name: hand-overs/s, shares and
 #                     the hand-over latency distribution; "virtual" is 64 virtual against 64
 #                     platform threads on 4 names, run on the JDK of VT_JAVA_HOME, default
 #                     /usr/lib/jvm/temurin-25-jdk-amd64, and skipped with a warning without one)
@@ -40,7 +42,7 @@ etcd_user=""
 redis_tls=""
 redis_ca=""
 etcd_ca=""
-scenarios="uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual"
+scenarios="uncontended,interleaved,reacquire,contended,names,readwrite,processes,footprint,signal,virtual"
 threads="1,2,4,8"
 processes="2,4,8"
 repeats=3
@@ -102,7 +104,7 @@ for number in "$repeats" "$rounds" "$duration" ${forks:+"$forks"}; do
 done
 [[ "$out" == /* ]] || out="$invoked_from/$out"
 for s in ${scenarios//,/ }; do
-    [[ ",uncontended,reacquire,contended,names,readwrite,processes,footprint,signal,virtual," == *",$s,"* ]] \
+    [[ ",uncontended,interleaved,reacquire,contended,names,readwrite,processes,footprint,signal,virtual," == *",$s,"* ]] \
         || { echo "unknown scenario '$s'"; exit 2; }
 done
 has() { [[ ",$scenarios," == *",$1,"* ]]; }
@@ -153,6 +155,11 @@ jmh() {
 # run's contended intervals, with three, were wider than the scores)
 short=(-f "${forks:-1}" -wi 2 -w 1 -i 5)
 has uncontended && jmh uncontended 'UncontendedBenchmark.lockUnlock' -f "${forks:-3}" -wi 5 -w 1 -i 8
+if has interleaved; then
+    rm -f "$out/interleaved.json"
+    java "${props[@]}" -Ddistlock.interleaved.json="$out/interleaved.json" \
+        -cp target/benchmarks.jar io.distlock.jmh.InterleavedUncontended 30 | tee "$out/interleaved.txt"
+fi
 has reacquire && jmh reacquire ReacquireBenchmark "${short[@]}"
 if has contended; then
     for t in ${threads//,/ }; do jmh "contended-t$t" 'ContendedBenchmark.contended' -t "$t" "${short[@]}"; done
