@@ -324,6 +324,24 @@ class EtcdLockTest {
         EtcdLock[] sides = {factory(EtcdFlavour.TRANSACTION, fair).getLock("hand-over-latency"),
                 factory(EtcdFlavour.TRANSACTION, fair).getLock("hand-over-latency")};
         int rounds = 60;
+        List<Long> sorted = handOvers(sides, rounds);
+        long p50 = sorted.get(sorted.size() / 2) / 1_000_000;
+        long p90 = sorted.get(sorted.size() * 9 / 10) / 1_000_000;
+        long over60 = sorted.stream().filter(n -> n > 60_000_000L).count();
+        System.out.printf("fair etcd, two factories: %d hand-overs, p50 %d ms, p90 %d ms, %d over 60 ms, the slowest %s ms%n",
+                sorted.size(), p50, p90, over60, sorted.subList(Math.max(0, sorted.size() - 8), sorted.size()).stream()
+                        .map(n -> Long.toString(n / 1_000_000)).collect(java.util.stream.Collectors.joining(",")));
+        // before the fix, 14-15% of the hand-overs took 78-100 ms (p90 32-86 ms); after, none over 18 ms
+        assertThat(over60).as("hand-overs over 60 ms").isLessThanOrEqualTo(sorted.size() / 20);
+        assertThat(p90).as("p90 hand-over, ms").isLessThan(50);
+    }
+
+    /**
+     * The two locks (of two factories) taken in turn by a thread each, {@code rounds} times each:
+     * the hand-overs between them (from one side's release to the other's acquisition), in
+     * nanoseconds, sorted; the first rounds' are left out. At least half the rounds hand over.
+     */
+    private List<Long> handOvers(EtcdLock[] sides, int rounds) throws Exception {
         java.util.concurrent.atomic.AtomicLong releasedAt = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicInteger lastOwner = new java.util.concurrent.atomic.AtomicInteger(-1);
         List<Long> handOvers = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -355,15 +373,22 @@ class EtcdLockTest {
         List<Long> sorted = new ArrayList<>(handOvers);
         java.util.Collections.sort(sorted);
         assertThat(sorted).as("hand-overs between the factories").hasSizeGreaterThan(rounds / 2);
+        return sorted;
+    }
+
+    @Test
+    @io.distlock.testing.TimingSensitive
+    void aLockServiceWaiterWhoseLastAcquisitionWasContendedIsWokenByItsLockCall() throws Exception {
+        // a waiter whose last acquisition found the lock busy watches before its first attempt;
+        // the lock service has nothing to watch before the attempt queues its Lock call, and
+        // that inactive watch left every such wait on the 50 ms re-check timer: two JVMs, p50
+        // 41-49 ms and 20-21 hand-overs/s against 4-5 ms and 74-78/s (2026-12-07)
+        EtcdLock[] sides = {factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults()).getLock("woken-by-its-call"),
+                factory(EtcdFlavour.LOCK_SERVICE, LockOptions.defaults()).getLock("woken-by-its-call")};
+        List<Long> sorted = handOvers(sides, 60);
         long p50 = sorted.get(sorted.size() / 2) / 1_000_000;
-        long p90 = sorted.get(sorted.size() * 9 / 10) / 1_000_000;
-        long over60 = sorted.stream().filter(n -> n > 60_000_000L).count();
-        System.out.printf("fair etcd, two factories: %d hand-overs, p50 %d ms, p90 %d ms, %d over 60 ms, the slowest %s ms%n",
-                sorted.size(), p50, p90, over60, sorted.subList(Math.max(0, sorted.size() - 8), sorted.size()).stream()
-                        .map(n -> Long.toString(n / 1_000_000)).collect(java.util.stream.Collectors.joining(",")));
-        // before the fix, 14-15% of the hand-overs took 78-100 ms (p90 32-86 ms); after, none over 18 ms
-        assertThat(over60).as("hand-overs over 60 ms").isLessThanOrEqualTo(sorted.size() / 20);
-        assertThat(p90).as("p90 hand-over, ms").isLessThan(50);
+        System.out.printf("etcd lock service, two factories: %d hand-overs, p50 %d ms%n", sorted.size(), p50);
+        assertThat(p50).as("p50 hand-over, ms").isLessThan(20);
     }
 
     /**
