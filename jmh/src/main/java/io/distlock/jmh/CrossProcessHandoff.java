@@ -36,7 +36,8 @@ public final class CrossProcessHandoff {
      * of warm-up (contending all the same, not reported); prints "a,r" lines.
      */
     static void child(String impl, String name, int rounds) throws Exception {
-        try (Candidates.Clients clients = new Candidates.Clients(name)) {
+        Candidates.Clients clients = new Candidates.Clients(name);
+        try {
             Candidate lock = Candidates.create(impl, "handoff", clients, new HashMap<>());
             // every JVM starts contending at once: a fast candidate would otherwise run its
             // rounds alone while the next JVM is still starting
@@ -62,6 +63,31 @@ public final class CrossProcessHandoff {
             lock.close();
             System.out.print(out);
             System.out.println("END");
+            System.out.flush();
+        } finally {
+            closeWithin(clients, 10);
+        }
+    }
+
+    /**
+     * Closes {@code clients} on a thread of its own, waiting at most {@code seconds}: Spring's
+     * registry over Lettuce was seen to hang in its close (a subscription's connection release
+     * never completed) after the rounds were done and reported, which kept the child, and so the
+     * whole run, waiting for ever. The child exits after this either way.
+     */
+    static void closeWithin(AutoCloseable clients, int seconds) throws InterruptedException {
+        Thread closer = new Thread(() -> {
+            try {
+                clients.close();
+            } catch (Exception e) {
+                System.err.println("closing the clients failed: " + e);
+            }
+        }, "close-clients");
+        closer.setDaemon(true);
+        closer.start();
+        closer.join(TimeUnit.SECONDS.toMillis(seconds));
+        if (closer.isAlive()) {
+            System.err.println("the clients did not close within " + seconds + " s; exiting without them");
         }
     }
 

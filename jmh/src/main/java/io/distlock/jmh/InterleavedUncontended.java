@@ -9,7 +9,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -70,44 +69,45 @@ public final class InterleavedUncontended {
         }
         Map<String, Series> series = new LinkedHashMap<>();
         try (Candidates.Clients clients = new Candidates.Clients()) {
-            for (String pair : pairs) {
-                for (String impl : pair.split("/")) {
-                    if (!series.containsKey(impl)) {
-                        int batch = impl.contains("Etcd") || impl.contains("Jetcd") ? etcdBatch : redisBatch;
-                        series.put(impl, new Series(impl, batch,
-                                Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds));
-                    }
-                }
-            }
             // one pair after the other (a candidate of another back end running in between would
-            // change the machine's state: a busy machine answers loopback calls faster)
+            // change the machine's state: a busy machine answers loopback calls faster), each
+            // made just before its rounds (the floors' etcd leases are not kept alive)
             for (String pair : pairs) {
                 String[] p = pair.split("/");
-                List<Series> two = List.of(series.get(p[0]), series.get(p[1]));
-                // warm-up: three batches of each, not recorded
-                for (int w = 0; w < 3; w++) {
+                Series[] two = new Series[2];
+                for (int i = 0; i < 2; i++) {
+                    String impl = p[i];
+                    int batch = impl.contains("Etcd") || impl.contains("Jetcd") ? etcdBatch : redisBatch;
+                    two[i] = new Series(impl, batch,
+                            Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds);
+                    series.put(pair + "#" + i, two[i]);
+                }
+                try {
+                    // warm-up: three batches of each, not recorded
+                    for (int w = 0; w < 3; w++) {
+                        for (Series s : two) {
+                            batch(s);
+                        }
+                    }
+                    for (int r = 0; r < rounds; r++) {
+                        for (int i = 0; i < 2; i++) {
+                            Series s = two[(i + r) % 2];
+                            long cpu = threads.getCurrentThreadCpuTime();
+                            long start = System.nanoTime();
+                            batch(s);
+                            s.micros[r] = (System.nanoTime() - start) / 1_000.0 / s.batch;
+                            s.cpuMicros[r] = (threads.getCurrentThreadCpuTime() - cpu) / 1_000.0 / s.batch;
+                        }
+                    }
+                } finally {
                     for (Series s : two) {
-                        batch(s);
+                        s.candidate.close();
                     }
                 }
-                for (int r = 0; r < rounds; r++) {
-                    for (int i = 0; i < 2; i++) {
-                        Series s = two.get((i + r) % 2);
-                        long cpu = threads.getCurrentThreadCpuTime();
-                        long start = System.nanoTime();
-                        batch(s);
-                        s.micros[r] = (System.nanoTime() - start) / 1_000.0 / s.batch;
-                        s.cpuMicros[r] = (threads.getCurrentThreadCpuTime() - cpu) / 1_000.0 / s.batch;
-                    }
-                }
-            }
-            for (Series s : series.values()) {
-                s.candidate.close();
             }
         }
         for (String pair : pairs) {
-            String[] p = pair.split("/");
-            report(series.get(p[0]), series.get(p[1]), rounds);
+            report(series.get(pair + "#0"), series.get(pair + "#1"), rounds);
         }
         System.exit(0);
     }
