@@ -350,6 +350,17 @@ final class EtcdLockServiceBackend extends AbstractEtcdBackend {
         return count(waitersKey(name), true) > 0;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here a waiter is notified by the completion of its queued Lock call, which its attempt
+     * sends: nothing can be watched before it.
+     */
+    @Override
+    public boolean watchesBeforeRequest() {
+        return false;
+    }
+
     @Override
     public ReleaseWatch watch(String name, String token, Runnable onRelease) {
         Acquisition a = acquisitions.get(token);

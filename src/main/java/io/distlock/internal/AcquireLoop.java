@@ -111,9 +111,11 @@ final class AcquireLoop {
         boolean lastWasBusy = false;
         // the one attempt after the deadline (see below), within the same overrun allowance
         boolean extraAttempt = false;
-        // whether an attempt was sent (a token made for a watch before the first attempt and
-        // never sent holds nothing to clean up)
+        // whether an attempt was sent, and whether a watch was made before the first one: a
+        // token that was only watched holds nothing on the server, but a back end may keep
+        // bookkeeping for its watch (etcd's waiter ranks), which the clean-up forgets
         boolean attempted = false;
+        boolean watched = false;
         boolean contendedBefore = lastContended;
         lastContended = false;
         try {
@@ -127,21 +129,17 @@ final class AcquireLoop {
                     interrupted |= park(releaseSignals.get(), left, mode);
                 }
             }
-            if (contendedBefore && !mode.noWait()) {
+            if (contendedBefore && !mode.noWait() && backend.watchesBeforeRequest()) {
                 // the last acquisition found the lock busy: watch before the first attempt, so
                 // that a busy answer parks at once instead of being followed by a second attempt
-                // (sent to close the gap between an attempt and its watch)
+                // (sent to close the gap between an attempt and its watch). Not where the
+                // notification is the request itself (etcd's lock service: a watch made before
+                // it was inactive and left the wait on the short re-check timer, 2026-12-07,
+                // lock-service hand-overs p50 4 -> 45 ms)
                 token = engine.newToken();
+                watched = true;
                 watch = watchBeforeAttempt(token, deadline, mode);
                 interrupted |= watchInterrupted;
-                if (!watch.isActive()) {
-                    // nothing to watch before the request exists (etcd's lock service is notified
-                    // by its queued Lock call, which only the attempt sends): watched after the
-                    // busy answer, as without this (an inactive watch would leave the wait on the
-                    // short re-check timer: 2026-12-07, lock-service hand-overs p50 4 -> 45 ms)
-                    watch.close();
-                    watch = null;
-                }
             }
             while (true) {
                 engine.checkOpen();
@@ -260,7 +258,7 @@ final class AcquireLoop {
                 interrupted |= park(seen, wait, mode);
             }
         } finally {
-            if (token != null && attempted && !(mode.noWait() && lastWasBusy)) {
+            if (token != null && (attempted || watched) && !(mode.noWait() && lastWasBusy)) {
                 // a waiting acquisition that gives up (a busy tryLock() leaves nothing queued);
                 // handed to the cleaner before this waiter leaves the engine's list, so that a
                 // close() waiting for the waiters still gives it its last attempt

@@ -102,6 +102,20 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #watch} can watch for releases before an acquisition's first request: the
+     * engine watches first for an acquisition whose last one found the lock busy, so that a busy
+     * answer parks at once. A back end whose notification is the request itself (a queued call
+     * that the server completes when it grants the lock) has nothing to watch until the request
+     * is sent, and says {@code false}: the engine then watches only after a busy answer. The
+     * default is {@code true}.
+     *
+     * @return whether a watch made before the first request is useful
+     */
+    default boolean watchesBeforeRequest() {
+        return true;
+    }
+
+    /**
      * Gives the back end the factory's one smoothed estimate of an acquire round trip, in
      * nanoseconds, measured and owned by the engine. A back end that holds released locks back
      * for the waiters of other processes ({@link #reservesReleasedLocksForOthers()}) sizes that window with

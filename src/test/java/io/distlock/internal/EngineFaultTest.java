@@ -51,6 +51,103 @@ class EngineFaultTest {
         return e;
     }
 
+    /**
+     * A waiter whose last acquisition found the lock busy watches before its first attempt. A
+     * token that was only watched sent nothing, but the back end may keep bookkeeping for its
+     * watch (etcd's waiter ranks): an acquisition interrupted while it waits for that watch's
+     * confirmation is cleaned up (cancel) like one that sent a request. And a back end whose
+     * notification is the request itself is not watched before it (watchesBeforeRequest).
+     */
+    @Test
+    void aTokenOnlyWatchedBeforeItsFirstAttemptIsCleanedUpWhenTheAcquisitionIsInterrupted() throws Exception {
+        List<String> cancelled = new CopyOnWriteArrayList<>();
+        Scripted backend = new Scripted(call -> call == 0 ? AcquireResult.busy(-1) : AcquireResult.acquired(7, 30_000)) {
+            @Override
+            public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+                watchTokens.add(token);
+                return new ReleaseWatch() {
+                    @Override
+                    public boolean isActive() {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean awaitsConfirmation() {
+                        return true;   // never confirmed: the engine waits its short pause for it
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+
+            @Override
+            public void cancel(String name, String token) {
+                cancelled.add(token);
+            }
+        };
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("watched");
+        sync.lock();   // busy first: the next acquisition watches before its first attempt
+        sync.unlock();
+        int attemptsBefore = backend.acquireTokens.size();
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                sync.lockInterruptibly();
+                sync.unlock();
+                outcome.set("acquired");
+            } catch (InterruptedException e) {
+                outcome.set(e);
+            }
+        }, "watched-only");
+        t.start();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                .until(() -> backend.watchTokens.size() == 2 && t.getState() == Thread.State.WAITING);
+        t.interrupt();
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend.acquireTokens.size() == attemptsBefore,
+                "the interrupt came after the watch's pause (a slow machine): the path is not the one under test");
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        String watched = backend.watchTokens.get(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cancelled.contains(watched));
+    }
+
+    @Test
+    void aBackEndNotifiedByItsRequestIsNotWatchedBeforeTheFirstAttempt() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        Scripted backend = new Scripted(call -> call == 0 || call == 2 ? AcquireResult.busy(-1)
+                : AcquireResult.acquired(7, 30_000)) {
+            @Override
+            public boolean watchesBeforeRequest() {
+                return false;
+            }
+
+            @Override
+            public AcquireResult tryAcquire(String name, String token, long leaseMillis, boolean willWait,
+                                            long timeoutNanos) {
+                events.add("attempt");
+                return super.tryAcquire(name, token, leaseMillis, willWait, timeoutNanos);
+            }
+
+            @Override
+            public ReleaseWatch watch(String name, String token, Runnable onRelease) {
+                events.add("watch");
+                return super.watch(name, token, onRelease);
+            }
+        };
+        LockSync sync = engine(backend, LockOptions.defaults()).sync("request-notified");
+        sync.lock();   // busy, watched, then granted
+        sync.unlock();
+        assertThat(events).containsExactly("attempt", "watch", "attempt");
+        events.clear();
+        // the last acquisition was contended: a back end that watches before its request would
+        // be watched first; this one is watched only after the busy answer
+        sync.lock();
+        sync.unlock();
+        assertThat(events).startsWith("attempt", "watch");
+    }
+
     @Test
     void aWaiterWatchesItsNewRequestAfterAnError() throws Exception {
         // busy, then a lost answer (new token), then busy again, then granted

@@ -122,11 +122,17 @@ public abstract class EtcdCluster implements AutoCloseable {
             StringBuilder failures = new StringBuilder();
             for (int attempt = 1; attempt <= 3; attempt++) {
                 choosePorts(members);
-                for (int i = 0; i < members; i++) {
-                    start(i);
-                }
-                if (awaitHealthyOrExited()) {
-                    return;
+                try {
+                    for (int i = 0; i < members; i++) {
+                        start(i);
+                    }
+                    if (awaitHealthyOrExited()) {
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    // the members started so far, and their directory, go with the failure
+                    close();
+                    throw e;
                 }
                 failures.append("\nattempt ").append(attempt).append(" on ").append(endpoints()).append(':');
                 for (int i = 0; i < members; i++) {
