@@ -93,7 +93,13 @@ public final class CrossProcessHandoff {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            child(args[1], args[2], Integer.parseInt(args[3]));
+            try {
+                child(args[1], args[2], Integer.parseInt(args[3]));
+            } catch (Throwable e) {
+                e.printStackTrace();
+                // exits even if a client's threads would keep the JVM alive
+                System.exit(1);
+            }
             System.exit(0);
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;

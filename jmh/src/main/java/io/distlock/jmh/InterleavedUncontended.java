@@ -75,14 +75,14 @@ public final class InterleavedUncontended {
             for (String pair : pairs) {
                 String[] p = pair.split("/");
                 Series[] two = new Series[2];
-                for (int i = 0; i < 2; i++) {
-                    String impl = p[i];
-                    int batch = impl.contains("Etcd") || impl.contains("Jetcd") ? etcdBatch : redisBatch;
-                    two[i] = new Series(impl, batch,
-                            Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds);
-                    series.put(pair + "#" + i, two[i]);
-                }
                 try {
+                    for (int i = 0; i < 2; i++) {
+                        String impl = p[i];
+                        int batch = impl.contains("Etcd") || impl.contains("Jetcd") ? etcdBatch : redisBatch;
+                        two[i] = new Series(impl, batch,
+                                Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds);
+                        series.put(pair + "#" + i, two[i]);
+                    }
                     // warm-up: three batches of each, not recorded
                     for (int w = 0; w < 3; w++) {
                         for (Series s : two) {
@@ -101,7 +101,13 @@ public final class InterleavedUncontended {
                     }
                 } finally {
                     for (Series s : two) {
-                        s.candidate.close();
+                        if (s != null) {
+                            try {
+                                s.candidate.close();
+                            } catch (RuntimeException e) {
+                                System.err.println("closing " + s.impl + " failed: " + e);
+                            }
+                        }
                     }
                 }
             }
