@@ -139,6 +139,7 @@ props=(-Ddistlock.redis="$redis_target" -Ddistlock.etcd="$etcd_target"
     echo "java: $(java -version 2>&1 | sed -n 1p)"
     echo "redis: ${redis_tls:+rediss://}$redis_target, $(rcli info server | tr -d '\r' | grep '^redis_version' | cut -d: -f2)"
     echo "etcd: $etcd_target, $(ecurl "$etcd_target/version")"
+    [[ -z "$started" ]] || echo "started by the script:$started, data in $tmp"
     echo "command: $command_line"
 } > "$out/machine.txt"
 

@@ -1,12 +1,16 @@
 # Sourced by the run scripts: the servers a run uses. In: redis_target (host:port), etcd_target
 # (a client URL), redis_user, and optionally redis_tls (non-empty: TLS), redis_ca and etcd_ca (CA
 # files, PEM); empty targets make it start its own redis-server / etcd on free loopback ports
-# (data in a temporary directory, stopped on exit). Out: redis_target, etcd_target, redis_host,
-# redis_port, rcli (redis-cli with the credentials and TLS settings), ecurl (curl with the etcd
-# CA), tmp; it exits unless both answer.
+# (data in a temporary directory, in /dev/shm where there is one; stopped on exit). Out:
+# redis_target, etcd_target, redis_host, redis_port, rcli (redis-cli with the credentials and TLS
+# settings), ecurl (curl with the etcd CA), tmp, started (the servers it started); it exits unless
+# both answer.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-tmp=$(mktemp -d)
+# in memory where /dev/shm is there: etcd syncs its log to disk on every write, and on a disk the
+# run would measure the disk's latency (and its noise) as much as the locks'
+if [[ -d /dev/shm && -w /dev/shm ]]; then tmp=$(mktemp -d -p /dev/shm); else tmp=$(mktemp -d); fi
 pids=()
+started=""
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 # servers of its own are started on loopback only
@@ -16,6 +20,7 @@ if [[ -z "$redis_target" ]]; then
         --loglevel warning > "$tmp/redis.log" 2>&1 &
     pids+=($!)
     redis_target="127.0.0.1:$redis_port"
+    started+=" redis-server"
 fi
 if [[ -z "$etcd_target" ]]; then
     client_port=$(free_port); peer_port=$(free_port)
@@ -25,6 +30,7 @@ if [[ -z "$etcd_target" ]]; then
         --initial-cluster "default=http://127.0.0.1:$peer_port" > "$tmp/etcd.log" 2>&1 &
     pids+=($!)
     etcd_target="http://127.0.0.1:$client_port"
+    started+=" etcd"
 fi
 redis_host=${redis_target%:*}
 redis_port=${redis_target##*:}
