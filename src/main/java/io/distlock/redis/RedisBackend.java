@@ -140,14 +140,7 @@ final class RedisBackend implements LockBackend {
      * fence counter when the server answered it. A hand-over with a greater fencing token was set
      * after that answer, so after the attempt was sent.
      */
-    private static final class Busy {
-        final long sentAt;
-        final long fence;
-
-        Busy(long sentAt, long fence) {
-            this.sentAt = sentAt;
-            this.fence = fence;
-        }
+    private record Busy(long sentAt, long fence) {
     }
     /** How long a fair waiter keeps its place in the queue without an attempt. */
     static final long FAIR_ALIVE_MILLIS = 6_000;
@@ -384,10 +377,10 @@ final class RedisBackend implements LockBackend {
         }
         Long fence = grants.remove(token);
         Busy busy = lastBusy.get(token);
-        if (fence == null || busy == null || fence <= busy.fence) {
+        if (fence == null || busy == null || fence <= busy.fence()) {
             return null;
         }
-        long left = grantMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - busy.sentAt) - 1;
+        long left = grantMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - busy.sentAt()) - 1;
         if (left < grantMillis / 2) {
             return null;
         }

@@ -63,30 +63,12 @@ class EngineFaultTest {
         List<String> cancelled = new CopyOnWriteArrayList<>();
         Scripted backend = new Scripted(call -> call == 0 ? AcquireResult.busy(-1) : AcquireResult.acquired(7, 30_000)) {
             @Override
-            public ReleaseWatch watch(String name, String token, Runnable onRelease) {
-                watchTokens.add(token);
-                return new ReleaseWatch() {
-                    @Override
-                    public boolean isActive() {
-                        return false;
-                    }
-
-                    @Override
-                    public boolean awaitsConfirmation() {
-                        return true;   // never confirmed: the engine waits its short pause for it
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-
-            @Override
             public void cancel(String name, String token) {
                 cancelled.add(token);
             }
         };
+        // a watch never confirmed: the engine waits its short pause for it before the first attempt
+        backend.watchesAwaitConfirmation = true;
         LockSync sync = engine(backend, LockOptions.defaults()).sync("watched");
         sync.lock();   // busy first: the next acquisition watches before its first attempt
         sync.unlock();
@@ -821,6 +803,8 @@ class EngineFaultTest {
         final List<String> acquireTokens = new CopyOnWriteArrayList<>();
         final List<String> watchTokens = new CopyOnWriteArrayList<>();
         final List<String> releasedTokens = new CopyOnWriteArrayList<>();
+        /** Whether its watches say they await the server's confirmation (which never comes). */
+        volatile boolean watchesAwaitConfirmation;
         private final Function<Integer, AcquireResult> script;
         private final AtomicInteger calls = new AtomicInteger();
 
@@ -864,6 +848,11 @@ class EngineFaultTest {
                 public boolean isActive() {
                     // answers are not flowing: the engine re-checks on its short timer
                     return false;
+                }
+
+                @Override
+                public boolean awaitsConfirmation() {
+                    return watchesAwaitConfirmation;
                 }
 
                 @Override
