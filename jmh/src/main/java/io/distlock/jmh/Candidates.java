@@ -380,10 +380,18 @@ final class Candidates {
         }
     }
 
-    /** A 30 s lease for a baseline that shares one lease across its acquisitions. */
+    /**
+     * The life of the lease a baseline shares across its acquisitions: it is not kept alive (no
+     * keep-alive traffic in the floor's figures), so it must outlive the longest run of one
+     * candidate (a profiled or slow run of 30 interleaved rounds took more than 30 s); the
+     * baseline revokes it when closed.
+     */
+    static final long LEASE_SECONDS = 3_600;
+
+    /** A lease of {@link #LEASE_SECONDS} for a baseline that shares one lease across its acquisitions. */
     static long grantLease(Client client) {
         try {
-            return client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+            return client.getLeaseClient().grant(LEASE_SECONDS).get(10, TimeUnit.SECONDS).getID();
         } catch (Exception e) {
             throw new IllegalStateException("could not grant an etcd lease", e);
         }

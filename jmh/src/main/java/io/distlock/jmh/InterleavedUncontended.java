@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Uncontended lock+unlock of candidates against their floors in one JVM, interleaved: for each
@@ -30,7 +31,16 @@ import java.util.Map;
  * the default); a batch is {@code -Ddistlock.interleaved.redisBatch} (1,000) pairs for a Redis
  * candidate and {@code -Ddistlock.interleaved.etcdBatch} (200) for an etcd one, so that a round
  * of each takes a few hundred milliseconds. With {@code -Ddistlock.interleaved.json=FILE} it
- * appends one JSON object per pair to FILE, the report's input.
+ * appends one JSON object per pair to FILE, the report's input; with
+ * {@code -Ddistlock.interleaved.printRounds=true} it prints every round's figures.
+ *
+ * <p>Before its rounds each pair is warmed up, alternating batches as the rounds do, for
+ * {@code -Ddistlock.interleaved.redisWarmupSeconds} (20) or, for a pair on etcd,
+ * {@code -Ddistlock.interleaved.etcdWarmupSeconds} (45): a time rather than a count, since what
+ * it waits for is the JIT. With three batches of warm-up (2026-12-07, 2 cores) the etcd pair's
+ * latency fell 4x and its calling thread's CPU 8x over the first 40 rounds (about 40 s), and the
+ * Redis pair's CPU over its floor from 11 to 3 us after about 8 s: the medians measured the
+ * compiler more than the locks.
  */
 public final class InterleavedUncontended {
 
@@ -63,6 +73,8 @@ public final class InterleavedUncontended {
                 "RedisLock/RawRedis,EtcdLockTxn/RawEtcd,EtcdLockService/JetcdLock").split(",");
         int redisBatch = Integer.getInteger("distlock.interleaved.redisBatch", 1_000);
         int etcdBatch = Integer.getInteger("distlock.interleaved.etcdBatch", 200);
+        long redisWarmup = Long.getLong("distlock.interleaved.redisWarmupSeconds", 20);
+        long etcdWarmup = Long.getLong("distlock.interleaved.etcdWarmupSeconds", 45);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         if (!threads.isCurrentThreadCpuTimeSupported()) {
             throw new IllegalStateException("this JVM cannot measure a thread's CPU time");
@@ -78,17 +90,24 @@ public final class InterleavedUncontended {
                 try {
                     for (int i = 0; i < 2; i++) {
                         String impl = p[i];
-                        int batch = impl.contains("Etcd") || impl.contains("Jetcd") ? etcdBatch : redisBatch;
+                        int batch = onEtcd(impl) ? etcdBatch : redisBatch;
                         two[i] = new Series(impl, batch,
                                 Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds);
                         series.put(pair + "#" + i, two[i]);
                     }
-                    // warm-up: three batches of each, not recorded
-                    for (int w = 0; w < 3; w++) {
+                    // warm-up, not recorded: alternating batches of both for a time (not a count:
+                    // what it waits for is the JIT, which on 2 cores took ~40 s for the etcd pair)
+                    long warmupNanos = TimeUnit.SECONDS.toNanos(onEtcd(p[0]) ? etcdWarmup : redisWarmup);
+                    long warmupStart = System.nanoTime();
+                    int warmupRounds = 0;
+                    do {
                         for (Series s : two) {
                             batch(s);
                         }
-                    }
+                        warmupRounds++;
+                    } while (warmupRounds < 3 || System.nanoTime() - warmupStart < warmupNanos);
+                    System.out.printf(Locale.ROOT, "%s: warm-up %d rounds in %.1f s%n", pair, warmupRounds,
+                            (System.nanoTime() - warmupStart) / 1e9);
                     for (int r = 0; r < rounds; r++) {
                         for (int i = 0; i < 2; i++) {
                             Series s = two[(i + r) % 2];
@@ -114,8 +133,16 @@ public final class InterleavedUncontended {
         }
         for (String pair : pairs) {
             report(series.get(pair + "#0"), series.get(pair + "#1"), rounds);
+            if (Boolean.getBoolean("distlock.interleaved.printRounds")) {
+                printRounds(series.get(pair + "#0"), series.get(pair + "#1"), rounds);
+            }
         }
         System.exit(0);
+    }
+
+    /** Whether candidate {@code impl} runs on etcd (its batches and warm-up are sized for etcd). */
+    private static boolean onEtcd(String impl) {
+        return impl.contains("Etcd") || impl.contains("Jetcd");
     }
 
     private static void batch(Series s) throws Exception {
@@ -150,6 +177,14 @@ public final class InterleavedUncontended {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write " + file, e);
             }
+        }
+    }
+
+    /** Every round's figures of a pair: whether the rounds still drift (a warm-up too short) shows here. */
+    private static void printRounds(Series ours, Series floor, int rounds) {
+        for (int r = 0; r < rounds; r++) {
+            System.out.printf(Locale.ROOT, "  round %2d: %.1f / %.1f us, CPU %.1f / %.1f us%n", r, ours.micros[r],
+                    floor.micros[r], ours.cpuMicros[r], floor.cpuMicros[r]);
         }
     }
 
