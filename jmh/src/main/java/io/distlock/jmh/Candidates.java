@@ -62,7 +62,8 @@ final class Candidates {
                 "-Ddistlock.redis=" + System.getProperty("distlock.redis", "127.0.0.1:6379"),
                 "-Ddistlock.etcd=" + etcd(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         for (String user : List.of("distlock.redis.user", "distlock.etcd.user", "distlock.redis.tls",
-                "distlock.redis.ca", "distlock.etcd.ca", "distlock.handoff.holdMicros")) {
+                "distlock.redis.ca", "distlock.etcd.ca", "distlock.handoff.holdMicros",
+                "distlock.handoff.warmupSeconds")) {
             if (System.getProperty(user) != null) {
                 command.add("-D" + user + "=" + System.getProperty(user));
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * {@code java -Ddistlock.redis=.. -Ddistlock.etcd=.. -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff [rounds]}.
  * With {@code -Ddistlock.handoff.holdMicros=N} each JVM holds the lock about N microseconds
  * (parked) before it lets go, so that the other JVMs wait parked rather than ask again at once.
+ * Each JVM contends for {@code -Ddistlock.handoff.warmupSeconds} (10) before its measured rounds.
  * With {@code -Ddistlock.handoff.json=FILE} it also appends one JSON object per candidate (and
  * one for the PING round trip) to FILE, the report's input: the figures printed, plus the
  * latency distribution as percentile points.
@@ -32,8 +33,10 @@ public final class CrossProcessHandoff {
     }
 
     /**
-     * Child: lock, note the time, unlock, note the time, ROUNDS times after a fifth as many rounds
-     * of warm-up (contending all the same, not reported); prints "a,r" lines.
+     * Child: lock, note the time, unlock, note the time, ROUNDS times after a warm-up (contending
+     * all the same, not reported) of at least a fifth as many rounds and {@link #warmupSeconds()};
+     * prints "a,r" lines. The warm-up is timed from the start signal, which every child gets at
+     * once, so all of them start measuring at about the same time.
      */
     static void child(String impl, String name, int rounds) throws Exception {
         Candidates.Clients clients = new Candidates.Clients(name);
@@ -44,7 +47,8 @@ public final class CrossProcessHandoff {
             System.out.println("READY");
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            for (int i = 0; i < rounds / 5; i++) {
+            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds());
+            for (int i = 0; i < rounds / 5 || System.nanoTime() - warmupEnd < 0; i++) {
                 lock.lock();
                 lock.unlock();
             }
@@ -67,6 +71,16 @@ public final class CrossProcessHandoff {
         } finally {
             closeWithin(clients, 10);
         }
+    }
+
+    /**
+     * How long each JVM contends before its measured rounds ({@code -Ddistlock.handoff.warmupSeconds},
+     * default 10): a time, not a count, since what it waits for is the JIT of every JVM on the
+     * machine. With 200 rounds, as until 2026-12-07, a JVM measured its first thousand acquisitions,
+     * compiled meanwhile by compilers that eight JVMs shared on two cores.
+     */
+    static long warmupSeconds() {
+        return Long.getLong("distlock.handoff.warmupSeconds", 10);
     }
 
     /**
@@ -120,7 +134,10 @@ public final class CrossProcessHandoff {
         List<Process> children = new ArrayList<>();
         for (int i = 0; i < jvms; i++) {
             children.add(new ProcessBuilder(Candidates.childCommand(CrossProcessHandoff.class, "child", impl, name,
-                    Integer.toString(rounds))).redirectErrorStream(false).start());
+                    Integer.toString(rounds)))
+                    // to this JVM's stderr: a pipe nobody read filled up when a child's client kept
+                    // logging (Spring's registry, 8 JVMs), and the child then hung in its next write
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
         List<BufferedReader> outputs = new ArrayList<>();
         for (Process child : children) {
