@@ -156,8 +156,9 @@ jmh() {
 # run's contended intervals, with three, were wider than the scores)
 short=(-f "${forks:-1}" -wi 2 -w 1 -i 5)
 # 30 s of warm-up per fork: the etcd candidates' forks were still getting faster after the 5 s
-# they had until 2026-12-07 (the JIT compiling jetcd, gRPC and Netty on 2 cores took ~40 s in
-# InterleavedUncontended, where latency fell 4x over that time), and their scores measured that
+# they had until 2026-12-07 (the JIT compiling jetcd, gRPC and Netty on 2 cores: in
+# InterleavedUncontended the etcd pair's first rounds took 2.3x as long as its rounds after ~23 s),
+# and their scores measured that
 has uncontended && jmh uncontended 'UncontendedBenchmark.lockUnlock' -f "${forks:-3}" -wi 6 -w 5 -i 8
 if has interleaved; then
     rm -f "$out/interleaved.json"

@@ -389,6 +389,22 @@ final class Candidates {
      */
     static final long LEASE_SECONDS = 3_600;
 
+    /**
+     * Revokes a baseline's lease and waits for the answer (at most 10 s): the clients are closed
+     * right after, which would drop a revoke still on its way and leave the lease (and its keys)
+     * on the server for {@link #LEASE_SECONDS}.
+     */
+    static void revokeLease(Client client, long lease) {
+        try {
+            client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            System.err.println("revoking the baseline's etcd lease " + lease + " failed (it ends by itself within "
+                    + LEASE_SECONDS + " s): " + e);
+        }
+    }
+
     /** A lease of {@link #LEASE_SECONDS} for a baseline that shares one lease across its acquisitions. */
     static long grantLease(Client client) {
         try {
@@ -552,7 +568,7 @@ final class Candidates {
 
         @Override
         public void close() {
-            client.getLeaseClient().revoke(lease);
+            revokeLease(client, lease);
         }
     }
 
@@ -588,7 +604,7 @@ final class Candidates {
 
         @Override
         public void close() {
-            client.getLeaseClient().revoke(lease);
+            revokeLease(client, lease);
         }
     }
 }

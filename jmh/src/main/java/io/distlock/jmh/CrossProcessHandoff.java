@@ -76,8 +76,9 @@ public final class CrossProcessHandoff {
     /**
      * How long each JVM contends before its measured rounds ({@code -Ddistlock.handoff.warmupSeconds},
      * default 10): a time, not a count, since what it waits for is the JIT of every JVM on the
-     * machine. With 200 rounds, as until 2026-12-07, a JVM measured its first thousand acquisitions,
-     * compiled meanwhile by compilers that eight JVMs shared on two cores.
+     * machine. With a fifth of the rounds, as until 2026-12-07 (200 with the benchmark command's
+     * 1,000), a JVM measured acquisitions it was still compiling, with compilers that eight JVMs
+     * shared on two cores.
      */
     static long warmupSeconds() {
         return Long.getLong("distlock.handoff.warmupSeconds", 10);

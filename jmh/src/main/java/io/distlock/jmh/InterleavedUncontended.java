@@ -38,9 +38,10 @@ import java.util.concurrent.TimeUnit;
  * {@code -Ddistlock.interleaved.redisWarmupSeconds} (20) or, for a pair on etcd,
  * {@code -Ddistlock.interleaved.etcdWarmupSeconds} (45): a time rather than a count, since what
  * it waits for is the JIT. With three batches of warm-up (2026-12-07, 2 cores) the etcd pair's
- * latency fell 4x and its calling thread's CPU 8x over the first 40 rounds (about 40 s), and the
- * Redis pair's CPU over its floor from 11 to 3 us after about 8 s: the medians measured the
- * compiler more than the locks.
+ * first ten rounds took 2.3x as long a pair as its rounds after 40 (which it reached about 23 s
+ * after its start), its calling thread 5x the CPU, and the Redis pair's CPU over its floor fell
+ * from 10-13 to 3-5 us only after about 8 s: the medians measured the compiler as much as the
+ * locks.
  */
 public final class InterleavedUncontended {
 
@@ -96,7 +97,7 @@ public final class InterleavedUncontended {
                         series.put(pair + "#" + i, two[i]);
                     }
                     // warm-up, not recorded: alternating batches of both for a time (not a count:
-                    // what it waits for is the JIT, which on 2 cores took ~40 s for the etcd pair)
+                    // what it waits for is the JIT: on 2 cores the etcd pair levelled off after ~23 s)
                     long warmupNanos = TimeUnit.SECONDS.toNanos(onEtcd(p[0]) ? etcdWarmup : redisWarmup);
                     long warmupStart = System.nanoTime();
                     int warmupRounds = 0;

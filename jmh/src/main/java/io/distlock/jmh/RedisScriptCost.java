@@ -21,30 +21,34 @@ import redis.clients.jedis.Pipeline;
  * the library's acquire and release scripts (as Redis accounts it, {@code INFO commandstats},
  * microseconds per {@code EVALSHA}) against variants that leave out one part each, and against
  * scripts doing only what the floor does ({@code SET NX PX}, also as a plain command, which is
- * how the floor sends it; compare-and-delete). The calls are
- * pipelined (50 at a time, on 50 names), so that the figures are the scripts' own work and not
- * the server waking up for each request; with one request at a time the same scripts take about
- * twice as long (caches cold after each wait), which {@code InterleavedUncontended} includes.
+ * how the floor sends it; compare-and-delete, by {@code EVALSHA} and by {@code EVAL} as the floor
+ * sends it). The calls are pipelined, 50 at a time on 50 names ({@code
+ * -Ddistlock.scriptcost.pipeline=N}), so that Redis runs them back to back with its caches warm;
+ * with {@code N = 1} each request waits for the last answer, as a lock's calls do, and Redis's
+ * figures then include the cold caches of a server that slept in between.
  *
  * <p>The variants are the library's own script texts (read from its jar, as it sends them: the
  * helpers of {@code lib/} in front) with one part cut out, not a model of them: {@code no fence}
  * returns a constant instead of computing the fencing token ({@code TIME} and {@code SET ... GET
- * PX}), {@code no given-up check} drops the {@code ZSCORE} that refuses late requests, {@code
- * no helpers} drops the helper functions the uncontended path never calls. If a script no longer
+ * PX}), {@code INCR instead of the fence} takes a bare counter instead (which would not keep
+ * growing after a lost counter), {@code no given-up check} drops the {@code ZSCORE} that refuses
+ * late requests, {@code no helpers} drops the helper functions the uncontended path never calls.
+ * If a script no longer
  * has the text a variant cuts, the program fails naming it. Variants are for measurement only:
  * each drops a guarantee.
  *
  * <p>Run: {@code java -Ddistlock.redis=HOST:PORT -cp target/benchmarks.jar
  * io.distlock.jmh.RedisScriptCost [pairs per repetition (20,000)] [repetitions (7)]}; it prints
- * the median and the least of the repetitions for each variant. It resets the server's command
- * statistics ({@code CONFIG RESETSTAT}) before each measurement: use a server of your own.
+ * the median and the least of the repetitions for each variant, and fails if Redis counted a
+ * failed call. It resets the server's command statistics ({@code CONFIG RESETSTAT}) before each
+ * measurement: use a server of your own. It deletes its keys at the end.
  */
 public final class RedisScriptCost {
 
     private RedisScriptCost() {
     }
 
-    private static final int PIPELINE = 50;
+    private static final int PIPELINE = Integer.getInteger("distlock.scriptcost.pipeline", 50);
 
     private static final String FENCE_CALL = "  return nextFence(fenceKey, fenceRetentionMs, redis.call('TIME'))\nend\n";
     private static final String GIVEN_UP_CHECK =
@@ -54,8 +58,9 @@ public final class RedisScriptCost {
     public static void main(String[] args) {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-        if (pairs < PIPELINE || repetitions < 1) {
-            throw new IllegalArgumentException("pairs must be at least " + PIPELINE + " and repetitions at least 1");
+        if (PIPELINE < 1 || pairs < PIPELINE || repetitions < 1) {
+            throw new IllegalArgumentException("the pipeline must be at least 1, pairs at least the pipeline ("
+                    + PIPELINE + ") and repetitions at least 1");
         }
         String givenUpError = script("lib/given_up_error.lua");
         String nextFence = script("lib/next_fence.lua");
@@ -69,6 +74,7 @@ public final class RedisScriptCost {
         Map<String, String> acquires = new LinkedHashMap<>();
         acquires.put("library", library);
         acquires.put("no fence", cut(library, FENCE_CALL, "  return 1\nend\n"));
+        acquires.put("INCR instead of the fence", cut(library, FENCE_CALL, "  return redis.call('INCR', fenceKey)\nend\n"));
         acquires.put("no given-up check", cut(library, GIVEN_UP_CHECK, ""));
         acquires.put("no helpers", nextFence + cut(cut(acquire, GIVEN_UP_CHECK,
                 "if redis.call('ZSCORE', givenUpKey, token) then return redis.error_reply('given up') end\n"),
@@ -77,8 +83,9 @@ public final class RedisScriptCost {
                 + "return 0");
         Map<String, String> releases = new LinkedHashMap<>();
         releases.put("library", libraryRelease);
-        releases.put("compare-and-delete only",
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
+        String compareAndDelete =
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+        releases.put("compare-and-delete only", compareAndDelete);
 
         // the server and its settings (user, TLS) as every other program of the module takes them
         try (Jedis jedis = new Jedis(new HostAndPort(Candidates.redisHost(), Candidates.redisPort()),
@@ -104,6 +111,13 @@ public final class RedisScriptCost {
                                     redis.clients.jedis.params.SetParams.setParams().nx().px(30_000));
                             p.del(k.lock);
                         }, "set"));
+                // the floor's release sends the script's text every time (EVAL), as RawRedis does
+                releaseMicros.computeIfAbsent("compare-and-delete by EVAL", k -> new ArrayList<>())
+                        .add(measure(jedis, pairs, (p, k) -> {
+                            String token = UUID.randomUUID().toString();
+                            p.set(k.lock, token);
+                            p.eval(compareAndDelete, List.of(k.lock), List.of(token));
+                        }, "eval"));
                 for (Map.Entry<String, String> e : releases.entrySet()) {
                     boolean bare = !e.getKey().equals("library");
                     String sha = jedis.scriptLoad(e.getValue());
@@ -116,12 +130,16 @@ public final class RedisScriptCost {
                             }));
                 }
             }
-            System.out.printf(Locale.ROOT, "Redis %s, %d pairs x %d repetitions, pipelined %d at a time: "
+            System.out.printf(Locale.ROOT, "Redis %s, %d pairs x %d repetitions, %d request(s) at a time: "
                     + "microseconds inside Redis per EVALSHA, or per SET for the plain command (median, least)%n",
                     jedis.info("server").replaceAll("(?s).*redis_version:([^\\r\\n]+).*", "$1"), pairs, repetitions,
                     PIPELINE);
             acquireMicros.forEach((k, v) -> print("acquire", k, v));
             releaseMicros.forEach((k, v) -> print("release", k, v));
+            for (int i = 0; i < PIPELINE; i++) {
+                Keys k = new Keys(i);
+                jedis.del(k.acquireKeys.toArray(String[]::new));
+            }
         }
         System.exit(0);
     }
@@ -164,6 +182,11 @@ public final class RedisScriptCost {
         run(jedis, PIPELINE * 4, step, keys);
         jedis.configResetStat();
         run(jedis, pairs, step, keys);
+        for (String line : jedis.info("commandstats").split("\r\n")) {
+            if (line.startsWith("cmdstat_") && line.matches(".*failed_calls=[1-9].*")) {
+                throw new IllegalStateException("Redis counted failed calls, the figures would be of errors: " + line);
+            }
+        }
         for (String line : jedis.info("commandstats").split("\r\n")) {
             if (line.startsWith("cmdstat_" + command + ":")) {
                 return Double.parseDouble(line.replaceAll(".*usec_per_call=([0-9.]+).*", "$1"));
