@@ -48,6 +48,11 @@ final class Candidates {
         return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
     }
 
+    /** Whether candidate {@code impl} runs on etcd (RawEtcd, EtcdLock..., JetcdLock): the programs size its rounds for etcd. */
+    static boolean onEtcd(String impl) {
+        return impl.contains("Etcd") || impl.contains("Jetcd");
+    }
+
     static String etcd() {
         return System.getProperty("distlock.etcd", "http://127.0.0.1:2379");
     }

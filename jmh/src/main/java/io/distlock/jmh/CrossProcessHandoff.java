@@ -125,7 +125,7 @@ public final class CrossProcessHandoff {
             ping();
         }
         for (String impl : impls.split(",")) {
-            run(impl, impl.startsWith("Etcd") || impl.startsWith("Jetcd") ? Math.max(rounds / 10, 20) : rounds, jvms);
+            run(impl, Candidates.onEtcd(impl) ? Math.max(rounds / 10, 20) : rounds, jvms);
         }
         System.exit(0);
     }

@@ -61,7 +61,7 @@ public final class CrossProcessSignal {
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 300;
         for (String impl : List.of("RedisLock", "EtcdLockTxn", "EtcdLockService")) {
-            run(impl, impl.startsWith("Etcd") ? Math.max(rounds / 5, 20) : rounds);
+            run(impl, Candidates.onEtcd(impl) ? Math.max(rounds / 5, 20) : rounds);
         }
         System.exit(0);
     }

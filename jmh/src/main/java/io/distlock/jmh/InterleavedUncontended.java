@@ -91,14 +91,14 @@ public final class InterleavedUncontended {
                 try {
                     for (int i = 0; i < 2; i++) {
                         String impl = p[i];
-                        int batch = onEtcd(impl) ? etcdBatch : redisBatch;
+                        int batch = Candidates.onEtcd(impl) ? etcdBatch : redisBatch;
                         two[i] = new Series(impl, batch,
                                 Candidates.create(impl, "interleaved-" + impl, clients, new HashMap<>()), rounds);
                         series.put(pair + "#" + i, two[i]);
                     }
                     // warm-up, not recorded: alternating batches of both for a time (not a count:
                     // what it waits for is the JIT: on 2 cores the etcd pair levelled off after ~23 s)
-                    long warmupNanos = TimeUnit.SECONDS.toNanos(onEtcd(p[0]) ? etcdWarmup : redisWarmup);
+                    long warmupNanos = TimeUnit.SECONDS.toNanos(Candidates.onEtcd(p[0]) ? etcdWarmup : redisWarmup);
                     long warmupStart = System.nanoTime();
                     int warmupRounds = 0;
                     do {
@@ -139,11 +139,6 @@ public final class InterleavedUncontended {
             }
         }
         System.exit(0);
-    }
-
-    /** Whether candidate {@code impl} runs on etcd (its batches and warm-up are sized for etcd). */
-    private static boolean onEtcd(String impl) {
-        return impl.contains("Etcd") || impl.contains("Jetcd");
     }
 
     private static void batch(Series s) throws Exception {
