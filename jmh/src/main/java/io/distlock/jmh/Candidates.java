@@ -68,7 +68,7 @@ final class Candidates {
                 "-Ddistlock.etcd=" + etcd(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         for (String user : List.of("distlock.redis.user", "distlock.etcd.user", "distlock.redis.tls",
                 "distlock.redis.ca", "distlock.etcd.ca", "distlock.handoff.holdMicros",
-                "distlock.handoff.warmupSeconds")) {
+                "distlock.handoff.warmupSeconds", "distlock.handoff.maxWarmupSeconds")) {
             if (System.getProperty(user) != null) {
                 command.add("-D" + user + "=" + System.getProperty(user));
             }

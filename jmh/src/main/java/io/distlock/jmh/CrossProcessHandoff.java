@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  * {@code java -Ddistlock.redis=.. -Ddistlock.etcd=.. -cp target/benchmarks.jar io.distlock.jmh.CrossProcessHandoff [rounds]}.
  * With {@code -Ddistlock.handoff.holdMicros=N} each JVM holds the lock about N microseconds
  * (parked) before it lets go, so that the other JVMs wait parked rather than ask again at once.
- * Each JVM contends for {@code -Ddistlock.handoff.warmupSeconds} (10) before its measured rounds.
+ * The JVMs contend unmeasured until each has made {@code -Ddistlock.handoff.warmupAcquisitions}
+ * (50,000) acquisitions, for at least {@code -Ddistlock.handoff.warmupSeconds} (10) and at most
+ * {@code -Ddistlock.handoff.maxWarmupSeconds} (120), then all start their measured rounds at
+ * once (see {@link #warmupAcquisitions()}).
  * With {@code -Ddistlock.handoff.json=FILE} it also appends one JSON object per candidate (and
  * one for the PING round trip) to FILE, the report's input: the figures printed, plus the
  * latency distribution as percentile points.
@@ -32,11 +35,17 @@ public final class CrossProcessHandoff {
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
+    /** What a child prints every second of its warm-up: "WARM " and how many acquisitions it made. */
+    static final String WARM = "WARM ";
+    /** What the parent sends every child when the warm-up is over. */
+    static final String MEASURE = "MEASURE";
+
     /**
      * Child: lock, note the time, unlock, note the time, ROUNDS times after a warm-up (contending
-     * all the same, not reported) of at least a fifth as many rounds and {@link #warmupSeconds()};
-     * prints "a,r" lines. The warm-up is timed from the start signal, which every child gets at
-     * once, so all of them start measuring at about the same time.
+     * all the same, not reported) of at least a fifth as many rounds, which lasts until the parent
+     * says MEASURE (or closes the child's input); prints how many acquisitions it made every
+     * second meanwhile, and "a,r" lines after. Every child gets the start signal and MEASURE at once,
+     * so all of them contend during the whole warm-up and start measuring at about the same time.
      */
     static void child(String impl, String name, int rounds) throws Exception {
         Candidates.Clients clients = new Candidates.Clients(name);
@@ -46,11 +55,33 @@ public final class CrossProcessHandoff {
             // rounds alone while the next JVM is still starting
             System.out.println("READY");
             System.out.flush();
-            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds());
-            for (int i = 0; i < rounds / 5 || System.nanoTime() - warmupEnd < 0; i++) {
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            stdin.readLine();
+            java.util.concurrent.atomic.AtomicBoolean measure = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread signal = new Thread(() -> {
+                try {
+                    for (String line; (line = stdin.readLine()) != null && !line.equals(MEASURE); ) {
+                        // nothing else is sent
+                    }
+                } catch (java.io.IOException e) {
+                    // the parent is gone: measure, print and exit
+                }
+                measure.set(true);
+            }, "measure-signal");
+            signal.setDaemon(true);
+            signal.start();
+            long start = System.nanoTime();
+            long nextReport = start;
+            // bounded even if the parent never says MEASURE: its longest warm-up and a minute
+            long giveUp = start + TimeUnit.SECONDS.toNanos(maxWarmupSeconds() + 60);
+            for (int i = 0; i < rounds / 5 || !measure.get() && System.nanoTime() - giveUp < 0; i++) {
                 lock.lock();
                 lock.unlock();
+                if (!measure.get() && System.nanoTime() - nextReport >= 0) {
+                    System.out.println(WARM + (i + 1));
+                    System.out.flush();
+                    nextReport += TimeUnit.SECONDS.toNanos(1);
+                }
             }
             StringBuilder out = new StringBuilder();
             long holdNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong("distlock.handoff.holdMicros", 0L));
@@ -74,14 +105,38 @@ public final class CrossProcessHandoff {
     }
 
     /**
-     * How long each JVM contends before its measured rounds ({@code -Ddistlock.handoff.warmupSeconds},
-     * default 10): a time, not a count, since what it waits for is the JIT of every JVM on the
-     * machine. With a fifth of the rounds, as until 2026-12-07 (200 with the benchmark command's
-     * 1,000), a JVM measured acquisitions it was still compiling, with compilers that eight JVMs
-     * shared on two cores.
+     * The shortest warm-up ({@code -Ddistlock.handoff.warmupSeconds}, default 10), whatever the
+     * acquisitions made (see {@link #warmupAcquisitions()}). With a fifth of the rounds, as until
+     * 2026-12-07 (200 with the benchmark command's 1,000), a JVM measured acquisitions it was
+     * still compiling, with compilers that eight JVMs shared on two cores.
      */
     static long warmupSeconds() {
         return Long.getLong("distlock.handoff.warmupSeconds", 10);
+    }
+
+    /**
+     * The longest warm-up ({@code -Ddistlock.handoff.maxWarmupSeconds}, default 120): the
+     * measurement starts then even if a JVM has made fewer acquisitions than
+     * {@link #warmupAcquisitions()} (the run says so).
+     */
+    static long maxWarmupSeconds() {
+        return Math.max(Long.getLong("distlock.handoff.maxWarmupSeconds", 120), warmupSeconds());
+    }
+
+    /**
+     * How many acquisitions each JVM makes before the measurement
+     * ({@code -Ddistlock.handoff.warmupAcquisitions}, default 50,000), within
+     * {@link #warmupSeconds()} and {@link #maxWarmupSeconds()}: the JIT compiles a method for
+     * good once it has run some thousands of times, a count, which a slow candidate or eight JVMs
+     * sharing the cores reach later. Two JVMs of RedisLock on a 2-core machine, 2026-12-08: each
+     * made 1,900-2,500 acquisitions a second for its first 16-18 s, while the JIT compiled next to
+     * nothing, then 3,000-3,800 once the C2 compiler had compiled the subscriber's dispatch and the
+     * acquire path (about 35,000 acquisitions in); the fixed 10 s warm-up used until then measured
+     * 3,900-4,000 hand-overs a second where 30 s gave 5,500-6,700, and with eight JVMs 820-1,170
+     * where 40 s gave 2,030 and 90 s 2,930.
+     */
+    static long warmupAcquisitions() {
+        return Long.getLong("distlock.handoff.warmupAcquisitions", 50_000);
     }
 
     /**
@@ -148,20 +203,60 @@ public final class CrossProcessHandoff {
             }
             outputs.add(r);
         }
-        for (Process child : children) {
-            child.getOutputStream().write("GO\n".getBytes(StandardCharsets.UTF_8));
-            child.getOutputStream().flush();
+        long start = System.nanoTime();
+        send(children, "GO");
+        // each child's output on a thread of its own: its acquisition counts during the warm-up,
+        // its holds after
+        java.util.concurrent.atomic.AtomicLongArray warmed = new java.util.concurrent.atomic.AtomicLongArray(children.size());
+        List<List<long[]>> childHolds = new ArrayList<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int c = 0; c < children.size(); c++) {
+            List<long[]> own = new ArrayList<>();
+            childHolds.add(own);
+            int index = c;
+            BufferedReader r = outputs.get(c);
+            Thread reader = new Thread(() -> {
+                try (r) {
+                    for (String line; (line = r.readLine()) != null && !line.equals("END"); ) {
+                        if (line.startsWith(WARM)) {
+                            warmed.set(index, Long.parseLong(line.substring(WARM.length()).trim()));
+                            continue;
+                        }
+                        String[] parts = line.split(",");
+                        if (parts.length == 2) {
+                            own.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), index});
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    System.err.println("reading JVM " + index + " failed: " + e);
+                }
+            }, "child-" + c);
+            reader.start();
+            readers.add(reader);
         }
+        long minEnd = start + TimeUnit.SECONDS.toNanos(warmupSeconds());
+        long maxEnd = start + TimeUnit.SECONDS.toNanos(maxWarmupSeconds());
+        long leastWarmed;
+        while (true) {
+            leastWarmed = Long.MAX_VALUE;
+            for (int c = 0; c < warmed.length(); c++) {
+                leastWarmed = Math.min(leastWarmed, warmed.get(c));
+            }
+            long now = System.nanoTime();
+            if (now - maxEnd >= 0 || now - minEnd >= 0 && leastWarmed >= warmupAcquisitions()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        send(children, MEASURE);
+        long warmedFor = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        boolean complete = leastWarmed >= warmupAcquisitions();
+        String warmup = String.format(java.util.Locale.ROOT, "warm-up %d s, %,d acquisitions or more per JVM%s",
+                warmedFor, leastWarmed, complete ? "" : " (the longest warm-up ended it)");
         List<long[]> holds = new ArrayList<>();
         for (int c = 0; c < children.size(); c++) {
-            try (BufferedReader r = outputs.get(c)) {
-                for (String line; (line = r.readLine()) != null && !line.equals("END"); ) {
-                    String[] parts = line.split(",");
-                    if (parts.length == 2) {
-                        holds.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), c});
-                    }
-                }
-            }
+            readers.get(c).join(TimeUnit.MINUTES.toMillis(10));
+            holds.addAll(childHolds.get(c));
             children.get(c).waitFor(5, TimeUnit.MINUTES);
         }
         holds.sort((x, y) -> Long.compare(x[0], y[0]));
@@ -178,9 +273,9 @@ public final class CrossProcessHandoff {
             }
         }
         if (handoffs.isEmpty()) {
-            System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions%n", impl, holds.size());
-            record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0}",
-                    impl, jvms, holds.size()));
+            System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions; %s%n", impl, holds.size(), warmup);
+            record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
+                    + "\"warmupSeconds\":%d,\"warmupAcquisitions\":%d}", impl, jvms, holds.size(), warmedFor, leastWarmed));
             return;
         }
         // while every JVM still contends (from the last first acquisition to the first last
@@ -226,16 +321,25 @@ public final class CrossProcessHandoff {
         }
         record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":%d,"
                         + "\"overlaps\":%d,\"seconds\":%.4f,\"handoffsPerSecond\":%.1f,\"acquisitionsPerSecond\":%.1f,"
-                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"latencyUs\":%s}",
+                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"latencyUs\":%s}",
                 impl, jvms, holds.size(), handoffs.size(), overlaps, seconds, crossings / seconds, total / seconds,
-                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, percentiles(latency)));
+                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, warmedFor, leastWarmed,
+                percentiles(latency)));
         System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
                         + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
-                        + "%.0f acquisitions/s, shares %.0f%%..%.0f%%%n",
+                        + "%.0f acquisitions/s, shares %.0f%%..%.0f%%; %s%n",
                 impl, jvms, holds.size(), handoffs.size(), overlaps, latency.getValueAtPercentile(50),
                 latency.getValueAtPercentile(90), latency.getValueAtPercentile(99), latency.getMaxValue(),
                 seconds, crossings / seconds, total / seconds,
-                total == 0 ? 0.0 : 100.0 * least / total, total == 0 ? 0.0 : 100.0 * most / total);
+                total == 0 ? 0.0 : 100.0 * least / total, total == 0 ? 0.0 : 100.0 * most / total, warmup);
+    }
+
+    /** Sends {@code line} to every child. */
+    private static void send(List<Process> children, String line) throws java.io.IOException {
+        for (Process child : children) {
+            child.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            child.getOutputStream().flush();
+        }
     }
 
     /**
