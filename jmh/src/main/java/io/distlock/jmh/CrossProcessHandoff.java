@@ -129,11 +129,13 @@ public final class CrossProcessHandoff {
      * {@link #warmupSeconds()} and {@link #maxWarmupSeconds()}: the JIT compiles a method for
      * good once it has run some thousands of times, a count, which a slow candidate or eight JVMs
      * sharing the cores reach later. Two JVMs of RedisLock on a 2-core machine, 2026-12-08: each
-     * made 1,900-2,500 acquisitions a second for its first 16-18 s, while the JIT compiled next to
-     * nothing, then 3,000-3,800 once the C2 compiler had compiled the subscriber's dispatch and the
-     * acquire path (about 35,000 acquisitions in); the fixed 10 s warm-up used until then measured
-     * 3,900-4,000 hand-overs a second where 30 s gave 5,500-6,700, and with eight JVMs 820-1,170
-     * where 40 s gave 2,030 and 90 s 2,930.
+     * made about 2,300 acquisitions a second for its first 16-19 s, while the JIT compiled next to
+     * nothing for seconds, then about 3,200, some 34,000 acquisitions in; the fixed 10 s warm-up
+     * used until then measured 3,900-4,000 hand-overs a second where 30 s gave 5,500-6,700, and
+     * with eight JVMs 820-1,670 where 40 s gave 2,030 and 90 s 2,930
+     * ({@code docs/benchmarks/2026-12-08-warmup-acquisitions/warmup-experiments.txt}). A
+     * candidate whose JVMs make fewer than about 420 acquisitions a second each (eight JVMs, etcd,
+     * Redisson) warms up for the longest time.
      */
     static long warmupAcquisitions() {
         return Long.getLong("distlock.handoff.warmupAcquisitions", 50_000);
@@ -208,6 +210,9 @@ public final class CrossProcessHandoff {
         // each child's output on a thread of its own: its acquisition counts during the warm-up,
         // its holds after
         java.util.concurrent.atomic.AtomicLongArray warmed = new java.util.concurrent.atomic.AtomicLongArray(children.size());
+        // whether each child's output ended with END (its results are complete)
+        java.util.concurrent.atomic.AtomicIntegerArray ended = new java.util.concurrent.atomic.AtomicIntegerArray(children.size());
+        java.util.concurrent.atomic.AtomicInteger badLines = new java.util.concurrent.atomic.AtomicInteger();
         List<List<long[]>> childHolds = new ArrayList<>();
         List<Thread> readers = new ArrayList<>();
         for (int c = 0; c < children.size(); c++) {
@@ -217,14 +222,23 @@ public final class CrossProcessHandoff {
             BufferedReader r = outputs.get(c);
             Thread reader = new Thread(() -> {
                 try (r) {
-                    for (String line; (line = r.readLine()) != null && !line.equals("END"); ) {
-                        if (line.startsWith(WARM)) {
-                            warmed.set(index, Long.parseLong(line.substring(WARM.length()).trim()));
-                            continue;
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.equals("END")) {
+                            ended.set(index, 1);
+                            break;
                         }
-                        String[] parts = line.split(",");
-                        if (parts.length == 2) {
-                            own.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), index});
+                        try {
+                            if (line.startsWith(WARM)) {
+                                warmed.set(index, Long.parseLong(line.substring(WARM.length()).trim()));
+                                continue;
+                            }
+                            String[] parts = line.split(",");
+                            if (parts.length == 2) {
+                                own.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), index});
+                            }
+                        } catch (NumberFormatException e) {
+                            // a client's own line that looks like ours: skipped, and the run says so
+                            badLines.incrementAndGet();
                         }
                     }
                 } catch (java.io.IOException e) {
@@ -237,13 +251,16 @@ public final class CrossProcessHandoff {
         long minEnd = start + TimeUnit.SECONDS.toNanos(warmupSeconds());
         long maxEnd = start + TimeUnit.SECONDS.toNanos(maxWarmupSeconds());
         long leastWarmed;
+        boolean childGone = false;
         while (true) {
             leastWarmed = Long.MAX_VALUE;
             for (int c = 0; c < warmed.length(); c++) {
                 leastWarmed = Math.min(leastWarmed, warmed.get(c));
+                // a child that died (or closed its output) will not warm up any further
+                childGone |= !children.get(c).isAlive() || !readers.get(c).isAlive();
             }
             long now = System.nanoTime();
-            if (now - maxEnd >= 0 || now - minEnd >= 0 && leastWarmed >= warmupAcquisitions()) {
+            if (childGone || now - maxEnd >= 0 || now - minEnd >= 0 && leastWarmed >= warmupAcquisitions()) {
                 break;
             }
             Thread.sleep(200);
@@ -252,12 +269,36 @@ public final class CrossProcessHandoff {
         long warmedFor = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         boolean complete = leastWarmed >= warmupAcquisitions();
         String warmup = String.format(java.util.Locale.ROOT, "warm-up %d s, %,d acquisitions or more per JVM%s",
-                warmedFor, leastWarmed, complete ? "" : " (the longest warm-up ended it)");
+                warmedFor, leastWarmed, complete ? "" : childGone ? " (a JVM ended during it)" : " (the longest warm-up ended it)");
+        // each child's measured rounds take at most a few minutes; one that is still at it after
+        // its share of 10 minutes is stopped, and the run reported as failed
+        long resultsBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         List<long[]> holds = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (int c = 0; c < children.size(); c++) {
-            readers.get(c).join(TimeUnit.MINUTES.toMillis(10));
-            holds.addAll(childHolds.get(c));
-            children.get(c).waitFor(5, TimeUnit.MINUTES);
+            Thread reader = readers.get(c);
+            reader.join(Math.max(TimeUnit.NANOSECONDS.toMillis(resultsBy - System.nanoTime()), 1));
+            if (reader.isAlive()) {
+                children.get(c).destroyForcibly();
+                reader.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            if (reader.isAlive() || ended.get(c) == 0) {
+                failures.add("JVM " + c + " ended without its results");
+            } else {
+                holds.addAll(childHolds.get(c));   // the reader has ended: its list is complete
+            }
+            if (!children.get(c).waitFor(Math.max(resultsBy - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
+                children.get(c).destroyForcibly();
+            }
+        }
+        if (badLines.get() > 0) {
+            System.err.println(impl + ": " + badLines.get() + " lines of the JVMs' output were not theirs to parse (skipped)");
+        }
+        if (!failures.isEmpty()) {
+            System.out.printf("%-16s %d JVMs: FAILED (%s); %s%n", impl, jvms, String.join(", ", failures), warmup);
+            record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
+                    + "\"failed\":\"%s\"}", impl, jvms, holds.size(), String.join(", ", failures)));
+            return;
         }
         holds.sort((x, y) -> Long.compare(x[0], y[0]));
         List<Long> handoffs = new ArrayList<>();
@@ -275,7 +316,8 @@ public final class CrossProcessHandoff {
         if (handoffs.isEmpty()) {
             System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions; %s%n", impl, holds.size(), warmup);
             record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
-                    + "\"warmupSeconds\":%d,\"warmupAcquisitions\":%d}", impl, jvms, holds.size(), warmedFor, leastWarmed));
+                    + "\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,\"warmupComplete\":%b}",
+                    impl, jvms, holds.size(), warmedFor, leastWarmed, warmupAcquisitions(), complete));
             return;
         }
         // while every JVM still contends (from the last first acquisition to the first last
@@ -321,9 +363,9 @@ public final class CrossProcessHandoff {
         }
         record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":%d,"
                         + "\"overlaps\":%d,\"seconds\":%.4f,\"handoffsPerSecond\":%.1f,\"acquisitionsPerSecond\":%.1f,"
-                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"latencyUs\":%s}",
+                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,\"warmupComplete\":%b,\"latencyUs\":%s}",
                 impl, jvms, holds.size(), handoffs.size(), overlaps, seconds, crossings / seconds, total / seconds,
-                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, warmedFor, leastWarmed,
+                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, warmedFor, leastWarmed, warmupAcquisitions(), complete,
                 percentiles(latency)));
         System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
                         + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
@@ -334,11 +376,15 @@ public final class CrossProcessHandoff {
                 total == 0 ? 0.0 : 100.0 * least / total, total == 0 ? 0.0 : 100.0 * most / total, warmup);
     }
 
-    /** Sends {@code line} to every child. */
-    private static void send(List<Process> children, String line) throws java.io.IOException {
+    /** Sends {@code line} to every child that still reads its input (a child that died is skipped). */
+    private static void send(List<Process> children, String line) {
         for (Process child : children) {
-            child.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            child.getOutputStream().flush();
+            try {
+                child.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                child.getOutputStream().flush();
+            } catch (java.io.IOException e) {
+                System.err.println("could not send " + line + " to JVM " + children.indexOf(child) + ": " + e);
+            }
         }
     }
 
