@@ -134,8 +134,8 @@ public final class CrossProcessHandoff {
      * used until then measured 3,900-4,000 hand-overs a second where 30 s gave 5,500-6,700, and
      * with eight JVMs 820-1,670 where 40 s gave 2,030 and 90 s 2,930
      * ({@code docs/benchmarks/2026-12-08-warmup-acquisitions/warmup-experiments.txt}). A
-     * candidate whose JVMs make fewer than about 420 acquisitions a second each (eight JVMs, etcd,
-     * Redisson) warms up for the longest time.
+     * candidate whose JVMs make fewer than about 420 acquisitions a second each (RedisLock, Spring's
+     * registry and Redisson with eight JVMs, the etcd candidates always) warms up for the longest time.
      */
     static long warmupAcquisitions() {
         return Long.getLong("distlock.handoff.warmupAcquisitions", 50_000);
@@ -197,13 +197,57 @@ public final class CrossProcessHandoff {
                     // logging (Spring's registry, 8 JVMs), and the child then hung in its next write
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
+        try {
+            measure(impl, jvms, children);
+        } finally {
+            // none is left behind, whatever happened (one may be blocked in lock() for ever)
+            for (Process child : children) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    /** How long a child may take to start (its clients connect) before the run counts as failed. */
+    static final long START_MINUTES = 5;
+
+    private static void measure(String impl, int jvms, List<Process> children) throws Exception {
+        // a child that has not said READY in START_MINUTES is stopped, which ends its output
+        java.util.concurrent.atomic.AtomicIntegerArray ready = new java.util.concurrent.atomic.AtomicIntegerArray(children.size());
+        Thread startWatch = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.MINUTES.toMillis(START_MINUTES));
+            } catch (InterruptedException e) {
+                return;   // every child is ready
+            }
+            for (int c = 0; c < children.size(); c++) {
+                if (ready.get(c) == 0) {
+                    children.get(c).destroyForcibly();
+                }
+            }
+        }, "start-watch");
+        startWatch.setDaemon(true);
+        startWatch.start();
         List<BufferedReader> outputs = new ArrayList<>();
-        for (Process child : children) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = r.readLine()) != null && !line.equals("READY"); ) {
+        List<String> notStarted = new ArrayList<>();
+        for (int c = 0; c < children.size(); c++) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(children.get(c).getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null && !line.equals("READY")) {
                 // whatever a client prints while it starts
             }
+            if (line == null) {
+                notStarted.add("JVM " + c + " did not start");
+            } else {
+                ready.set(c, 1);
+            }
             outputs.add(r);
+        }
+        startWatch.interrupt();
+        if (!notStarted.isEmpty()) {
+            System.out.printf("%-16s %d JVMs: FAILED (%s)%n", impl, jvms, String.join(", ", notStarted));
+            record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":0,\"handoffs\":0,"
+                    + "\"failed\":\"%s\"}", impl, jvms, String.join(", ", notStarted)));
+            return;
         }
         long start = System.nanoTime();
         send(children, "GO");
@@ -297,7 +341,9 @@ public final class CrossProcessHandoff {
         if (!failures.isEmpty()) {
             System.out.printf("%-16s %d JVMs: FAILED (%s); %s%n", impl, jvms, String.join(", ", failures), warmup);
             record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
-                    + "\"failed\":\"%s\"}", impl, jvms, holds.size(), String.join(", ", failures)));
+                    + "\"failed\":\"%s\",\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,"
+                    + "\"warmupComplete\":%b}", impl, jvms, holds.size(), String.join(", ", failures), warmedFor, leastWarmed,
+                    warmupAcquisitions(), complete));
             return;
         }
         holds.sort((x, y) -> Long.compare(x[0], y[0]));
