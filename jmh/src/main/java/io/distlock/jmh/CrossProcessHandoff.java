@@ -314,6 +314,10 @@ public final class CrossProcessHandoff {
         boolean complete = leastWarmed >= warmupAcquisitions();
         String warmup = String.format(java.util.Locale.ROOT, "warm-up %d s, %,d acquisitions or more per JVM%s",
                 warmedFor, leastWarmed, complete ? "" : childGone ? " (a JVM ended during it)" : " (the longest warm-up ended it)");
+        // the warm-up's fields of every JSON record of this run
+        String warmupJson = String.format(java.util.Locale.ROOT,
+                "\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,\"warmupComplete\":%b",
+                warmedFor, leastWarmed, warmupAcquisitions(), complete);
         // each child's measured rounds take at most a few minutes; one that is still at it after
         // its share of 10 minutes is stopped, and the run reported as failed
         long resultsBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -341,9 +345,7 @@ public final class CrossProcessHandoff {
         if (!failures.isEmpty()) {
             System.out.printf("%-16s %d JVMs: FAILED (%s); %s%n", impl, jvms, String.join(", ", failures), warmup);
             record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
-                    + "\"failed\":\"%s\",\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,"
-                    + "\"warmupComplete\":%b}", impl, jvms, holds.size(), String.join(", ", failures), warmedFor, leastWarmed,
-                    warmupAcquisitions(), complete));
+                    + "\"failed\":\"%s\",%s}", impl, jvms, holds.size(), String.join(", ", failures), warmupJson));
             return;
         }
         holds.sort((x, y) -> Long.compare(x[0], y[0]));
@@ -362,8 +364,7 @@ public final class CrossProcessHandoff {
         if (handoffs.isEmpty()) {
             System.out.printf("%-16s no hand-over between the JVMs in %d acquisitions; %s%n", impl, holds.size(), warmup);
             record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":0,"
-                    + "\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,\"warmupComplete\":%b}",
-                    impl, jvms, holds.size(), warmedFor, leastWarmed, warmupAcquisitions(), complete));
+                    + "%s}", impl, jvms, holds.size(), warmupJson));
             return;
         }
         // while every JVM still contends (from the last first acquisition to the first last
@@ -409,10 +410,9 @@ public final class CrossProcessHandoff {
         }
         record(String.format(java.util.Locale.ROOT, "{\"impl\":\"%s\",\"jvms\":%d,\"acquisitions\":%d,\"handoffs\":%d,"
                         + "\"overlaps\":%d,\"seconds\":%.4f,\"handoffsPerSecond\":%.1f,\"acquisitionsPerSecond\":%.1f,"
-                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,\"warmupSeconds\":%d,\"warmupAcquisitions\":%d,\"warmupTarget\":%d,\"warmupComplete\":%b,\"latencyUs\":%s}",
+                        + "\"shareMin\":%.4f,\"shareMax\":%.4f,%s,\"latencyUs\":%s}",
                 impl, jvms, holds.size(), handoffs.size(), overlaps, seconds, crossings / seconds, total / seconds,
-                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, warmedFor, leastWarmed, warmupAcquisitions(), complete,
-                percentiles(latency)));
+                total == 0 ? 0.0 : (double) least / total, total == 0 ? 0.0 : (double) most / total, warmupJson, percentiles(latency)));
         System.out.printf("%-16s %d JVMs, %5d acquisitions, %5d cross-JVM hand-overs, overlaps %d; hand-over latency us: "
                         + "p50 %d, p90 %d, p99 %d, max %d; while all contend (%.2f s): %.0f hand-overs/s, "
                         + "%.0f acquisitions/s, shares %.0f%%..%.0f%%; %s%n",
